@@ -1,0 +1,30 @@
+"""Dashboard (cards contributed by each area's dashboard.py) and the audit log."""
+from flask import Blueprint, request
+
+from plexportal import areas, web
+from plexportal.admin.models import AuditEntry
+from plexportal.settings.models import ServiceCheck
+
+bp = Blueprint("admin", __name__)
+PAGE_SIZE = 50
+
+
+@bp.get("/")
+def dashboard():
+    cards = []
+    for module in areas.import_all("dashboard"):
+        card = module.card()
+        if card:
+            cards.append(card)
+    checks = list(ServiceCheck.select().order_by(ServiceCheck.service))
+    return web.render_page("admin/dashboard.html", cards=cards, checks=checks)
+
+
+@bp.get("/audit")
+def audit_log():
+    page = max(1, request.args.get("page", 1, type=int))
+    query = AuditEntry.select().order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    total = query.count()
+    entries = list(query.paginate(page, PAGE_SIZE))
+    return web.render_page("admin/audit.html", "admin/_audit_rows.html", entries=entries, page=page,
+                           has_more=page * PAGE_SIZE < total, total=total)

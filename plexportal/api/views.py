@@ -1,0 +1,77 @@
+"""The JSON API under /api/v1 (X-Api-Key) and /healthz (no auth, no secrets).
+
+Areas add read endpoints in `<area>/api.py` by decorating routes on `api_bp`."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from plexportal import __version__, areas, web
+from plexportal.db import db, db_session
+from plexportal.extensions import csrf
+from plexportal.lib import fmt
+from plexportal.queue import queue_status
+from plexportal.security import constant_time_equals
+from plexportal.settings import service as settings
+from plexportal.settings.models import ServiceCheck
+
+api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
+health_bp = Blueprint("health", __name__)
+csrf.exempt(api_bp)
+
+
+@api_bp.before_request
+def require_api_key():
+    expected = settings.get("API_KEY")
+    given = request.headers.get("X-Api-Key", "")
+    if not expected:
+        return jsonify(error="the API is disabled: set an API key in Settings → Security"), 401
+    if not constant_time_equals(given, expected):
+        return jsonify(error="missing or wrong X-Api-Key"), 401
+    return None
+
+
+def _api(view):
+    """API views authenticate with the key, not a session."""
+    return web.public(view)
+
+
+def database_status() -> str:
+    try:
+        with db_session():
+            db.execute_sql("SELECT 1")
+        return "ok"
+    except Exception:  # noqa: BLE001
+        return "unavailable"
+
+
+@api_bp.get("/status")
+@_api
+def status():
+    checks = {c.service: {"ok": c.ok, "message": c.message, "checked_at": fmt.isotime(c.checked_at)}
+              for c in ServiceCheck.select()}
+    from plexportal.settings import checks as check_mod
+
+    services = {g: checks.get(g, {"ok": None, "message": "not checked yet", "checked_at": None})
+                for g in check_mod.configured_groups(settings.get)}
+    return jsonify(version=__version__, database=database_status(), queue=queue_status(), services=services)
+
+
+def paging(default: int = 50, maximum: int = 500) -> tuple[int, int]:
+    """(limit, offset) from ?limit=&offset=, clamped."""
+    limit = min(max(request.args.get("limit", default, type=int) or default, 1), maximum)
+    offset = max(request.args.get("offset", 0, type=int) or 0, 0)
+    return limit, offset
+
+
+@health_bp.get("/healthz")
+@web.public
+def healthz():
+    database, queue = database_status(), queue_status()
+    ok = database == "ok" and queue == "ok"
+    return jsonify(status="ok" if ok else "unavailable", database=database, queue=queue), 200 if ok else 503
+
+
+for _module in areas.import_all("api"):
+    pass
+
+BLUEPRINTS = [api_bp, health_bp]

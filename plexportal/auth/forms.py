@@ -1,0 +1,25 @@
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+
+class LoginForm(FlaskForm):
+    username = StringField("User name", validators=[DataRequired(message="Enter your user name."),
+                                                     Length(max=150)])
+    password = PasswordField("Password", validators=[DataRequired(message="Enter your password."),
+                                                     Length(max=256)])
+
+
+class AdminForm(FlaskForm):
+    username = StringField("User name", validators=[DataRequired(message="Choose a user name."), Length(max=150)])
+    email = EmailField("Email (for alerts)", validators=[Optional(), Email(message="Enter a valid email address.")])
+    password = PasswordField("Password", validators=[DataRequired(message="Choose a password."),
+                                                     Length(min=8, max=256, message="Use 8 to 256 characters.")])
+    confirm = PasswordField("Password again", validators=[EqualTo("password", message="The passwords differ.")])
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired(message="Enter your current password.")])
+    password = PasswordField("New password", validators=[DataRequired(message="Choose a new password."),
+                                                         Length(min=8, max=256, message="Use 8 to 256 characters.")])
+    confirm = PasswordField("New password again", validators=[EqualTo("password", message="The passwords differ.")])

@@ -1,0 +1,122 @@
+"""Admin accounts, passwords and server-side sessions."""
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from datetime import timedelta
+
+from plexportal.config import parse_cidrs
+from plexportal.db import db
+from plexportal.lib import clock
+from plexportal.security import hash_password, needs_rehash, password_problem, verify_password
+from plexportal.settings import service as settings
+from plexportal.auth.models import User, UserSession
+
+# Verifying against a real hash when the user does not exist keeps timing equal.
+_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+
+
+class AuthError(ValueError):
+    pass
+
+
+def has_admin() -> bool:
+    return User.select().where(User.role == "admin").exists()
+
+
+def create_admin(username: str, password: str, email: str | None = None) -> User:
+    username = (username or "").strip()
+    if not username or len(username) > 150 or any(c.isspace() for c in username):
+        raise AuthError("Choose a user name without spaces (at most 150 characters).")
+    problem = password_problem(password)
+    if problem:
+        raise AuthError(problem)
+    email = (email or "").strip() or None
+    with db.atomic():
+        if User.select().where(User.username == username).exists():
+            raise AuthError(f"A user named {username} already exists.")
+        return User.create(username=username, email=email, role="admin", password_hash=hash_password(password))
+
+
+def authenticate(username: str, password: str) -> User | None:
+    user = User.get_or_none((User.username == (username or "").strip()) & (User.role == "admin"))
+    if user is None or not user.password_hash or not user.is_active:
+        verify_password(_DUMMY_HASH, password or "")
+        return None
+    if not verify_password(user.password_hash, password or ""):
+        return None
+    if needs_rehash(user.password_hash):
+        User.update(password_hash=hash_password(password)).where(User.id == user.id).execute()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Change the password and end every session of that user."""
+    problem = password_problem(password)
+    if problem:
+        raise AuthError(problem)
+    with db.atomic():
+        User.update(password_hash=hash_password(password), session_version=User.session_version + 1).where(
+            User.id == user.id).execute()
+        UserSession.delete().where(UserSession.user == user.id).execute()
+
+
+def start_session(user: User, ip: str, user_agent: str) -> str:
+    sid = secrets.token_urlsafe(32)
+    now = clock.now()
+    with db.atomic():
+        UserSession.create(id=sid, user=user, created_at=now, last_seen_at=now, ip=ip[:64],
+                           user_agent=(user_agent or "")[:300])
+        User.update(last_login_at=now).where(User.id == user.id).execute()
+    return sid
+
+
+def end_session(sid: str) -> None:
+    UserSession.delete().where(UserSession.id == sid).execute()
+
+
+def session_lifetime() -> timedelta:
+    return timedelta(minutes=settings.get_int("SESSION_LIFETIME_MINUTES"))
+
+
+def load_session(sid: str) -> User | None:
+    """The user of a live session, sliding its idle timer; None when ended or expired."""
+    row = (UserSession.select(UserSession, User).join(User)
+           .where(UserSession.id == sid).first())
+    if row is None or not row.user.is_active:
+        return None
+    now = clock.now()
+    if now - row.last_seen_at > session_lifetime():
+        end_session(sid)
+        return None
+    if now - row.last_seen_at > timedelta(minutes=1):
+        UserSession.update(last_seen_at=now).where(UserSession.id == sid).execute()
+    user = row.user
+    user.session_id = sid
+    return user
+
+
+def bypass_networks() -> list:
+    text = settings.get("LOCAL_BYPASS_CIDRS")
+    if not text:
+        return []
+    try:
+        return parse_cidrs(text)
+    except ValueError:
+        return []
+
+
+def is_bypass_address(addr: str | None) -> bool:
+    if not addr:
+        return False
+    try:
+        ip = ipaddress.ip_address(addr)
+    except ValueError:
+        return False
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return any(ip in net for net in bypass_networks())
+
+
+def first_admin() -> User | None:
+    return User.select().where((User.role == "admin") & (User.is_active == True)).order_by(User.id).first()  # noqa: E712

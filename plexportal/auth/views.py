@@ -1,0 +1,78 @@
+"""Admin sign-in, sign-out and password change."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, flash, redirect, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from plexportal import web
+from plexportal.auth import service
+from plexportal.auth.forms import LoginForm, PasswordChangeForm
+from plexportal.extensions import client_address, limiter
+
+log = logging.getLogger(__name__)
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def _failed_login(response) -> bool:
+    # Only failed attempts use up the allowance: 5 per 5 minutes per client address.
+    return request.method == "POST" and response.status_code != 303
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("5 per 5 minutes", methods=["POST"], deduct_when=_failed_login)
+@web.public
+def login():
+    if not service.has_admin():
+        return redirect(url_for("settings.wizard"))
+    next_url = web.safe_next(request.values.get("next"), url_for("admin.dashboard"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        user = service.authenticate(form.username.data, form.password.data)
+        if user is not None:
+            log.info("sign-in ok for %s from %s", user.username, client_address())
+            session.clear()                     # a new session on every sign-in (ASVS 7.2.4)
+            sid = service.start_session(user, client_address(), request.user_agent.string)
+            user.session_id = sid
+            login_user(user)
+            return redirect(next_url, 303)
+        log.warning("sign-in failed for %r from %s", (form.username.data or "")[:40], client_address())
+        error = "That user name and password do not match."
+    status = 422 if request.method == "POST" else 200
+    return web.render_page("auth/login.html", "auth/_login_form.html", status=status, form=form, error=error,
+                           next_url=next_url)
+
+
+@bp.post("/logout")
+@web.public
+def logout():
+    sid = session.get("_user_id")
+    if sid:
+        service.end_session(sid)
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "ok")
+    return web.hx_redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def password():
+    form = PasswordChangeForm()
+    error = None
+    if form.validate_on_submit():
+        if service.authenticate(current_user.username, form.current.data) is None:
+            form.current.errors.append("That is not your current password.")
+        else:
+            try:
+                service.set_password(current_user, form.password.data)
+            except service.AuthError as err:
+                form.password.errors.append(str(err))
+            else:
+                logout_user()
+                session.clear()
+                flash("Password changed. Every session has ended; sign in with the new password.", "ok")
+                return web.hx_redirect(url_for("auth.login"))
+    status = 422 if request.method == "POST" else 200
+    return web.render_page("auth/password.html", "auth/_password_form.html", status=status, form=form, error=error)

@@ -1,0 +1,201 @@
+"""flask --app wsgi …: db upgrade|status, create-admin, reset-password, settings list|get|set,
+plus each area's commands from `<area>/cli.py` (a `commands` list of click commands/groups)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from plexportal.db import db, db_session
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def migration_runner():
+    from playhouse.migrations import Runner
+
+    return Runner(db.obj, str(MIGRATIONS_DIR))
+
+
+def upgrade() -> list[str]:
+    with db_session():
+        return migration_runner().up()
+
+
+db_cli = AppGroup("db", help="Database schema.")
+
+
+@db_cli.command("upgrade")
+def db_upgrade():
+    """Apply pending migrations."""
+    applied = upgrade()
+    if applied:
+        for name in applied:
+            click.echo(f"applied {name}")
+    else:
+        click.echo("database is up to date")
+
+
+@db_cli.command("status")
+def db_status():
+    """List migrations and whether each is applied; exit 1 if any is pending."""
+    with db_session():
+        rows = migration_runner().status()
+    pending = 0
+    for m in rows:
+        state = "applied " + m.applied.strftime("%Y-%m-%d %H:%M") if m.applied else "PENDING"
+        if m.path is None:
+            state += " (file missing)"
+        if not m.applied:
+            pending += 1
+        click.echo(f"{m.name:50} {state}")
+    if pending:
+        click.echo(f"{pending} pending: run `flask --app wsgi db upgrade`")
+        sys.exit(1)
+
+
+@db_cli.command("new")
+@click.argument("name")
+@click.option("--number", type=int, default=None, help="Migration number (default: next free).")
+def db_new(name, number):
+    """Write a migration for the difference between the models and the (upgraded) database."""
+    import re
+
+    from playhouse.migrations import template
+    from playhouse.schema_diff import diff_models
+
+    from plexportal.db import all_models
+
+    with db_session():
+        runner = migration_runner()
+        if any(not m.applied for m in runner.status()):
+            raise click.ClickException("apply pending migrations first: flask --app wsgi db upgrade")
+        diff = diff_models(db.obj, all_models())
+    if not diff:
+        click.echo("models and database agree; nothing to write")
+        return
+    body = template(diff)
+    body = "\n".join(line for line in body.splitlines() if not line.startswith("# Generated"))
+    idx = number or max((m.idx for m in runner.migrations()), default=0) + 1
+    slug = re.sub(r"[^\w]+", "_", name.strip()).strip("_").lower()
+    path = MIGRATIONS_DIR / f"{idx:04d}_{slug}.py"
+    path.write_text(f'"""{name}"""\n' + body.lstrip("\n") + "\n")
+    click.echo(f"wrote {path.relative_to(MIGRATIONS_DIR.parent)}; review the TODO lines (python-side defaults need none)")
+
+
+def _read_password(from_stdin: bool, prompt: str) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+
+
+@click.command("create-admin")
+@click.argument("username")
+@click.option("--email", default=None, help="Email for admin alerts.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_admin(username, email, password_stdin):
+    """Create an admin account."""
+    from plexportal.auth import service
+
+    password = _read_password(password_stdin, "Password")
+    with db_session():
+        try:
+            user = service.create_admin(username, password, email)
+        except service.AuthError as err:
+            raise click.ClickException(str(err)) from None
+    click.echo(f"admin {user.username} created")
+
+
+@click.command("reset-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def reset_password(username, password_stdin):
+    """Set a new password for an admin; ends all of their sessions."""
+    from plexportal.auth import service
+    from plexportal.auth.models import User
+
+    with db_session():
+        user = User.get_or_none(User.username == username)
+        if user is None:
+            raise click.ClickException(f"no user named {username}")
+        password = _read_password(password_stdin, "New password")
+        try:
+            service.set_password(user, password)
+        except service.AuthError as err:
+            raise click.ClickException(str(err)) from None
+    click.echo(f"password changed for {username}; their sessions have ended")
+
+
+settings_cli = AppGroup("settings", help="Read and change settings.")
+
+
+@settings_cli.command("list")
+def settings_list():
+    """Every setting with its value (secrets masked) and where it comes from."""
+    from plexportal.settings import service
+    from plexportal.settings.registry import groups
+
+    with db_session():
+        for group, defs in groups().items():
+            click.echo(f"[{group}]")
+            for d in defs:
+                source = "env" if service.is_locked(d.key) else "db/default"
+                click.echo(f"  {d.key:28} {service.display_value(d)!s:40} ({source})")
+
+
+@settings_cli.command("get")
+@click.argument("key")
+def settings_get(key):
+    """Print one setting (secrets masked)."""
+    from plexportal.settings import service
+    from plexportal.settings.registry import get_def
+
+    try:
+        d = get_def(key.upper())
+    except KeyError as err:
+        raise click.ClickException(str(err)) from None
+    with db_session():
+        click.echo(service.display_value(d))
+
+
+@settings_cli.command("set")
+@click.argument("key")
+@click.argument("value")
+def settings_set(key, value):
+    """Validate and store one setting."""
+    from plexportal.settings import service
+    from plexportal.settings.registry import InvalidSetting
+
+    with db_session():
+        try:
+            service.set_value(key.upper(), value)
+        except KeyError as err:
+            raise click.ClickException(str(err)) from None
+        except InvalidSetting as err:
+            raise click.ClickException(f"{key.upper()}: {err.message}") from None
+    click.echo(f"{key.upper()} saved")
+
+
+@settings_cli.command("rotate-secrets")
+def settings_rotate():
+    """Re-encrypt stored secrets with the current PLEXPORTAL_SECRET_KEY."""
+    from plexportal.settings import service
+
+    with db_session():
+        n = service.rotate_secrets()
+    click.echo(f"re-encrypted {n} secret(s)")
+
+
+def install(app: Flask) -> None:
+    from plexportal import areas
+
+    app.cli.add_command(db_cli)
+    app.cli.add_command(create_admin)
+    app.cli.add_command(reset_password)
+    app.cli.add_command(settings_cli)
+    for module in areas.import_all("cli"):
+        for command in getattr(module, "commands", []):
+            app.cli.add_command(command)

@@ -1,0 +1,116 @@
+"""Process configuration from PLEXPORTAL_* environment variables (and a .env file).
+
+Only what the process needs before it can reach the database lives here. Everything an
+admin may change at run time is a setting (see plexportal/settings/registry.py).
+"""
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+
+class ConfigError(RuntimeError):
+    """A startup problem the operator must fix; the message says how."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(f"PLEXPORTAL_{name}")
+    return value if value not in (None, "") else default
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass
+class Config:
+    data_dir: Path = Path("./data")
+    database_url: str | None = None
+    redis_url: str | None = None
+    secret_key: str = ""
+    secret_key_previous: str | None = None
+    bind: str = "127.0.0.1:8000"
+    trusted_proxies: int = 0
+    session_cookie_secure: bool = False
+    testing: bool = False
+    huey_immediate: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls) -> "Config":
+        load_dotenv(override=False)
+        data_dir = Path(_env("DATA_DIR", "./data")).expanduser()
+        try:
+            proxies = int(_env("TRUSTED_PROXIES", "0"))
+            if proxies < 0:
+                raise ValueError
+        except ValueError:
+            raise ConfigError("PLEXPORTAL_TRUSTED_PROXIES must be a whole number of proxy hops (0 when "
+                              "nothing sits in front of plexportal).") from None
+        return cls(
+            data_dir=data_dir,
+            database_url=_env("DATABASE_URL"),
+            redis_url=_env("REDIS_URL"),
+            secret_key=_env("SECRET_KEY", "") or "",
+            secret_key_previous=_env("SECRET_KEY_PREVIOUS"),
+            bind=_env("BIND", "127.0.0.1:8000"),
+            trusted_proxies=proxies,
+            session_cookie_secure=_bool(_env("SECURE_COOKIES"), False),
+        )
+
+    # -- derived -------------------------------------------------------------------------
+    @property
+    def app_db_path(self) -> Path:
+        return self.data_dir / "plexportal.db"
+
+    @property
+    def huey_db_path(self) -> Path:
+        return self.data_dir / "huey.db"
+
+    def ensure_data_dir(self) -> None:
+        """Create the data dir and check it is writable, with an error an operator can act on."""
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise ConfigError(f"Cannot create the data directory {self.data_dir.resolve()}: {err.strerror}. "
+                              "Set PLEXPORTAL_DATA_DIR to a writable folder.") from None
+        probe = self.data_dir / ".write-test"
+        try:
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError as err:
+            raise ConfigError(f"The data directory {self.data_dir.resolve()} is not writable ({err.strerror}). "
+                              "Fix its permissions or set PLEXPORTAL_DATA_DIR to a writable folder.") from None
+
+    def resolve_secret_key(self) -> None:
+        """Use PLEXPORTAL_SECRET_KEY, or generate one once into the data dir (mode 0600)."""
+        if self.secret_key:
+            return
+        key_file = self.data_dir / "secret.key"
+        if key_file.exists():
+            self.secret_key = key_file.read_text().strip()
+            return
+        self.ensure_data_dir()
+        key = secrets.token_urlsafe(48)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key + "\n")
+        self.secret_key = key
+
+
+def parse_cidrs(text: str) -> list[ipaddress._BaseNetwork]:
+    """Parse a comma/space/newline separated CIDR list; raises ValueError naming the bad entry."""
+    nets = []
+    for part in text.replace(",", " ").split():
+        try:
+            nets.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(f"“{part}” is not an IP network (e.g. 192.168.1.0/24)") from None
+    return nets

@@ -1,0 +1,116 @@
+"""Database: one DatabaseProxy for every model, bound by init_db() to SQLite or PostgreSQL."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import peewee
+from peewee import DatabaseProxy, Model
+from playhouse.db_url import connect as connect_url
+
+db = DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 5000,
+    "synchronous": 1,          # NORMAL: safe with WAL; never OFF
+    "cache_size": -16000,
+}
+
+
+class UTCDateTimeField(peewee.DateTimeField):
+    """Stores naive UTC in the column, gives back aware UTC (DESIGN law 7)."""
+
+    def db_value(self, value):
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                raise ValueError(f"{self.name}: naive datetime {value!r}; use lib.clock")
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return super().db_value(value)
+
+    def python_value(self, value):
+        value = super().python_value(value)
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                return value.replace(tzinfo=timezone.utc)
+            return value.astimezone(timezone.utc)
+        return value
+
+
+class JSONField(peewee.TextField):
+    """JSON in a TEXT column: the same on SQLite and PostgreSQL."""
+
+    def db_value(self, value):
+        if value is None:
+            return None
+        return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+    def python_value(self, value):
+        if value is None or value == "":
+            return None
+        return json.loads(value)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+def make_database(config) -> peewee.Database:
+    if config.database_url:
+        url = config.database_url
+        if url.startswith("postgres://"):
+            url = "postgresql://" + url[len("postgres://"):]
+        if url.startswith("sqlite"):
+            return connect_url(url, pragmas=SQLITE_PRAGMAS)
+        return connect_url(url, autorollback=True) if url.startswith("postgres") else connect_url(url)
+    return peewee.SqliteDatabase(str(config.app_db_path), pragmas=SQLITE_PRAGMAS,
+                                 check_same_thread=False, timeout=10)
+
+
+class db_session:
+    """Open a connection if none is open and close it only if we opened it (safe to nest,
+    unlike Peewee's connection_context(), which always closes)."""
+
+    def __enter__(self):
+        self._opened = db.is_closed()
+        if self._opened:
+            db.connect()
+        return db
+
+    def __exit__(self, *exc):
+        if self._opened and not db.is_closed():
+            db.close()
+
+
+def is_sqlite() -> bool:
+    return isinstance(db.obj, peewee.SqliteDatabase)
+
+
+def init_db(app, config) -> None:
+    database = make_database(config)
+    db.initialize(database)
+
+    @app.before_request
+    def _open_db():
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_appcontext
+    def _close_db(exc):
+        if not db.is_closed():
+            db.close()
+
+
+def all_models() -> list[type[BaseModel]]:
+    """Every model of every area, in dependency order (used by tests and the schema check)."""
+    from plexportal import areas
+
+    models = []
+    for module in areas.import_all("models"):
+        for value in vars(module).values():
+            if (isinstance(value, type) and issubclass(value, BaseModel) and value is not BaseModel
+                    and value.__module__ == module.__name__):
+                models.append(value)
+    return peewee.sort_models(models)

@@ -1,0 +1,93 @@
+"""What every gateway shares: GatewayError, the Test-connection result, and turning transport
+failures into sentences an admin can act on (never a stack trace, never the upstream body)."""
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+
+import requests
+
+
+class GatewayError(Exception):
+    """A call to an external system failed. `permanent` means retrying the same call will not help."""
+
+    def __init__(self, message: str, permanent: bool = False, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+        self.status = status
+
+
+@dataclass
+class CheckResult:
+    ok: bool
+    message: str
+    detail: str = ""        # e.g. a version string; never a secret
+
+    def as_dict(self) -> dict:
+        return {"ok": self.ok, "message": self.message, "detail": self.detail}
+
+
+def describe_exception(err: Exception, service: str) -> GatewayError:
+    """Map a requests/socket exception to a readable GatewayError."""
+    if isinstance(err, GatewayError):
+        return err
+    if isinstance(err, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema |
+                  requests.exceptions.InvalidSchema):
+        return GatewayError(f"The {service} URL is not valid.", permanent=True)
+    if isinstance(err, requests.exceptions.SSLError):
+        return GatewayError(f"{service}: the TLS certificate was not accepted.", permanent=True)
+    if isinstance(err, requests.exceptions.ConnectTimeout | socket.timeout):
+        return GatewayError(f"{service} did not answer in time (connection timed out).")
+    if isinstance(err, requests.exceptions.ReadTimeout):
+        return GatewayError(f"{service} accepted the connection but did not answer in time.")
+    if isinstance(err, requests.exceptions.ConnectionError):
+        text = str(err).lower()
+        if "name or service not known" in text or "nodename nor servname" in text or "failed to resolve" in text \
+                or "name resolution" in text:
+            return GatewayError(f"{service}: the host name could not be found.", permanent=True)
+        if "refused" in text:
+            return GatewayError(f"{service} refused the connection: is it running, and is the port right?")
+        return GatewayError(f"Could not connect to {service}.")
+    if isinstance(err, requests.exceptions.TooManyRedirects):
+        return GatewayError(f"{service} redirected too many times; check the URL.", permanent=True)
+    if isinstance(err, requests.RequestException):
+        return GatewayError(f"The request to {service} failed.")
+    if isinstance(err, OSError):
+        return GatewayError(f"Could not connect to {service}: {err.strerror or 'network error'}.")
+    return GatewayError(f"Unexpected error talking to {service}.")
+
+
+def raise_for_status(response: requests.Response, service: str) -> None:
+    code = response.status_code
+    if code < 400:
+        return
+    if code in (401, 403):
+        raise GatewayError(f"{service} rejected the credentials ({code}): check the API key or token.",
+                           permanent=True, status=code)
+    if code == 404:
+        raise GatewayError(f"{service} answered 404 Not Found: check the URL (and any URL base).",
+                           permanent=True, status=code)
+    if code == 429:
+        raise GatewayError(f"{service} is rate limiting us (429); will retry.", status=code)
+    if code >= 500:
+        raise GatewayError(f"{service} had an internal error ({code}).", status=code)
+    raise GatewayError(f"{service} answered {code}.", permanent=True, status=code)
+
+
+def json_or_error(response: requests.Response, service: str):
+    try:
+        return response.json()
+    except ValueError:
+        raise GatewayError(f"{service} did not answer with JSON: is this the right URL?", permanent=True) from None
+
+
+def run_check(fn, service: str) -> CheckResult:
+    """Run a check function that returns (message, detail) and catch everything into a result."""
+    try:
+        message, detail = fn()
+        return CheckResult(True, message, detail)
+    except GatewayError as err:
+        return CheckResult(False, err.message)
+    except Exception as err:  # noqa: BLE001 - the Test button must always answer
+        return CheckResult(False, describe_exception(err, service).message)

@@ -1,0 +1,69 @@
+"""Seerr (Overseerr / Jellyseerr) REST API, /api/v1 with X-Api-Key."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from plexportal.gateways.base import (CheckResult, GatewayError, describe_exception, json_or_error,
+                                      raise_for_status, run_check)
+from plexportal.lib import http
+
+SERVICE = "Seerr"
+
+
+@dataclass
+class SeerrSettings:
+    url: str
+    api_key: str
+
+
+class SeerrClient:
+    def __init__(self, settings: SeerrSettings, *, timeout=http.DEFAULT_TIMEOUT, retries: int = 2):
+        if not settings.url:
+            raise GatewayError("Seerr is not configured (no URL).", permanent=True)
+        self.base = settings.url.rstrip("/")
+        self.session = http.session(retries=retries, timeout=timeout)
+        self.session.headers["X-Api-Key"] = settings.api_key or ""
+        self.session.headers["Accept"] = "application/json"
+
+    def request(self, method: str, path: str, *, as_user: int | None = None, **kwargs):
+        headers = kwargs.pop("headers", {}) or {}
+        if as_user is not None:
+            headers["X-API-User"] = str(as_user)
+        try:
+            response = self.session.request(method, f"{self.base}/api/v1/{path.lstrip('/')}", headers=headers,
+                                            allow_redirects=False, **kwargs)
+        except Exception as err:  # noqa: BLE001
+            raise describe_exception(err, SERVICE) from None
+        raise_for_status(response, SERVICE)
+        if response.status_code == 204 or not response.content:
+            return None
+        return json_or_error(response, SERVICE)
+
+    def get(self, path: str, **params):
+        return self.request("GET", path, params=params or None)
+
+    def status(self) -> dict:
+        data = self.get("status")
+        if not isinstance(data, dict) or "version" not in data:
+            raise GatewayError("That does not look like Seerr: check the URL.", permanent=True)
+        return data
+
+    def check(self) -> CheckResult:
+        def probe():
+            version = self.status().get("version", "")
+            self.get("user", take=1)            # /status is public; this one proves the API key
+            return f"Connected to Seerr {version}.", version
+        return run_check(probe, SERVICE)
+
+
+def client(**kwargs) -> SeerrClient:
+    from plexportal.settings import service as settings
+
+    return SeerrClient(SeerrSettings(settings.get("SEERR_URL"), settings.get("SEERR_API_KEY")), **kwargs)
+
+
+def check(url: str, api_key: str) -> CheckResult:
+    try:
+        return SeerrClient(SeerrSettings(url, api_key), timeout=http.CHECK_TIMEOUT, retries=0).check()
+    except GatewayError as err:
+        return CheckResult(False, err.message)

@@ -1,0 +1,84 @@
+"""Formatting for people: sizes, durations, relative times, the configured zone."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from plexportal.lib import clock
+
+
+def human_bytes(n, binary: bool = False) -> str:
+    if n is None:
+        return "—"
+    n = float(n)
+    base = 1024.0 if binary else 1000.0
+    units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"] if binary else ["B", "KB", "MB", "GB", "TB", "PB"]
+    i = 0
+    while abs(n) >= base and i < len(units) - 1:
+        n /= base
+        i += 1
+    if i == 0:
+        return f"{int(n)} B"
+    return f"{n:.1f} {units[i]}"
+
+
+def human_duration(seconds) -> str:
+    if seconds is None:
+        return "—"
+    seconds = int(round(float(seconds)))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, sec = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {sec} s" if sec else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def reltime(value: datetime | None, now: datetime | None = None) -> str:
+    if value is None:
+        return "never"
+    value = clock.ensure_utc(value)
+    now = now or clock.now()
+    delta = (now - value).total_seconds()
+    future = delta < 0
+    delta = abs(delta)
+    if delta < 45:
+        text = "a few seconds"
+    elif delta < 90:
+        text = "a minute"
+    elif delta < 3600:
+        text = f"{int(round(delta / 60))} minutes"
+    elif delta < 5400:
+        text = "an hour"
+    elif delta < 86400:
+        text = f"{int(round(delta / 3600))} hours"
+    elif delta < 172800:
+        text = "a day"
+    elif delta < 86400 * 45:
+        text = f"{int(round(delta / 86400))} days"
+    elif delta < 86400 * 365:
+        text = f"{int(round(delta / (86400 * 30)))} months"
+    else:
+        text = f"{int(round(delta / (86400 * 365)))} years"
+    return f"in {text}" if future else f"{text} ago"
+
+
+def display_zone():
+    from plexportal.settings import service as settings
+
+    return clock.zone(settings.get("TIMEZONE"))
+
+
+def localtime(value: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return "—"
+    return clock.ensure_utc(value).astimezone(display_zone()).strftime(pattern)
+
+
+def isotime(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return clock.ensure_utc(value).isoformat().replace("+00:00", "Z")

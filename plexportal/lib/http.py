@@ -1,0 +1,43 @@
+"""The one requests.Session factory (DESIGN law 6): timeouts, User-Agent, retries on idempotent calls.
+
+Gateways call `session()` and pass `timeout=` themselves only to shorten it (Test buttons).
+"""
+from __future__ import annotations
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from plexportal import __version__
+
+DEFAULT_TIMEOUT = (4.0, 15.0)      # connect, read
+CHECK_TIMEOUT = (3.0, 5.0)         # the wizard's "Test connection" answers within a few seconds
+USER_AGENT = f"plexportal/{__version__}"
+
+
+class _TimeoutAdapter(HTTPAdapter):
+    def __init__(self, *args, timeout=DEFAULT_TIMEOUT, **kwargs):
+        self._timeout = timeout
+        super().__init__(*args, **kwargs)
+
+    def send(self, request, **kwargs):
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self._timeout
+        return super().send(request, **kwargs)
+
+
+def session(*, retries: int = 2, timeout=DEFAULT_TIMEOUT) -> requests.Session:
+    """A session that retries idempotent requests on connection errors and 502/503/504."""
+    retry = Retry(
+        total=retries, connect=retries, read=retries, status=retries,
+        backoff_factor=0.3, status_forcelist=(502, 503, 504),
+        allowed_methods=frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}),
+        raise_on_status=False, respect_retry_after_header=False,
+    )
+    s = requests.Session()
+    adapter = _TimeoutAdapter(max_retries=retry, timeout=timeout)
+    s.mount("http://", adapter)
+    s.mount("https://", adapter)
+    s.headers["User-Agent"] = USER_AGENT
+    s.max_redirects = 3
+    return s

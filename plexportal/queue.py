@@ -1,0 +1,146 @@
+"""The Huey instance. SqliteHuey in the data dir by default; PriorityRedisHuey when
+PLEXPORTAL_REDIS_URL is set. Tasks are declared with `app_task`/`app_periodic`, which run
+them inside an app context with a database connection."""
+from __future__ import annotations
+
+import functools
+import logging
+
+from huey import PriorityRedisHuey, SqliteHuey
+from huey.api import Huey
+
+from plexportal.config import Config
+
+log = logging.getLogger(__name__)
+
+
+def _build(config: Config) -> Huey:
+    if config.huey_immediate:
+        h = SqliteHuey("plexportal", filename=":memory:", immediate=True, utc=True)
+        return h
+    if config.redis_url:
+        return PriorityRedisHuey("plexportal", url=config.redis_url, utc=True)
+    config.ensure_data_dir()
+    return SqliteHuey("plexportal", filename=str(config.huey_db_path), utc=True, fsync=True, timeout=10)
+
+
+class _LazyHuey:
+    """Tasks are declared at import time, before the configuration is known; the real Huey is
+    made on first use from the configuration create_app() installs."""
+
+    def __init__(self):
+        self._huey: Huey | None = None
+        self._config: Config | None = None
+
+    def configure(self, config: Config) -> None:
+        self._config = config
+        self._huey = _build(config)
+        for fn in _declared:
+            fn(self._huey)
+
+    def __getattr__(self, name):
+        if self._huey is None:
+            self.configure(Config.from_env())
+        return getattr(self._huey, name)
+
+    @property
+    def instance(self) -> Huey:
+        if self._huey is None:
+            self.configure(Config.from_env())
+        return self._huey
+
+
+huey = _LazyHuey()
+_declared: list = []
+_app = None
+
+
+def bind_app(app) -> None:
+    global _app
+    _app = app
+
+
+def _in_app(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from flask import has_app_context
+
+        from plexportal.db import db_session
+
+        if has_app_context():          # immediate mode inside a request or a test
+            with db_session():
+                return fn(*args, **kwargs)
+        app = _app
+        if app is None:
+            from plexportal import create_app
+
+            app = create_app()
+        with app.app_context():
+            with db_session():
+                return fn(*args, **kwargs)
+    return wrapper
+
+
+class TaskHandle:
+    """What app_task returns: call it to enqueue; `.schedule(args, delay=…)`; `.call_local()`."""
+
+    def __init__(self, fn, kwargs, periodic=None):
+        self.fn = fn
+        self.kwargs = kwargs
+        self.periodic = periodic
+        self.name = f"{fn.__module__}.{fn.__name__}"
+        self._task = None
+        _declared.append(self._bind)
+        if huey._huey is not None:
+            self._bind(huey._huey)
+
+    def _bind(self, h: Huey) -> None:
+        wrapped = _in_app(self.fn)
+        # Keep the dotted name stable: it is stored in queued messages.
+        wrapped.__module__ = self.fn.__module__
+        wrapped.__name__ = self.fn.__name__
+        wrapped.__qualname__ = self.fn.__qualname__
+        if self.periodic is not None:
+            self._task = h.periodic_task(self.periodic, **self.kwargs)(wrapped)
+        else:
+            self._task = h.task(**self.kwargs)(wrapped)
+
+    @property
+    def task(self):
+        if self._task is None:
+            huey.instance
+        return self._task
+
+    def __call__(self, *args, **kwargs):
+        return self.task(*args, **kwargs)
+
+    def schedule(self, *args, **kwargs):
+        return self.task.schedule(*args, **kwargs)
+
+    def call_local(self, *args, **kwargs):
+        return self.fn(*args, **kwargs)
+
+
+def app_task(**kwargs):
+    """@app_task(retries=3, retry_delay=10) — a Huey task run inside the app context."""
+    def decorate(fn):
+        return TaskHandle(fn, kwargs)
+    return decorate
+
+
+def app_periodic(validate_datetime, **kwargs):
+    """@app_periodic(crontab(minute='*')) — a periodic task run inside the app context."""
+    def decorate(fn):
+        return TaskHandle(fn, kwargs, periodic=validate_datetime)
+    return decorate
+
+
+def queue_status() -> str:
+    """'ok' or a short reason, for /healthz."""
+    try:
+        h = huey.instance
+        h.storage.queue_size()
+        return "ok"
+    except Exception as err:  # noqa: BLE001 - any storage failure is "queue down"
+        log.warning("queue check failed: %s", err)
+        return "unavailable"

@@ -1,0 +1,136 @@
+"""Setting definitions. Each area lists its own in `<area>/setting_defs.py` as `DEFS = [...]`;
+`all_defs()` collects them. A definition knows how to validate and convert its value."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+from urllib.parse import urlsplit
+
+from plexportal.config import parse_cidrs
+from plexportal.lib import clock
+
+
+class InvalidSetting(ValueError):
+    def __init__(self, key: str, message: str):
+        super().__init__(message)
+        self.key = key
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SettingDef:
+    key: str
+    label: str
+    group: str
+    kind: str = "str"            # str | text | int | bool | url | secret | choice | cidrs | email | timezone
+    default: str = ""
+    help: str = ""
+    choices: tuple[tuple[str, str], ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    validate: Callable[[str], str | None] | None = field(default=None, compare=False)
+
+    @property
+    def env_var(self) -> str:
+        return f"PLEXPORTAL_{self.key}"
+
+    @property
+    def is_secret(self) -> bool:
+        return self.kind == "secret"
+
+    def clean(self, raw) -> str:
+        """Normalise a submitted value to its stored text form; raises InvalidSetting."""
+        text = "" if raw is None else str(raw).strip()
+        if self.kind == "bool":
+            return "true" if text.lower() in ("1", "true", "yes", "on", "y") else "false"
+        if text == "":
+            if self.kind in ("int",) and self.default != "":
+                raise InvalidSetting(self.key, "Enter a number.")
+            return ""
+        problem = None
+        if self.kind == "int":
+            try:
+                number = int(text)
+            except ValueError:
+                problem = "Enter a whole number."
+            else:
+                if self.minimum is not None and number < self.minimum:
+                    problem = f"Must be at least {self.minimum}."
+                elif self.maximum is not None and number > self.maximum:
+                    problem = f"Must be at most {self.maximum}."
+                text = str(number)
+        elif self.kind == "url":
+            text = text.rstrip("/")
+            problem = url_problem(text)
+        elif self.kind == "choice":
+            if text not in {c for c, _ in self.choices}:
+                problem = "Pick one of: " + ", ".join(c for c, _ in self.choices) + "."
+        elif self.kind == "cidrs":
+            try:
+                text = ", ".join(str(n) for n in parse_cidrs(text))
+            except ValueError as err:
+                problem = str(err)
+        elif self.kind == "email":
+            if not EMAIL_RE.match(text):
+                problem = "Enter an email address such as you@example.com."
+        elif self.kind == "timezone":
+            if not clock.is_valid_zone(text):
+                problem = "Unknown time zone; use a name such as Europe/London or America/New_York."
+        if problem is None and self.validate is not None:
+            problem = self.validate(text)
+        if problem:
+            raise InvalidSetting(self.key, problem)
+        return text
+
+
+EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+def url_problem(text: str) -> str | None:
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        return "That is not a valid URL (check the port)."
+    if parts.scheme not in ("http", "https"):
+        return "Start the address with http:// or https://."
+    if not parts.hostname:
+        return "The address needs a host name, e.g. http://192.168.1.10:8989."
+    if port is not None and not (1 <= port <= 65535):
+        return "The port must be between 1 and 65535."
+    if any(c.isspace() for c in text):
+        return "The address cannot contain spaces."
+    return None
+
+
+_cache: dict[str, SettingDef] | None = None
+
+
+def all_defs() -> dict[str, SettingDef]:
+    global _cache
+    if _cache is None:
+        from plexportal import areas
+
+        defs: dict[str, SettingDef] = {}
+        for module in areas.import_all("setting_defs"):
+            for d in module.DEFS:
+                if d.key in defs:
+                    raise RuntimeError(f"setting {d.key} is defined twice")
+                defs[d.key] = d
+        _cache = defs
+    return _cache
+
+
+def get_def(key: str) -> SettingDef:
+    try:
+        return all_defs()[key]
+    except KeyError:
+        raise KeyError(f"unknown setting {key}") from None
+
+
+def groups() -> dict[str, list[SettingDef]]:
+    out: dict[str, list[SettingDef]] = {}
+    for d in all_defs().values():
+        out.setdefault(d.group, []).append(d)
+    return out

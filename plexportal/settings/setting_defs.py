@@ -1,0 +1,48 @@
+"""The platform's own settings: general, security, and the connection to each service."""
+from plexportal.settings.registry import SettingDef as S
+
+GENERAL = "General"
+SECURITY = "Security"
+
+DEFS = [
+    S("SERVER_NAME", "Server name", GENERAL, default="My Plex Server",
+      help="Shown in the top bar, emails and the join page."),
+    S("BASE_URL", "Public URL", GENERAL, kind="url",
+      help="How people reach plexportal, e.g. https://portal.example.com. Used in links and emails."),
+    S("TIMEZONE", "Time zone", GENERAL, kind="timezone", default="UTC",
+      help="Times are stored in UTC and shown in this zone."),
+    S("ADMIN_EMAIL", "Admin email", GENERAL, kind="email",
+      help="Where admin alerts go (failed backups, provisioning errors…)."),
+
+    S("SESSION_LIFETIME_MINUTES", "Session lifetime (minutes)", SECURITY, kind="int", default="720",
+      minimum=5, maximum=60 * 24 * 90, help="How long an admin stays signed in without activity."),
+    S("LOCAL_BYPASS_CIDRS", "Sign-in not required from", SECURITY, kind="cidrs",
+      help="Optional networks (CIDR list, e.g. 192.168.1.0/24) whose visitors are treated as the admin. "
+           "Only the client address seen through PLEXPORTAL_TRUSTED_PROXIES hops counts."),
+    S("API_KEY", "API key", SECURITY, kind="secret",
+      help="Send as the X-Api-Key header to /api/v1/… (Homepage, Homarr, scripts)."),
+    S("WEBHOOK_SECRET", "Webhook secret", SECURITY, kind="secret",
+      help="Sonarr, Radarr and Seerr authenticate their webhooks with it."),
+
+    S("SEERR_URL", "Seerr URL", "Seerr", kind="url", help="Overseerr, Jellyseerr or Seerr, e.g. http://seerr:5055"),
+    S("SEERR_API_KEY", "Seerr API key", "Seerr", kind="secret", help="Seerr → Settings → General → API Key."),
+    S("SONARR_URL", "Sonarr URL", "Sonarr", kind="url", help="e.g. http://sonarr:8989"),
+    S("SONARR_API_KEY", "Sonarr API key", "Sonarr", kind="secret", help="Sonarr → Settings → General → API Key."),
+    S("RADARR_URL", "Radarr URL", "Radarr", kind="url", help="e.g. http://radarr:7878"),
+    S("RADARR_API_KEY", "Radarr API key", "Radarr", kind="secret", help="Radarr → Settings → General → API Key."),
+    S("PLEX_URL", "Plex server URL", "Plex", kind="url", help="e.g. http://plex:32400"),
+    S("PLEX_TOKEN", "Plex token", "Plex", kind="secret", help="The server owner's X-Plex-Token."),
+    S("JELLYFIN_URL", "Jellyfin URL", "Jellyfin", kind="url", help="Only if you use Jellyfin instead of Plex."),
+    S("JELLYFIN_API_KEY", "Jellyfin API key", "Jellyfin", kind="secret"),
+    S("SMTP_HOST", "SMTP host", "Email", help="e.g. smtp.example.com"),
+    S("SMTP_PORT", "SMTP port", "Email", kind="int", default="587", minimum=1, maximum=65535),
+    S("SMTP_USER", "SMTP user", "Email"),
+    S("SMTP_PASSWORD", "SMTP password", "Email", kind="secret"),
+    S("SMTP_FROM", "From address", "Email", kind="email", help="The sender of every email."),
+    S("SMTP_SECURITY", "Connection security", "Email", kind="choice", default="starttls",
+      choices=(("none", "None (plain, port 25)"), ("starttls", "STARTTLS (port 587)"), ("tls", "TLS (port 465)"))),
+    S("PLEX_TV_URL", "plex.tv URL", "plex.tv", kind="url", default="https://plex.tv",
+      help="Change only to point at a test server."),
+    S("PLEX_CLIENTS_URL", "clients.plex.tv URL", "plex.tv", kind="url", default="https://clients.plex.tv"),
+    S("PLEX_APP_URL", "app.plex.tv URL", "plex.tv", kind="url", default="https://app.plex.tv"),
+]

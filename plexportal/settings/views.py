@@ -1,0 +1,162 @@
+"""Settings page (grouped, env-locked values read-only, secrets masked) and the setup wizard."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import login_user
+
+from plexportal import web
+from plexportal.admin import audit
+from plexportal.auth import service as auth_service
+from plexportal.auth.forms import AdminForm
+from plexportal.extensions import client_address, limiter
+from plexportal.settings import checks, service
+from plexportal.settings.registry import all_defs, get_def, groups
+
+log = logging.getLogger(__name__)
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+# The wizard's service steps, in order; each is a settings group.
+WIZARD_STEPS = ["Seerr", "Sonarr", "Radarr", "Plex", "Jellyfin", "Email"]
+WIZARD_HELP = {
+    "Seerr": "Requests come from Seerr (Overseerr or Jellyseerr).",
+    "Sonarr": "Sonarr tells plexportal when episodes are imported.",
+    "Radarr": "Radarr tells plexportal when films are imported.",
+    "Plex": "plexportal checks Plex really has an item before saying it is ready, and shares libraries.",
+    "Jellyfin": "Only if your server is Jellyfin rather than Plex; otherwise skip.",
+    "Email": "Messages and alerts go out by email.",
+}
+
+
+def _group_or_404(name: str) -> list:
+    g = groups().get(name)
+    if g is None:
+        abort(404)
+    return g
+
+
+def _field_rows(defs, values=None, errors=None):
+    values = values or {}
+    errors = errors or {}
+    rows = []
+    for d in defs:
+        locked = service.is_locked(d.key)
+        if d.is_secret:
+            shown = ""      # never sent back; the placeholder says whether one is stored
+        elif d.key in values:
+            shown = values[d.key]
+        else:
+            shown = service.get(d.key)
+        rows.append({"def": d, "value": shown, "locked": locked, "error": errors.get(d.key),
+                     "stored_mask": service.display_value(d) if d.is_secret else ""})
+    return rows
+
+
+def _save_group(name: str):
+    """Save the submitted group; returns (ok, rows)."""
+    defs = _group_or_404(name)
+    submitted = {}
+    for d in defs:
+        if service.is_locked(d.key):
+            continue
+        raw = request.form.get(d.key, "") if d.kind != "bool" else ("true" if request.form.get(d.key) else "false")
+        if d.is_secret and raw == "" and not request.form.get(f"{d.key}__clear"):
+            continue                                  # blank secret: keep the stored value
+        submitted[d.key] = raw
+    try:
+        service.set_many(submitted)
+    except service.SettingsInvalid as err:
+        return False, _field_rows(defs, values=submitted, errors=err.errors)
+    audit.record("settings.saved", f"Saved {name} settings ({', '.join(sorted(submitted)) or 'nothing changed'})")
+    return True, _field_rows(defs)
+
+
+@bp.get("/")
+def index():
+    all_groups = [(name, _field_rows(defs)) for name, defs in groups().items()]
+    return web.render_page("settings/index.html", groups=all_groups, checkable=checks.CHECKABLE)
+
+
+@bp.post("/group/<name>")
+def save_group(name):
+    ok, rows = _save_group(name)
+    html = render_template("settings/_group.html", name=name, rows=rows, checkable=checks.CHECKABLE)
+    if not ok:
+        return web.with_toast(html, "Not saved: fix the highlighted fields.", "error", status=422)
+    return web.with_toast(html, f"{name} settings saved.")
+
+
+@bp.post("/test/<name>")
+@limiter.limit("30 per minute")
+def test_group(name):
+    _group_or_404(name)
+    result = checks.run(name, request.form.to_dict(), service.get)
+    checks.record(name, result)
+    return render_template("settings/_check_result.html", result=result)
+
+
+# -- setup wizard --------------------------------------------------------------------------------
+
+@bp.route("/setup", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+@web.public
+def wizard():
+    """Step 1: the first admin. Locked once an admin exists."""
+    if auth_service.has_admin():
+        if request.method == "POST":
+            abort(403)
+        return redirect(url_for("settings.wizard_step", step=WIZARD_STEPS[0]) if _signed_in_admin()
+                        else url_for("auth.login"))
+    form = AdminForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = auth_service.create_admin(form.username.data, form.password.data, form.email.data)
+        except auth_service.AuthError as err:
+            error = str(err)
+        else:
+            if form.email.data and not service.get("ADMIN_EMAIL") and not service.is_locked("ADMIN_EMAIL"):
+                try:
+                    service.set_value("ADMIN_EMAIL", form.email.data)
+                except Exception:  # noqa: BLE001 - optional convenience
+                    pass
+            session.clear()
+            user.session_id = auth_service.start_session(user, client_address(), request.user_agent.string)
+            login_user(user)
+            audit.record("admin.created", f"Admin {user.username} created in the setup wizard", actor=user)
+            return web.hx_redirect(url_for("settings.wizard_step", step=WIZARD_STEPS[0]))
+    status = 422 if request.method == "POST" else 200
+    return web.render_page("settings/wizard_admin.html", "settings/_wizard_admin_form.html", status=status,
+                           form=form, error=error, steps=WIZARD_STEPS)
+
+
+def _signed_in_admin() -> bool:
+    from flask_login import current_user
+
+    return current_user.is_authenticated and current_user.is_admin
+
+
+@bp.route("/setup/<step>", methods=["GET", "POST"])
+def wizard_step(step):
+    if step not in WIZARD_STEPS:
+        abort(404)
+    index_ = WIZARD_STEPS.index(step)
+    next_url = (url_for("settings.wizard_step", step=WIZARD_STEPS[index_ + 1]) if index_ + 1 < len(WIZARD_STEPS)
+                else url_for("settings.wizard_done"))
+    if request.method == "POST":
+        ok, rows = _save_group(step)
+        if ok:
+            return web.hx_redirect(next_url)
+        return web.render_page("settings/wizard_step.html", "settings/_wizard_step_form.html", status=422,
+                               step=step, rows=rows, steps=WIZARD_STEPS, next_url=next_url,
+                               help=WIZARD_HELP.get(step, ""))
+    return web.render_page("settings/wizard_step.html", step=step, rows=_field_rows(_group_or_404(step)),
+                           steps=WIZARD_STEPS, next_url=next_url, help=WIZARD_HELP.get(step, ""))
+
+
+@bp.get("/setup/done")
+def wizard_done():
+    configured = {step: any(service.is_set(d.key) for d in groups()[step] if d.kind in ("url",) or
+                            d.key == "SMTP_HOST") for step in WIZARD_STEPS}
+    return web.render_page("settings/wizard_done.html", steps=WIZARD_STEPS, configured=configured)

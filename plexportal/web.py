@@ -1,0 +1,97 @@
+"""The one place that reads HX-* headers, plus small view helpers shared by every area."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, make_response, render_template, request, url_for
+from markupsafe import Markup, escape
+
+
+def is_partial() -> bool:
+    """An htmx request that wants a fragment (not a boosted full-page navigation)."""
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def render_page(page: str, fragment: str | None = None, status: int = 200, **ctx):
+    template = fragment if (fragment and is_partial()) else page
+    response = make_response(render_template(template, **ctx), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def hx_redirect(location: str, status: int = 200):
+    """Navigate the browser: HX-Redirect for htmx calls, a plain 303 otherwise."""
+    if is_htmx():
+        response = make_response("", status)
+        response.headers["HX-Redirect"] = location
+        return response
+    response = make_response("", 303)
+    response.headers["Location"] = location
+    return response
+
+
+def toast(message: str, kind: str = "ok") -> Markup:
+    """An out-of-band toast to append to any htmx response (kind: ok | warn | error)."""
+    return Markup(render_template("_toast.html", message=message, kind=kind))
+
+
+def with_toast(body, message: str, kind: str = "ok", status: int = 200):
+    html = (body if isinstance(body, str) else "") + toast(message, kind)
+    response = make_response(html, status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def public(view):
+    """Mark a view as reachable without signing in (every other view needs an admin)."""
+    view.is_public = True
+    return view
+
+
+def user_view(view):
+    """Mark a view as reachable by a signed-in non-admin or through a signed link (it checks itself)."""
+    view.is_public = True
+    view.is_user_view = True
+    return view
+
+
+def safe_next(target: str | None, fallback: str = "/") -> str:
+    """Only same-site relative paths (ASVS 3.7.2): '/x', never '//x' or '/\\x'."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return fallback
+    return target
+
+
+# Nav entries: (label, endpoint). Shown only when the endpoint exists, so areas appear as they land.
+NAV = [
+    ("Dashboard", "admin.dashboard"),
+    ("Requests", "media.requests"),
+    ("Notifications", "notify.notifications"),
+    ("Invites", "invites.index"),
+    ("Backups", "backups.index"),
+    ("Users", "invites.users"),
+    ("Settings", "settings.index"),
+]
+
+
+def nav_items():
+    out = []
+    for label, endpoint in NAV:
+        if endpoint in current_app.view_functions:
+            out.append((label, endpoint, url_for(endpoint)))
+    return out
+
+
+def active_nav(endpoint_prefix: str | None) -> bool:
+    return bool(request.endpoint and endpoint_prefix and request.endpoint.split(".")[0] == endpoint_prefix.split(".")[0])
+
+
+def nl2br(text: str) -> Markup:
+    return Markup("<br>".join(escape(line) for line in (text or "").splitlines()))

@@ -1,0 +1,10 @@
+"""Consumer entry point: `huey_consumer plexportal.worker.huey`.
+
+Building the app configures the queue, binds tasks to it and imports every area's tasks.py.
+"""
+from plexportal import areas, create_app
+from plexportal.queue import huey as _lazy
+
+app = create_app()
+areas.import_all("tasks")
+huey = _lazy.instance

@@ -1,0 +1,253 @@
+"""Shared fixtures.
+
+Backend: SQLite + immediate Huey by default; `PLEXPORTAL_TEST_BACKEND=postgres` runs the same
+tests on PostgreSQL (127.0.0.1:5432, database `test`) with Redis (127.0.0.1:6379/15) for the
+rate limiter. The `make test` target runs both passes.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from plexportal import create_app
+from plexportal.config import Config
+from plexportal.lib import clock
+
+BACKEND = os.environ.get("PLEXPORTAL_TEST_BACKEND", "sqlite")
+PG_URL = os.environ.get("PLEXPORTAL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("PLEXPORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+SECRET = "test-secret-key-for-plexportal-tests"
+PASSWORD = "correct horse battery"
+
+# No test may inherit an operator's configuration.
+for _name in list(os.environ):
+    if _name.startswith("PLEXPORTAL_") and not _name.startswith("PLEXPORTAL_TEST_"):
+        del os.environ[_name]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "e2e: browser tests (Playwright + Chromium)")
+    config.addinivalue_line("markers", "sqlite_only: needs the embedded SQLite configuration")
+    config.addinivalue_line("markers", "slow: starts real processes")
+
+
+def pytest_collection_modifyitems(config, items):
+    if BACKEND == "postgres":
+        skip = pytest.mark.skip(reason="SQLite-only test")
+        for item in items:
+            if "sqlite_only" in item.keywords:
+                item.add_marker(skip)
+
+
+def make_config(tmp_path: Path, **extra) -> Config:
+    cfg = Config(data_dir=tmp_path, secret_key=SECRET, testing=True, huey_immediate=True,
+                 extra={"disable_ratelimit": False, **extra})
+    if BACKEND == "postgres":
+        cfg.database_url = PG_URL
+        cfg.redis_url = REDIS_URL
+    return cfg
+
+
+@pytest.fixture(scope="session")
+def _template_db(tmp_path_factory):
+    """Migrate once: a template SQLite file to copy, or the PostgreSQL schema."""
+    from plexportal.cli import upgrade
+    from plexportal.db import db
+
+    path = tmp_path_factory.mktemp("template")
+    if BACKEND == "postgres":
+        import psycopg2
+
+        conn = psycopg2.connect(PG_URL)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        conn.close()
+    app = create_app(make_config(path))
+    with app.app_context():
+        upgrade()
+        db.close()
+    return path
+
+
+def _truncate_postgres():
+    from plexportal.db import db
+
+    with db.connection_context():
+        tables = [t for t in db.get_tables() if t != "schema_migration"]
+        if tables:
+            db.execute_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+
+
+def _flush_redis():
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+@pytest.fixture
+def app_factory(tmp_path, _template_db):
+    """Build an app on a fresh, migrated database; extra Config.extra keys by keyword."""
+    made = []
+
+    def build(**extra):
+        data = tmp_path / f"data{len(made)}"
+        data.mkdir()
+        if BACKEND == "sqlite":
+            shutil.copy(_template_db / "plexportal.db", data / "plexportal.db")
+        cfg = make_config(data, **extra)
+        app = create_app(cfg)
+        if BACKEND == "postgres" and not made:
+            with app.app_context():
+                _truncate_postgres()
+            _flush_redis()
+        made.append(app)
+        return app
+
+    yield build
+    from plexportal.db import db
+    from plexportal.settings import service as settings_service
+
+    if not db.is_closed():
+        db.close()
+    settings_service.invalidate()
+    clock.reset()
+
+
+@pytest.fixture
+def app(app_factory):
+    app = app_factory()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def db(app):
+    from plexportal.db import db as database
+
+    database.connect(reuse_if_open=True)
+    yield database
+
+
+@pytest.fixture
+def admin(db):
+    from plexportal.auth import service
+
+    return service.create_admin("admin", PASSWORD, "admin@example.com")
+
+
+def csrf_from(html: str) -> str:
+    m = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html) or \
+        re.search(r'"X-CSRFToken": "([^"]+)"', html)
+    assert m, "no CSRF token in page"
+    return m.group(1)
+
+
+class Browserless:
+    """A test client that keeps a CSRF token like a page would."""
+
+    def __init__(self, client):
+        self.client = client
+        self.token = None
+
+    def get(self, url, **kw):
+        r = self.client.get(url, **kw)
+        text = r.get_data(as_text=True)
+        if 'X-CSRFToken' in text or 'csrf_token' in text:
+            try:
+                self.token = csrf_from(text)
+            except AssertionError:
+                pass
+        return r
+
+    def post(self, url, data=None, htmx=False, **kw):
+        if self.token is None:
+            self.get("/auth/login")
+        headers = kw.pop("headers", {})
+        headers["X-CSRFToken"] = self.token
+        if htmx:
+            headers["HX-Request"] = "true"
+        return self.client.post(url, data=data or {}, headers=headers, **kw)
+
+
+@pytest.fixture
+def web(client):
+    return Browserless(client)
+
+
+@pytest.fixture
+def logged_in(web, admin):
+    r = web.post("/auth/login", data={"username": "admin", "password": PASSWORD})
+    assert r.status_code == 303, r.get_data(as_text=True)
+    web.get("/")
+    return web
+
+
+@pytest.fixture
+def set_settings(db):
+    from plexportal.settings import service
+
+    def apply(**values):
+        service.set_many({k: v for k, v in values.items()})
+    return apply
+
+
+# -- fakes ----------------------------------------------------------------------------------------
+
+def _serve(fake):
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_sonarr():
+    from tests.fakes.arr import FakeSonarr
+
+    yield from _serve(FakeSonarr())
+
+
+@pytest.fixture
+def fake_radarr():
+    from tests.fakes.arr import FakeRadarr
+
+    yield from _serve(FakeRadarr())
+
+
+@pytest.fixture
+def fake_seerr():
+    from tests.fakes.seerr import FakeSeerr
+
+    yield from _serve(FakeSeerr())
+
+
+@pytest.fixture
+def fake_plex():
+    from tests.fakes.plex import FakePlex
+
+    yield from _serve(FakePlex())
+
+
+@pytest.fixture
+def fake_jellyfin():
+    from tests.fakes.jellyfin import FakeJellyfin
+
+    yield from _serve(FakeJellyfin())
+
+
+@pytest.fixture
+def smtp_server():
+    from tests.fakes.smtp import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()

@@ -1,0 +1,76 @@
+"""A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives, parsed back into
+email.message objects. `stop()`/`start()` on the same port simulate an outage."""
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+import threading
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Handler:
+    def __init__(self, box: "SmtpServer"):
+        self.box = box
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.box.reject_with:
+            return self.box.reject_with
+        msg = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+        with self.box.lock:
+            self.box.messages.append(msg)
+            self.box.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
+        self.messages: list[email.message.EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.connections = 0
+        self.reject_with: str | None = None
+        self.lock = threading.Lock()
+        self.controller: Controller | None = None
+
+    def start(self) -> "SmtpServer":
+        box = self
+
+        class Counting(Controller):
+            def factory(self):
+                server = super().factory()
+                original = server.connection_made
+
+                def made(transport):
+                    with box.lock:
+                        box.connections += 1
+                    return original(transport)
+                server.connection_made = made
+                return server
+
+        self.controller = Counting(_Handler(self), hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list:
+        import time
+
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self.lock:
+                if len(self.messages) >= count:
+                    return list(self.messages)
+            time.sleep(0.05)
+        raise AssertionError(f"expected {count} message(s), got {len(self.messages)}")
