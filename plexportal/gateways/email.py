@@ -63,7 +63,7 @@ class SmtpConnection:
 
     def __init__(self, settings: SmtpSettings):
         if not settings.host:
-            raise GatewayError("Email is not configured (no SMTP host).", permanent=True)
+            raise GatewayError("Email is not configured (no SMTP host): set it in Settings → Email.")
         self.settings = settings
         self.smtp: smtplib.SMTP | None = None
 

@@ -1,0 +1,41 @@
+from peewee import BooleanField, CharField, ForeignKeyField, IntegerField, TextField
+
+from plexportal.auth.models import User
+from plexportal.db import BaseModel, JSONField, UTCDateTimeField
+from plexportal.lib import clock
+
+# collecting: a batch still gathering items (send_after moves); pending: due at send_after;
+# sending: claimed by a sender; sent / failed / cancelled: final.
+STATUSES = ("collecting", "pending", "sending", "sent", "failed", "cancelled")
+
+
+class Notification(BaseModel):
+    """One message to one destination (the outbox row, DESIGN law 3)."""
+    kind = CharField(max_length=64, index=True)             # e.g. media.ready, admin.alert, invites.welcome
+    audience = CharField(max_length=16, default="user")     # user | admin
+    user = ForeignKeyField(User, null=True, backref="notifications", on_delete="SET NULL")
+    channel = CharField(max_length=16, default="email")     # email | apprise
+    destination = CharField(max_length=500, default="")     # email address, or a channel id for apprise
+    subject = CharField(max_length=300, default="")
+    text_body = TextField(default="")
+    html_body = TextField(default="")
+    payload = JSONField(null=True)                          # what renderers/gates need (ids, episodes…)
+    dedup_key = CharField(max_length=200, null=True, unique=True)
+    group_key = CharField(max_length=200, null=True, index=True)   # batching: same key → same message
+    status = CharField(max_length=16, default="pending", index=True)
+    send_after = UTCDateTimeField(default=clock.now, index=True)
+    first_item_at = UTCDateTimeField(null=True)
+    attempts = IntegerField(default=0)
+    last_error = CharField(max_length=500, default="")
+    flagged = CharField(max_length=300, default="")         # why an admin should look (sent unverified…)
+    claimed_at = UTCDateTimeField(null=True)
+    sent_at = UTCDateTimeField(null=True)
+    created_at = UTCDateTimeField(default=clock.now, index=True)
+
+
+class Delivery(BaseModel):
+    """Every attempt to send a notification, with its outcome."""
+    notification = ForeignKeyField(Notification, backref="deliveries", on_delete="CASCADE")
+    at = UTCDateTimeField(default=clock.now)
+    ok = BooleanField(default=False)
+    error = CharField(max_length=500, default="")
