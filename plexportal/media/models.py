@@ -1,0 +1,96 @@
+"""Media: webhooks as received, the requests people made, who follows them, what arrived, what was announced."""
+from peewee import BooleanField, CharField, ForeignKeyField, IntegerField, TextField
+
+from plexportal.auth.models import User
+from plexportal.db import BaseModel, JSONField, UTCDateTimeField
+from plexportal.lib import clock
+
+SOURCES = ("sonarr", "radarr", "seerr")
+# received → processed | ignored | unmatched | failed; invalid: body was not a JSON object.
+EVENT_STATUSES = ("received", "processed", "ignored", "unmatched", "failed", "invalid")
+REQUEST_STATUSES = ("pending", "approved", "declined", "failed", "available")
+
+
+class WebhookEvent(BaseModel):
+    """One webhook exactly as it arrived (persist, then acknowledge: DESIGN law 2)."""
+    source = CharField(max_length=16, index=True)
+    dedup_key = CharField(max_length=64, unique=True)            # sha256 of source + raw body
+    body = TextField(default="")
+    event_type = CharField(max_length=64, default="", index=True)
+    status = CharField(max_length=16, default="received", index=True)
+    outcome = CharField(max_length=500, default="")             # what processing did, in words
+    attempts = IntegerField(default=0)
+    received_at = UTCDateTimeField(default=clock.now, index=True)
+    processed_at = UTCDateTimeField(null=True)
+
+
+class MediaRequest(BaseModel):
+    """A title someone asked for, usually mirrored from Seerr."""
+    seerr_request_id = IntegerField(null=True, unique=True)
+    media_type = CharField(max_length=8)                         # tv | movie
+    tmdb_id = IntegerField(null=True, index=True)
+    tvdb_id = IntegerField(null=True, index=True)
+    imdb_id = CharField(max_length=32, null=True, index=True)
+    title = CharField(max_length=300, default="")
+    year = IntegerField(null=True)
+    poster_url = CharField(max_length=500, default="")
+    overview = TextField(default="")
+    seasons = JSONField(null=True)                               # requested season numbers, [] = all / n/a
+    is_4k = BooleanField(default=False)
+    status = CharField(max_length=16, default="pending", index=True)
+    requested_by = ForeignKeyField(User, null=True, backref="media_requests", on_delete="SET NULL")
+    origin = CharField(max_length=16, default="webhook")         # webhook | sync | on_behalf
+    created_at = UTCDateTimeField(default=clock.now, index=True)
+    updated_at = UTCDateTimeField(default=clock.now)
+
+
+class Follower(BaseModel):
+    """Someone who hears when a request's media is ready (the requester is one too)."""
+    request = ForeignKeyField(MediaRequest, backref="followers", on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="following", on_delete="CASCADE")
+    role = CharField(max_length=16, default="follower")          # requester | follower
+    created_at = UTCDateTimeField(default=clock.now)
+
+    class Meta:
+        indexes = ((("request", "user"), True),)
+
+
+class Arrival(BaseModel):
+    """An episode or film that Sonarr/Radarr imported, keyed by ids (one row per item, ever)."""
+    media_type = CharField(max_length=8)
+    media_key = CharField(max_length=64, index=True)             # "tvdb:371234", "tmdb:550123"…
+    season = IntegerField(default=0)
+    episode = IntegerField(default=0)                            # 0/0 for a film
+    title = CharField(max_length=300, default="")
+    series_title = CharField(max_length=300, default="")
+    tmdb_id = IntegerField(null=True)
+    tvdb_id = IntegerField(null=True)
+    imdb_id = CharField(max_length=32, null=True)
+    request = ForeignKeyField(MediaRequest, null=True, backref="arrivals", on_delete="SET NULL")
+    event = ForeignKeyField(WebhookEvent, null=True, on_delete="SET NULL")
+    arrived_at = UTCDateTimeField(default=clock.now, index=True)
+
+    class Meta:
+        indexes = ((("media_key", "season", "episode"), True),)
+
+
+class Announcement(BaseModel):
+    """What was handed to the outbox for whom: one row per user and item, so nothing is said twice."""
+    request = ForeignKeyField(MediaRequest, backref="announcements", on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="announcements", on_delete="CASCADE")
+    season = IntegerField(default=0)
+    episode = IntegerField(default=0)
+    at = UTCDateTimeField(default=clock.now, index=True)
+
+    class Meta:
+        indexes = ((("request", "user", "season", "episode"), True),)
+
+
+class SyncRun(BaseModel):
+    """A Seerr sync, with progress the page polls."""
+    status = CharField(max_length=16, default="running")         # running | done | failed
+    total = IntegerField(default=0)
+    done = IntegerField(default=0)
+    message = CharField(max_length=500, default="")
+    started_at = UTCDateTimeField(default=clock.now)
+    finished_at = UTCDateTimeField(null=True)
