@@ -188,6 +188,11 @@ def web(client):
 def logged_in(web, admin):
     r = web.post("/auth/login", data={"username": "admin", "password": PASSWORD})
     assert r.status_code == 303, r.get_data(as_text=True)
+    # Requests share the fixture's app context, so flask-wtf's per-context token cache (g) still
+    # holds the pre-login token, which sign-in removed from the session: forget it.
+    from flask import g
+
+    g.pop("csrf_token", None)
     web.get("/")
     return web
 
@@ -251,3 +256,13 @@ def smtp_server():
     server = SmtpServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def make_user(db):
+    """Create a non-admin user (the people messages go to)."""
+    from plexportal.auth.models import User
+
+    def make(name="friend", email=None, **fields):
+        return User.create(username=name, email=email if email is not None else f"{name}@example.com", **fields)
+    return make

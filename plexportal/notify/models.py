@@ -22,6 +22,10 @@ class Notification(BaseModel):
     payload = JSONField(null=True)                          # what renderers/gates need (ids, episodes…)
     dedup_key = CharField(max_length=200, null=True, unique=True)
     group_key = CharField(max_length=200, null=True, index=True)   # batching: same key → same message
+    # Set only while the batch is open (collecting); unique, so two workers can never open two
+    # batches for the same user, group and destination. Cleared when the batch is sealed.
+    batch_key = CharField(max_length=200, null=True, unique=True)
+    batch_version = IntegerField(default=0)                 # optimistic lock for adding items
     status = CharField(max_length=16, default="pending", index=True)
     send_after = UTCDateTimeField(default=clock.now, index=True)
     first_item_at = UTCDateTimeField(null=True)
@@ -39,3 +43,26 @@ class Delivery(BaseModel):
     at = UTCDateTimeField(default=clock.now)
     ok = BooleanField(default=False)
     error = CharField(max_length=500, default="")
+
+
+class Channel(BaseModel):
+    """An Apprise destination (Discord, Telegram, ntfy…) owned by a user; admin channels also get
+    admin alerts. The URL holds tokens, so it is stored encrypted and only ever shown masked."""
+    user = ForeignKeyField(User, backref="channels", on_delete="CASCADE")
+    label = CharField(max_length=100, default="")
+    service = CharField(max_length=32, default="")           # discord, tgram, ntfy… (for display)
+    url_encrypted = TextField()
+    url_hint = CharField(max_length=120, default="")         # masked form for pages
+    events = JSONField(null=True)                           # {event key: bool} overrides of the defaults
+    admin_alerts = BooleanField(default=False)
+    enabled = BooleanField(default=True)
+    created_at = UTCDateTimeField(default=clock.now)
+
+
+class NotifyPrefs(BaseModel):
+    """A user's email choices: which events, or nothing at all (unsubscribed)."""
+    user = ForeignKeyField(User, backref="notify_prefs", unique=True, on_delete="CASCADE")
+    email_enabled = BooleanField(default=True)
+    email_events = JSONField(null=True)                     # {event key: bool} overrides of the defaults
+    unsubscribed_at = UTCDateTimeField(null=True)
+    updated_at = UTCDateTimeField(default=clock.now)

@@ -51,6 +51,17 @@ PAUSES: list[Callable[[], str | None]] = []
 HEADERS: list[Callable[[Notification, EmailMessage], None]] = []
 
 
+_EXTENSIONS = ("plexportal.notify.render", "plexportal.notify.headers", "plexportal.notify.transport")
+
+
+def load_extensions() -> None:
+    """The notify modules that fill the registries above (imported late: they import this one)."""
+    import importlib
+
+    for name in _EXTENSIONS:
+        importlib.import_module(name)
+
+
 def pause_reason() -> str | None:
     for check in PAUSES:
         reason = check()
@@ -68,6 +79,18 @@ def render(n: Notification) -> Rendered:
 
 def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 60 * 2 ** max(0, attempts - 1)))
+
+
+def seal(ids: list[int] | None = None) -> int:
+    """Due batches stop collecting before anything else looks at them (see batching.py)."""
+    from plexportal.notify import batching
+
+    if ids is None:
+        return batching.seal_due()
+    return (Notification.update(status="pending", batch_key=None)
+            .where((Notification.id.in_(ids)) & (Notification.status == "collecting")
+                   & (Notification.send_after <= clock.now()))
+            .execute())
 
 
 def due_ids(limit: int = BATCH_LIMIT) -> list[int]:
@@ -162,9 +185,11 @@ def build_email(n: Notification, content: Rendered) -> EmailMessage:
 def send(ids: list[int]) -> dict:
     """Send the given notifications (those still pending and due). Returns counts."""
     counts = {"sent": 0, "failed": 0, "waiting": 0, "skipped": 0}
+    load_extensions()
     if pause_reason():
         counts["skipped"] = len(ids)
         return counts
+    seal(ids)
     rows = list(Notification.select().where((Notification.id.in_(ids)) & (Notification.status == "pending")
                                             & (Notification.send_after <= clock.now())).order_by(Notification.id))
     ready = []
@@ -239,6 +264,7 @@ def _send_emails(rows: list[Notification], counts: dict) -> None:
 
 def send_due() -> dict:
     release_stuck()
+    seal()
     total = {"sent": 0, "failed": 0, "waiting": 0, "skipped": 0}
     while True:
         ids = due_ids()

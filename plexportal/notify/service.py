@@ -5,6 +5,10 @@ Other areas call:
     queue_admin_alert(subject, text, html="", kind="admin.alert", dedup_key=None, payload=None)
 Both return the Notification rows created (an existing row when dedup_key was already used) and
 commit before returning; the send task is enqueued after the commit.
+
+    notify_user(user, kind, group_key, item=None, payload=None)
+adds `item` to the user's open batch for `group_key` on every destination that wants `kind`
+(see batching.py for the timing and the race safety).
 """
 from __future__ import annotations
 
@@ -53,6 +57,78 @@ def queue_email(to: str, subject: str, text: str, html: str = "", *, kind: str =
     if created and kick:
         _kick([row])
     return row
+
+
+def notify_user(user, kind: str, group_key: str, item=None, payload: dict | None = None) -> list[Notification]:
+    """Collect `item` (a dict, or a list of them for a season pack) into one message per destination.
+
+    Returns the open batch rows (one per destination the user wants `kind` on); an empty list when
+    the user wants none. Safe to call concurrently for the same user and group."""
+    from plexportal.notify import batching, channels
+
+    if user is None or not getattr(user, "is_active", True):
+        return []
+    items = list(item) if isinstance(item, (list, tuple)) else ([] if item is None else [item])
+    items += list((payload or {}).get("items") or [])
+    rows = []
+    for channel, destination in channels.user_destinations(user, kind):
+        rows.append(batching.add(user_id=user.id, kind=kind, group_key=group_key, channel=channel,
+                                 destination=destination, items=items, payload=payload))
+    if rows:
+        _schedule(rows)
+    return rows
+
+
+def _schedule(rows: list[Notification]) -> None:
+    """Wake the worker when the batch is due (the minute sweep is the safety net)."""
+    from plexportal.notify.tasks import send_notifications_task
+
+    at = min(r.send_after for r in rows)
+    try:
+        send_notifications_task.schedule(args=([r.id for r in rows],), eta=at)
+    except Exception as err:  # noqa: BLE001 - the rows are stored; the sweep will send them
+        log.warning("could not schedule send for batch: %s", err)
+
+
+def queue_user_test(user, target: str) -> Notification:
+    """"Send me a test" from the user's page: to their email, or to one of their channels."""
+    from plexportal.notify import links
+    from plexportal.notify.models import Channel
+    from plexportal.settings import service as settings
+
+    name = settings.get("SERVER_NAME")
+    subject = f"Test message from {name}"
+    text = (f"This is a test from {name}. If you can read it, messages will reach you here.\n\n"
+            f"Manage notifications: {links.user_page_url(user)}")
+    if target == "email":
+        if not user.email:
+            raise ValueError("There is no email address on this account.")
+        row = queue_email(user.email, subject, text, kind="notify.test", user=user)
+    else:
+        channel = Channel.get_or_none((Channel.id == int(target)) & (Channel.user == user)) \
+            if str(target).isdigit() else None
+        if channel is None:
+            raise ValueError("That destination no longer exists.")
+        row, _ = _create(kind="notify.test", audience="user", user=user, channel="apprise",
+                         destination=str(channel.id), subject=subject, text_body=text, status="pending",
+                         send_after=clock.now())
+        _kick([row])
+    return Notification.get_by_id(row.id)
+
+
+def queue_test_email(to: str, kick: bool = True) -> Notification:
+    """The admin's "Send test email": a plain message through the normal outbox path."""
+    from plexportal.settings import service as settings
+    from plexportal.settings.registry import EMAIL_RE
+
+    if not to or not EMAIL_RE.match(to):
+        raise ValueError("Enter an email address such as you@example.com.")
+    if not settings.get("SMTP_HOST"):
+        raise ValueError("Email is not configured: set the SMTP host in Settings → Email first.")
+    name = settings.get("SERVER_NAME")
+    return queue_email(to, f"Test email from {name}",
+                       f"This is a test email from {name}.\n\nIf you can read it, email delivery works.",
+                       kind="notify.test", audience="admin", kick=kick)
 
 
 def admin_destinations() -> list[tuple[str, str]]:

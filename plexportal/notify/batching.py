@@ -1,0 +1,114 @@
+"""Collecting items for one user and one group (a series, a film) into one message per destination.
+
+An open batch is a Notification in status `collecting` whose `batch_key` (unique) names the
+user, group and destination. Adding an item is an optimistic update guarded by `batch_version`,
+so two workers adding to the same batch at once both land (one retries) and two workers opening
+a batch at once create one row (the unique key refuses the second, which then joins the first).
+When the batch is due, the sender seals it (`seal`): status `pending`, `batch_key` cleared, so
+an item arriving after that starts a new batch instead of changing a message being sent.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import datetime, timedelta
+
+from peewee import IntegrityError
+
+from plexportal.db import db
+from plexportal.lib import clock
+from plexportal.notify.models import Notification
+from plexportal.settings import service as settings
+
+log = logging.getLogger(__name__)
+MAX_TRIES = 50
+
+
+def batch_key(user_id: int, group_key: str, channel: str, destination: str) -> str:
+    raw = f"{user_id}|{channel}|{destination}|{group_key}"
+    if len(raw) <= 200:
+        return raw
+    return f"{user_id}|{channel}|h:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def item_key(item) -> str:
+    """Items are the same when they name the same episode (season/episode), else when equal."""
+    if isinstance(item, dict) and "season" in item and "episode" in item:
+        return f"s{item.get('season')}e{item.get('episode')}"
+    return json.dumps(item, sort_keys=True, default=str)
+
+
+def merge_items(existing: list, new: list) -> list:
+    seen = {item_key(i): n for n, i in enumerate(existing)}
+    out = list(existing)
+    for item in new:
+        k = item_key(item)
+        if k in seen:
+            # A later webhook may know more (an episode title): keep the richer entry.
+            if isinstance(item, dict) and isinstance(out[seen[k]], dict):
+                out[seen[k]] = {**out[seen[k]], **{a: b for a, b in item.items() if b not in (None, "")}}
+            continue
+        seen[k] = len(out)
+        out.append(item)
+    return out
+
+
+def next_send_after(first_at: datetime, now: datetime, is_new: bool) -> datetime:
+    initial = timedelta(seconds=settings.get_int("BATCH_INITIAL_DELAY"))
+    extend = timedelta(seconds=settings.get_int("BATCH_EXTEND_DELAY"))
+    latest = first_at + timedelta(seconds=settings.get_int("BATCH_MAX_WAIT"))
+    wanted = now + (initial if is_new else extend)
+    return min(wanted, latest)
+
+
+def _merged_payload(old: dict | None, payload: dict | None, items: list) -> dict:
+    merged = dict(old or {})
+    for k, v in (payload or {}).items():
+        if k == "items":
+            continue
+        if v not in (None, "") or k not in merged:
+            merged[k] = v
+    merged["items"] = merge_items(list(merged.get("items") or []), items)
+    return merged
+
+
+def add(*, user_id: int, kind: str, group_key: str, channel: str, destination: str,
+        items: list, payload: dict | None) -> Notification:
+    """Put `items` into the open batch for this destination, or open one. Race-safe."""
+    key = batch_key(user_id, group_key, channel, destination)
+    for _ in range(MAX_TRIES):
+        now = clock.now()
+        row = Notification.get_or_none((Notification.batch_key == key) & (Notification.status == "collecting"))
+        if row is None:
+            fields = dict(kind=kind, audience="user", user=user_id, channel=channel, destination=destination,
+                          group_key=group_key[:200], batch_key=key, status="collecting",
+                          payload=_merged_payload(None, payload, items), first_item_at=now,
+                          send_after=next_send_after(now, now, True), created_at=now, batch_version=1)
+            try:
+                with db.atomic():
+                    return Notification.create(**fields)
+            except IntegrityError:
+                continue                          # someone opened it a moment ago: join theirs
+        new_payload = _merged_payload(row.payload, payload, items)
+        send_after = next_send_after(row.first_item_at or row.created_at, now, False)
+        if new_payload == row.payload:
+            send_after = row.send_after           # a replay adds nothing, so it delays nothing
+        updated = (Notification.update(payload=new_payload, send_after=send_after,
+                                       batch_version=Notification.batch_version + 1)
+                   .where((Notification.id == row.id) & (Notification.status == "collecting")
+                          & (Notification.batch_version == row.batch_version))
+                   .execute())
+        if updated == 1:
+            row.payload, row.send_after, row.batch_version = new_payload, send_after, row.batch_version + 1
+            return row
+        # Changed under us (another item landed, or the batch was sealed): read again.
+    raise RuntimeError(f"could not add to batch {key} after {MAX_TRIES} tries")
+
+
+def seal_due(now: datetime | None = None) -> int:
+    """Close every open batch that is due: from here on it is a normal pending message."""
+    now = now or clock.now()
+    return (Notification.update(status="pending", batch_key=None)
+            .where((Notification.status == "collecting") & (Notification.send_after <= now))
+            .execute())

@@ -1,0 +1,119 @@
+"""Apprise destinations: which URLs a user may add, storing them encrypted, and who gets what.
+
+Users may add the services in USER_SCHEMES (their own chat/push accounts). Generic json/jsons
+webhooks can point anywhere, including addresses inside the network, so only an admin may add
+them. The URL is a secret (it holds bot tokens): encrypted with the settings SecretBox and shown
+masked."""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from plexportal.db import db
+from plexportal.notify import events
+from plexportal.notify.models import Channel
+from plexportal.settings import service as settings
+
+# scheme -> what people call it
+USER_SCHEMES = {
+    "discord": "Discord", "tgram": "Telegram", "slack": "Slack", "ntfy": "ntfy", "ntfys": "ntfy",
+    "gotify": "Gotify", "gotifys": "Gotify", "pover": "Pushover", "pbul": "Pushbullet",
+}
+ADMIN_SCHEMES = {"json": "JSON webhook", "jsons": "JSON webhook"}
+# Native webhook URLs Apprise understands, pasted straight from Discord or Slack.
+NATIVE = [
+    (re.compile(r"^https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/[\w-]+/?$"), "Discord"),
+    (re.compile(r"^https://hooks\.slack\.com/services/[\w/]+$"), "Slack"),
+]
+MAX_CHANNELS_PER_USER = 10
+
+
+class ChannelError(ValueError):
+    pass
+
+
+def classify(url: str, *, admin: bool) -> str:
+    """The service name for an allowed URL; raises ChannelError with a readable reason."""
+    url = (url or "").strip()
+    if not url:
+        raise ChannelError("Paste the Apprise URL of the destination.")
+    if len(url) > 1000 or any(c.isspace() for c in url):
+        raise ChannelError("That does not look like a URL (no spaces, at most 1000 characters).")
+    for pattern, name in NATIVE:
+        if pattern.match(url):
+            return name
+    scheme = urlsplit(url).scheme.lower() if "://" in url else ""
+    if scheme in USER_SCHEMES:
+        if not urlsplit(url).netloc and not urlsplit(url).path.strip("/"):
+            raise ChannelError(f"The {USER_SCHEMES[scheme]} URL is missing its details (see the help below).")
+        return USER_SCHEMES[scheme]
+    if scheme in ADMIN_SCHEMES:
+        if not admin:
+            raise ChannelError("Generic JSON webhooks can only be added by the server's admin.")
+        return ADMIN_SCHEMES[scheme]
+    allowed = ", ".join(sorted({f"{s}://" for s in USER_SCHEMES}))
+    raise ChannelError(f"Not a supported destination. Use one of {allowed}, or a Discord/Slack webhook URL.")
+
+
+def mask_url(url: str) -> str:
+    """Enough to recognise the destination, never a token: scheme and the last 4 characters."""
+    if "://" not in url:
+        return "••••"
+    scheme, rest = url.split("://", 1)
+    host = ""
+    if scheme in ("https", "http"):
+        host = urlsplit(url).hostname or ""
+    tail = rest.rstrip("/")[-4:] if len(rest) > 12 else ""
+    return f"{scheme}://{host + '/' if host else ''}••••{tail}"
+
+
+def _box():
+    return settings._box
+
+
+def url_of(channel: Channel) -> str | None:
+    return _box().decrypt(channel.url_encrypted)
+
+
+def add_channel(user, url: str, label: str = "", *, admin: bool, admin_alerts: bool = False) -> Channel:
+    service = classify(url, admin=admin)
+    url = url.strip()
+    if Channel.select().where(Channel.user == user).count() >= MAX_CHANNELS_PER_USER:
+        raise ChannelError(f"At most {MAX_CHANNELS_PER_USER} destinations per person.")
+    with db.atomic():
+        return Channel.create(user=user, label=(label or "").strip()[:100] or service, service=service,
+                              url_encrypted=_box().encrypt(url), url_hint=mask_url(url)[:120],
+                              admin_alerts=bool(admin_alerts and admin))
+
+
+def remove_channel(user, channel_id: int) -> bool:
+    return Channel.delete().where((Channel.id == channel_id) & (Channel.user == user)).execute() == 1
+
+
+def set_channel_events(channel: Channel, choices: dict[str, bool]) -> None:
+    Channel.update(events=choices).where(Channel.id == channel.id).execute()
+    channel.events = choices
+
+
+def channels_for(user) -> list[Channel]:
+    return list(Channel.select().where(Channel.user == user).order_by(Channel.id))
+
+
+def user_destinations(user, kind: str) -> list[tuple[str, str]]:
+    """(channel, destination) pairs where this user wants messages of `kind`."""
+    from plexportal.notify import prefs
+
+    out = []
+    if prefs.wants_email(user, kind):
+        out.append(("email", user.email))
+    for ch in Channel.select().where((Channel.user == user) & (Channel.enabled == True)).order_by(Channel.id):  # noqa: E712
+        if events.wanted(ch.events, kind):
+            out.append(("apprise", str(ch.id)))
+    return out
+
+
+def admin_destinations() -> list[tuple[str, str]]:
+    """Admin channels (in addition to ADMIN_EMAIL, which notify.service adds)."""
+    return [("apprise", str(ch.id)) for ch in
+            Channel.select().where((Channel.admin_alerts == True) & (Channel.enabled == True))  # noqa: E712
+            .order_by(Channel.id)]

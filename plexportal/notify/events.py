@@ -1,0 +1,65 @@
+"""Message kinds a user can choose to receive. Every area registers its user-facing kinds at
+import time (`register_event("media.ready", "A title you asked for is ready")`), so the user's
+page lists them without knowing the areas."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Event:
+    key: str
+    label: str
+    default: bool = True
+
+
+_EVENTS: dict[str, Event] = {}
+
+
+def register_event(key: str, label: str, default: bool = True) -> Event:
+    event = Event(key, label, default)
+    _EVENTS[key] = event
+    return event
+
+
+def all_events() -> list[Event]:
+    _load_areas()
+    return sorted(_EVENTS.values(), key=lambda e: e.label.lower())
+
+
+def get_event(key: str) -> Event | None:
+    _load_areas()
+    return _EVENTS.get(key)
+
+
+def wanted(overrides: dict | None, kind: str) -> bool:
+    """Whether a destination with these {key: bool} choices wants `kind`. Kinds nobody registered
+    (welcome messages, password links…) are always delivered: there is no switch for them."""
+    if overrides and kind in overrides:
+        return bool(overrides[kind])
+    event = get_event(kind)
+    return True if event is None else event.default
+
+
+_loaded = False
+
+
+def _load_areas() -> None:
+    # Areas register in their service/events modules; importing every area's service.py makes
+    # sure the list is complete in a process (the worker, the CLI) that has not touched them yet.
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    from plexportal import areas
+
+    for name in ("events", "service"):
+        try:
+            areas.import_all(name)
+        except Exception:  # noqa: BLE001 - a broken area must not hide everyone's choices
+            import logging
+
+            logging.getLogger(__name__).exception("could not load %s modules for events", name)
+
+
+register_event("media.ready", "A title you asked for is ready to watch")

@@ -1,0 +1,65 @@
+"""Signed links to a user's own page (no password): itsdangerous tokens that carry the user id
+and their session_version, so they expire with time and die when the version is bumped."""
+from __future__ import annotations
+
+from flask import current_app, has_request_context, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from plexportal.settings import service as settings
+
+PAGE_SALT = "plexportal.notify.user-page"
+UNSUBSCRIBE_SALT = "plexportal.notify.unsubscribe"
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=salt)
+
+
+def _max_age(salt: str) -> int:
+    days = settings.get_int("USER_LINK_DAYS")
+    # An unsubscribe link in an old email must keep working well past the page link (RFC 8058
+    # clients may press it months later); it can only ever turn messages off.
+    return days * 86400 * (4 if salt == UNSUBSCRIBE_SALT else 1)
+
+
+def make_token(user, salt: str = PAGE_SALT) -> str:
+    return _serializer(salt).dumps({"u": user.id, "v": user.session_version})
+
+
+def user_from_token(token: str, salt: str = PAGE_SALT):
+    """The active user the token was made for, or None (bad, expired or revoked)."""
+    from plexportal.auth.models import User
+
+    if not token or len(token) > 500:
+        return None
+    try:
+        data = _serializer(salt).loads(token, max_age=_max_age(salt))
+    except BadSignature:                      # includes SignatureExpired
+        return None
+    if not isinstance(data, dict):
+        return None
+    user = User.get_or_none(User.id == data.get("u"))
+    if user is None or not user.is_active or user.session_version != data.get("v"):
+        return None
+    return user
+
+
+def absolute(endpoint: str, **values) -> str:
+    """An absolute URL from BASE_URL (emails are built in the worker, where there is no request)."""
+    base = settings.get("BASE_URL").rstrip("/")
+    if base:
+        with current_app.test_request_context("/"):
+            path = url_for(endpoint, **values)
+        return base + path
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context("/"):
+        return "http://localhost" + url_for(endpoint, **values)
+
+
+def user_page_url(user) -> str:
+    return absolute("notify.user_page", token=make_token(user))
+
+
+def unsubscribe_url(user) -> str:
+    return absolute("notify.unsubscribe", token=make_token(user, UNSUBSCRIBE_SALT))

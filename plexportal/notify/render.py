@@ -1,0 +1,84 @@
+"""Building messages at send time: the "ready to watch" email (HTML and plain text) from the
+media.ready payload, and the common footer links (manage, unsubscribe) every user message has."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import render_template
+
+from plexportal.notify import links
+from plexportal.notify.episodes import _as_int, count_words, format_range
+from plexportal.notify.models import Notification
+from plexportal.notify.send import RENDERERS, Rendered
+from plexportal.settings import service as settings
+
+SUBJECT_RANGE_MAX = 40
+
+
+def safe_url(value) -> str:
+    """Only http(s) URLs go into a message (a title from outside must not become javascript:…)."""
+    if not isinstance(value, str):
+        return ""
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c in value for c in "\r\n\"'<> "):
+        return ""
+    return value
+
+
+def _text(value, limit: int = 300) -> str:
+    return "" if value is None else " ".join(str(value).split())[:limit]
+
+
+def footer_links(n: Notification) -> dict:
+    if n.user_id is None or n.audience != "user":
+        return {"manage_url": "", "unsubscribe_url": ""}
+    user = n.user
+    return {"manage_url": links.user_page_url(user), "unsubscribe_url": links.unsubscribe_url(user)}
+
+
+def watch_link(payload: dict) -> tuple[str, str]:
+    """(url, label) for the big button: the exact item when the gate found it, else Plex itself."""
+    url = safe_url(payload.get("watch_url"))
+    if url:
+        label = "Watch on Plex" if "plex" in (urlsplit(url).hostname or "") else "Watch now"
+        return url, label
+    app_url = safe_url(settings.get("PLEX_APP_URL")) or "https://app.plex.tv"
+    if settings.get("JELLYFIN_URL") and not settings.get("PLEX_URL"):
+        return safe_url(settings.get("JELLYFIN_URL")), "Open Jellyfin"
+    return app_url.rstrip("/") + "/desktop", "Open Plex"
+
+
+def media_subject(payload: dict) -> str:
+    title = _text(payload.get("title"), 150) or "Your request"
+    episodes = format_range(payload.get("items") or [])
+    if payload.get("media_type") == "tv" and episodes:
+        if len(episodes) > SUBJECT_RANGE_MAX:
+            episodes = count_words(payload.get("items"))
+            return f"Ready to watch: {title}, {episodes}"
+        return f"Ready to watch: {title} {episodes}"
+    return f"{title} is ready to watch"
+
+
+def render_media_ready(n: Notification) -> Rendered:
+    payload = n.payload or {}
+    title = _text(payload.get("title"), 150) or "Your request"
+    year = payload.get("year")
+    year = str(year) if isinstance(year, int) or (isinstance(year, str) and year.isdigit()) else ""
+    items = payload.get("items") or []
+    episodes = format_range(items) if payload.get("media_type") == "tv" else ""
+    names = sorted((f"S{_as_int(i.get('season')):02d}E{_as_int(i.get('episode')):02d}", _text(i.get("title"), 120))
+                   for i in items if isinstance(i, dict) and _as_int(i.get("season")) is not None
+                   and _as_int(i.get("episode")) is not None)
+    watch_url, watch_label = watch_link(payload)
+    ctx = dict(title=title, year=year, episodes=episodes, episode_count=count_words(items),
+               episode_names=[x for x in names if x[1]][:20], overview=_text(payload.get("overview"), 600),
+               poster_url=safe_url(payload.get("poster_url")), watch_url=watch_url, watch_label=watch_label,
+               is_movie=payload.get("media_type") == "movie", server_name=settings.get("SERVER_NAME"),
+               **footer_links(n))
+    return Rendered(subject=media_subject(payload),
+                    text=render_template("email/media_ready.txt", **ctx),
+                    html=render_template("email/media_ready.html", **ctx))
+
+
+RENDERERS["media.ready"] = render_media_ready

@@ -1,0 +1,25 @@
+"""Non-email transports (send.TRANSPORTS): Apprise channels. The row's destination is the
+Channel id; the URL is read (decrypted) only here, just before sending."""
+from __future__ import annotations
+
+from plexportal.gateways import apprise as apprise_gateway
+from plexportal.gateways.base import GatewayError
+from plexportal.notify.models import Channel, Notification
+from plexportal.notify.send import TRANSPORTS, Rendered
+
+
+def deliver_apprise(n: Notification, content: Rendered) -> None:
+    from plexportal.notify import channels
+
+    channel = Channel.get_or_none(Channel.id == int(n.destination)) if n.destination.isdigit() else None
+    if channel is None:
+        raise GatewayError("The destination was removed.", permanent=True)
+    if not channel.enabled:
+        raise GatewayError("The destination is turned off.", permanent=True)
+    url = channels.url_of(channel)
+    if not url:
+        raise GatewayError("The destination's URL cannot be read with the current secret key.", permanent=True)
+    apprise_gateway.send(url, content.subject, content.text)
+
+
+TRANSPORTS["apprise"] = deliver_apprise

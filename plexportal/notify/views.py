@@ -1,0 +1,78 @@
+"""Notify pages: the outbox (admin), and (views_user) a user's own page and unsubscribe."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request, url_for
+
+from plexportal import web
+from plexportal.admin import audit
+from plexportal.extensions import limiter
+from plexportal.notify import outbox, service
+from plexportal.notify.models import Notification
+
+bp = Blueprint("notify", __name__, url_prefix="/notify")
+
+
+@bp.get("/")
+def notifications():
+    f = outbox.Filters.from_args(request.args)
+    number = max(1, request.args.get("page", 1, type=int))
+    rows, has_more = outbox.page(f, number)
+    ctx = dict(rows=rows, has_more=has_more, page_number=number, f=f, kinds=outbox.kinds(), counts=outbox.counts(),
+               users=outbox.users_with_messages(), label=outbox.destination_label,
+               more_url=url_for("notify.notifications", page=number + 1, **f.as_args()))
+    return web.render_page("notify/notifications.html", "notify/_rows.html", **ctx)
+
+
+def _row_or_404(nid: int) -> Notification:
+    row = Notification.get_or_none(Notification.id == nid)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.get("/<int:nid>/attempts")
+def attempts(nid):
+    row = _row_or_404(nid)
+    return render_template("notify/_attempts.html", n=row, attempts=outbox.attempts(row))
+
+
+def _row_response(nid: int, message: str, ok: bool):
+    row = _row_or_404(nid)
+    html = render_template("notify/_row.html", n=row, label=outbox.destination_label)
+    return web.with_toast(html, message, "ok" if ok else "warn")
+
+
+@bp.post("/<int:nid>/resend")
+def resend(nid):
+    ok = service.resend(nid)
+    if ok:
+        audit.record("notify.resend", f"Resent notification {nid}")
+    return _row_response(nid, "Queued to send again." if ok else "Only failed or cancelled messages can be resent.", ok)
+
+
+@bp.post("/<int:nid>/cancel")
+def cancel(nid):
+    ok = service.cancel(nid)
+    if ok:
+        audit.record("notify.cancel", f"Cancelled notification {nid}")
+    return _row_response(nid, "Cancelled: it will not be sent." if ok else "Too late: it is being sent or was sent.", ok)
+
+
+@bp.post("/test-email")
+@limiter.limit("10 per minute")
+def test_email():
+    to = (request.form.get("to") or "").strip()
+    try:
+        row = service.queue_test_email(to)
+    except ValueError as err:
+        return web.with_toast("", str(err), "error", status=422)
+    html = render_template("notify/_test_email_result.html", row=Notification.get_by_id(row.id))
+    return web.with_toast(html, f"Test email queued for {to}.")
+
+
+@bp.get("/test-email/<int:nid>")
+def test_email_status(nid):
+    return render_template("notify/_test_email_result.html", row=_row_or_404(nid))
+
+
+from plexportal.notify import views_user  # noqa: E402,F401  (routes on bp)

@@ -1,0 +1,174 @@
+"""A user's own page (signed link, no password) and the admin's view of the same page, plus
+one-click unsubscribe. Every route exists twice: /notify/u/<token>/… for the user and
+/notify/users/<id>/… for a signed-in admin; both resolve to (user, admin) in _subject()."""
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from plexportal import areas, web
+from plexportal.admin import audit
+from plexportal.auth.models import User
+from plexportal.extensions import csrf, limiter
+from plexportal.notify import channels, events, links, prefs, service
+from plexportal.notify.models import Channel, Notification
+from plexportal.notify.views import bp
+
+
+def _subject(token: str | None, user_id: int | None):
+    if token is not None:
+        user = links.user_from_token(token)
+        if user is None:
+            abort(404)
+        return user, False
+    if not (current_user.is_authenticated and current_user.is_admin):
+        abort(redirect(url_for("auth.login", next=request.path)))
+    user = User.get_or_none(User.id == user_id)
+    if user is None:
+        abort(404)
+    return user, True
+
+
+def both(rule: str, **options):
+    """Register a view under the user's token URL and the admin's user-id URL."""
+    def register(view):
+        view = web.user_view(view)
+        bp.add_url_rule(f"/u/<token>{rule}", view.__name__, view, **options)
+        bp.add_url_rule(f"/users/<int:user_id>{rule}", view.__name__, view, **options)
+        return view
+    return register
+
+
+def _ref(user, token, admin) -> dict:
+    """url_for arguments that lead back to the same page (token or user id)."""
+    return {"user_id": user.id} if admin else {"token": token}
+
+
+def _sections(user, admin: bool) -> list[dict]:
+    out = []
+    for module in areas.import_all("profile"):
+        try:
+            section = module.section(user, admin=admin)
+        except Exception:  # noqa: BLE001 - one area's bug must not take the whole page down
+            import logging
+
+            logging.getLogger(__name__).exception("profile section of %s failed", module.__name__)
+            continue
+        if section:
+            out.append(section)
+    return out
+
+
+def _context(user, token, admin, **extra) -> dict:
+    p = prefs.get(user)
+    rows = channels.channels_for(user)
+    return dict(user=user, admin=admin, ref=_ref(user, token, admin), prefs=p, events=events.all_events(),
+                channels=rows, wanted=events.wanted, sections=_sections(user, admin),
+                help=channels.USER_SCHEMES, add_error=extra.pop("add_error", None),
+                add_values=extra.pop("add_values", {}), **extra)
+
+
+@both("")
+def user_page(token=None, user_id=None):
+    user, admin = _subject(token, user_id)
+    return render_template("notify/user_page.html", **_context(user, token, admin))
+
+
+def _choices(prefix: str) -> dict[str, bool]:
+    return {e.key: bool(request.form.get(f"{prefix}{e.key}")) for e in events.all_events()}
+
+
+@both("/email", methods=["POST"])
+def email_prefs(token=None, user_id=None):
+    user, admin = _subject(token, user_id)
+    action = request.form.get("action", "save")
+    if action == "unsubscribe":
+        prefs.unsubscribe(user)
+        message = "Unsubscribed: no more email from us."
+    elif action == "resubscribe":
+        prefs.resubscribe(user)
+        message = "Email is on again."
+    else:
+        prefs.set_email_events(user, _choices("ev-"))
+        message = "Email choices saved."
+    if admin:
+        audit.record("notify.prefs", f"Changed email choices of {user.name}")
+    html = render_template("notify/_email_section.html", **_context(user, token, admin))
+    return web.with_toast(html, message)
+
+
+@both("/channels", methods=["POST"])
+@limiter.limit("20 per minute")
+def add_channel(token=None, user_id=None):
+    user, admin = _subject(token, user_id)
+    url, label = request.form.get("url", ""), request.form.get("label", "")
+    try:
+        channel = channels.add_channel(user, url, label, admin=admin, admin_alerts=bool(request.form.get("admin_alerts")))
+    except channels.ChannelError as err:
+        html = render_template("notify/_channels_section.html",
+                               **_context(user, token, admin, add_error=str(err), add_values={"label": label}))
+        return web.with_toast(html, "Not added: see the message under the URL.", "error", status=422)
+    if admin:
+        audit.record("notify.channel", f"Added a {channel.service} destination for {user.name}")
+    html = render_template("notify/_channels_section.html", **_context(user, token, admin))
+    return web.with_toast(html, f"{channel.service} added. Press “Send me a test” to check it.")
+
+
+def _channel_or_404(user, channel_id: int) -> Channel:
+    channel = Channel.get_or_none((Channel.id == channel_id) & (Channel.user == user))
+    if channel is None:
+        abort(404)
+    return channel
+
+
+@both("/channels/<int:channel_id>/delete", methods=["POST"])
+def remove_channel(channel_id, token=None, user_id=None):
+    user, admin = _subject(token, user_id)
+    channel = _channel_or_404(user, channel_id)
+    channels.remove_channel(user, channel.id)
+    html = render_template("notify/_channels_section.html", **_context(user, token, admin))
+    return web.with_toast(html, f"{channel.label} removed.")
+
+
+@both("/channels/<int:channel_id>/events", methods=["POST"])
+def channel_events(channel_id, token=None, user_id=None):
+    user, admin = _subject(token, user_id)
+    channel = _channel_or_404(user, channel_id)
+    channels.set_channel_events(channel, _choices(f"ch{channel.id}-"))
+    return web.with_toast("", f"Choices for {channel.label} saved.")
+
+
+@both("/test", methods=["POST"])
+@limiter.limit("6 per minute")
+def send_test(token=None, user_id=None):
+    user, admin = _subject(token, user_id)
+    target = request.form.get("target", "email")
+    try:
+        row = service.queue_user_test(user, target)
+    except ValueError as err:
+        return web.with_toast("", str(err), "error")
+    return render_template("notify/_test_status.html", row=row, ref=_ref(user, token, admin))
+
+
+@both("/test/<int:notification_id>")
+def test_status(notification_id, token=None, user_id=None):
+    user, admin = _subject(token, user_id)
+    row = Notification.get_or_none((Notification.id == notification_id) & (Notification.user == user))
+    if row is None:
+        abort(404)
+    return render_template("notify/_test_status.html", row=row, ref=_ref(user, token, admin))
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt
+@limiter.limit("30 per minute")
+@web.public
+def unsubscribe(token):
+    """GET shows a confirm button (mail scanners follow links); POST is RFC 8058 one-click."""
+    user = links.user_from_token(token, links.UNSUBSCRIBE_SALT)
+    if user is None:
+        return render_template("notify/unsubscribe.html", user=None), 404
+    if request.method == "POST":
+        prefs.unsubscribe(user)
+        return render_template("notify/unsubscribed.html", user=user, page_url=links.user_page_url(user))
+    return render_template("notify/unsubscribe.html", user=user, token=token)
