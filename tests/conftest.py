@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
 from plexportal import create_app
 from plexportal.config import Config
@@ -50,6 +51,16 @@ def make_config(tmp_path: Path, **extra) -> Config:
         cfg.database_url = PG_URL
         cfg.redis_url = REDIS_URL
     return cfg
+
+
+class FreshContextClient(FlaskClient):
+    """Every request gets its own app context, and so its own `g`, as in production. Without this
+    a test holding an app context open would share `g` between requests: flask-login's cached
+    user and flask-wtf's cached token would leak from one request (or client) into the next."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -94,13 +105,16 @@ def app_factory(tmp_path, _template_db):
     """Build an app on a fresh, migrated database; extra Config.extra keys by keyword."""
     made = []
 
-    def build(**extra):
+    def build(fields: dict | None = None, **extra):
         data = tmp_path / f"data{len(made)}"
         data.mkdir()
         if BACKEND == "sqlite":
             shutil.copy(_template_db / "plexportal.db", data / "plexportal.db")
         cfg = make_config(data, **extra)
+        for name, value in (fields or {}).items():     # Config fields, e.g. trusted_proxies=1
+            setattr(cfg, name, value)
         app = create_app(cfg)
+        app.test_client_class = FreshContextClient
         if BACKEND == "postgres" and not made:
             with app.app_context():
                 _truncate_postgres()
