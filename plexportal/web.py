@@ -16,7 +16,7 @@ def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def render_page(page: str, fragment: str | None = None, status: int = 200, **ctx):
+def render_page(page: str, fragment: str | None = None, /, status: int = 200, **ctx):
     template = fragment if (fragment and is_partial()) else page
     response = make_response(render_template(template, **ctx), status)
     response.vary.add("HX-Request")
@@ -40,7 +40,8 @@ def toast(message: str, kind: str = "ok") -> Markup:
 
 
 def with_toast(body, message: str, kind: str = "ok", status: int = 200):
-    html = (body if isinstance(body, str) else "") + toast(message, kind)
+    # `body` is HTML the caller rendered; a plain str + Markup would escape it.
+    html = Markup(body if isinstance(body, str) else "") + toast(message, kind)
     response = make_response(html, status)
     response.vary.add("HX-Request")
     return response
@@ -60,8 +61,11 @@ def user_view(view):
 
 
 def safe_next(target: str | None, fallback: str = "/") -> str:
-    """Only same-site relative paths (ASVS 3.7.2): '/x', never '//x' or '/\\x'."""
+    """Only same-site relative paths (ASVS 3.7.2): '/x', never '//x' or '/\\x'. Browsers drop tabs
+    and newlines from URLs, so '/<TAB>/evil.example' would become '//evil.example': refuse any."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return fallback
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in target):
         return fallback
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, flash, redirect, request, session, url_for
+from flask import Blueprint, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from plexportal import web
@@ -16,8 +16,9 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def _failed_login(response) -> bool:
-    # Only failed attempts use up the allowance: 5 per 5 minutes per client address.
-    return request.method == "POST" and response.status_code != 303
+    # Only failed attempts use up the allowance (5 per 5 minutes per client address), so a
+    # signed-in admin is never throttled by their own sign-ins.
+    return request.method == "POST" and not g.get("login_ok", False)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -33,11 +34,15 @@ def login():
         user = service.authenticate(form.username.data, form.password.data)
         if user is not None:
             log.info("sign-in ok for %s from %s", user.username, client_address())
+            previous = session.get("_user_id")
+            if previous:
+                service.end_session(previous)   # signing in again replaces, never adds, a session
             session.clear()                     # a new session on every sign-in (ASVS 7.2.4)
             sid = service.start_session(user, client_address(), request.user_agent.string)
             user.session_id = sid
             login_user(user)
-            return redirect(next_url, 303)
+            g.login_ok = True
+            return web.hx_redirect(next_url)
         log.warning("sign-in failed for %r from %s", (form.username.data or "")[:40], client_address())
         error = "That user name and password do not match."
     status = 422 if request.method == "POST" else 200
