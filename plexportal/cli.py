@@ -20,6 +20,15 @@ def migration_runner():
     return Runner(db.obj, str(MIGRATIONS_DIR))
 
 
+def pending_migrations() -> list[str]:
+    """Migration files not yet applied (cheap: a directory listing and one query)."""
+    names = sorted(p.stem for p in MIGRATIONS_DIR.glob("[0-9]*.py"))
+    if "schema_migration" not in db.get_tables():
+        return names
+    applied = {row[0] for row in db.execute_sql("SELECT name FROM schema_migration")}
+    return [n for n in names if n not in applied]
+
+
 def upgrade() -> list[str]:
     with db_session():
         return migration_runner().up()

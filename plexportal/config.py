@@ -54,11 +54,16 @@ class Config:
         except ValueError:
             raise ConfigError("PLEXPORTAL_TRUSTED_PROXIES must be a whole number of proxy hops (0 when "
                               "nothing sits in front of plexportal).") from None
+        secret = _env("SECRET_KEY", "") or ""
+        if secret and len(secret) < 16:
+            raise ConfigError("PLEXPORTAL_SECRET_KEY is too short: use at least 32 random characters, e.g. from "
+                              "`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`, or unset it to have "
+                              "one generated into the data directory.")
         return cls(
             data_dir=data_dir,
             database_url=_env("DATABASE_URL"),
             redis_url=_env("REDIS_URL"),
-            secret_key=_env("SECRET_KEY", "") or "",
+            secret_key=secret,
             secret_key_previous=_env("SECRET_KEY_PREVIOUS"),
             bind=_env("BIND", "127.0.0.1:8000"),
             trusted_proxies=proxies,
@@ -95,13 +100,33 @@ class Config:
             return
         key_file = self.data_dir / "secret.key"
         if key_file.exists():
-            self.secret_key = key_file.read_text().strip()
+            try:
+                self.secret_key = key_file.read_text().strip()
+            except OSError as err:
+                raise ConfigError(f"Cannot read {key_file.resolve()} ({err.strerror}). Fix its permissions "
+                                  "or set PLEXPORTAL_SECRET_KEY.") from None
+            if len(self.secret_key) < 16:
+                raise ConfigError(f"{key_file.resolve()} is empty or too short. Restore it from a backup "
+                                  "(stored secrets can only be read with it) or delete it to generate a new one "
+                                  "and enter the API keys again.")
             return
         self.ensure_data_dir()
         key = secrets.token_urlsafe(48)
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(key + "\n")
+        # Written whole to a private temp file, then linked into place: the web and the worker may
+        # start together, and neither must ever read a half-written key.
+        tmp = self.data_dir / f".secret.key.{os.getpid()}"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(key + "\n")
+            os.link(tmp, key_file)
+        except FileExistsError:           # the other process won: use its key
+            return self.resolve_secret_key()
+        except OSError as err:
+            raise ConfigError(f"Cannot write {key_file.resolve()} ({err.strerror}). Set PLEXPORTAL_SECRET_KEY "
+                              "or make the data directory writable.") from None
+        finally:
+            tmp.unlink(missing_ok=True)
         self.secret_key = key
 
 

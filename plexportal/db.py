@@ -60,12 +60,21 @@ class BaseModel(Model):
 
 def make_database(config) -> peewee.Database:
     if config.database_url:
+        from plexportal.config import ConfigError
+
         url = config.database_url
         if url.startswith("postgres://"):
             url = "postgresql://" + url[len("postgres://"):]
-        if url.startswith("sqlite"):
-            return connect_url(url, pragmas=SQLITE_PRAGMAS)
-        return connect_url(url, autorollback=True) if url.startswith("postgres") else connect_url(url)
+        try:
+            if url.startswith("sqlite"):
+                return connect_url(url, pragmas=SQLITE_PRAGMAS)
+            if url.startswith("postgres"):
+                return connect_url(url)
+        except Exception as err:  # noqa: BLE001 - any parse failure is the operator's to fix
+            raise ConfigError(f"PLEXPORTAL_DATABASE_URL is not usable ({type(err).__name__}). Use "
+                              "postgresql://user:password@host:5432/name or leave it unset for SQLite.") from None
+        raise ConfigError("PLEXPORTAL_DATABASE_URL must start with postgresql:// (or sqlite:///); "
+                          "leave it unset to use the SQLite file in the data directory.")
     return peewee.SqliteDatabase(str(config.app_db_path), pragmas=SQLITE_PRAGMAS,
                                  check_same_thread=False, timeout=10)
 
@@ -95,6 +104,10 @@ def init_db(app, config) -> None:
 
     @app.before_request
     def _open_db():
+        from flask import request
+
+        if request.endpoint == "health.healthz":
+            return                 # /healthz reports a broken database itself, as JSON
         db.connect(reuse_if_open=True)
 
     @app.teardown_appcontext

@@ -3,16 +3,15 @@ template helpers."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, g, jsonify, make_response, redirect, render_template, request, session, url_for
+import peewee
+from flask import Flask, g, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from plexportal import __version__, web
 from plexportal.auth import service as auth_service
-from plexportal.auth.models import User
 from plexportal.extensions import client_address, login_manager
 from plexportal.lib import clock, fmt
 from plexportal.settings import service as settings
@@ -69,9 +68,28 @@ def install(app: Flask) -> None:
         h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if request.is_secure:
             h.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if current_user.is_authenticated and "Cache-Control" not in h:
+        user = g.get("_login_user")    # only if this request loaded one: never a query here
+        if user is not None and user.is_authenticated and "Cache-Control" not in h:
             h["Cache-Control"] = "no-store"
         return response
+
+    @app.errorhandler(peewee.DatabaseError)
+    @app.errorhandler(peewee.InterfaceError)
+    def database_error(err):
+        log.error("database error on %s: %s", request.path, err)
+        g._login_user = login_manager.anonymous_user()     # the error page must not query again
+        from plexportal.api.views import database_status
+
+        state = database_status()
+        if state.startswith("needs migration"):
+            message = "The database is not set up yet. On the server run: flask --app wsgi db upgrade"
+        else:
+            message = "The database cannot be reached right now. The details are in the server log."
+        if request.path.startswith("/api/") or request.path.startswith("/webhooks/"):
+            return jsonify(error="database unavailable"), 503
+        if web.is_htmx():
+            return web.with_toast("", message, "error", status=200)
+        return render_template("error.html", code=503, title="Not available", message=message), 503
 
     @app.errorhandler(CSRFError)
     def csrf_error(err):
@@ -124,10 +142,14 @@ def install(app: Flask) -> None:
 
     @app.context_processor
     def template_globals():
+        try:
+            server_name = settings.get("SERVER_NAME")
+        except Exception:  # noqa: BLE001 - the error page must render even when the database is down
+            server_name = "plexportal"
         return {
             "nav_items": web.nav_items,
             "setting": settings.get,
-            "server_name": settings.get("SERVER_NAME"),
+            "server_name": server_name,
             "version": __version__,
             "is_bypass": lambda: bool(getattr(g, "bypass", False)),
         }

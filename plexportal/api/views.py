@@ -3,6 +3,8 @@
 Areas add read endpoints in `<area>/api.py` by decorating routes on `api_bp`."""
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, jsonify, request
 
 from plexportal import __version__, areas, web
@@ -14,6 +16,7 @@ from plexportal.security import constant_time_equals
 from plexportal.settings import service as settings
 from plexportal.settings.models import ServiceCheck
 
+log = logging.getLogger(__name__)
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
 health_bp = Blueprint("health", __name__)
 csrf.exempt(api_bp)
@@ -36,12 +39,21 @@ def _api(view):
 
 
 def database_status() -> str:
+    """'ok' or what is wrong, in words an operator can act on (never a driver's error text)."""
+    from plexportal.cli import pending_migrations
+
     try:
         with db_session():
             db.execute_sql("SELECT 1")
-        return "ok"
-    except Exception:  # noqa: BLE001
+            pending = pending_migrations()
+    except Exception as err:  # noqa: BLE001 - any failure means "not usable"
+        log.warning("database check failed: %s", type(err).__name__)
+        if not db.is_closed():
+            db.close()
         return "unavailable"
+    if pending:
+        return f"needs migration: run `flask --app wsgi db upgrade` ({len(pending)} pending)"
+    return "ok"
 
 
 @api_bp.get("/status")

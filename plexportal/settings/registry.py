@@ -44,6 +44,12 @@ class SettingDef:
         text = "" if raw is None else str(raw).strip()
         if self.kind == "bool":
             return "true" if text.lower() in ("1", "true", "yes", "on", "y") else "false"
+        limit = 10_000 if self.kind == "text" else 2_000
+        if len(text) > limit:
+            raise InvalidSetting(self.key, f"Too long: at most {limit} characters.")
+        allowed = "\n\r\t" if self.kind in ("text", "cidrs") else ""
+        if any((ord(c) < 32 and c not in allowed) or ord(c) == 127 for c in text):
+            raise InvalidSetting(self.key, "Remove the control characters (line breaks, tabs…) from this value.")
         if text == "":
             if self.kind in ("int",) and self.default != "":
                 raise InvalidSetting(self.key, "Enter a number.")
