@@ -78,6 +78,7 @@ NAV = [
     ("Dashboard", "admin.dashboard"),
     ("Requests", "media.requests"),
     ("Notifications", "notify.notifications"),
+    ("Health", "monitors.index"),
     ("Invites", "invites.index"),
     ("Backups", "backups.index"),
     ("Users", "invites.users"),

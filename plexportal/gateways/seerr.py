@@ -67,3 +67,42 @@ def check(url: str, api_key: str) -> CheckResult:
         return SeerrClient(SeerrSettings(url, api_key), timeout=http.CHECK_TIMEOUT, retries=0).check()
     except GatewayError as err:
         return CheckResult(False, err.message)
+
+
+# -- health monitors: reported issues -------------------------------------------------------------
+# Both calls come back to us as ISSUE_COMMENT / ISSUE_RESOLVED webhooks (the loop guard's job).
+
+def _comment_issue(self, issue_id: int, message: str) -> dict:
+    data = self.request("POST", f"issue/{int(issue_id)}/comment", json={"message": message})
+    return data if isinstance(data, dict) else {}
+
+
+def _resolve_issue(self, issue_id: int) -> dict:
+    data = self.request("POST", f"issue/{int(issue_id)}/resolved")
+    return data if isinstance(data, dict) else {}
+
+
+def _issue(self, issue_id: int) -> dict:
+    data = self.get(f"issue/{int(issue_id)}")
+    return data if isinstance(data, dict) else {}
+
+
+def _requests(self, filter: str = "processing", take: int = 100) -> list[dict]:  # noqa: A002
+    """Every request matching `filter`, paged with take/skip."""
+    out, skip = [], 0
+    while True:
+        data = self.get("request", take=take, skip=skip, filter=filter)
+        if not isinstance(data, dict):
+            raise GatewayError("Seerr answered an unexpected page for requests.", permanent=True)
+        results = data.get("results") or []
+        out.extend(results)
+        total = int((data.get("pageInfo") or {}).get("results") or 0)
+        skip += take
+        if not results or skip >= total:
+            return out
+
+
+SeerrClient.comment_issue = _comment_issue
+SeerrClient.resolve_issue = _resolve_issue
+SeerrClient.issue = _issue
+SeerrClient.requests_by_filter = _requests

@@ -1,0 +1,1 @@
+"""Media: requests, webhooks and the stack behind them."""

@@ -1,0 +1,14 @@
+"""The media-health monitors, one module each. `MONITORS` maps the CLI name to its Monitor."""
+from __future__ import annotations
+
+from plexportal.media.monitors import import_fix, stuck
+from plexportal.media.monitors.base import Monitor
+
+MONITORS: dict[str, Monitor] = {m.MONITOR.name: m.MONITOR for m in (import_fix, stuck)}
+
+
+def get(name: str) -> Monitor:
+    try:
+        return MONITORS[name]
+    except KeyError:
+        raise KeyError(f"unknown monitor {name!r}; known: {', '.join(MONITORS)}") from None

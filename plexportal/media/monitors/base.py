@@ -1,0 +1,135 @@
+"""What every monitor shares: its description, the run context that records what it found and did,
+the action ledger (act once per thing), and the Sonarr/Radarr/Seerr clients it may use."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Callable
+
+from peewee import IntegrityError
+
+from plexportal.db import db
+from plexportal.gateways.base import GatewayError
+from plexportal.monitors.models import HealthAction
+from plexportal.lib import clock
+from plexportal.settings import service as settings
+
+log = logging.getLogger(__name__)
+
+# Monitors run in the background: shorter than the interactive default, one retry, then next run.
+TIMEOUT = (4.0, 20.0)
+RETRIES = 1
+WORKING_EXPIRES = timedelta(minutes=30)     # an action left "working" by a killed worker is retried
+
+
+@dataclass
+class Monitor:
+    name: str                       # CLI name: quality, import-fix, …
+    label: str
+    description: str
+    run: Callable[["Context"], None]
+    default_interval: int = 30      # minutes
+    settings: tuple[str, ...] = ()  # its own setting keys, shown on its page
+
+    @property
+    def key(self) -> str:
+        return self.name.upper().replace("-", "_")
+
+    @property
+    def enabled_key(self) -> str:
+        return f"MONITOR_{self.key}_ENABLED"
+
+    @property
+    def interval_key(self) -> str:
+        return f"MONITOR_{self.key}_INTERVAL"
+
+
+@dataclass
+class Context:
+    """What one run found and did. Monitors call `note`/`acted`/`upstream_error`; the runner stores it."""
+    monitor: str
+    trigger: str = "schedule"
+    only: dict = field(default_factory=dict)     # narrow a run (e.g. {"service": "sonarr", "download_id": …})
+    found: int = 0
+    acted_count: int = 0
+    lines: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def note(self, line: str) -> None:
+        self.lines.append(line)
+        log.info("%s: %s", self.monitor, line)
+
+    def acted(self, line: str) -> None:
+        self.acted_count += 1
+        self.note(line)
+
+    def upstream_error(self, service: str, err: Exception) -> None:
+        message = err.message if isinstance(err, GatewayError) else f"{type(err).__name__}"
+        self.errors.append(f"{service}: {message}")
+        log.warning("%s: %s failed: %s (will retry next run)", self.monitor, service, message)
+
+
+# -- the ledger ------------------------------------------------------------------------------------
+
+def claim(key: str, monitor: str, kind: str, subject: str = "", details: dict | None = None) -> HealthAction | None:
+    """Take the right to act on `key`. None when it was done already (or is being done right now).
+    A failed (or abandoned) attempt can be claimed again, so errors are retried next run."""
+    key = key[:200]
+    now = clock.now()
+    try:
+        with db.atomic():
+            return HealthAction.create(key=key, monitor=monitor, kind=kind, subject=subject[:300],
+                                       details=details, created_at=now, updated_at=now)
+    except IntegrityError:
+        pass
+    retried = (HealthAction.update(status="working", updated_at=now, error="")
+               .where((HealthAction.key == key)
+                      & ((HealthAction.status == "failed")
+                         | ((HealthAction.status == "working") & (HealthAction.updated_at < now - WORKING_EXPIRES))))
+               .execute())
+    return HealthAction.get(HealthAction.key == key) if retried == 1 else None
+
+
+def done(action: HealthAction, **details) -> None:
+    merged = {**(action.details or {}), **details} if details else action.details
+    HealthAction.update(status="done", updated_at=clock.now(), details=merged).where(
+        HealthAction.id == action.id).execute()
+
+
+def failed(action: HealthAction, error: Exception | str) -> None:
+    text = error.message if isinstance(error, GatewayError) else str(error)
+    HealthAction.update(status="failed", updated_at=clock.now(), error=text[:500]).where(
+        HealthAction.id == action.id).execute()
+
+
+def is_done(key: str) -> bool:
+    return HealthAction.select().where((HealthAction.key == key[:200]) & (HealthAction.status == "done")).exists()
+
+
+# -- clients -----------------------------------------------------------------------------------------
+
+def arr_clients() -> list[tuple[str, object]]:
+    """("sonarr", client), ("radarr", client) for each one configured."""
+    from plexportal.gateways import radarr, sonarr
+
+    out = []
+    for name, module, key in (("sonarr", sonarr, "SONARR_URL"), ("radarr", radarr, "RADARR_URL")):
+        if settings.get(key):
+            out.append((name, module.client(timeout=TIMEOUT, retries=RETRIES)))
+    return out
+
+
+def arr_client(service: str):
+    from plexportal.gateways import radarr, sonarr
+
+    module = {"sonarr": sonarr, "radarr": radarr}[service]
+    return module.client(timeout=TIMEOUT, retries=RETRIES)
+
+
+def seerr_client():
+    from plexportal.gateways import seerr
+
+    if not settings.get("SEERR_URL"):
+        return None
+    return seerr.client(timeout=TIMEOUT, retries=RETRIES)

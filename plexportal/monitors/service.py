@@ -1,0 +1,135 @@
+"""Running the monitors: each on its own interval (state, not ticks: a monitor is due when its last
+start is older than its interval), never two runs of one monitor at once, paused during maintenance."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from plexportal.db import db
+from plexportal.monitors.models import MonitorRun, MonitorState
+from plexportal.lib import clock
+from plexportal.media import monitors
+from plexportal.media.monitors.base import Context, Monitor
+from plexportal.settings import service as settings
+
+log = logging.getLogger(__name__)
+CLAIM_EXPIRES = timedelta(minutes=30)       # a run left "running" by a killed worker
+
+
+class Busy(Exception):
+    """The monitor is already running (or monitors are paused)."""
+
+
+def is_enabled(m: Monitor) -> bool:
+    return settings.get_bool(m.enabled_key)
+
+
+def interval(m: Monitor) -> timedelta:
+    return timedelta(minutes=max(1, settings.get_int(m.interval_key)))
+
+
+def state(name: str) -> MonitorState:
+    row = MonitorState.get_or_none(MonitorState.name == name)
+    if row is None:
+        from peewee import IntegrityError
+
+        try:
+            with db.atomic():
+                row = MonitorState.create(name=name)
+        except IntegrityError:
+            row = MonitorState.get(MonitorState.name == name)
+    return row
+
+
+def pause_reason() -> str | None:
+    try:
+        from plexportal.maintenance import service as maintenance
+    except ImportError:
+        return None
+    return maintenance.pause_reason()
+
+
+def next_due(m: Monitor, st: MonitorState):
+    if st.last_started_at is None:
+        return clock.now()
+    return st.last_started_at + interval(m)
+
+
+def due_monitors() -> list[Monitor]:
+    out = []
+    for m in monitors.MONITORS.values():
+        if is_enabled(m) and next_due(m, state(m.name)) <= clock.now():
+            out.append(m)
+    return out
+
+
+def _claim(name: str) -> bool:
+    now = clock.now()
+    state(name)
+    return (MonitorState.update(running_since=now, last_started_at=now)
+            .where((MonitorState.name == name)
+                   & (MonitorState.running_since.is_null() | (MonitorState.running_since < now - CLAIM_EXPIRES)))
+            .execute()) == 1
+
+
+def run_monitor(name: str, trigger: str = "schedule", only: dict | None = None) -> MonitorRun:
+    """Run one monitor now and record the run. Raises Busy when it is running already or paused."""
+    m = monitors.get(name)
+    reason = pause_reason()
+    if reason:
+        raise Busy(reason)
+    if not _claim(name):
+        raise Busy(f"{m.label} is running already.")
+    run = MonitorRun.create(monitor=name, trigger=trigger, started_at=clock.now())
+    ctx = Context(monitor=name, trigger=trigger, only=only or {})
+    status = "ok"
+    try:
+        m.run(ctx)
+    except Exception as err:  # noqa: BLE001 - one broken monitor must not stop the others
+        log.exception("monitor %s crashed", name)
+        ctx.errors.append(f"{type(err).__name__}: {err}"[:300])
+        status = "error"
+    if ctx.errors:
+        status = "error"
+    summary = summarise(ctx)
+    with db.atomic():
+        MonitorRun.update(finished_at=clock.now(), status=status, found=ctx.found, acted=ctx.acted_count,
+                          summary=summary[:500], lines=ctx.lines[:500] or None, errors=ctx.errors[:100] or None
+                          ).where(MonitorRun.id == run.id).execute()
+        MonitorState.update(running_since=None, last_finished_at=clock.now(), last_status=status,
+                            last_summary=summary[:500]).where(MonitorState.name == name).execute()
+    return MonitorRun.get_by_id(run.id)
+
+
+def summarise(ctx: Context) -> str:
+    parts = [f"found {ctx.found}", f"acted on {ctx.acted_count}"]
+    if ctx.errors:
+        parts.append(f"{len(ctx.errors)} upstream error(s), retried next run")
+    return ", ".join(parts)
+
+
+def run_due(trigger: str = "schedule") -> list[MonitorRun]:
+    if pause_reason():
+        return []
+    runs = []
+    for m in due_monitors():
+        try:
+            runs.append(run_monitor(m.name, trigger))
+        except Busy:
+            continue
+    return runs
+
+
+def last_runs(name: str, limit: int = 20) -> list[MonitorRun]:
+    return list(MonitorRun.select().where(MonitorRun.monitor == name)
+                .order_by(MonitorRun.started_at.desc(), MonitorRun.id.desc()).limit(limit))
+
+
+def overview() -> list[dict]:
+    out = []
+    for m in monitors.MONITORS.values():
+        st = state(m.name)
+        last = MonitorRun.select().where(MonitorRun.monitor == m.name).order_by(MonitorRun.id.desc()).first()
+        out.append({"monitor": m, "enabled": is_enabled(m), "interval": interval(m), "state": st,
+                    "last": last, "next_due": next_due(m, st) if is_enabled(m) else None})
+    return out
