@@ -42,6 +42,10 @@ def _translate(err: Exception) -> GatewayError:
         return GatewayError("The SMTP server refused the From address.", permanent=True)
     if isinstance(err, smtplib.SMTPNotSupportedError):
         return GatewayError("The SMTP server does not support that security mode; try another.", permanent=True)
+    if isinstance(err, ssl.SSLCertVerificationError):
+        return GatewayError("The SMTP server's TLS certificate is not trusted (self-signed, expired or for "
+                            "another host name); use the server's real name or a trusted certificate.",
+                            permanent=True)
     if isinstance(err, ssl.SSLError):
         return GatewayError("TLS failed: check the port and the connection security setting.", permanent=True)
     if isinstance(err, socket.timeout | TimeoutError):

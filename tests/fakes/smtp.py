@@ -2,6 +2,7 @@
 email.message objects. `stop()`/`start()` on the same port simulate an outage."""
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -21,6 +22,8 @@ class _Handler:
         self.box = box
 
     async def handle_DATA(self, server, session, envelope):
+        if self.box.delay:
+            await asyncio.sleep(self.box.delay)     # a slow server: keeps a sender mid-batch
         if self.box.reject_with:
             return self.box.reject_with
         msg = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
@@ -31,12 +34,15 @@ class _Handler:
 
 
 class SmtpServer:
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, *, tls_context=None, ssl_context=None):
         self.port = port or free_port()
+        self.tls_context = tls_context        # offer STARTTLS with this server context
+        self.ssl_context = ssl_context        # implicit TLS (port 465 style)
         self.messages: list[email.message.EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.connections = 0
         self.reject_with: str | None = None
+        self.delay = 0.0
         self.lock = threading.Lock()
         self.controller: Controller | None = None
 
@@ -55,7 +61,12 @@ class SmtpServer:
                 server.connection_made = made
                 return server
 
-        self.controller = Counting(_Handler(self), hostname="127.0.0.1", port=self.port)
+        extra = {}
+        if self.tls_context is not None:
+            extra["tls_context"] = self.tls_context
+        if self.ssl_context is not None:
+            extra["ssl_context"] = self.ssl_context
+        self.controller = Counting(_Handler(self), hostname="127.0.0.1", port=self.port, **extra)
         self.controller.start()
         return self
 
