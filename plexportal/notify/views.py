@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, url_for
+from markupsafe import Markup
 
 from plexportal import web
 from plexportal.admin import audit
@@ -76,3 +77,26 @@ def test_email_status(nid):
 
 
 from plexportal.notify import views_user  # noqa: E402,F401  (routes on bp)
+
+
+class _SettingsExtras:
+    """`group_extras` for the settings page (settings/_group.html renders group_extras[name] under a
+    group): a "Send test email" form under Email. Rendered only when the template asks for it."""
+
+    def get(self, name, default=None):
+        if name != "Email":
+            return default
+        return Markup(render_template("notify/_settings_email_extra.html"))
+
+    def __getitem__(self, name):
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+
+@bp.app_context_processor
+def settings_group_extras():
+    if request.blueprint == "settings":
+        return {"group_extras": _SettingsExtras()}
+    return {}

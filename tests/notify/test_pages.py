@@ -96,3 +96,12 @@ def test_it_sends_a_test_email_from_the_command_line(app, db, set_settings, smtp
     result = app.test_cli_runner().invoke(args=["notify", "test-email", "me@example.com"])
     assert result.exit_code == 1 and "refused the connection" in result.output
     assert Delivery.select().where(Delivery.ok == False).count() == 1  # noqa: E712
+
+
+def test_it_offers_send_test_email_under_the_email_settings(logged_in, set_settings, smtp_server):
+    smtp_settings(set_settings, smtp_server)
+    page = logged_in.get("/settings/").get_data(as_text=True)
+    email_group = page.split('id="group-Email"', 1)[1].split("</section>", 1)[0]
+    assert "Send test email" in email_group and 'hx-post="/notify/test-email"' in email_group
+    r = logged_in.post("/notify/test-email", data={"to": "me@example.com"}, htmx=True)
+    assert "accepted the test" in r.get_data(as_text=True)
