@@ -202,11 +202,6 @@ def web(client):
 def logged_in(web, admin):
     r = web.post("/auth/login", data={"username": "admin", "password": PASSWORD})
     assert r.status_code == 303, r.get_data(as_text=True)
-    # Requests share the fixture's app context, so flask-wtf's per-context token cache (g) still
-    # holds the pre-login token, which sign-in removed from the session: forget it.
-    from flask import g
-
-    g.pop("csrf_token", None)
     web.get("/")
     return web
 

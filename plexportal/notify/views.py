@@ -1,7 +1,7 @@
 """Notify pages: the outbox (admin), and (views_user) a user's own page and unsubscribe."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, has_request_context, render_template, request, url_for
 from markupsafe import Markup
 
 from plexportal import web
@@ -97,6 +97,6 @@ class _SettingsExtras:
 
 @bp.app_context_processor
 def settings_group_extras():
-    if request.blueprint == "settings":
+    if has_request_context() and request.blueprint == "settings":
         return {"group_extras": _SettingsExtras()}
     return {}
