@@ -1,0 +1,105 @@
+"""`backups check` and the page's health list: are the log, tracking file, script, schedule and
+destination where they should be, and does the destination hold a restorable Plex backup?"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from plexportal.backups import importer, monitor, schedule
+from plexportal.lib import clock, fmt
+from plexportal.settings import service as settings
+
+DB_NAMES = ("com.plexapp.plugins.library.db", "com.plexapp.plugins.library.blobs.db")
+FRESH = timedelta(days=2)
+
+
+@dataclass
+class Check:
+    name: str
+    level: str          # ok | warn | bad | skip
+    message: str
+
+
+def _file(name: str, path: Path, fresh: timedelta | None = None) -> Check:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return Check(name, "bad", f"{path} does not exist")
+    except OSError as err:
+        return Check(name, "bad", f"{path} cannot be read: {err.strerror}")
+    if not os.access(path, os.R_OK):
+        return Check(name, "bad", f"{path} is not readable by this user")
+    changed = datetime.fromtimestamp(st.st_mtime, tz=clock.UTC)
+    text = f"{path} ({fmt.human_bytes(st.st_size)}, changed {fmt.reltime(changed)})"
+    if fresh and clock.now() - changed > fresh:
+        return Check(name, "warn", text + ": not written to recently")
+    return Check(name, "ok", text)
+
+
+def find_plex_root(dest: Path) -> Path | None:
+    """The folder holding Preferences.xml inside the backup (it may be nested)."""
+    if (dest / "Preferences.xml").exists():
+        return dest
+    for candidate in (dest / "Library/Application Support/Plex Media Server", dest / "Plex Media Server"):
+        if (candidate / "Preferences.xml").exists():
+            return candidate
+    for root, dirs, files in os.walk(dest):
+        if "Preferences.xml" in files:
+            return Path(root)
+        if root.count(os.sep) - str(dest).count(os.sep) >= 4:
+            dirs[:] = []
+    return None
+
+
+def verify_destination(dest: Path, now: datetime | None = None) -> list[Check]:
+    now = now or clock.now()
+    if not dest.is_dir():
+        return [Check("Destination", "bad", f"{dest} is not a folder (is the backup disk mounted?)")]
+    root = find_plex_root(dest)
+    if root is None:
+        return [Check("Destination", "bad", f"no Preferences.xml under {dest}: the server's identity would be lost")]
+    out = [Check("Preferences.xml", "ok", str(root / "Preferences.xml"))]
+    dbdir = root / "Plug-in Support" / "Databases"
+    for name in DB_NAMES:
+        path = dbdir / name
+        if not path.exists():
+            out.append(Check(name, "bad", f"missing from {dbdir}"))
+            continue
+        changed = datetime.fromtimestamp(path.stat().st_mtime, tz=clock.UTC)
+        if path.stat().st_size == 0:
+            out.append(Check(name, "bad", "empty file"))
+        elif now - changed > FRESH:
+            out.append(Check(name, "warn", f"last changed {fmt.reltime(changed, now)}: is the backup copying it?"))
+        else:
+            out.append(Check(name, "ok", f"{fmt.human_bytes(path.stat().st_size)}, changed {fmt.reltime(changed, now)}"))
+    return out
+
+
+def run_checks() -> list[Check]:
+    from plexportal.backups import runner
+
+    out = [_file("Backup log", importer.log_path(), fresh=timedelta(days=3)),
+           _file("Tracking file", importer.tracking_path(), fresh=timedelta(days=3))]
+    if out[1].level == "bad" and not settings.get("BACKUP_TRACKING_PATH"):
+        out[1] = Check("Tracking file", "warn", out[1].message + " (optional)")
+    problem = runner.script_problem()
+    if settings.get("BACKUP_SCRIPT_PATH"):
+        out.append(Check("Backup script", "bad" if problem else "ok", problem or settings.get("BACKUP_SCRIPT_PATH")))
+    else:
+        out.append(Check("Backup script", "skip", "not set (only needed for Run now)"))
+    sched = schedule.current()
+    if sched.expr:
+        out.append(Check("Schedule", "ok", f"{sched.expr}: {sched.text} (from {sched.source})"))
+    else:
+        out.append(Check("Schedule", "warn", "unknown: " + (sched.error or "set BACKUP_SCHEDULE")))
+    st = monitor.compute()
+    level = {"up": "ok", "late": "warn", "down": "bad", "unknown": "warn"}[st.state]
+    out.append(Check("Backup state", level, f"{st.state}: {st.reason}"))
+    dest = settings.get("BACKUP_DEST_PATH")
+    if dest:
+        out += verify_destination(Path(dest))
+    else:
+        out.append(Check("Destination", "skip", "not set (BACKUP_DEST_PATH)"))
+    return out

@@ -1,0 +1,281 @@
+"""The dead man's switch: state from the schedule (Healthchecks semantics), missed runs, anomalies,
+and alerts sent once when an incident opens and once when it closes.
+
+Everything is computed from stored rows and the clock, so a worker that was down when a run was due
+still notices on its next tick (state, not ticks)."""
+from __future__ import annotations
+
+import logging
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from peewee import fn
+
+from plexportal.backups import importer, schedule
+from plexportal.backups.models import BackupCheck, BackupIncident, BackupRun
+from plexportal.db import db
+from plexportal.lib import clock, fmt
+from plexportal.settings import service as settings
+
+log = logging.getLogger(__name__)
+DONE = ("success", "failed", "partial")
+RECENT = 30        # successes the anomaly medians look at
+
+
+@dataclass
+class State:
+    state: str                       # up | late | down | unknown
+    reason: str
+    running: BackupRun | None = None
+    last: BackupRun | None = None
+    last_success_at: datetime | None = None
+    next_expected_at: datetime | None = None
+    down_at: datetime | None = None
+    schedule: schedule.Schedule | None = None
+    stuck: bool = False
+
+
+def check_row() -> BackupCheck:
+    row = BackupCheck.get_or_none(BackupCheck.id == 1)
+    if row is None:
+        BackupCheck.insert(id=1).on_conflict_ignore().execute()
+        row = BackupCheck.get_by_id(1)
+    return row
+
+
+def _real():
+    return (BackupRun.dry_run == False) & (BackupRun.status != "missed")  # noqa: E712
+
+
+def last_completed() -> BackupRun | None:
+    return (BackupRun.select().where(_real() & BackupRun.status.in_(DONE))
+            .order_by(BackupRun.day.desc(), fn.COALESCE(BackupRun.finished_at, BackupRun.started_at).desc(nulls="LAST"),
+                      BackupRun.id.desc())
+            .first())
+
+
+def last_success() -> BackupRun | None:
+    return (BackupRun.select().where(_real() & (BackupRun.status == "success"))
+            .order_by(BackupRun.day.desc(), fn.COALESCE(BackupRun.finished_at, BackupRun.started_at).desc(nulls="LAST"))
+            .first())
+
+
+def current_running() -> BackupRun | None:
+    return (BackupRun.select().where(_real() & (BackupRun.status == "running"))
+            .order_by(BackupRun.started_at.desc(nulls="LAST")).first())
+
+
+def anchor(run: BackupRun) -> datetime:
+    """When a run last signalled. A tracking-only day has no time: the end of that day stands in,
+    which never makes the next fire look earlier than it is."""
+    if run.finished_at or run.started_at:
+        return run.finished_at or run.started_at
+    end_of_day = datetime.combine(run.day, time(23, 59, 59)).replace(tzinfo=importer.zone())
+    return clock.ensure_utc(end_of_day)
+
+
+def compute(now: datetime | None = None, read_cron: bool = True) -> State:
+    now = now or clock.now()
+    zone = importer.zone()
+    sched = schedule.current(read_cron)
+    grace = timedelta(minutes=settings.get_int("BACKUP_GRACE"))
+    max_runtime = timedelta(minutes=settings.get_int("BACKUP_MAX_RUNTIME"))
+    last = last_completed()
+    running = current_running()
+    success = last_success()
+    st = State("unknown", "", running=running, last=last, schedule=sched,
+               last_success_at=anchor(success) if success else None)
+    if running is not None and running.started_at and now - running.started_at > max_runtime:
+        st.stuck = True
+    signal = None
+    if last is not None:
+        signal = anchor(last)
+    if running is not None and running.started_at and (signal is None or running.started_at > signal):
+        signal = running.started_at
+    if sched.expr and signal is not None:
+        st.next_expected_at = schedule.next_run(sched.expr, zone, signal)
+        if running is not None and signal == running.started_at and not st.stuck:
+            # a run in progress covers the fire it started for; the next one is after it
+            pass
+        if st.next_expected_at:
+            st.down_at = st.next_expected_at + grace
+    elif sched.expr:
+        st.next_expected_at = schedule.next_run(sched.expr, zone, now)
+    if last is None and running is None:
+        st.state, st.reason = "unknown", "No backup has been seen yet."
+        return st
+    if st.stuck:
+        st.state = "down"
+        st.reason = f"A run started {fmt.reltime(running.started_at, now)} and has not finished."
+    elif last is not None and last.status == "failed" and (running is None or running.started_at is None
+                                                            or running.started_at <= anchor(last)):
+        code = f" (exit code {last.exit_code})" if last.exit_code is not None else ""
+        st.state, st.reason = "down", f"The last run failed{code}."
+    elif st.down_at and now >= st.down_at:
+        st.state = "down"
+        st.reason = f"No backup since the run due {fmt.localtime(st.next_expected_at)}."
+    elif st.next_expected_at and now >= st.next_expected_at:
+        st.state = "late"
+        st.reason = f"The run due {fmt.localtime(st.next_expected_at)} has not been seen yet."
+    elif not sched.expr:
+        st.state = "unknown"
+        st.reason = "No schedule: set BACKUP_SCHEDULE (or CRON_USER) to know when a run is missed."
+    else:
+        st.state = "up"
+        st.reason = "Running now." if running else "Backups are on schedule."
+    return st
+
+
+# -- incidents and alerts --------------------------------------------------------------------------------
+
+def _server() -> str:
+    return settings.get("SERVER_NAME") or "your server"
+
+
+def _open(kind: str) -> BackupIncident | None:
+    return BackupIncident.get_or_none((BackupIncident.kind == kind) & BackupIncident.closed_at.is_null())
+
+
+def _alert(incident: BackupIncident, phase: str, subject: str, text: str) -> None:
+    from plexportal.notify import service as notify
+
+    html = f"<p>{fmt_html(text)}</p>"
+    notify.queue_admin_alert(subject, text, html, kind="backups.alert",
+                             dedup_key=f"backup:{incident.kind}:{incident.id}:{phase}")
+
+
+def fmt_html(text: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(text)).replace("\n", "<br>")
+
+
+def _condition(kind: str, active: bool, subject: str, text: str, run: BackupRun | None, now: datetime,
+               recovery: str) -> None:
+    incident = _open(kind)
+    if active and incident is None:
+        with db.atomic():
+            incident = BackupIncident.create(kind=kind, opened_at=now, run=run, subject=subject[:300], detail=text)
+        _alert(incident, "open", subject, text)
+    elif not active and incident is not None:
+        claimed = (BackupIncident.update(closed_at=now)
+                   .where((BackupIncident.id == incident.id) & BackupIncident.closed_at.is_null()).execute())
+        if claimed == 1:
+            _alert(incident, "close", f"Backup recovered on {_server()}: {recovery}", f"{incident.subject}\n\n"
+                   f"Resolved {fmt.localtime(now)}: {recovery}")
+
+
+def median_of(field, before: BackupRun, count: int = RECENT) -> tuple[float | None, int]:
+    rows = (BackupRun.select(field).where(_real() & (BackupRun.status == "success") & field.is_null(False)
+                                          & (BackupRun.id != before.id)
+                                          & (BackupRun.day <= before.day))
+            .order_by(BackupRun.day.desc()).limit(count))
+    values = [getattr(r, field.name) for r in rows]
+    return (statistics.median(values) if values else None), len(values)
+
+
+def anomalies(run: BackupRun | None) -> dict[str, str]:
+    """Size drop and slow run for this (successful) run against the median of the ones before it."""
+    out: dict[str, str] = {}
+    if run is None or run.status != "success":
+        return out
+    minimum = settings.get_int("BACKUP_ANOMALY_MIN_HISTORY")
+    drop = settings.get_int("BACKUP_SIZE_DROP_PCT")
+    factor = float(settings.get("BACKUP_DURATION_FACTOR") or 3)
+    if run.total_size_bytes is not None:
+        med, n = median_of(BackupRun.total_size_bytes, run)
+        if med and n >= minimum and run.total_size_bytes < med * (1 - drop / 100):
+            pct = 100 - run.total_size_bytes * 100 / med
+            out["size"] = (f"The backup is {pct:.0f}% smaller than usual: {fmt.human_bytes(run.total_size_bytes)} "
+                           f"against a median of {fmt.human_bytes(med)} over the last {n} backups.")
+    if run.duration_seconds is not None:
+        med, n = median_of(BackupRun.duration_seconds, run)
+        if med and n >= minimum and run.duration_seconds > med * factor:
+            out["duration"] = (f"The run took {fmt.human_duration(run.duration_seconds)}, more than {factor:g}× "
+                               f"the median of {fmt.human_duration(med)}.")
+    return out
+
+
+def record_missed(st: State, now: datetime) -> int:
+    """A 'missed' row for each fire time that passed its grace with no run (the newest 400 at most)."""
+    if not st.schedule or not st.schedule.expr or st.state != "down" or st.next_expected_at is None or st.stuck:
+        return 0
+    grace = timedelta(minutes=settings.get_int("BACKUP_GRACE"))
+    zone = importer.zone()
+    fires = [st.next_expected_at] + schedule.fires_between(st.schedule.expr, zone, st.next_expected_at, now - grace)
+    made = 0
+    for fire in fires:
+        if fire + grace > now:
+            continue
+        key = f"missed:{fire.strftime('%Y%m%dT%H%M%SZ')}"
+        made += (BackupRun.insert(key=key, source="schedule", day=fire.astimezone(zone).date(), expected_at=fire,
+                                  status="missed", note="No run was seen for this scheduled time.",
+                                  updated_at=now)
+                 .on_conflict_ignore().execute() and 1 or 0)
+    return made
+
+
+def absorb_missed(st: State, now: datetime) -> int:
+    """Drop a 'missed' row once a run for that fire time turned up late (or was imported later)."""
+    if not st.schedule or not st.schedule.expr:
+        return 0
+    zone = importer.zone()
+    dropped = 0
+    for row in BackupRun.select().where((BackupRun.status == "missed") & (BackupRun.expected_at >= now - timedelta(days=60))):
+        following = schedule.next_run(st.schedule.expr, zone, row.expected_at) or row.expected_at + timedelta(days=1)
+        late_run = (BackupRun.select().where(_real() & (BackupRun.source != "tracking")
+                                             & (fn.COALESCE(BackupRun.started_at, BackupRun.finished_at)
+                                                .between(row.expected_at - timedelta(minutes=15), following)))
+                    .exists())
+        if late_run:
+            dropped += BackupRun.delete().where(BackupRun.id == row.id).execute()
+    return dropped
+
+
+def evaluate(now: datetime | None = None) -> State:
+    """One tick: compute the state, record missed runs, open/close incidents (alerts via the outbox)."""
+    now = now or clock.now()
+    st = compute(now)
+    record_missed(st, now)
+    absorb_missed(st, now)
+    server = _server()
+    last = st.last
+    failed = last is not None and last.status == "failed" and st.state == "down" and not st.stuck
+    code = f" (rsync code {last.exit_code})" if failed and last.exit_code is not None else ""
+    _condition("failed", failed, f"Backup failed on {server}{code}",
+               _run_text(last) if failed else "", last, now, "a backup succeeded again")
+    missed = st.state == "down" and not failed and not st.stuck and st.next_expected_at is not None
+    _condition("missed", missed, f"Backup missed on {server}",
+               f"No backup has run since {fmt.localtime(st.last_success_at)}. The run due "
+               f"{fmt.localtime(st.next_expected_at)} has not been seen." if missed else "", None, now,
+               "a backup ran again")
+    _condition("stuck", st.stuck, f"Backup stuck on {server}",
+               f"A backup started {fmt.localtime(st.running.started_at)} is still running." if st.stuck else "",
+               st.running, now, "the run finished")
+    partial = last is not None and last.status == "partial"
+    _condition("partial", partial, f"Backup partly done on {server} (rsync code {last.exit_code if last else '?'})",
+               "Some files were not copied (rsync reported a partial transfer). Usually files that changed or "
+               "vanished while copying; check the log excerpt.\n\n" + (_run_text(last) if partial else ""),
+               last, now, "a backup copied everything")
+    found = anomalies(last)
+    _condition("size", "size" in found, f"Backup much smaller than usual on {server}", found.get("size", ""),
+               last, now, "the backup size is back to normal")
+    _condition("duration", "duration" in found, f"Backup slower than usual on {server}",
+               found.get("duration", ""), last, now, "the run time is back to normal")
+    row = check_row()
+    changes = {BackupCheck.evaluated_at: now}
+    if row.state != st.state:
+        changes.update({BackupCheck.state: st.state, BackupCheck.state_since: now})
+    BackupCheck.update(changes).where(BackupCheck.id == 1).execute()
+    return st
+
+
+def _run_text(run: BackupRun | None) -> str:
+    if run is None:
+        return ""
+    lines = [f"Run: {fmt.localtime(run.started_at or run.finished_at) if (run.started_at or run.finished_at) else run.day}",
+             f"Status: {run.status}" + (f" (exit code {run.exit_code})" if run.exit_code is not None else "")]
+    if run.excerpt:
+        lines += ["", "Last lines of the log:", "\n".join(run.excerpt.splitlines()[-15:])]
+    return "\n".join(lines)

@@ -1,0 +1,386 @@
+"""Pure parsing of the backup script's files: the tracking file, `date` strings, rsync's output and
+the main log's sections. No I/O: callers feed bytes and get plain records back.
+
+The log scanner works on bytes and only looks closely at marker lines and at the bounded tail of
+each section (where rsync prints its summary), so it keeps up with multi-gigabyte logs in flat memory.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+UTC = timezone.utc
+HEAD_BYTES = 2048          # kept from the start of a section for the excerpt
+TAIL_BYTES = 32768         # kept from its end: rsync's errors, --stats block and summary live there
+EXCERPT_TAIL = 6144
+
+# -- tracking file ----------------------------------------------------------------------------
+
+_TRACK_RE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*:\s*(success|failed|failure|fail|ok)\s*$", re.I)
+
+
+def parse_tracking_line(line: str) -> tuple[date, str] | None:
+    """'2026-02-23:success' → (date, 'success'); anything else → None."""
+    m = _TRACK_RE.match(line)
+    if not m:
+        return None
+    try:
+        day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+    word = m.group(4).lower()
+    return day, ("success" if word in ("success", "ok") else "failed")
+
+
+# -- dates --------------------------------------------------------------------------------------
+
+MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+WEEKDAYS = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+_ISO_RE = re.compile(
+    r"^\s*(\d{4})-(\d{2})-(\d{2})[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?"
+    r"\s*(Z|[+-]\d{2}:?\d{2})?(?:\s+([A-Za-z][A-Za-z0-9+-]{0,7}))?\s*$")
+_TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?$")
+_OFFSET_RE = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
+
+
+@dataclass(frozen=True)
+class ParsedDate:
+    at: datetime                  # aware UTC
+    zone_mismatch: bool = False   # the abbreviation named neither of the zone's names at that time
+
+
+def _offset(text: str) -> timedelta | None:
+    if text in ("Z", "z"):
+        return timedelta(0)
+    m = _OFFSET_RE.match(text)
+    if not m:
+        return None
+    hours, minutes = int(m.group(2)), int(m.group(3))
+    if hours > 23 or minutes > 59:
+        return None
+    delta = timedelta(hours=hours, minutes=minutes)
+    return -delta if m.group(1) == "-" else delta
+
+
+def localize(naive: datetime, zone: ZoneInfo, abbreviation: str | None = None) -> ParsedDate:
+    """Read a wall-clock time in `zone`. The abbreviation (EST/EDT…) only picks between the two
+    readings of the hour that happens twice when clocks go back; it never overrides the zone."""
+    first = naive.replace(tzinfo=zone, fold=0)
+    second = naive.replace(tzinfo=zone, fold=1)
+    chosen = first
+    if abbreviation and first.utcoffset() != second.utcoffset():
+        if second.tzname() == abbreviation.upper() and first.tzname() != abbreviation.upper():
+            chosen = second
+    mismatch = bool(abbreviation) and abbreviation.upper() not in {first.tzname(), second.tzname()}
+    return ParsedDate(chosen.astimezone(UTC), mismatch)
+
+
+def parse_date(text: str, zone: ZoneInfo) -> ParsedDate | None:
+    """A date as `date` writes it (C and en_US forms, 12 or 24 hour, -R, ISO 8601) → UTC, or None.
+
+    A numeric offset is exact; a zone abbreviation is only used to settle the repeated DST hour."""
+    if not text or len(text) > 80 or not text.isascii():
+        return None
+    m = _ISO_RE.match(text)
+    if m:
+        try:
+            naive = datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)), int(m.group(4)),
+                             int(m.group(5)), int(m.group(6) or 0))
+        except ValueError:
+            return None
+        if m.group(7):
+            off = _offset(m.group(7))
+            if off is None:
+                return None
+            return ParsedDate((naive - off).replace(tzinfo=UTC))
+        return localize(naive, zone, m.group(8))
+    year = month = day = None
+    clock_time = None
+    meridiem = None
+    offset = None
+    abbreviation = None
+    for token in re.split(r"[\s,]+", text.strip()):
+        if not token:
+            continue
+        low = token.lower()
+        if low[:3] in WEEKDAYS and token.isalpha() and month is None and day is None and clock_time is None \
+                and low[:3] not in MONTHS:
+            continue
+        if low[:3] in MONTHS and token.isalpha() and month is None:
+            month = MONTHS[low[:3]]
+        elif token.isdigit() and len(token) == 4 and year is None:
+            year = int(token)
+        elif token.isdigit() and len(token) <= 2 and day is None:
+            day = int(token)
+        elif _TIME_RE.match(token) and clock_time is None:
+            t = _TIME_RE.match(token)
+            clock_time = (int(t.group(1)), int(t.group(2)), int(t.group(3) or 0))
+        elif low in ("am", "pm") and meridiem is None:
+            meridiem = low
+        elif _OFFSET_RE.match(token) and offset is None:
+            offset = _offset(token)
+            if offset is None:
+                return None
+        elif token.isalpha() and len(token) <= 6 and abbreviation is None and clock_time is not None:
+            abbreviation = token
+        else:
+            return None
+    if None in (year, month, day) or clock_time is None:
+        return None
+    hour, minute, second = clock_time
+    if meridiem:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if meridiem == "pm" else 0)
+    try:
+        naive = datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        return None
+    if offset is not None:
+        return ParsedDate((naive - offset).replace(tzinfo=UTC))
+    return localize(naive, zone, abbreviation)
+
+
+# -- rsync numbers and summaries -------------------------------------------------------------------
+
+_NUM_RE = re.compile(rb"^([\d.,]+)([KMGTPE]?)$")
+_POWERS = {b"": 0, b"K": 1, b"M": 2, b"G": 3, b"T": 4, b"P": 5, b"E": 6}
+
+
+def parse_number(text: bytes | str, binary: bool = False) -> int | None:
+    """rsync's numbers: '5,124,939', '5124939', '5.124.939' (locale), '5.12M', '8,08G' (locale), '101'.
+
+    Without a unit every separator groups thousands; with one, the last separator is the decimal
+    point. Units are 1000-based (one -h) unless `binary` (-hh, or rsync before 3.1)."""
+    if isinstance(text, str):
+        text = text.encode("ascii", "replace")
+    m = _NUM_RE.match(text.strip())
+    if not m or not any(c in b"0123456789" for c in m.group(1)):
+        return None
+    digits, unit = m.group(1), m.group(2)
+    if not unit:
+        plain = digits.replace(b",", b"").replace(b".", b"")
+        return int(plain) if plain.isdigit() else None
+    cut = max(digits.rfind(b"."), digits.rfind(b","))
+    whole = digits[:cut] if cut >= 0 else digits
+    frac = digits[cut + 1:] if cut >= 0 else b""
+    whole = whole.replace(b",", b"").replace(b".", b"") or b"0"
+    if not whole.isdigit() or (frac and not frac.isdigit()):
+        return None
+    value = float(whole.decode() + "." + (frac.decode() or "0"))
+    return int(round(value * (1024 if binary else 1000) ** _POWERS[unit]))
+
+
+_SENT_RE = re.compile(rb"(?m)^sent ([\d.,]+[KMGTPE]?) bytes\s+received ([\d.,]+[KMGTPE]?) bytes")
+_TOTAL_RE = re.compile(rb"(?m)^total size is ([\d.,]+[KMGTPE]?)\s+speedup is [\d.,]+(?:\s*\((DRY RUN|BATCH ONLY)\))?")
+_FILES_RE = re.compile(rb"(?m)^Number of (?:regular )?files transferred: ([\d.,]+)\s*$")
+_CODE_RE = re.compile(rb"rsync (?:error|warning): [^\n]*\(code (\d+)\)")
+
+
+@dataclass
+class RsyncSummary:
+    sent_bytes: int | None = None
+    received_bytes: int | None = None
+    total_size_bytes: int | None = None
+    files_transferred: int | None = None
+    dry_run: bool = False
+    exit_code: int | None = None       # from "rsync error: … (code N)" lines
+
+
+def parse_rsync(text: bytes, binary: bool = False) -> RsyncSummary:
+    """The last rsync summary in `text` (a run may hold several rsync calls; the last one is the
+    main copy in the usual script). Missing parts stay None."""
+    out = RsyncSummary()
+    sent = _last(_SENT_RE, text)
+    if sent:
+        out.sent_bytes = parse_number(sent.group(1), binary)
+        out.received_bytes = parse_number(sent.group(2), binary)
+    total = _last(_TOTAL_RE, text)
+    if total:
+        out.total_size_bytes = parse_number(total.group(1), binary)
+        out.dry_run = total.group(2) is not None
+    files = _last(_FILES_RE, text)
+    if files:
+        out.files_transferred = parse_number(files.group(1))
+    code = _last(_CODE_RE, text)
+    if code:
+        out.exit_code = int(code.group(1)[:4])
+    return out
+
+
+def _last(pattern: re.Pattern, text: bytes):
+    found = None
+    for found in pattern.finditer(text):
+        pass
+    return found
+
+
+def status_for_exit(code: int | None) -> str:
+    """0 → success; 23/24 (partial transfer) → partial; anything else → failed."""
+    if code == 0:
+        return "success"
+    if code in (23, 24):
+        return "partial"
+    return "failed"
+
+
+# -- the main log ----------------------------------------------------------------------------------
+
+MARK = b"=== Plex Backup "
+_MARKER_RE = re.compile(
+    rb"=== Plex Backup (Started|Completed Successfully|FAILED with code (-?\d{1,6})): ?(.*?) ?===[ \t]*\r?$")
+
+
+@dataclass
+class ParsedRun:
+    started_at: datetime | None
+    finished_at: datetime | None
+    status: str                      # success | failed | partial | running
+    exit_code: int | None = None
+    sent_bytes: int | None = None
+    received_bytes: int | None = None
+    total_size_bytes: int | None = None
+    files_transferred: int | None = None
+    dry_run: bool = False
+    excerpt: str = ""
+    note: str = ""
+
+    @property
+    def duration_seconds(self) -> int | None:
+        if self.started_at and self.finished_at and self.finished_at >= self.started_at:
+            return int((self.finished_at - self.started_at).total_seconds())
+        return None
+
+
+@dataclass
+class ScanStats:
+    sections: int = 0
+    unparsable_dates: int = 0
+    zone_mismatches: int = 0
+    abbreviations: set = field(default_factory=set)
+
+
+class LogScanner:
+    """Feed the log in pieces that end at line boundaries; get finished runs back.
+
+    State between feeds is small (a bounded head and tail of the open section) and can be saved
+    with `dump()` and restored with `load()`, so the poller resumes without re-reading."""
+
+    def __init__(self, zone: ZoneInfo, binary_units: bool = False):
+        self.zone = zone
+        self.binary = binary_units
+        self.started: datetime | None = None
+        self.in_section = False
+        self.head = b""
+        self.tail = b""
+        self.length = 0
+        self.stats = ScanStats()
+
+    # state for the poller
+    def dump(self) -> dict:
+        return {"started": self.started.isoformat() if self.started else None, "in_section": self.in_section,
+                "head": self.head.decode("latin-1"), "tail": self.tail.decode("latin-1"), "length": self.length}
+
+    def load(self, state: dict | None) -> None:
+        if not state:
+            return
+        self.started = datetime.fromisoformat(state["started"]) if state.get("started") else None
+        self.in_section = bool(state.get("in_section"))
+        self.head = state.get("head", "").encode("latin-1")[:HEAD_BYTES]
+        self.tail = state.get("tail", "").encode("latin-1")[-TAIL_BYTES:]
+        self.length = int(state.get("length") or 0)
+
+    def _body(self, data) -> None:
+        if not data:
+            return
+        self.length += len(data)
+        if self.in_section and len(self.head) < HEAD_BYTES:
+            self.head += bytes(data[:HEAD_BYTES - len(self.head)])
+        if len(data) >= TAIL_BYTES:
+            self.tail = bytes(data[-TAIL_BYTES:])
+        else:
+            self.tail = (self.tail + bytes(data))[-TAIL_BYTES:]
+
+    def feed(self, data: bytes) -> list[ParsedRun]:
+        runs: list[ParsedRun] = []
+        pos = 0
+        end = len(data)
+        while pos < end:
+            i = data.find(MARK, pos)
+            if i < 0:
+                self._body(data[pos:])
+                break
+            line_start = data.rfind(b"\n", pos, i) + 1 if i > pos else pos
+            if line_start < pos:
+                line_start = pos
+            line_end = data.find(b"\n", i)
+            line_end = end if line_end < 0 else line_end
+            line = data[line_start:line_end]
+            m = _MARKER_RE.search(line)
+            if m is None:
+                self._body(data[pos:line_end + 1])
+                pos = line_end + 1
+                continue
+            self._body(data[pos:line_start])
+            self._marker(m, runs)
+            pos = line_end + 1
+        return runs
+
+    def _date(self, raw: bytes) -> datetime | None:
+        parsed = parse_date(raw.decode("ascii", "replace").strip(), self.zone)
+        if parsed is None:
+            self.stats.unparsable_dates += 1
+            return None
+        if parsed.zone_mismatch:
+            self.stats.zone_mismatches += 1
+            abbr = raw.decode("ascii", "replace").split()
+            self.stats.abbreviations.update(t for t in abbr if t.isalpha() and t.isupper() and 2 <= len(t) <= 6
+                                            and t not in ("AM", "PM"))
+        return parsed.at
+
+    def _marker(self, m, runs: list[ParsedRun]) -> None:
+        kind = m.group(1)
+        at = self._date(m.group(3))
+        if kind == b"Started":
+            if self.in_section:
+                runs.append(self._close(None, "failed", None,
+                                        note="the log has no completion line for this run (the script stopped)"))
+            self.started, self.in_section, self.head, self.tail, self.length = at, True, b"", b"", 0
+            return
+        if kind.startswith(b"Completed"):
+            runs.append(self._close(at, "success", 0))
+        else:
+            code = int(m.group(2))
+            runs.append(self._close(at, status_for_exit(code), code))
+        self.started, self.in_section, self.head, self.tail, self.length = None, False, b"", b"", 0
+
+    def _close(self, finished: datetime | None, status: str, code: int | None, note: str = "") -> ParsedRun:
+        self.stats.sections += 1
+        summary = parse_rsync(self.tail, self.binary)
+        if code is None and status == "failed" and summary.exit_code is not None:
+            code = summary.exit_code
+        return ParsedRun(
+            started_at=self.started if self.in_section else None, finished_at=finished, status=status,
+            exit_code=code, sent_bytes=summary.sent_bytes, received_bytes=summary.received_bytes,
+            total_size_bytes=summary.total_size_bytes, files_transferred=summary.files_transferred,
+            dry_run=summary.dry_run, excerpt=self.excerpt(), note=note)
+
+    def excerpt(self) -> str:
+        """The whole section when short; else its first and last lines around a gap mark."""
+        if self.length <= HEAD_BYTES + EXCERPT_TAIL:
+            text = self.tail[-self.length:] if self.length else b""
+        else:
+            text = self.head.rstrip(b"\n") + b"\n[\xe2\x80\xa6]\n" + self.tail[-EXCERPT_TAIL:]
+        return text.decode("utf-8", "replace").strip("\n")
+
+    def open_run(self) -> ParsedRun | None:
+        """The section still being written (status running), if any."""
+        if not self.in_section:
+            return None
+        summary = parse_rsync(self.tail, self.binary)
+        return ParsedRun(started_at=self.started, finished_at=None, status="running",
+                         sent_bytes=summary.sent_bytes, received_bytes=summary.received_bytes,
+                         total_size_bytes=summary.total_size_bytes, excerpt=self.excerpt())

@@ -1,0 +1,116 @@
+"""The Backups pages, the API and the dashboard card, as the admin and a script see them."""
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from plexportal.backups import service
+from plexportal.backups.models import BackupRun
+from plexportal.lib import clock
+
+UTC = timezone.utc
+NY = ZoneInfo("America/New_York")
+
+
+def history(days=40, start=date(2026, 4, 1)):
+    for i in range(days):
+        d = start + timedelta(days=i)
+        begin = datetime(d.year, d.month, d.day, 3, 0, tzinfo=NY).astimezone(UTC)
+        status = "failed" if i == 5 else "partial" if i == 9 else "success"
+        BackupRun.create(key=f"log:{i}", source="log", day=d, started_at=begin, finished_at=begin + timedelta(minutes=7),
+                         duration_seconds=420, status=status, exit_code={"failed": 12, "partial": 24}.get(status, 0),
+                         total_size_bytes=8_000_000_000 + i, sent_bytes=24_000_000, excerpt=f"night {i} rsync output")
+
+
+def configure(set_settings):
+    set_settings(BACKUP_SCHEDULE="0 3 * * *", BACKUP_TIMEZONE="America/New_York", TIMEZONE="America/New_York",
+                 SERVER_NAME="Harbour Server")
+
+
+def test_it_shows_state_countdown_charts_heatmap_and_history(logged_in, set_settings):
+    configure(set_settings)
+    history()
+    clock.freeze(datetime(2026, 5, 10, 12, 0, tzinfo=NY))
+    page = logged_in.get("/backups/").get_data(as_text=True)
+    assert "Up" in page and "Backups are on schedule." in page
+    assert 'data-countdown="2026-05-11T07:00:00Z"' in page
+    assert "chart-4.5.1.umd.js" in page and 'id="bk-chart-data"' in page
+    assert page.count('class="bk-cell bk-success"') >= 38 and 'bk-cell bk-failed' in page
+    assert "2026-05" in page and "2026-04" in page         # the monthly text equivalent
+    assert "38 success, 1 partial, 1 failed, 0 missed" in page
+    assert page.count('<tr id="run-') == 25 and "Older" in page
+
+
+def test_the_dashboard_without_backups_does_not_load_chart_js(logged_in):
+    page = logged_in.get("/").get_data(as_text=True)
+    assert "Backups" in page and "No backup has been seen yet." in page
+    assert "chart-4.5.1" not in page
+
+
+def test_it_filters_searches_and_pages_the_history(logged_in, set_settings):
+    configure(set_settings)
+    history()
+    r = logged_in.get("/backups/history?status=failed", headers={"HX-Request": "true"})
+    body = r.get_data(as_text=True)
+    assert "<html" not in body and "1 run match" in body and "code 12" in body
+    body = logged_in.get("/backups/history?since=2026-04-10&until=2026-04-12", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "3 runs match" in body
+    body = logged_in.get("/backups/history?q=night 7", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "1 run match" in body and "2026-04-08" in body
+    body = logged_in.get("/backups/history?page=2", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert body.count('<tr id="run-') == 15 and "Newer" in body
+    body = logged_in.get("/backups/history?status=missed", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "No run matches" in body
+
+
+def test_it_expands_a_run_to_show_its_log_excerpt(logged_in, set_settings):
+    configure(set_settings)
+    history(3)
+    run = BackupRun.get(BackupRun.key == "log:1")
+    body = logged_in.get(f"/backups/runs/{run.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "night 1 rsync output" in body and "<html" not in body
+    assert logged_in.get("/backups/runs/99999").status_code == 404
+
+
+def test_the_empty_page_says_how_to_get_history(logged_in):
+    page = logged_in.get("/backups/").get_data(as_text=True)
+    assert "No backups recorded yet" in page and "backups import" in page
+    assert "chart-4.5.1" not in page
+
+
+def test_the_api_lists_runs_and_status_with_the_api_key(client, set_settings):
+    configure(set_settings)
+    set_settings(API_KEY="k" * 32)
+    history(3)
+    clock.freeze(datetime(2026, 4, 3, 12, 0, tzinfo=NY))
+    assert client.get("/api/v1/backups/runs").status_code == 401
+    data = client.get("/api/v1/backups/runs?limit=2", headers={"X-Api-Key": "k" * 32}).get_json()
+    assert len(data["runs"]) == 2
+    newest = data["runs"][0]
+    assert newest["date"] == "2026-04-03" and newest["started_at"] == "2026-04-03T07:00:00Z"
+    assert newest["finished_at"] == "2026-04-03T07:07:00Z" and newest["duration_seconds"] == 420
+    assert newest["status"] == "success" and newest["exit_code"] == 0 and newest["total_size_bytes"] == 8_000_000_002
+    assert set(newest) >= {"sent_bytes", "received_bytes"}
+    status = client.get("/api/v1/backups/status", headers={"X-Api-Key": "k" * 32}).get_json()
+    assert status["state"] == "up" and status["last_success_at"] == "2026-04-03T07:07:00Z"
+    assert status["next_expected_at"] == "2026-04-04T07:00:00Z"
+
+
+def test_the_restore_guide_covers_the_steps(logged_in, set_settings):
+    set_settings(BACKUP_DEST_PATH="/mnt/nas/plex")
+    page = logged_in.get("/backups/restore").get_data(as_text=True)
+    for words in ("Stop Plex", "-wal", "-shm", "chown -R plex:plex", "Preferences.xml", "/mnt/nas/plex", "verify"):
+        assert words in page
+
+
+def test_the_schedule_page_explains_the_cron_expression(logged_in, set_settings):
+    configure(set_settings)
+    clock.freeze(datetime(2026, 5, 10, 12, 0, tzinfo=NY))
+    page = logged_in.get("/backups/schedule").get_data(as_text=True)
+    assert "At 03:00 every day" in page and "Mon 11 May 2026, 03:00 EDT" in page
+    assert "Editing the crontab is off" in page
+    bad = logged_in.get("/backups/explain?expr=61+3+*+*+*", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Not a valid cron expression" in bad
+
+
+def test_pages_need_an_admin(client):
+    assert client.get("/backups/").status_code in (302, 303)
+    assert client.get("/backups/history").status_code in (302, 303)
