@@ -144,15 +144,17 @@ def record_run(job: BackupJob) -> BackupRun | None:
         pass
     start = (job.started_at or job.requested_at) - timedelta(minutes=1)
     end = (job.finished_at or clock.now()) + timedelta(minutes=1)
-    window = (BackupRun.select().where((BackupRun.started_at >= start) & (BackupRun.started_at <= end)
-                                       & (BackupRun.source == "log")).order_by(BackupRun.started_at.desc()))
-    found = window.first()
+    def in_window():
+        return (BackupRun.select().where((BackupRun.started_at >= start) & (BackupRun.started_at <= end)
+                                         & (BackupRun.source == "log")).order_by(BackupRun.started_at.desc()).first())
+
+    found = in_window()
     if found is None and job.output_path and os.path.exists(job.output_path):
         # the script printed its sections to stdout instead of (or as well as) the log
         scanner = parsing.LogScanner(importer.zone(), settings.get_bool("BACKUP_RSYNC_BINARY_UNITS"))
         with open(job.output_path, "rb") as fh:
             importer.consume(fh, scanner, importer.ImportReport(), None, cursor=None)
-        found = window.first()
+        found = in_window()
         if found is None and job.status != "running":
             found = _run_from_output(job)
     if found is not None and found.job_id != job.id:

@@ -32,7 +32,7 @@
     var block = document.getElementById("bk-chart-data");
     if (!block) return;
     var d;
-    try { d = JSON.parse(block.textContent); } catch (e) { return; }
+    try { d = JSON.parse(block.getAttribute("data-chart")); } catch (e) { return; }
     draw("bk-size", "Total size (GB)", d.size_gb, d.days, d.size_floor_gb,
          "Alert below (" + d.drop_pct + "% under the median)", "#e5a00d");
     draw("bk-duration", "Duration (min)", d.duration_min, d.days, d.duration_ceiling_min,
