@@ -1,0 +1,1 @@
+"""Availability gate (filled in next)."""

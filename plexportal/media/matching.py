@@ -1,0 +1,283 @@
+"""Requests, arrivals and who hears about them. Matching is by ids only (DESIGN law 5):
+tvdbId then tmdbId for series, tmdbId then imdbId for films.
+
+Every step is idempotent through unique rows: an `Arrival` per item ever imported, an
+`Announcement` per user and item ever handed to the outbox. So replays, reprocessing, races
+between two webhooks for one series, and events arriving out of order all end in one message.
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+from peewee import IntegrityError
+
+from plexportal.auth.models import User
+from plexportal.db import db
+from plexportal.lib import clock
+from plexportal.media import parsing
+from plexportal.media.models import Announcement, Arrival, Follower, MediaRequest
+
+log = logging.getLogger(__name__)
+
+KIND = "media.ready"
+# A later event never moves a request backwards (Seerr's webhooks can arrive out of order).
+RANK = {"pending": 0, "approved": 1, "failed": 1, "declined": 1, "available": 2}
+
+
+def media_key(media_type: str, tvdb_id=None, tmdb_id=None, imdb_id=None) -> str | None:
+    if media_type == "tv":
+        return f"tvdb:{tvdb_id}" if tvdb_id else (f"tmdb:{tmdb_id}" if tmdb_id else None)
+    return f"tmdb:{tmdb_id}" if tmdb_id else (f"imdb:{imdb_id}" if imdb_id else None)
+
+
+def request_key(req: MediaRequest) -> str | None:
+    return media_key(req.media_type, req.tvdb_id, req.tmdb_id, req.imdb_id)
+
+
+def find_requests(media_type: str, tvdb_id=None, tmdb_id=None, imdb_id=None) -> list[MediaRequest]:
+    base = MediaRequest.select().where((MediaRequest.media_type == media_type)
+                                       & (MediaRequest.status != "declined"))
+    order = ([("tvdb", tvdb_id), ("tmdb", tmdb_id)] if media_type == "tv"
+             else [("tmdb", tmdb_id), ("imdb", imdb_id)])
+    for name, value in order:
+        if value:
+            found = list(base.where(getattr(MediaRequest, f"{name}_id") == value).order_by(MediaRequest.id))
+            if found:
+                return found
+    return []
+
+
+def arrivals_for(req: MediaRequest) -> list[Arrival]:
+    """Every imported item that belongs to this request, by the same id order."""
+    order = ([("tvdb", req.tvdb_id), ("tmdb", req.tmdb_id)] if req.media_type == "tv"
+             else [("tmdb", req.tmdb_id), ("imdb", req.imdb_id)])
+    for name, value in order:
+        if value:
+            found = list(Arrival.select().where((Arrival.media_type == req.media_type)
+                                                & (getattr(Arrival, f"{name}_id") == value))
+                         .order_by(Arrival.season, Arrival.episode))
+            if found:
+                return found
+    return []
+
+
+# -- users ------------------------------------------------------------------------------------
+
+def _free_username(wanted: str) -> str:
+    base = re.sub(r"[^\w.@+-]", "", wanted or "")[:140] or "user"
+    name, n = base, 1
+    while User.select().where(User.username == name).exists():
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+def find_or_create_user(*, email: str = "", username: str = "", seerr_user_id: int | None = None,
+                        plex_user_id: int | None = None, avatar: str = "") -> User | None:
+    """Match by Seerr id, then email; otherwise create a user (never match by name alone)."""
+    email = (email or "").strip().lower()
+    user = None
+    if seerr_user_id:
+        user = User.get_or_none(User.seerr_user_id == seerr_user_id)
+    if user is None and email:
+        user = User.select().where(db_lower(User.email) == email).order_by(User.id).first()
+    if user is None and plex_user_id:
+        user = User.get_or_none(User.plex_user_id == plex_user_id)
+    if user is None:
+        if not (email or seerr_user_id):
+            return None
+        try:
+            with db.atomic():
+                user = User.create(username=_free_username(username or email.split("@")[0]), email=email or None,
+                                   display_name=(username or "")[:150], role="user", seerr_user_id=seerr_user_id,
+                                   plex_user_id=plex_user_id, avatar_url=(avatar or None) and avatar[:500])
+            return user
+        except IntegrityError:            # a concurrent sync created them first
+            return find_or_create_user(email=email, username=username, seerr_user_id=seerr_user_id)
+    changes = {}
+    if seerr_user_id and user.seerr_user_id is None:
+        changes["seerr_user_id"] = seerr_user_id
+    if plex_user_id and user.plex_user_id is None:
+        changes["plex_user_id"] = plex_user_id
+    if email and not user.email:
+        changes["email"] = email
+    if avatar and not user.avatar_url:
+        changes["avatar_url"] = avatar[:500]
+    if changes:
+        try:
+            with db.atomic():
+                User.update(changes).where(User.id == user.id).execute()
+        except IntegrityError:
+            log.info("user %s: id already used by another user; left as is", user.id)
+    return user
+
+
+def db_lower(field):
+    from peewee import fn
+    return fn.LOWER(field)
+
+
+# -- requests ---------------------------------------------------------------------------------
+
+def upsert_request(*, seerr_request_id: int | None, media_type: str, status: str, user: User | None,
+                   tmdb_id=None, tvdb_id=None, imdb_id=None, title: str = "", year=None, poster_url: str = "",
+                   overview: str = "", seasons=None, is_4k: bool = False, origin: str = "webhook") -> MediaRequest:
+    now = clock.now()
+    with db.atomic():
+        req = (MediaRequest.get_or_none(MediaRequest.seerr_request_id == seerr_request_id)
+               if seerr_request_id else None)
+        if req is None:
+            try:
+                with db.atomic():
+                    req = MediaRequest.create(seerr_request_id=seerr_request_id, media_type=media_type,
+                                              status=status, requested_by=user, tmdb_id=tmdb_id, tvdb_id=tvdb_id,
+                                              imdb_id=imdb_id, title=title, year=year, poster_url=poster_url,
+                                              overview=overview, seasons=seasons or [], is_4k=is_4k,
+                                              origin=origin, created_at=now, updated_at=now)
+            except IntegrityError:
+                req = MediaRequest.get(MediaRequest.seerr_request_id == seerr_request_id)
+        changes = {"updated_at": now}
+        if RANK.get(status, 0) >= RANK.get(req.status, 0) and status != req.status:
+            changes["status"] = status
+        for name, value in (("tmdb_id", tmdb_id), ("tvdb_id", tvdb_id), ("imdb_id", imdb_id), ("title", title),
+                            ("year", year), ("poster_url", poster_url), ("overview", overview)):
+            if value and not getattr(req, name):
+                changes[name] = value
+        if seasons and not req.seasons:
+            changes["seasons"] = seasons
+        if user is not None and req.requested_by_id is None:
+            changes["requested_by"] = user
+        MediaRequest.update(changes).where(MediaRequest.id == req.id).execute()
+        if user is not None:
+            add_follower(req, user, role="requester")
+    return MediaRequest.get_by_id(req.id)
+
+
+def add_follower(req: MediaRequest, user: User, role: str = "follower") -> bool:
+    try:
+        with db.atomic():
+            Follower.create(request=req, user=user, role=role, created_at=clock.now())
+        return True
+    except IntegrityError:
+        return False
+
+
+def remove_follower(req: MediaRequest, user: User) -> bool:
+    return Follower.delete().where((Follower.request == req) & (Follower.user == user)
+                                   & (Follower.role != "requester")).execute() > 0
+
+
+def apply_seerr_request(parsed: parsing.Parsed) -> tuple[str, str]:
+    r = parsed.request
+    user = find_or_create_user(email=r.email, username=r.username, avatar=r.avatar)
+    req = upsert_request(seerr_request_id=r.request_id, media_type=parsed.media_type, status=r.status, user=user,
+                         tmdb_id=parsed.tmdb_id, tvdb_id=parsed.tvdb_id, title=parsed.title, year=parsed.year,
+                         poster_url=parsed.poster_url, overview=parsed.overview, seasons=r.seasons)
+    who = user.name if user else "unknown requester"
+    if req.status == "declined":
+        return "processed", f"Request {r.request_id} for {req.title or 'a title'} declined ({who})."
+    if r.status == "available" and req.media_type == "movie":
+        # Seerr saw the film in the library: as good as a Radarr import for a film.
+        _record_arrival("movie", parsing.Episode(0, 0, req.title), req.title, req.tmdb_id, None, req.imdb_id, None)
+    sent = announce(req)
+    extra = f"; {sent} item(s) announced" if sent else ""
+    return "processed", f"Request {r.request_id} for {req.title or 'a title'} is {req.status} ({who}){extra}."
+
+
+# -- arrivals and announcements -----------------------------------------------------------------
+
+def _record_arrival(media_type, ep: parsing.Episode, series_title, tmdb_id, tvdb_id, imdb_id, event_id) -> bool:
+    key = media_key(media_type, tvdb_id, tmdb_id, imdb_id)
+    if key is None:
+        return False
+    try:
+        with db.atomic():
+            Arrival.create(media_type=media_type, media_key=key, season=ep.season, episode=ep.episode,
+                           title=ep.title[:300], series_title=series_title[:300], tmdb_id=tmdb_id, tvdb_id=tvdb_id,
+                           imdb_id=imdb_id, event=event_id, arrived_at=clock.now())
+        return True
+    except IntegrityError:
+        return False                      # already known: a replay, an upgrade, or Import Complete after per-file
+
+
+def record_import(event_id: int, parsed: parsing.Parsed) -> tuple[str, str]:
+    items = parsed.episodes if parsed.media_type == "tv" else [parsing.Episode(0, 0, parsed.title)]
+    new = sum(_record_arrival(parsed.media_type, ep, parsed.title, parsed.tmdb_id, parsed.tvdb_id, parsed.imdb_id,
+                              event_id) for ep in items)
+    what = describe(parsed.title, items, parsed.media_type)
+    requests = find_requests(parsed.media_type, parsed.tvdb_id, parsed.tmdb_id, parsed.imdb_id)
+    if not requests:
+        ids = media_key(parsed.media_type, parsed.tvdb_id, parsed.tmdb_id, parsed.imdb_id)
+        return "unmatched", (f"{what} imported, but no request has {ids} yet; it will be announced if one "
+                             f"arrives.")
+    sent = sum(announce(req) for req in requests)
+    upgrade = " (upgrade)" if parsed.is_upgrade else ""
+    if sent:
+        return "processed", f"{what}{upgrade}: {sent} announcement(s) queued."
+    return "processed", f"{what}{upgrade}: already announced{'' if new else ', nothing new'}."
+
+
+def describe(title: str, items: list[parsing.Episode], media_type: str) -> str:
+    if media_type != "tv":
+        return title or "Film"
+    eps = ", ".join(f"S{e.season:02d}E{e.episode:02d}" for e in items[:6])
+    more = f" +{len(items) - 6}" if len(items) > 6 else ""
+    return f"{title} {eps}{more}".strip()
+
+
+def payload_for(req: MediaRequest) -> dict:
+    return {"media_type": req.media_type, "title": req.title, "year": req.year, "poster_url": req.poster_url,
+            "overview": req.overview[:1000], "ids": {"tmdb": req.tmdb_id, "tvdb": req.tvdb_id, "imdb": req.imdb_id},
+            "request_id": req.id, "items": [], "watch_url": ""}
+
+
+def announce(req: MediaRequest) -> int:
+    """Hand every arrived item of this request to the outbox for each follower not told yet."""
+    if req.status == "declined":
+        return 0
+    arrivals = arrivals_for(req)
+    if req.media_type == "tv" and req.seasons:
+        arrivals = [a for a in arrivals if a.season in req.seasons]
+    if not arrivals:
+        return 0
+    Arrival.update(request=req).where((Arrival.id.in_([a.id for a in arrivals])) & (Arrival.request.is_null())).execute()
+    from plexportal.notify import service as notify
+
+    group_key = f"{KIND}:{request_key(req)}"
+    count = 0
+    for follower in Follower.select().where(Follower.request == req).order_by(Follower.id):
+        user = User.get_by_id(follower.user_id)
+        if follower.role != "requester":
+            # Followers hear about what arrives after they started following, not the back catalogue.
+            mine = [a for a in arrivals if a.arrived_at >= follower.created_at]
+        else:
+            mine = arrivals
+        fresh = []
+        with db.atomic():
+            for a in mine:
+                try:
+                    with db.atomic():
+                        Announcement.create(request=req, user=user, season=a.season, episode=a.episode,
+                                            at=clock.now())
+                    fresh.append(a)
+                except IntegrityError:
+                    continue
+            if not fresh:
+                continue
+            items = ([{"season": a.season, "episode": a.episode, "title": a.title} for a in fresh]
+                     if req.media_type == "tv" else None)
+            # Same transaction as the Announcement rows: both are stored, or neither is.
+            notify.notify_user(user, KIND, group_key, items, payload_for(req))
+        count += len(fresh)
+    return count
+
+
+def match_pending_arrivals() -> int:
+    """Announce arrivals whose request became known later (out-of-order events, a sync)."""
+    total = 0
+    keys = {a.media_key for a in Arrival.select(Arrival.media_key).where(Arrival.request.is_null())}
+    for req in MediaRequest.select().where(MediaRequest.status != "declined"):
+        if request_key(req) in keys or (req.media_type == "tv" and req.tmdb_id and f"tmdb:{req.tmdb_id}" in keys):
+            total += announce(req)
+    return total

@@ -1,0 +1,23 @@
+from huey import crontab
+
+from plexportal.media import availability, service  # noqa: F401 - availability registers the send gate
+from plexportal.queue import app_periodic, app_task
+
+
+@app_task(retries=3, retry_delay=10)
+def process_webhook_task(event_id, force=False):
+    return service.process_event(event_id, force=force)
+
+
+@app_periodic(crontab(minute="*"))
+def process_stale_webhooks_task():
+    """State, not ticks: events whose task was lost (worker down, queue wiped) are processed here."""
+    for event_id in service.stale_event_ids():
+        service.process_event(event_id)
+
+
+@app_task()
+def sync_seerr_task(run_id):
+    from plexportal.media import sync
+
+    return sync.run_sync(run_id)

@@ -1,0 +1,3 @@
+from plexportal.media import pages, webhooks
+
+BLUEPRINTS = [webhooks.bp, pages.bp]
