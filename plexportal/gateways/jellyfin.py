@@ -59,3 +59,57 @@ def check(url: str, api_key: str) -> CheckResult:
         return JellyfinClient(JellyfinSettings(url, api_key), timeout=http.CHECK_TIMEOUT, retries=0).check()
     except GatewayError as err:
         return CheckResult(False, err.message)
+
+
+# -- library lookup by provider ids ---------------------------------------------------------------
+# Jellyfin has no provider-id filter on /Items (AnyProviderIdEquals is Emby's and is silently
+# ignored, returning an unfiltered list), so we page through and compare ProviderIds ourselves.
+
+PAGE_SIZE = 500
+_PROVIDERS = {"tmdb": "Tmdb", "tvdb": "Tvdb", "imdb": "Imdb"}
+
+
+@dataclass
+class JellyfinItem:
+    item_id: str
+    title: str
+    web_url: str
+    episodes: dict            # {(season, episode): item id}
+
+
+def find_item(settings: JellyfinSettings, media_type: str, ids: dict) -> JellyfinItem | None:
+    wanted = {(_PROVIDERS[k], str(v)) for k, v in ids.items() if v and k in _PROVIDERS}
+    if not wanted:
+        return None
+    c = JellyfinClient(settings, retries=1)
+    server_id = c.public_info().get("Id", "")
+    kind = "Series" if media_type == "tv" else "Movie"
+    start = 0
+    while True:
+        page = c.get("Items", Recursive="true", IncludeItemTypes=kind, Fields="ProviderIds", StartIndex=start,
+                     Limit=PAGE_SIZE)
+        items = page.get("Items") if isinstance(page, dict) else None
+        if not isinstance(items, list):
+            raise GatewayError("Jellyfin answered /Items without an item list.")
+        for item in items:
+            providers = item.get("ProviderIds") if isinstance(item, dict) else None
+            if not isinstance(providers, dict) or item.get("Type") != kind:
+                continue
+            if {(k, str(v)) for k, v in providers.items()} & wanted:
+                item_id = str(item.get("Id", ""))
+                url = f"{c.base}/web/index.html#!/details?id={item_id}&context=home&serverId={server_id}"
+                return JellyfinItem(item_id, str(item.get("Name", "")), url,
+                                    _episodes(c, item_id) if media_type == "tv" else {})
+        start += len(items)
+        if not items or start >= int(page.get("TotalRecordCount") or 0):
+            return None
+
+
+def _episodes(c: JellyfinClient, series_id: str) -> dict:
+    data = c.get(f"Shows/{series_id}/Episodes")
+    out = {}
+    for ep in (data.get("Items") or []) if isinstance(data, dict) else []:
+        season, number = ep.get("ParentIndexNumber"), ep.get("IndexNumber")
+        if isinstance(season, int) and isinstance(number, int):
+            out[(season, number)] = str(ep.get("Id", ""))
+    return out

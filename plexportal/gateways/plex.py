@@ -58,3 +58,88 @@ def settings_from_store() -> PlexSettings:
     from plexportal.settings import service as settings
 
     return PlexSettings(settings.get("PLEX_URL"), settings.get("PLEX_TOKEN"))
+
+
+# -- library lookup by external ids (never by title: DESIGN law 5) -----------------------------
+
+PAGE_SIZE = 200
+WEB_URL = "https://app.plex.tv/desktop#!/server/{machine}/details?key=%2Flibrary%2Fmetadata%2F{key}"
+_LEGACY = {"com.plexapp.agents.themoviedb": "tmdb", "com.plexapp.agents.thetvdb": "tvdb",
+           "com.plexapp.agents.imdb": "imdb"}
+
+
+@dataclass
+class LibraryItem:
+    rating_key: str
+    title: str
+    machine_identifier: str
+    episodes: dict            # {(season, episode): ratingKey} for shows, {} for films
+
+    @property
+    def web_url(self) -> str:
+        return WEB_URL.format(machine=self.machine_identifier, key=self.rating_key)
+
+    def episode_url(self, season: int, episode: int) -> str:
+        return WEB_URL.format(machine=self.machine_identifier, key=self.episodes[(season, episode)])
+
+
+def _guids(element) -> set[str]:
+    """External ids of a library item as 'tmdb://123', from Guid tags and a legacy agent guid."""
+    out = {g.attrib.get("id", "") for g in element.findall("Guid")}
+    legacy = element.attrib.get("guid", "")
+    agent, _, rest = legacy.partition("://")
+    if agent in _LEGACY and rest:
+        out.add(f"{_LEGACY[agent]}://{rest.split('?')[0]}")
+    return {g for g in out if g}
+
+
+def _query(server: PlexServer, key: str, **params):
+    try:
+        return server.query(key, params=params or None)
+    except Unauthorized:
+        raise GatewayError("Plex rejected the token (401).", permanent=True, status=401) from None
+    except (NotFound, BadRequest) as err:
+        raise GatewayError(f"Plex could not answer {key}: {str(err)[:80]}") from None
+    except Exception as err:  # noqa: BLE001
+        raise describe_exception(err, SERVICE) from None
+
+
+def find_item(settings: PlexSettings, media_type: str, ids: dict) -> LibraryItem | None:
+    """The library item carrying one of these ids (tmdb/tvdb/imdb), with its episodes for a show.
+    Sweeps each matching section with includeGuids=1, page by page (a guid= filter only works for
+    plex:// guids)."""
+    wanted = {f"{name}://{value}" for name, value in ids.items() if value}
+    if not wanted:
+        return None
+    server = connect(settings, timeout=15, retries=1)
+    section_type = "show" if media_type == "tv" else "movie"
+    sections = _query(server, "/library/sections")
+    for section in (sections.findall("Directory") if sections is not None else []):
+        if section.attrib.get("type") != section_type:
+            continue
+        start = 0
+        while True:
+            page = _query(server, f"/library/sections/{section.attrib.get('key')}/all", includeGuids=1,
+                          **{"X-Plex-Container-Start": start, "X-Plex-Container-Size": PAGE_SIZE})
+            children = [c for c in (page if page is not None else []) if c.tag in ("Video", "Directory")]
+            for child in children:
+                if _guids(child) & wanted:
+                    key = child.attrib.get("ratingKey", "")
+                    return LibraryItem(key, child.attrib.get("title", ""), server.machineIdentifier,
+                                       _episodes(server, key) if media_type == "tv" else {})
+            total = int((page.attrib.get("totalSize") or page.attrib.get("size") or 0) if page is not None else 0)
+            start += len(children)
+            if not children or start >= total:
+                break
+    return None
+
+
+def _episodes(server: PlexServer, show_key: str) -> dict:
+    leaves = _query(server, f"/library/metadata/{show_key}/allLeaves")
+    out = {}
+    for ep in (leaves.findall("Video") if leaves is not None else []):
+        try:
+            out[(int(ep.attrib.get("parentIndex")), int(ep.attrib.get("index")))] = ep.attrib.get("ratingKey", "")
+        except (TypeError, ValueError):
+            continue
+    return out

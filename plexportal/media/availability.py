@@ -1,1 +1,102 @@
-"""Availability gate (filled in next)."""
+"""The availability gate for "media.ready" messages: before a message goes out, confirm by id that
+the server's library really has the item(s), and fill the payload's `watch_url` with a deep link.
+
+Runs in the sender outside any transaction (DESIGN law 1): it only reads the notification it is
+given and returns a decision. While the library lacks the item the message waits, re-checked every
+AVAILABILITY_RETRY seconds; past AVAILABILITY_MAX_WAIT from the first item it goes out anyway,
+flagged for the admin.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from plexportal.gateways import jellyfin, plex
+from plexportal.gateways.base import GatewayError
+from plexportal.lib import clock
+from plexportal.notify import send
+from plexportal.settings import service as settings
+
+log = logging.getLogger(__name__)
+
+CACHE_SECONDS = 15       # several messages for one title due together share one library sweep
+_cache: dict[tuple, tuple[float, object]] = {}
+_lock = threading.Lock()
+
+
+@dataclass
+class Check:
+    found: bool
+    watch_url: str = ""
+    missing: str = ""
+
+
+def _lookup(mode: str, media_type: str, ids: dict):
+    key = (mode, media_type, tuple(sorted((k, str(v)) for k, v in ids.items() if v)))
+    with _lock:
+        hit = _cache.get(key)
+        if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
+            return hit[1]
+    if mode == "plex":
+        item = plex.find_item(plex.settings_from_store(), media_type, ids)
+    else:
+        item = jellyfin.find_item(jellyfin.JellyfinSettings(settings.get("JELLYFIN_URL"),
+                                                            settings.get("JELLYFIN_API_KEY")), media_type, ids)
+    with _lock:
+        _cache[key] = (time.monotonic(), item)
+    return item
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def check(mode: str, payload: dict) -> Check:
+    media_type = payload.get("media_type")
+    ids = {k: v for k, v in (payload.get("ids") or {}).items() if k in ("tmdb", "tvdb", "imdb") and v}
+    item = _lookup(mode, media_type, ids)
+    server = "Plex" if mode == "plex" else "Jellyfin"
+    if item is None:
+        return Check(False, missing=f"not in {server} yet")
+    if media_type != "tv":
+        return Check(True, item.web_url)
+    wanted = {(int(i["season"]), int(i["episode"])) for i in payload.get("items") or []
+              if isinstance(i, dict) and str(i.get("season", "")).isdigit() and str(i.get("episode", "")).isdigit()}
+    missing = sorted(wanted - set(item.episodes))
+    if missing:
+        listed = ", ".join(f"S{s:02d}E{e:02d}" for s, e in missing[:5])
+        return Check(False, item.web_url, f"{listed} not in {server} yet")
+    if len(wanted) == 1 and mode == "plex":
+        (season, episode), = wanted
+        return Check(True, item.episode_url(season, episode))
+    return Check(True, item.web_url)
+
+
+def gate(n) -> send.GateResult:
+    mode = settings.get("AVAILABILITY_CHECK")
+    if mode not in ("plex", "jellyfin"):
+        return send.GateResult(True)
+    payload = n.payload or {}
+    try:
+        result = check(mode, payload)
+    except GatewayError as err:
+        log.info("availability check for notification %s failed: %s", n.id, err.message)
+        result = Check(False, missing=err.message)
+    if result.found:
+        return send.GateResult(True, payload_updates={"watch_url": result.watch_url})
+    now = clock.now()
+    started = n.first_item_at or n.created_at
+    max_wait = timedelta(seconds=settings.get_int("AVAILABILITY_MAX_WAIT"))
+    if now - started >= max_wait:
+        minutes = int(max_wait.total_seconds() // 60)
+        flag = f"Sent unconfirmed after {minutes} min: {result.missing}"
+        return send.GateResult(True, flag=flag, payload_updates={"watch_url": result.watch_url} if result.watch_url else {})
+    retry = timedelta(seconds=settings.get_int("AVAILABILITY_RETRY"))
+    return send.GateResult(False, retry_at=min(now + retry, started + max_wait))
+
+
+send.GATES["media.ready"] = gate
