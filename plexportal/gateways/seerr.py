@@ -56,6 +56,58 @@ class SeerrClient:
         return run_check(probe, SERVICE)
 
 
+    # -- requests and users ------------------------------------------------------------------
+    def pages(self, path: str, take: int = 100, on_page=None, **params):
+        """Every result of a paged list (take/skip), never only the first page."""
+        skip = 0
+        while True:
+            data = self.get(path, take=take, skip=skip, **params)
+            if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+                raise GatewayError(f"Seerr answered {path} without a result list.")
+            results = data["results"]
+            info = data.get("pageInfo") if isinstance(data.get("pageInfo"), dict) else {}
+            if on_page is not None:
+                on_page(skip + len(results), int(info.get("results") or 0))
+            yield from results
+            skip += len(results)
+            if not results or skip >= int(info.get("results") or 0):
+                return
+
+    def users(self, on_page=None):
+        return self.pages("user", on_page=on_page)
+
+    def requests(self, on_page=None):
+        return self.pages("request", on_page=on_page, filter="all", sort="added")
+
+    def details(self, media_type: str, tmdb_id: int) -> dict:
+        data = self.get(f"{'tv' if media_type == 'tv' else 'movie'}/{int(tmdb_id)}")
+        return data if isinstance(data, dict) else {}
+
+    def create_request(self, media_type: str, tmdb_id: int, *, as_user: int, seasons="all") -> dict:
+        """Create a request in Seerr as that user (X-API-User), so it counts against their quota."""
+        body = {"mediaType": media_type, "mediaId": int(tmdb_id)}
+        if media_type == "tv":
+            body["seasons"] = seasons
+        try:
+            response = self.session.post(f"{self.base}/api/v1/request", json=body, allow_redirects=False,
+                                         headers={"X-API-User": str(int(as_user))})
+        except Exception as err:  # noqa: BLE001
+            raise describe_exception(err, SERVICE) from None
+        if response.status_code in (400, 403, 409):
+            # Seerr explains quota, duplicate and permission refusals in "message"; show it.
+            try:
+                reason = str((response.json() or {}).get("message") or (response.json() or {}).get("error") or "")
+            except ValueError:
+                reason = ""
+            raise GatewayError(f"Seerr refused the request ({response.status_code}){': ' + reason[:200] if reason else ''}.",
+                               permanent=True, status=response.status_code)
+        raise_for_status(response, SERVICE)
+        data = json_or_error(response, SERVICE)
+        if not isinstance(data, dict) or "id" not in data:
+            raise GatewayError("Seerr did not return the new request.")
+        return data
+
+
 def client(**kwargs) -> SeerrClient:
     from plexportal.settings import service as settings
 

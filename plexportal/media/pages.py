@@ -1,3 +1,152 @@
-from flask import Blueprint
+"""Admin pages: requests, request detail (followers, history), the webhook inbox, Seerr sync,
+request on behalf, setup instructions; and the token-authenticated Follow action for users."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, request, url_for
+
+from plexportal import web
+from plexportal.auth.models import User
+from plexportal.gateways.base import GatewayError
+from plexportal.media import matching, queries, service, sync
+from plexportal.media.models import MediaRequest, SyncRun, WebhookEvent
+from plexportal.settings import service as settings
 
 bp = Blueprint("media", __name__, url_prefix="/media")
+PAGE_SIZE = 50
+
+
+def get_request_or_404(request_id: int) -> MediaRequest:
+    req = MediaRequest.get_or_none(MediaRequest.id == request_id)
+    if req is None:
+        abort(404)
+    return req
+
+
+@bp.get("/requests")
+def requests():
+    f = {k: request.args.get(k, "") for k in ("status", "user", "type")}
+    page = max(1, request.args.get("page", 1, type=int))
+    rows, has_more = queries.requests_page(f, page, PAGE_SIZE)
+    users = User.select().where(User.id.in_(MediaRequest.select(MediaRequest.requested_by))).order_by(User.username)
+    return web.render_page("media/requests.html", "media/_request_rows.html", rows=rows, filters=f, page=page,
+                           has_more=has_more, users=list(users), unmatched=queries.unmatched_arrivals(),
+                           last_sync=SyncRun.select().order_by(SyncRun.id.desc()).first())
+
+
+@bp.get("/requests/<int:request_id>")
+def request_detail(request_id: int):
+    req = get_request_or_404(request_id)
+    return web.render_page("media/request.html", **queries.request_context(req))
+
+
+@bp.post("/requests/<int:request_id>/followers")
+def add_follower(request_id: int):
+    req = get_request_or_404(request_id)
+    user = User.get_or_none(User.id == request.form.get("user_id", type=int))
+    if user is None:
+        return web.with_toast("", "Pick someone to add.", "error", status=422)
+    added = matching.add_follower(req, user)
+    body = web.render_page("media/_followers.html", **queries.request_context(req)).get_data(as_text=True)
+    return web.with_toast(body, f"{user.name} will hear when it is ready." if added else f"{user.name} already follows it.")
+
+
+@bp.post("/requests/<int:request_id>/followers/<int:user_id>/remove")
+def remove_follower(request_id: int, user_id: int):
+    req = get_request_or_404(request_id)
+    user = User.get_or_none(User.id == user_id) or abort(404)
+    removed = matching.remove_follower(req, user)
+    body = web.render_page("media/_followers.html", **queries.request_context(req)).get_data(as_text=True)
+    return web.with_toast(body, f"{user.name} no longer follows it." if removed else "The requester always hears.",
+                          "ok" if removed else "warn")
+
+
+@bp.post("/sync")
+def start_sync():
+    if not settings.get("SEERR_URL"):
+        return web.with_toast("", "Connect Seerr in Settings first.", "error", status=422)
+    run = sync.start_sync()
+    return web.render_page("media/_sync.html", run=run)
+
+
+@bp.get("/sync/<int:run_id>")
+def sync_progress(run_id: int):
+    run = SyncRun.get_or_none(SyncRun.id == run_id) or abort(404)
+    return web.render_page("media/_sync.html", run=run)
+
+
+@bp.route("/on-behalf", methods=["GET", "POST"])
+def on_behalf():
+    users = list(User.select().where(User.role == "user").order_by(User.username))
+    form = {"title": request.form.get("title", request.args.get("title", "")).strip(),
+            "type": request.form.get("type", request.args.get("type", "movie")),
+            "user_id": request.form.get("user_id", type=int)}
+    if request.method == "GET":
+        return web.render_page("media/on_behalf.html", users=users, form=form, errors={})
+    errors = {}
+    parsed = sync.parse_title(form["title"], form["type"])
+    user = User.get_or_none(User.id == form["user_id"]) if form["user_id"] else None
+    if parsed is None:
+        errors["title"] = "Paste a Seerr page address (…/movie/550123 or …/tv/98765) or a TMDB id."
+    if user is None:
+        errors["user_id"] = "Pick who the request is for."
+    if not errors:
+        try:
+            req = sync.request_on_behalf(user, *parsed)
+        except (GatewayError, ValueError) as err:
+            errors["form"] = getattr(err, "message", None) or str(err)
+        else:
+            return web.hx_redirect(url_for("media.request_detail", request_id=req.id))
+    return web.render_page("media/on_behalf.html", "media/_on_behalf_form.html", status=422, users=users,
+                           form=form, errors=errors)
+
+
+@bp.get("/inbox")
+def inbox():
+    f = {k: request.args.get(k, "") for k in ("source", "status")}
+    page = max(1, request.args.get("page", 1, type=int))
+    rows, has_more = queries.events_page(f, page, PAGE_SIZE)
+    return web.render_page("media/inbox.html", "media/_inbox_rows.html", rows=rows, filters=f, page=page,
+                           has_more=has_more)
+
+
+@bp.get("/inbox/<int:event_id>")
+def inbox_event(event_id: int):
+    event = WebhookEvent.get_or_none(WebhookEvent.id == event_id) or abort(404)
+    return web.render_page("media/event.html", event=event, body=service.masked_body(event))
+
+
+@bp.post("/inbox/<int:event_id>/reprocess")
+def reprocess(event_id: int):
+    event = WebhookEvent.get_or_none(WebhookEvent.id == event_id) or abort(404)
+    if event.status == "invalid":
+        return web.with_toast("", "This body is not a JSON object; there is nothing to process.", "error", status=422)
+    service.reprocess_event(event.id)
+    event = WebhookEvent.get_by_id(event.id)
+    body = web.render_page("media/_event_status.html", event=event).get_data(as_text=True)
+    return web.with_toast(body, "Queued for processing again; only new items will be announced.")
+
+
+@bp.get("/setup")
+def setup():
+    base = (settings.get("BASE_URL") or request.host_url).rstrip("/")
+    return web.render_page("media/setup.html", base=base, has_secret=bool(settings.get("WEBHOOK_SECRET")))
+
+
+@bp.post("/follow/<int:request_id>")
+@web.user_view
+def follow(request_id: int):
+    """A user follows someone else's requested title from their own page (signed link, no password)."""
+    from plexportal.notify import links
+
+    user = links.user_from_token(request.args.get("token") or request.form.get("token") or "")
+    if user is None:
+        abort(403)
+    req = get_request_or_404(request_id)
+    if req.status == "declined":
+        abort(404)
+    unfollow = request.form.get("action") == "unfollow"
+    changed = matching.remove_follower(req, user) if unfollow else matching.add_follower(req, user)
+    body = web.render_page("media/_follow_button.html", req=req, following=not unfollow,
+                           token=request.args.get("token") or request.form.get("token")).get_data(as_text=True)
+    message = ("Unfollowed." if unfollow else f"You'll hear when {req.title} is ready.") if changed else "No change."
+    return web.with_toast(body, message)

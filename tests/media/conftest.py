@@ -36,3 +36,40 @@ def post_hook(client, hook_secret):
         return client.post(f"/webhooks/{source}", data=data, headers=headers if headers is not None else basic(),
                            content_type="application/json", **kw)
     return post
+
+
+def notify_ready() -> bool:
+    from plexportal.notify import service
+
+    return hasattr(service, "notify_user")
+
+
+needs_outbox = pytest.mark.skipif(not notify_ready(), reason="notify.service.notify_user not on this branch yet")
+
+
+@pytest.fixture
+def hooks(db, hook_secret):
+    """Feed webhooks straight through record + process (what the endpoint and the worker do)."""
+    from plexportal.media import service
+
+    def feed(source: str, body) -> "WebhookEvent":
+        from plexportal.media.models import WebhookEvent
+
+        data = body if isinstance(body, bytes) else (raw(body) if isinstance(body, str) else json.dumps(body).encode())
+        recorded = service.record_webhook(source, data)
+        service.process_event(recorded.event_id)
+        return WebhookEvent.get_by_id(recorded.event_id)
+    return feed
+
+
+def ready_items(user=None) -> list[tuple[int, int]]:
+    """(season, episode) items waiting in media.ready messages, per the outbox rows."""
+    from plexportal.notify.models import Notification
+
+    q = Notification.select().where(Notification.kind == "media.ready")
+    if user is not None:
+        q = q.where(Notification.user == user)
+    out = []
+    for n in q:
+        out += [(i["season"], i["episode"]) for i in (n.payload or {}).get("items") or []]
+    return sorted(out)
