@@ -244,9 +244,6 @@ def announce(req: MediaRequest) -> int:
     Arrival.update(request=req).where((Arrival.id.in_([a.id for a in arrivals])) & (Arrival.request.is_null())).execute()
     from plexportal.notify import service as notify
 
-    if not hasattr(notify, "notify_user"):
-        log.warning("the outbox cannot batch user messages yet; request %s left unannounced", req.id)
-        return 0
     group_key = f"{KIND}:{request_key(req)}"
     count = 0
     for follower in Follower.select().where(Follower.request == req).order_by(Follower.id):

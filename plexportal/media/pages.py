@@ -28,7 +28,7 @@ def requests():
     page = max(1, request.args.get("page", 1, type=int))
     rows, has_more = queries.requests_page(f, page, PAGE_SIZE)
     users = User.select().where(User.id.in_(MediaRequest.select(MediaRequest.requested_by))).order_by(User.username)
-    return web.render_page("media/requests.html", "media/_request_rows.html", rows=rows, filters=f, page=page,
+    return web.render_page("media/requests.html", "media/_request_rows.html", rows=rows, filters=f, page_no=page,
                            has_more=has_more, users=list(users), unmatched=queries.unmatched_arrivals(),
                            last_sync=SyncRun.select().order_by(SyncRun.id.desc()).first())
 
@@ -105,7 +105,7 @@ def inbox():
     f = {k: request.args.get(k, "") for k in ("source", "status")}
     page = max(1, request.args.get("page", 1, type=int))
     rows, has_more = queries.events_page(f, page, PAGE_SIZE)
-    return web.render_page("media/inbox.html", "media/_inbox_rows.html", rows=rows, filters=f, page=page,
+    return web.render_page("media/inbox.html", "media/_inbox_rows.html", rows=rows, filters=f, page_no=page,
                            has_more=has_more)
 
 

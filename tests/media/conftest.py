@@ -38,15 +38,6 @@ def post_hook(client, hook_secret):
     return post
 
 
-def notify_ready() -> bool:
-    from plexportal.notify import service
-
-    return hasattr(service, "notify_user")
-
-
-needs_outbox = pytest.mark.skipif(not notify_ready(), reason="notify.service.notify_user not on this branch yet")
-
-
 @pytest.fixture
 def hooks(db, hook_secret):
     """Feed webhooks straight through record + process (what the endpoint and the worker do)."""

@@ -7,9 +7,7 @@ import pytest
 from plexportal.auth.models import User
 from plexportal.media import events, matching
 from plexportal.media.models import Announcement, Arrival, Follower, MediaRequest
-from tests.media.conftest import fixture, needs_outbox, ready_items
-
-pytestmark = needs_outbox
+from tests.media.conftest import fixture, ready_items
 
 
 def announced(user=None):
