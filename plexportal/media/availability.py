@@ -80,6 +80,8 @@ def gate(n) -> send.GateResult:
     mode = settings.get("AVAILABILITY_CHECK")
     if mode not in ("plex", "jellyfin"):
         return send.GateResult(True)
+    if not settings.get("PLEX_URL" if mode == "plex" else "JELLYFIN_URL"):
+        return send.GateResult(True)          # no server connected yet: nothing to confirm against
     payload = n.payload or {}
     try:
         result = check(mode, payload)

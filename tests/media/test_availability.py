@@ -87,8 +87,14 @@ def test_it_keeps_waiting_when_plex_is_down(plex_on):
 
 
 def test_it_sends_without_checking_when_set_to_none(set_settings):
-    set_settings(AVAILABILITY_CHECK="none")
+    set_settings(AVAILABILITY_CHECK="none", PLEX_URL="http://127.0.0.1:9")
     assert availability.gate(note()).send
+
+
+def test_it_sends_unchecked_while_no_server_is_connected(set_settings):
+    set_settings(AVAILABILITY_CHECK="plex")
+    result = availability.gate(note())
+    assert result.send and not result.flag
 
 
 def test_it_ignores_jellyfins_unfiltered_list_and_matches_provider_ids(set_settings, fake_jellyfin):
