@@ -1,5 +1,6 @@
 from huey import crontab
 
+from plexportal.media.monitors import hooks  # noqa: F401 - registers the webhook subscribers
 from plexportal.monitors import service
 from plexportal.queue import app_periodic, app_task
 

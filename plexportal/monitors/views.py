@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, render_template
 
 from plexportal import web
 from plexportal.admin import audit
+from plexportal.media.monitors import hooks  # noqa: F401 - registers the webhook subscribers
 from plexportal.monitors import service
 from plexportal.media import monitors
 from plexportal.settings import service as settings
@@ -56,3 +57,52 @@ def run_now(name):
     run_monitor_task(name, "manual")
     audit.record("monitors.run", f"ran the {m.label} monitor by hand")
     return web.with_toast(render_template("monitors/_runs.html", **_detail_ctx(m)), f"{m.label}: run started.")
+
+
+# -- reported issues (the manual-review list) -----------------------------------------------------
+
+def _issues_ctx():
+    from plexportal.monitors.models import IssueFix
+
+    rows = list(IssueFix.select().order_by(IssueFix.created_at.desc()).limit(200))
+    return {"review": [f for f in rows if f.state in ("review", "retry")],
+            "others": [f for f in rows if f.state not in ("review", "retry")],
+            "mode": settings.get("ISSUE_FIX_MODE")}
+
+
+@bp.get("/issues")
+def issues():
+    return web.render_page("monitors/issues.html", "monitors/_issues.html", **_issues_ctx())
+
+
+def _issue_or_404(fix_id: int):
+    from plexportal.monitors.models import IssueFix
+
+    fix = IssueFix.get_or_none(IssueFix.id == fix_id)
+    if fix is None:
+        abort(404)
+    return fix
+
+
+@bp.post("/issues/<int:fix_id>/approve")
+def approve_issue(fix_id):
+    from plexportal.media.monitors import issue_fix
+
+    fix = _issue_or_404(fix_id)
+    after = issue_fix.approve(fix.id)
+    audit.record("monitors.issue.approve", f"approved the fix for Seerr issue {fix.seerr_issue_id}")
+    if after.state == "fixing":
+        message, kind = "Fix started: the file was removed and a replacement is being searched for.", "ok"
+    else:
+        message, kind = f"Could not fix it: {after.error or after.state}", "error"
+    return web.with_toast(render_template("monitors/_issues.html", **_issues_ctx()), message, kind)
+
+
+@bp.post("/issues/<int:fix_id>/dismiss")
+def dismiss_issue(fix_id):
+    from plexportal.media.monitors import issue_fix
+
+    fix = _issue_or_404(fix_id)
+    issue_fix.dismiss(fix.id)
+    audit.record("monitors.issue.dismiss", f"dismissed Seerr issue {fix.seerr_issue_id}")
+    return web.with_toast(render_template("monitors/_issues.html", **_issues_ctx()), "Dismissed; nothing was changed.")

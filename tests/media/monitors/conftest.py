@@ -18,3 +18,42 @@ def quick_timeouts(monkeypatch):
     """A hung upstream answers nothing; monitors must give up quickly and try again next run."""
     monkeypatch.setattr(base, "TIMEOUT", (1.0, 0.5))
     monkeypatch.setattr(base, "RETRIES", 0)
+
+
+@pytest.fixture
+def seerr(set_settings):
+    from tests.fakes.seerr_issues import FakeSeerrIssues
+
+    fake = FakeSeerrIssues().start()
+    set_settings(SEERR_URL=fake.url, SEERR_API_KEY=fake.api_key)
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def deliver(db):
+    """Hand a webhook body to the subscribers as the media area does after processing it."""
+    import json
+    from types import SimpleNamespace
+
+    from plexportal.media import events
+    from plexportal.media.models import WebhookEvent
+
+    counter = iter(range(1, 10**6))
+
+    def send(source: str, body: dict, event_type: str | None = None):
+        event_type = event_type or body.get("eventType") or body.get("notification_type") or ""
+        event = WebhookEvent.create(source=source, dedup_key=f"test-{next(counter)}", body=json.dumps(body),
+                                    event_type=event_type, status="processed")
+        assert events.publish(event, SimpleNamespace(event_type=event_type)) == 0
+        return event
+    return send
+
+
+@pytest.fixture
+def logged_in_admin(logged_in):
+    from flask import g
+
+    g.pop("csrf_token", None)          # see tests/monitors/conftest.py: admin_web
+    logged_in.get("/")
+    return logged_in
