@@ -103,10 +103,22 @@
   setInterval(tick, 1000);
   document.addEventListener("DOMContentLoaded", tick);
 
+  // The nav is a <details> so phones get a menu without script; on wide screens keep it open
+  // (browsers without ::details-content support would otherwise hide the links).
+  var wide = window.matchMedia("(min-width: 900px)");
+  function syncMenu() {
+    document.querySelectorAll(".navmenu").forEach(function (menu) {
+      if (wide.matches) menu.setAttribute("open", "");
+      else menu.removeAttribute("open");
+    });
+  }
+  document.addEventListener("DOMContentLoaded", syncMenu);
+  if (wide.addEventListener) wide.addEventListener("change", syncMenu);
+
   // Close the phone menu after choosing a link.
   document.addEventListener("click", function (evt) {
     var link = evt.target.closest(".navmenu a");
     var menu = link && link.closest("details");
-    if (menu) menu.removeAttribute("open");
+    if (menu && !wide.matches) menu.removeAttribute("open");
   });
 })();
