@@ -136,7 +136,13 @@ def get_def(key: str) -> SettingDef:
 
 
 def groups() -> dict[str, list[SettingDef]]:
+    """Groups in page order: the platform's own (General, Security, the services) first, then
+    each area's in discovery order."""
+    from plexportal.settings import setting_defs as platform
+
+    own = {d.key for d in platform.DEFS}
     out: dict[str, list[SettingDef]] = {}
-    for d in all_defs().values():
+    ordered = sorted(all_defs().values(), key=lambda d: 0 if d.key in own else 1)
+    for d in ordered:
         out.setdefault(d.group, []).append(d)
     return out
