@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 import peewee
 from peewee import DatabaseProxy, Model
 from playhouse.db_url import connect as connect_url
+from playhouse.pool import PooledSqliteDatabase
 
 db = DatabaseProxy()
 
@@ -75,8 +76,11 @@ def make_database(config) -> peewee.Database:
                               "postgresql://user:password@host:5432/name or leave it unset for SQLite.") from None
         raise ConfigError("PLEXPORTAL_DATABASE_URL must start with postgresql:// (or sqlite:///); "
                           "leave it unset to use the SQLite file in the data directory.")
-    return peewee.SqliteDatabase(str(config.app_db_path), pragmas=SQLITE_PRAGMAS,
-                                 check_same_thread=False, timeout=10)
+    # Pooled: a request hands its connection back instead of closing it. Closing the last
+    # connection to a WAL database checkpoints and deletes the WAL (an fsync or two), which cost
+    # every request ~25 ms and capped webhook ingest far below its target (docs/benchmarks.md).
+    return PooledSqliteDatabase(str(config.app_db_path), pragmas=SQLITE_PRAGMAS, check_same_thread=False,
+                                timeout=10, max_connections=64, stale_timeout=300)
 
 
 class db_session:

@@ -21,7 +21,7 @@ def _build(config: Config) -> Huey:
     if config.redis_url:
         return PriorityRedisHuey("plexportal", url=config.redis_url, utc=True)
     config.ensure_data_dir()
-    return SqliteHuey("plexportal", filename=str(config.huey_db_path), utc=True, fsync=True, timeout=10)
+    return SqliteHuey("plexportal", filename=str(config.huey_db_path), utc=True, fsync=False, timeout=10)
 
 
 class _LazyHuey:

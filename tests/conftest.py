@@ -82,6 +82,8 @@ def _template_db(tmp_path_factory):
     with app.app_context():
         upgrade()
         db.close()
+        if hasattr(db.obj, "close_all"):
+            db.obj.close_all()          # pooled SQLite: the last close checkpoints, so the file is whole to copy
     return path
 
 
@@ -128,6 +130,8 @@ def app_factory(tmp_path, _template_db):
 
     if not db.is_closed():
         db.close()
+    if hasattr(db.obj, "close_all"):
+        db.obj.close_all()
     settings_service.invalidate()
     clock.reset()
 

@@ -1,0 +1,151 @@
+"""Webhook ingest and Download→email latency on the default setup (gunicorn 1 gthread worker,
+SQLite, Huey consumer running), against real processes on 127.0.0.1.
+
+    python bench/webhook_ingest.py [--clients 16] [--seconds 30] [--batch-delay 3]
+
+Part 1: N client processes POST distinct Sonarr Grab/Download webhooks as fast as they can for the
+given time; reports throughput, latency percentiles, errors, and checks every accepted webhook is
+stored. Part 2: a Seerr request, then Sonarr Downloads; measures last Download → SMTP accepted
+against BATCH_INITIAL_DELAY (availability check off; delivery by the real worker).
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import json
+import multiprocessing as mp
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import requests  # noqa: E402
+
+from tests.media.processes import Stack, prepare  # noqa: E402
+
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "media"
+SECRET = "bench-webhook-secret"
+AUTH = {"Authorization": "Basic " + base64.b64encode(f"sonarr:{SECRET}".encode()).decode(),
+        "Content-Type": "application/json"}
+
+
+def client(url: str, seconds: float, index: int, out: mp.Queue) -> None:
+    # http.client with keep-alive: the client should cost far less CPU than the server it measures.
+    grab = json.loads((FIXTURES / "sonarr_v4_grab.json").read_text())
+    host, port = url.rsplit("/", 1)[1].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    latencies, errors, ok = [], 0, 0
+    end = time.perf_counter() + seconds
+    n = 0
+    while time.perf_counter() < end:
+        n += 1
+        grab["downloadId"] = f"bench-{index}-{n}"          # distinct bodies: nothing deduplicated away
+        body = json.dumps(grab).encode()
+        t = time.perf_counter()
+        try:
+            conn.request("POST", "/webhooks/sonarr", body=body, headers=AUTH)
+            response = conn.getresponse()
+            response.read()
+            if response.status == 200:
+                ok += 1
+            else:
+                errors += 1
+        except (OSError, http.client.HTTPException):
+            errors += 1
+            conn.close()
+            conn = http.client.HTTPConnection(host, int(port), timeout=10)
+        latencies.append(time.perf_counter() - t)
+    out.put((ok, errors, latencies))
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p))] * 1000
+
+
+def ingest(stack: Stack, clients: int, seconds: float) -> dict:
+    out: mp.Queue = mp.Queue()
+    procs = [mp.Process(target=client, args=(stack.url, seconds, i, out)) for i in range(clients)]
+    t0 = time.perf_counter()
+    for p in procs:
+        p.start()
+    results = [out.get() for _ in procs]
+    for p in procs:
+        p.join()
+    elapsed = time.perf_counter() - t0
+    ok = sum(r[0] for r in results)
+    errors = sum(r[1] for r in results)
+    lat = [x for r in results for x in r[2]]
+    with sqlite3.connect(stack.data_dir / "plexportal.db") as conn:
+        stored = conn.execute("SELECT COUNT(*) FROM webhook_event WHERE event_type = 'Grab'").fetchone()[0]
+    return {"ok": ok, "errors": errors, "rate": ok / seconds, "elapsed": elapsed, "stored": stored,
+            "p50": pct(lat, .5), "p95": pct(lat, .95), "p99": pct(lat, .99), "max": max(lat) * 1000}
+
+
+def drained(stack: Stack, timeout: float = 120) -> None:
+    """Wait for the worker to finish the ingest backlog, so the latency run measures a settled system."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with sqlite3.connect(stack.data_dir / "plexportal.db") as conn:
+            if not conn.execute("SELECT COUNT(*) FROM webhook_event WHERE status = 'received'").fetchone()[0]:
+                return
+        time.sleep(0.5)
+
+
+def latency(stack: Stack, smtp, batch_delay: int) -> float:
+    drained(stack)
+    seerr = (FIXTURES / "seerr_media_approved_tv.json").read_bytes()
+    r = requests.post(stack.url + "/webhooks/seerr", data=seerr, headers={"Authorization": SECRET,
+                                                                          "Content-Type": "application/json"})
+    assert r.status_code == 200, r.text
+    time.sleep(1.0)                                        # the request is processed before downloads arrive
+    # One Download (one batch item), so the message is due exactly BATCH_INITIAL_DELAY after it.
+    r = requests.post(stack.url + "/webhooks/sonarr", data=(FIXTURES / "sonarr_v4_download.json").read_bytes(),
+                      headers=AUTH)
+    assert r.status_code == 200, r.text
+    last = time.perf_counter()
+    smtp.wait_for(1, timeout=batch_delay + 60)
+    arrived = time.perf_counter()
+    return arrived - last
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--batch-delay", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args()
+    from tests.fakes.smtp import SmtpServer
+
+    smtp = SmtpServer().start()
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp)
+        prepare(data, {"WEBHOOK_SECRET": SECRET, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port),
+                       "SMTP_SECURITY": "none", "SMTP_FROM": "portal@example.com", "AVAILABILITY_CHECK": "none",
+                       "BATCH_INITIAL_DELAY": str(args.batch_delay), "BATCH_EXTEND_DELAY": "1",
+                       "BATCH_MAX_WAIT": str(args.batch_delay + 10), "BASE_URL": "http://portal.example.com"})
+        stack = Stack(data, threads=args.threads).start()
+        try:
+            r = ingest(stack, args.clients, args.seconds)
+            lag = latency(stack, smtp, args.batch_delay)
+        finally:
+            stack.stop()
+            smtp.stop()
+    cmd = " ".join(["python", "bench/webhook_ingest.py"] + sys.argv[1:])
+    print(f"command: {cmd}")
+    print(f"ingest: {args.clients} clients x {args.seconds:.0f} s, gunicorn 1 gthread worker x {args.threads} threads,"
+          f" SQLite, consumer running")
+    print(f"  accepted {r['ok']} ({r['rate']:.0f}/s), errors {r['errors']}, stored {r['stored']}"
+          f" ({'all stored' if r['stored'] == r['ok'] else 'MISSING ' + str(r['ok'] - r['stored'])})")
+    print(f"  latency ms: p50 {r['p50']:.1f}  p95 {r['p95']:.1f}  p99 {r['p99']:.1f}  max {r['max']:.1f}")
+    print(f"download→SMTP: {lag:.2f} s with BATCH_INITIAL_DELAY={args.batch_delay} s"
+          f" (overhead {lag - args.batch_delay:+.2f} s)")
+
+
+if __name__ == "__main__":
+    main()
