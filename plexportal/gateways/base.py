@@ -6,6 +6,7 @@ import socket
 from dataclasses import dataclass
 
 import requests
+import urllib3
 
 
 class GatewayError(Exception):
@@ -42,6 +43,14 @@ def describe_exception(err: Exception, service: str) -> GatewayError:
     if isinstance(err, requests.exceptions.ReadTimeout):
         return GatewayError(f"{service} accepted the connection but did not answer in time.")
     if isinstance(err, requests.exceptions.ConnectionError):
+        # Without retries, urllib3 hands requests a MaxRetryError whose reason is the real cause:
+        # a read timeout then arrives as a ConnectionError.
+        reason = getattr(err.args[0], "reason", None) if err.args else None
+        if isinstance(reason, urllib3.exceptions.ConnectTimeoutError) and not isinstance(
+                reason, urllib3.exceptions.NewConnectionError):      # urllib3 derives "refused" from it
+            return GatewayError(f"{service} did not answer in time (connection timed out).")
+        if isinstance(reason, urllib3.exceptions.ReadTimeoutError):
+            return GatewayError(f"{service} accepted the connection but did not answer in time.")
         text = str(err).lower()
         if "name or service not known" in text or "nodename nor servname" in text or "failed to resolve" in text \
                 or "name resolution" in text:

@@ -48,7 +48,8 @@ def _translate(err: Exception) -> GatewayError:
                             permanent=True)
     if isinstance(err, ssl.SSLError):
         return GatewayError("TLS failed: check the port and the connection security setting.", permanent=True)
-    if isinstance(err, socket.timeout | TimeoutError):
+    if isinstance(err, socket.timeout | TimeoutError) or (
+            isinstance(err, smtplib.SMTPServerDisconnected) and "timed out" in str(err)):
         return GatewayError("The SMTP server did not answer in time.")
     if isinstance(err, ConnectionRefusedError):
         return GatewayError("The SMTP server refused the connection: check host and port.")

@@ -138,3 +138,14 @@ def test_it_shows_the_login_page_to_a_visitor_once_an_admin_exists(client, admin
     r = client.get("/auth/login")
     assert r.status_code == 200
     assert "Sign in" in r.get_data(as_text=True)
+
+
+def test_it_upgrades_a_hash_made_with_older_parameters_at_sign_in(web, admin):
+    from argon2 import PasswordHasher
+
+    old = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1).hash(PASSWORD)
+    User.update(password_hash=old).where(User.id == admin.id).execute()
+    assert _login(web).status_code == 303
+    upgraded = User.get_by_id(admin.id).password_hash
+    assert upgraded != old
+    assert "m=47104,t=1,p=1" in upgraded
