@@ -94,8 +94,24 @@ def nav_items():
     return out
 
 
-def active_nav(endpoint_prefix: str | None) -> bool:
-    return bool(request.endpoint and endpoint_prefix and request.endpoint.split(".")[0] == endpoint_prefix.split(".")[0])
+# Pages reached from the account menu rather than the nav: they light up no nav entry.
+MENU_ENDPOINTS = {"admin.audit_log", "auth.password"}
+
+
+def active_nav(endpoint: str | None) -> bool:
+    """The nav entry for this page: its own endpoint, else the first entry of the same blueprint
+    (so /invites/new lights "Invites", not also "Users")."""
+    current = request.endpoint
+    if not current or not endpoint or current in MENU_ENDPOINTS:
+        return False
+    if current == endpoint:
+        return True
+    nav_endpoints = [e for _, e in NAV]
+    if current in nav_endpoints:
+        return False
+    blueprint = current.split(".")[0]
+    same = [e for e in nav_endpoints if e.split(".")[0] == blueprint]
+    return bool(same) and same[0] == endpoint
 
 
 def nl2br(text: str) -> Markup:

@@ -3,10 +3,18 @@ from flask import Blueprint, request
 
 from plexportal import areas, web
 from plexportal.admin.models import AuditEntry
+from plexportal.settings import checks as service_checks
+from plexportal.settings import service as settings
 from plexportal.settings.models import ServiceCheck
 
 bp = Blueprint("admin", __name__)
 PAGE_SIZE = 50
+
+
+def _connections() -> list[dict]:
+    """Every configured service with its last Test-connection result (None: not tested yet)."""
+    results = {c.service: c for c in ServiceCheck.select()}
+    return [{"service": group, "check": results.get(group)} for group in service_checks.configured_groups(settings.get)]
 
 
 @bp.get("/")
@@ -16,8 +24,8 @@ def dashboard():
         card = module.card()
         if card:
             cards.append(card)
-    checks = list(ServiceCheck.select().order_by(ServiceCheck.service))
-    return web.render_page("admin/dashboard.html", cards=cards, checks=checks)
+    recent = list(AuditEntry.select().order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(5))
+    return web.render_page("admin/dashboard.html", cards=cards, connections=_connections(), recent=recent)
 
 
 @bp.get("/audit")

@@ -1,6 +1,11 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+
+from plexportal.settings.registry import EMAIL_RE
+
+# wtforms' Email() needs the email_validator package; the settings' own rule is enough here.
+_email = Regexp(EMAIL_RE, message="Enter a valid email address.")
 
 
 class LoginForm(FlaskForm):
@@ -12,7 +17,7 @@ class LoginForm(FlaskForm):
 
 class AdminForm(FlaskForm):
     username = StringField("User name", validators=[DataRequired(message="Choose a user name."), Length(max=150)])
-    email = EmailField("Email (for alerts)", validators=[Optional(), Email(message="Enter a valid email address.")])
+    email = EmailField("Email (for alerts)", validators=[Optional(), Length(max=254), _email])
     password = PasswordField("Password", validators=[DataRequired(message="Choose a password."),
                                                      Length(min=8, max=256, message="Use 8 to 256 characters.")])
     confirm = PasswordField("Password again", validators=[EqualTo("password", message="The passwords differ.")])

@@ -135,6 +135,12 @@ def get_def(key: str) -> SettingDef:
         raise KeyError(f"unknown setting {key}") from None
 
 
+# The settings page opens with what every install needs, then the connections, then each area's
+# own groups (in discovery order), and the rarely touched plex.tv addresses last.
+FIRST_GROUPS = ("General", "Security", "Seerr", "Sonarr", "Radarr", "Plex", "Jellyfin", "Email")
+LAST_GROUPS = ("plex.tv",)
+
+
 def groups() -> dict[str, list[SettingDef]]:
     """Groups in page order: the platform's own (General, Security, the services) first, then
     each area's in discovery order."""
@@ -145,4 +151,7 @@ def groups() -> dict[str, list[SettingDef]]:
     ordered = sorted(all_defs().values(), key=lambda d: 0 if d.key in own else 1)
     for d in ordered:
         out.setdefault(d.group, []).append(d)
-    return out
+    first = [g for g in FIRST_GROUPS if g in out]
+    last = [g for g in LAST_GROUPS if g in out]
+    middle = [g for g in out if g not in first and g not in last]
+    return {g: out[g] for g in first + middle + last}

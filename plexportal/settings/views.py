@@ -25,7 +25,7 @@ WIZARD_HELP = {
     "Radarr": "Radarr tells plexportal when films are imported.",
     "Plex": "plexportal checks Plex really has an item before saying it is ready, and shares libraries.",
     "Jellyfin": "Only if your server is Jellyfin rather than Plex; otherwise skip.",
-    "Email": "Messages and alerts go out by email.",
+    "Email": "Messages to your users and alerts to you go out through this mail server.",
 }
 
 
@@ -144,19 +144,31 @@ def wizard_step(step):
     index_ = WIZARD_STEPS.index(step)
     next_url = (url_for("settings.wizard_step", step=WIZARD_STEPS[index_ + 1]) if index_ + 1 < len(WIZARD_STEPS)
                 else url_for("settings.wizard_done"))
+    prev_url = url_for("settings.wizard_step", step=WIZARD_STEPS[index_ - 1]) if index_ else None
     if request.method == "POST":
         ok, rows = _save_group(step)
         if ok:
             return web.hx_redirect(next_url)
         return web.render_page("settings/wizard_step.html", "settings/_wizard_step_form.html", status=422,
-                               step=step, rows=rows, steps=WIZARD_STEPS, next_url=next_url,
+                               step=step, rows=rows, steps=WIZARD_STEPS, next_url=next_url, prev_url=prev_url,
                                help=WIZARD_HELP.get(step, ""))
     return web.render_page("settings/wizard_step.html", step=step, rows=_field_rows(_group_or_404(step)),
-                           steps=WIZARD_STEPS, next_url=next_url, help=WIZARD_HELP.get(step, ""))
+                           steps=WIZARD_STEPS, next_url=next_url, prev_url=prev_url, help=WIZARD_HELP.get(step, ""))
 
 
 @bp.get("/setup/done")
 def wizard_done():
-    configured = {step: any(service.is_set(d.key) for d in groups()[step] if d.kind in ("url",) or
-                            d.key == "SMTP_HOST") for step in WIZARD_STEPS}
-    return web.render_page("settings/wizard_done.html", steps=WIZARD_STEPS, configured=configured)
+    from plexportal.settings.models import ServiceCheck
+
+    configured = checks.configured_groups(service.get)
+    results = {c.service: c for c in ServiceCheck.select()}
+    state = {}
+    for step in WIZARD_STEPS:
+        check = results.get(step)
+        if step not in configured:
+            state[step] = ("skipped", "muted", "")
+        elif check is None:
+            state[step] = ("saved", "muted", "not tested yet")
+        else:
+            state[step] = ("connected", "ok", check.message) if check.ok else ("failed", "bad", check.message)
+    return web.render_page("settings/wizard_done.html", steps=WIZARD_STEPS, state=state)
