@@ -97,6 +97,12 @@ def db_new(name, number):
     click.echo(f"wrote {path.relative_to(MIGRATIONS_DIR.parent)}; review any TODO lines")
 
 
+def _audit(action: str, message: str) -> None:
+    from plexportal.admin import audit
+
+    audit.record(action, message)
+
+
 def _read_password(from_stdin: bool, prompt: str) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
@@ -117,6 +123,7 @@ def create_admin(username, email, password_stdin):
             user = service.create_admin(username, password, email)
         except service.AuthError as err:
             raise click.ClickException(str(err)) from None
+        _audit("admin.created", f"Admin {user.username} created from the command line")
     click.echo(f"admin {user.username} created")
 
 
@@ -137,6 +144,7 @@ def reset_password(username, password_stdin):
             service.set_password(user, password)
         except service.AuthError as err:
             raise click.ClickException(str(err)) from None
+        _audit("admin.password_reset", f"Password of {username} reset from the command line; sessions ended")
     click.echo(f"password changed for {username}; their sessions have ended")
 
 
@@ -153,8 +161,7 @@ def settings_list():
         for group, defs in groups().items():
             click.echo(f"[{group}]")
             for d in defs:
-                source = "env" if service.is_locked(d.key) else "db/default"
-                click.echo(f"  {d.key:28} {service.display_value(d)!s:40} ({source})")
+                click.echo(f"  {d.key:28} {service.display_value(d)!s:40} ({service.source(d.key)})")
 
 
 @settings_cli.command("get")
@@ -167,7 +174,7 @@ def settings_get(key):
     try:
         d = get_def(key.upper())
     except KeyError as err:
-        raise click.ClickException(str(err)) from None
+        raise click.ClickException(str(err).strip("'\"")) from None
     with db_session():
         click.echo(service.display_value(d))
 
@@ -176,18 +183,23 @@ def settings_get(key):
 @click.argument("key")
 @click.argument("value")
 def settings_set(key, value):
-    """Validate and store one setting."""
+    """Validate and store one setting. A VALUE of - reads it from standard input (keeps secrets
+    out of the shell history)."""
     from plexportal.settings import service
     from plexportal.settings.registry import InvalidSetting
 
+    key = key.upper()
+    if value == "-":
+        value = sys.stdin.readline().rstrip("\n")
     with db_session():
         try:
-            service.set_value(key.upper(), value)
+            service.set_value(key, value)
         except KeyError as err:
-            raise click.ClickException(str(err)) from None
+            raise click.ClickException(str(err).strip("'\"")) from None
         except InvalidSetting as err:
-            raise click.ClickException(f"{key.upper()}: {err.message}") from None
-    click.echo(f"{key.upper()} saved")
+            raise click.ClickException(f"{key}: {err.message}") from None
+        _audit("settings.saved", f"Set {key} from the command line")
+    click.echo(f"{key} saved")
 
 
 @settings_cli.command("rotate-secrets")
@@ -197,6 +209,7 @@ def settings_rotate():
 
     with db_session():
         n = service.rotate_secrets()
+        _audit("settings.rotated", f"Re-encrypted {n} stored secret(s) with the current key")
     click.echo(f"re-encrypted {n} secret(s)")
 
 

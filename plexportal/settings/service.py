@@ -1,6 +1,7 @@
 """Reading and writing settings: environment > database > default (secrets encrypted at rest)."""
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -15,6 +16,8 @@ _box: SecretBox | None = None
 _lock = threading.Lock()
 _cache: dict[str, str] = {}
 _cache_at = 0.0
+_unreadable: set[str] = set()
+log = logging.getLogger(__name__)
 CACHE_SECONDS = 2.0   # how soon another process (web ↔ worker) sees a change
 
 
@@ -45,6 +48,10 @@ def _rows() -> dict[str, str]:
         if d is not None and d.is_secret and value:
             value = _box.decrypt(value) if _box else None
             if value is None:
+                if key not in _unreadable:
+                    _unreadable.add(key)
+                    log.warning("the stored %s cannot be decrypted with PLEXPORTAL_SECRET_KEY; after changing "
+                                "the key set PLEXPORTAL_SECRET_KEY_PREVIOUS to the old one, or enter it again", key)
                 continue      # unreadable with our keys: treat as unset rather than leak a token
         decoded[key] = value
     with _lock:
@@ -56,6 +63,14 @@ def _rows() -> dict[str, str]:
 def is_locked(key: str) -> bool:
     """Set by environment variable: shown read-only in the UI."""
     return os.environ.get(get_def(key).env_var, "") != ""
+
+
+def source(key: str) -> str:
+    """Where the value in effect comes from: env, database or default."""
+    if is_locked(key):
+        return "env"
+    value = _rows().get(key)
+    return "default" if value is None or value == "" else "database"
 
 
 def get(key: str) -> str:
