@@ -15,7 +15,7 @@ def _as_int(value) -> int | None:
         return None
     if isinstance(value, int):
         return value if 0 <= value < 100000 else None
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 6:
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) < 6:
         return int(value.strip())
     return None
 
