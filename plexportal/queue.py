@@ -8,10 +8,27 @@ import logging
 
 from huey import PriorityRedisHuey, SqliteHuey
 from huey.api import Huey
+from huey.storage import SqliteStorage
 
 from plexportal.config import Config
 
 log = logging.getLogger(__name__)
+
+
+class _DurableSqliteStorage(SqliteStorage):
+    """WAL with synchronous=NORMAL: commits skip the fsync (what made enqueueing slow) yet the file
+    cannot be corrupted by a power cut; at worst the last few enqueues are lost, and the periodic
+    sweeps that scan for due rows recover those. Huey's fsync=False would mean synchronous=OFF,
+    which can corrupt the queue on power loss."""
+
+    def _create_connection(self):
+        conn = super()._create_connection()
+        conn.execute("pragma synchronous=1")
+        return conn
+
+
+class _SqliteHuey(SqliteHuey):
+    storage_class = _DurableSqliteStorage
 
 
 def _build(config: Config) -> Huey:
@@ -21,7 +38,7 @@ def _build(config: Config) -> Huey:
     if config.redis_url:
         return PriorityRedisHuey("plexportal", url=config.redis_url, utc=True)
     config.ensure_data_dir()
-    return SqliteHuey("plexportal", filename=str(config.huey_db_path), utc=True, fsync=False, timeout=10)
+    return _SqliteHuey("plexportal", filename=str(config.huey_db_path), utc=True, timeout=10)
 
 
 class _LazyHuey:
