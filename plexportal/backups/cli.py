@@ -25,6 +25,8 @@ def import_command(log_path, tracking_path):
     from plexportal.backups import importer, service
 
     with db_session():
+        if tracking_path is None and log_path is not None and not importer.explicit_tracking_path():
+            tracking_path = log_path.with_name(importer.TRACKING_NAME)
         log_path = log_path or importer.log_path()
         tracking_path = tracking_path or importer.tracking_path()
         size = log_path.stat().st_size if log_path.exists() else 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -15,6 +16,8 @@ from typing import Callable
 
 from plexportal.backups import parsing
 from plexportal.backups.models import BackupRun, LogCursor, TrackingDay
+from peewee import fn
+
 from plexportal.db import db
 from plexportal.lib import clock
 
@@ -38,11 +41,14 @@ class ImportReport:
     tracking_lines: int = 0
     tracking_only_days: int = 0
     bad_lines: int = 0
+    seconds: float = 0.0
 
     def lines(self) -> list[str]:
         if self.missing:
             return [f"{self.path}: not found"]
-        out = [f"{self.path}: read {self.bytes_read:,} bytes"]
+        speed = f" in {self.seconds:.2f} s ({self.bytes_read / self.seconds / 1e6:,.0f} MB/s)" \
+            if self.seconds > 0.05 else ""
+        out = [f"{self.path}: read {self.bytes_read:,} bytes{speed}"]
         if self.reset:
             out.append(f"  started from the beginning: {self.reset}")
         if self.tracking_lines or self.bad_lines:
@@ -77,11 +83,18 @@ def log_path() -> Path:
     return Path(settings.get("BACKUP_LOG_PATH")).expanduser()
 
 
-def tracking_path() -> Path:
+TRACKING_NAME = "plex-backup-tracking.log"
+
+
+def explicit_tracking_path() -> str:
     from plexportal.settings import service as settings
 
-    explicit = settings.get("BACKUP_TRACKING_PATH")
-    return Path(explicit).expanduser() if explicit else log_path().with_name("plex-backup-tracking.log")
+    return settings.get("BACKUP_TRACKING_PATH")
+
+
+def tracking_path() -> Path:
+    explicit = explicit_tracking_path()
+    return Path(explicit).expanduser() if explicit else log_path().with_name(TRACKING_NAME)
 
 
 def local_day(at: datetime) -> date:
@@ -141,6 +154,7 @@ def read_log(path: Path | None = None, *, restart: bool = False,
 
     path = path or log_path()
     report = ImportReport(path=str(path))
+    began = time.perf_counter()
     cursor = _cursor("log")
     binary = settings.get_bool("BACKUP_RSYNC_BINARY_UNITS")
     scanner = parsing.LogScanner(zone(), binary)
@@ -177,6 +191,7 @@ def read_log(path: Path | None = None, *, restart: bool = False,
             cursor.state = scanner.dump()
             cursor.read_at = clock.now()
             cursor.save()
+    report.seconds = time.perf_counter() - began
     stats = scanner.stats
     report.unparsable_dates += stats.unparsable_dates
     report.zone_mismatches += stats.zone_mismatches
@@ -185,32 +200,48 @@ def read_log(path: Path | None = None, *, restart: bool = False,
 
 
 def consume(handle, scanner: parsing.LogScanner, report: ImportReport, progress, *, cursor, start: int = 0) -> int:
-    """Feed whole lines to the scanner chunk by chunk; return the offset after the last whole line."""
+    """Feed whole lines to the scanner chunk by chunk; return the offset after the last whole line.
+
+    One reusable buffer; the scanner reads it in place, so memory stays flat whatever the size."""
     offset = start
     carry = b""
+    buf = bytearray(CHUNK)
+    view = memoryview(buf)
+    pending: list[parsing.ParsedRun] = []
     while True:
-        chunk = handle.read(CHUNK)
-        if not chunk:
+        n = handle.readinto(buf)
+        if not n:
             break
-        report.bytes_read += len(chunk)
+        report.bytes_read += n
         if progress:
-            progress(len(chunk))
-        data = carry + chunk if carry else chunk
-        cut = data.rfind(b"\n")
-        if cut < 0:
-            if len(data) > CHUNK:           # a giant line: treat what we have as body text
-                runs = scanner.feed(data)
-                offset += len(data)
+            progress(n)
+        first = buf.find(b"\n", 0, n)
+        if first < 0:
+            carry += bytes(view[:n])
+            if len(carry) > CHUNK:          # a giant line: treat what we have as body text
+                pending += scanner.feed(carry)
+                offset += len(carry)
                 carry = b""
-                store_runs(runs, report, source="log")
-            else:
-                carry = data
             continue
-        runs = scanner.feed(data[:cut + 1])
-        offset += cut + 1
-        carry = data[cut + 1:]
-        if runs:
-            store_runs(runs, report, source="log")
+        if carry:                           # finish the line begun in the previous chunk
+            head = carry + bytes(view[:first + 1])
+            pending += scanner.feed(head)
+            offset += len(head)
+            carry = b""
+        else:
+            pending += scanner.feed(buf, 0, first + 1)
+            offset += first + 1
+        cut = buf.rfind(b"\n", 0, n)
+        if cut > first:
+            pending += scanner.feed(buf, first + 1, cut + 1)
+            offset += cut - first
+        carry = bytes(view[cut + 1:n])
+        if len(pending) >= 500:
+            store_runs(pending, report, source="log")
+            pending = []
+    view.release()
+    if pending:
+        store_runs(pending, report, source="log")
     return offset
 
 
@@ -243,15 +274,28 @@ def store_runs(runs: list[parsing.ParsedRun], report: ImportReport | None, *, so
             report.dry_runs += int(run.dry_run)
     if not rows:
         return keys
-    update_fields = [f for f in rows[0] if f not in ("key", "job")]
+    rows = list({r["key"]: r for r in rows}.values())      # one row per key per statement (PostgreSQL)
     with db.atomic():
-        for batch in range(0, len(rows), 200):
-            (BackupRun.insert_many(rows[batch:batch + 200])
-             .on_conflict(conflict_target=[BackupRun.key],
-                          update={getattr(BackupRun, f): pw_excluded(f) for f in update_fields})
-             .execute())
+        _upsert_many(rows)
         reconcile_days({r["day"] for r in rows})
     return keys
+
+
+def _upsert_many(rows: list[dict]) -> None:
+    """INSERT … ON CONFLICT (key) DO UPDATE with executemany: the same SQL on SQLite and
+    PostgreSQL, built once instead of once per row (the import's hot path)."""
+    names = list(rows[0])
+    fields = [BackupRun._meta.fields["job" if n == "job" else n] for n in names]
+    columns = ", ".join(f'"{f.column_name}"' for f in fields)
+    param = db.obj.param
+    updates = ", ".join(f'"{f.column_name}" = EXCLUDED."{f.column_name}"' for f in fields
+                        if f.name not in ("key", "job"))
+    sql = (f'INSERT INTO "{BackupRun._meta.table_name}" ({columns}) VALUES ({", ".join([param] * len(fields))}) '
+           f'ON CONFLICT ("key") DO UPDATE SET {updates}')
+    values = [tuple(f.db_value(r[n]) for f, n in zip(fields, names)) for r in rows]
+    cursor = db.obj.cursor()
+    for i in range(0, len(values), 500):
+        cursor.executemany(sql, values[i:i + 500])
 
 
 def pw_excluded(name: str):
@@ -297,13 +341,23 @@ def read_tracking(path: Path | None = None, *, restart: bool = False) -> ImportR
             report.tracking_lines += 1
         st = os.fstat(handle.fileno())
         with db.atomic():
+            if start:
+                days = sorted({d for d, _ in pending})
+                for i in range(0, len(days), 300):
+                    counts.update(TrackingDay.select(TrackingDay.day, fn.COUNT(TrackingDay.id))
+                                  .where(TrackingDay.day.in_(days[i:i + 300])).group_by(TrackingDay.day).tuples())
+            values = []
             for day, status in pending:
-                if day not in counts:
-                    counts[day] = TrackingDay.select().where(TrackingDay.day == day).count() if start else 0
-                (TrackingDay.insert(day=day, position=counts[day], status=status)
-                 .on_conflict(conflict_target=[TrackingDay.day, TrackingDay.position],
-                              update={TrackingDay.status: status}).execute())
-                counts[day] += 1
+                position = counts.get(day, 0)
+                counts[day] = position + 1
+                values.append((TrackingDay.day.db_value(day), position, status))
+            param = db.obj.param
+            sql = (f'INSERT INTO "{TrackingDay._meta.table_name}" ("day", "position", "status") '
+                   f'VALUES ({param}, {param}, {param}) ON CONFLICT ("day", "position") '
+                   'DO UPDATE SET "status" = EXCLUDED."status"')
+            dbc = db.obj.cursor()
+            for i in range(0, len(values), 500):
+                dbc.executemany(sql, values[i:i + 500])
             report.tracking_only_days = reconcile_days(set(counts))
             cursor.path, cursor.device, cursor.inode = str(path), st.st_dev, st.st_ino
             cursor.offset = offset
@@ -317,27 +371,40 @@ def reconcile_days(days) -> int:
     """For each day, keep exactly one tracking-only run per tracking line the other runs don't cover.
 
     Order-independent, so importing the log and the tracking file in either order, any number of
-    times, gives the same rows. Returns how many tracking-only runs exist for these days."""
+    times, gives the same rows. Returns how many tracking-only runs exist for these days. A few
+    queries per batch of days, whatever their number."""
+    days = sorted(set(days))
     total = 0
-    for day in days:
-        lines = list(TrackingDay.select().where(TrackingDay.day == day).order_by(TrackingDay.position))
-        covered = (BackupRun.select().where((BackupRun.day == day) & (BackupRun.source != "tracking")
-                                            & (BackupRun.status != "missed") & (BackupRun.dry_run == False))  # noqa: E712
-                   .count())
-        wanted = lines[covered:]
-        keys = []
-        for line in wanted:
-            key = f"tracking:{day.isoformat()}#{line.position}"
-            keys.append(key)
-            (BackupRun.insert(key=key, source="tracking", day=day, status=line.status, updated_at=clock.now())
-             .on_conflict(conflict_target=[BackupRun.key],
-                          update={BackupRun.status: line.status}).execute())
-        stale = BackupRun.delete().where((BackupRun.day == day) & (BackupRun.source == "tracking"))
-        if keys:
-            stale = stale.where(BackupRun.key.not_in(keys))
-        stale.execute()
-        if wanted or covered:
-            # a missed-run marker for this day is wrong once a run for it turns up
-            BackupRun.delete().where((BackupRun.day == day) & (BackupRun.status == "missed")).execute()
-        total += len(wanted)
+    for i in range(0, len(days), 300):
+        total += _reconcile(days[i:i + 300])
     return total
+
+
+def _reconcile(days: list) -> int:
+    lines: dict = {}
+    for row in (TrackingDay.select().where(TrackingDay.day.in_(days))
+                .order_by(TrackingDay.day, TrackingDay.position)):
+        lines.setdefault(row.day, []).append(row)
+    covered = dict(BackupRun.select(BackupRun.day, fn.COUNT(BackupRun.id))
+                   .where(BackupRun.day.in_(days) & (BackupRun.source != "tracking") & (BackupRun.status != "missed")
+                          & (BackupRun.dry_run == False))  # noqa: E712
+                   .group_by(BackupRun.day).tuples())
+    existing = {r.key: r.status for r in BackupRun.select(BackupRun.key, BackupRun.status)
+                .where(BackupRun.day.in_(days) & (BackupRun.source == "tracking"))}
+    wanted: dict[str, tuple] = {}
+    for day, rows in lines.items():
+        for line in rows[covered.get(day, 0):]:
+            wanted[f"tracking:{day.isoformat()}#{line.position}"] = (day, line.status)
+    now = clock.now()
+    for key, (day, status) in wanted.items():
+        if existing.get(key) != status:
+            (BackupRun.insert(key=key, source="tracking", day=day, status=status, updated_at=now)
+             .on_conflict(conflict_target=[BackupRun.key], update={BackupRun.status: status}).execute())
+    stale = [k for k in existing if k not in wanted]
+    if stale:
+        BackupRun.delete().where(BackupRun.key.in_(stale)).execute()
+    ran = [d for d in days if covered.get(d) or any(v[0] == d for v in wanted.values())]
+    if ran:
+        # a missed-run marker for a day is wrong once a run for it turns up
+        BackupRun.delete().where(BackupRun.day.in_(ran) & (BackupRun.status == "missed")).execute()
+    return len(wanted)

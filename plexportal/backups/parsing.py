@@ -42,6 +42,8 @@ WEEKDAYS = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 _ISO_RE = re.compile(
     r"^\s*(\d{4})-(\d{2})-(\d{2})[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?"
     r"\s*(Z|[+-]\d{2}:?\d{2})?(?:\s+([A-Za-z][A-Za-z0-9+-]{0,7}))?\s*$")
+_DATE_RE = re.compile(r"^[A-Z][a-z]{2} ([A-Z][a-z]{2}) +(\d{1,2}) ((\d{2}):(\d{2}):(\d{2}))(?: (AM|PM))? "
+                      r"([A-Z]{2,6}) (\d{4})$")
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?$")
 _OFFSET_RE = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
 
@@ -84,6 +86,19 @@ def parse_date(text: str, zone: ZoneInfo) -> ParsedDate | None:
     A numeric offset is exact; a zone abbreviation is only used to settle the repeated DST hour."""
     if not text or len(text) > 80 or not text.isascii():
         return None
+    m = _DATE_RE.match(text)
+    if m and m.group(1).lower() in MONTHS:          # the usual `date` output: the quick path
+        hour = int(m.group(4))
+        if m.group(7):
+            if not 1 <= hour <= 12:
+                return None
+            hour = hour % 12 + (12 if m.group(7) == "PM" else 0)
+        try:
+            naive = datetime(int(m.group(9)), MONTHS[m.group(1).lower()], int(m.group(2)), hour,
+                             int(m.group(5)), int(m.group(6)))
+        except ValueError:
+            return None
+        return localize(naive, zone, m.group(8))
     m = _ISO_RE.match(text)
     if m:
         try:
@@ -174,10 +189,26 @@ def parse_number(text: bytes | str, binary: bool = False) -> int | None:
     return int(round(value * (1024 if binary else 1000) ** _POWERS[unit]))
 
 
-_SENT_RE = re.compile(rb"(?m)^sent ([\d.,]+[KMGTPE]?) bytes\s+received ([\d.,]+[KMGTPE]?) bytes")
-_TOTAL_RE = re.compile(rb"(?m)^total size is ([\d.,]+[KMGTPE]?)\s+speedup is [\d.,]+(?:\s*\((DRY RUN|BATCH ONLY)\))?")
-_FILES_RE = re.compile(rb"(?m)^Number of (?:regular )?files transferred: ([\d.,]+)\s*$")
+_SENT_RE = re.compile(rb"sent ([\d.,]+[KMGTPE]?) bytes\s+received ([\d.,]+[KMGTPE]?) bytes")
+_TOTAL_RE = re.compile(rb"total size is ([\d.,]+[KMGTPE]?)\s+speedup is [\d.,]+(?:\s*\((DRY RUN|BATCH ONLY)\))?")
+_FILES_RE = re.compile(rb"Number of (?:regular )?files transferred: ([\d.,]+)\s*$")
 _CODE_RE = re.compile(rb"rsync (?:error|warning): [^\n]*\(code (\d+)\)")
+
+
+def _last_line(text: bytes, prefix: bytes, pattern: re.Pattern):
+    """Match `pattern` on the last line starting with `prefix` (a literal search, then one short
+    match: far cheaper than a multiline regex over the whole text)."""
+    end = len(text)
+    while True:
+        i = text.rfind(prefix, 0, end)
+        if i < 0:
+            return None
+        if i == 0 or text[i - 1:i] == b"\n":
+            line_end = text.find(b"\n", i)
+            m = pattern.match(text[i:line_end if line_end >= 0 else len(text)].rstrip(b"\r"))
+            if m:
+                return m
+        end = i
 
 
 @dataclass
@@ -194,28 +225,35 @@ def parse_rsync(text: bytes, binary: bool = False) -> RsyncSummary:
     """The last rsync summary in `text` (a run may hold several rsync calls; the last one is the
     main copy in the usual script). Missing parts stay None."""
     out = RsyncSummary()
-    sent = _last(_SENT_RE, text)
+    sent = _last_line(text, b"sent ", _SENT_RE)
     if sent:
         out.sent_bytes = parse_number(sent.group(1), binary)
         out.received_bytes = parse_number(sent.group(2), binary)
-    total = _last(_TOTAL_RE, text)
+    total = _last_line(text, b"total size is ", _TOTAL_RE)
     if total:
         out.total_size_bytes = parse_number(total.group(1), binary)
         out.dry_run = total.group(2) is not None
-    files = _last(_FILES_RE, text)
+    files = _last_line(text, b"Number of regular files transferred: ", _FILES_RE) or \
+        _last_line(text, b"Number of files transferred: ", _FILES_RE)
     if files:
         out.files_transferred = parse_number(files.group(1))
-    code = _last(_CODE_RE, text)
+    code = _last_code(text)
     if code:
         out.exit_code = int(code.group(1)[:4])
     return out
 
 
-def _last(pattern: re.Pattern, text: bytes):
-    found = None
-    for found in pattern.finditer(text):
-        pass
-    return found
+def _last_code(text: bytes):
+    end = len(text)
+    while True:
+        i = text.rfind(b"rsync ", 0, end)
+        if i < 0:
+            return None
+        line_end = text.find(b"\n", i)
+        m = _CODE_RE.match(text[i:line_end if line_end >= 0 else len(text)])
+        if m:
+            return m
+        end = i
 
 
 def status_for_exit(code: int | None) -> str:
@@ -293,38 +331,42 @@ class LogScanner:
         self.tail = state.get("tail", "").encode("latin-1")[-TAIL_BYTES:]
         self.length = int(state.get("length") or 0)
 
-    def _body(self, data) -> None:
-        if not data:
+    def _body(self, data, start: int, end: int) -> None:
+        """Account for data[start:end] without copying more than the bounded head and tail."""
+        if end <= start:
             return
-        self.length += len(data)
+        self.length += end - start
         if self.in_section and len(self.head) < HEAD_BYTES:
-            self.head += bytes(data[:HEAD_BYTES - len(self.head)])
-        if len(data) >= TAIL_BYTES:
-            self.tail = bytes(data[-TAIL_BYTES:])
+            self.head += bytes(data[start:min(end, start + HEAD_BYTES - len(self.head))])
+        if end - start >= TAIL_BYTES:
+            self.tail = bytes(data[end - TAIL_BYTES:end])
         else:
-            self.tail = (self.tail + bytes(data))[-TAIL_BYTES:]
+            self.tail = (self.tail + bytes(data[start:end]))[-TAIL_BYTES:]
 
-    def feed(self, data: bytes) -> list[ParsedRun]:
+    def feed(self, data, start: int = 0, end: int | None = None) -> list[ParsedRun]:
+        """Scan data[start:end], which must end at a line boundary (bytes or bytearray)."""
         runs: list[ParsedRun] = []
-        pos = 0
-        end = len(data)
+        pos = start
+        end = len(data) if end is None else end
         while pos < end:
-            i = data.find(MARK, pos)
+            # a one-byte search runs at memchr speed; fall back to the full marker when '=' is common
+            i = data.find(b"=", pos, end)
+            if i >= 0 and data[i:i + len(MARK)] != MARK:
+                i = data.find(MARK, i + 1, end)
             if i < 0:
-                self._body(data[pos:])
+                self._body(data, pos, end)
                 break
-            line_start = data.rfind(b"\n", pos, i) + 1 if i > pos else pos
+            line_start = data.rfind(b"\n", pos, i) + 1
             if line_start < pos:
                 line_start = pos
-            line_end = data.find(b"\n", i)
+            line_end = data.find(b"\n", i, end)
             line_end = end if line_end < 0 else line_end
-            line = data[line_start:line_end]
-            m = _MARKER_RE.search(line)
+            m = _MARKER_RE.search(bytes(data[line_start:line_end]))
             if m is None:
-                self._body(data[pos:line_end + 1])
+                self._body(data, pos, min(line_end + 1, end))
                 pos = line_end + 1
                 continue
-            self._body(data[pos:line_start])
+            self._body(data, pos, line_start)
             self._marker(m, runs)
             pos = line_end + 1
         return runs
