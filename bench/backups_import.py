@@ -59,13 +59,16 @@ def main() -> None:
     empty.write_text("")
     base = peak_rss(["backups", "import", "--log", str(empty), "--tracking", str(empty)], env)
     print(out3.strip())
-    speeds = [float(m.replace(",", "")) for m in re.findall(r"\(([\d,]+) MB/s\)", out1 + out2)]
+    speeds = [float(m.replace(",", "")) for m in re.findall(r"\(([\d,]+) MB/s;", out1 + out2)]
+    cpu = [float(m) for m in re.findall(r"CPU ([\d.]+) s\)", out1 + out2)]
     print(f"\nfile: {size / 1e6:,.0f} MB, {log}")
     print(f"log reader throughput (fresh DB, then two re-imports): {', '.join(f'{s:,.0f}' for s in speeds)} MB/s")
+    print(f"log reader CPU time: {', '.join(f'{c:.2f} s' for c in cpu)} "
+          f"= {', '.join(f'{size / c / 1e6:,.0f}' for c in cpu)} MB/s of CPU")
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"whole command incl. app start and tracking file: {first:.2f} s, {second:.2f} s, {third:.2f} s")
     print(f"peak RSS: import {rss:.0f} MB; same command on an empty log {base:.0f} MB; "
-          f"the import itself {rss - base:.0f} MB")
+          f"the import itself {max(0.0, rss - base):.0f} MB")
     print(f"command: python bench/backups_import.py {log}")
 
 

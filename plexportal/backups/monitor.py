@@ -48,22 +48,27 @@ def _real():
     return (BackupRun.dry_run == False) & (BackupRun.status != "missed")  # noqa: E712
 
 
+def _latest(condition) -> BackupRun | None:
+    """The newest run matching `condition`. Sorting only ids keeps ten years of log excerpts out
+    of the sort (the page's hot path)."""
+    newest = (BackupRun.select(BackupRun.id).where(condition)
+              .order_by(BackupRun.day.desc(),
+                        fn.COALESCE(BackupRun.finished_at, BackupRun.started_at).desc(nulls="LAST"),
+                        BackupRun.id.desc())
+              .limit(1).scalar())
+    return BackupRun.get_by_id(newest) if newest else None
+
+
 def last_completed() -> BackupRun | None:
-    return (BackupRun.select().where(_real() & BackupRun.status.in_(DONE))
-            .order_by(BackupRun.day.desc(), fn.COALESCE(BackupRun.finished_at, BackupRun.started_at).desc(nulls="LAST"),
-                      BackupRun.id.desc())
-            .first())
+    return _latest(_real() & BackupRun.status.in_(DONE))
 
 
 def last_success() -> BackupRun | None:
-    return (BackupRun.select().where(_real() & (BackupRun.status == "success"))
-            .order_by(BackupRun.day.desc(), fn.COALESCE(BackupRun.finished_at, BackupRun.started_at).desc(nulls="LAST"))
-            .first())
+    return _latest(_real() & (BackupRun.status == "success"))
 
 
 def current_running() -> BackupRun | None:
-    return (BackupRun.select().where(_real() & (BackupRun.status == "running"))
-            .order_by(BackupRun.started_at.desc(nulls="LAST")).first())
+    return _latest(_real() & (BackupRun.status == "running"))
 
 
 def anchor(run: BackupRun) -> datetime:
