@@ -7,6 +7,7 @@ from flask import Blueprint, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from plexportal import web
+from plexportal.admin import audit
 from plexportal.auth import service
 from plexportal.auth.forms import LoginForm, PasswordChangeForm
 from plexportal.extensions import client_address, limiter
@@ -75,6 +76,8 @@ def password():
             except service.AuthError as err:
                 form.password.errors.append(str(err))
             else:
+                audit.record("admin.password_changed", f"{current_user.username} changed their password; "
+                             "every session ended", actor=current_user)
                 logout_user()
                 session.clear()
                 flash("Password changed. Every session has ended; sign in with the new password.", "ok")

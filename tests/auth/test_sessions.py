@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from plexportal.admin.models import AuditEntry
 from plexportal.auth.models import UserSession
 from plexportal.lib import clock
 from tests.conftest import PASSWORD, Browserless
@@ -62,6 +63,7 @@ def test_it_ends_every_session_when_the_password_changes(app, admin):
     r = laptop.post("/auth/password", data={"current": PASSWORD, "password": "a brand new passphrase",
                                             "confirm": "a brand new passphrase"})
     assert r.status_code == 303
+    assert AuditEntry.get(AuditEntry.action == "admin.password_changed").actor_label == "admin"
     assert _replay(app, phone_cookie).status_code == 302
     assert laptop.get("/").status_code == 302
     fresh = Browserless(app.test_client())
