@@ -29,6 +29,8 @@ def login():
     if not service.has_admin():
         return redirect(url_for("settings.wizard"))
     next_url = web.safe_next(request.values.get("next"), url_for("admin.dashboard"))
+    if request.method == "GET" and current_user.is_authenticated and current_user.is_admin:
+        return redirect(next_url)             # already signed in (or on the bypass network)
     form = LoginForm()
     error = None
     if form.validate_on_submit():

@@ -30,6 +30,7 @@ class SettingDef:
     minimum: int | None = None
     maximum: int | None = None
     validate: Callable[[str], str | None] | None = field(default=None, compare=False)
+    generate: bool = False       # a secret plexportal issues (API key, webhook secret): offer "Generate"
 
     @property
     def env_var(self) -> str:

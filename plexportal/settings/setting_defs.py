@@ -19,9 +19,9 @@ DEFS = [
     S("LOCAL_BYPASS_CIDRS", "Sign-in not required from", SECURITY, kind="cidrs",
       help="Optional networks (CIDR list, e.g. 192.168.1.0/24) whose visitors are treated as the admin. "
            "Only the client address seen through PLEXPORTAL_TRUSTED_PROXIES hops counts."),
-    S("API_KEY", "API key", SECURITY, kind="secret",
+    S("API_KEY", "API key", SECURITY, kind="secret", generate=True,
       help="Send as the X-Api-Key header to /api/v1/… (Homepage, Homarr, scripts)."),
-    S("WEBHOOK_SECRET", "Webhook secret", SECURITY, kind="secret",
+    S("WEBHOOK_SECRET", "Webhook secret", SECURITY, kind="secret", generate=True,
       help="Sonarr, Radarr and Seerr authenticate their webhooks with it."),
 
     S("SEERR_URL", "Seerr URL", "Seerr", kind="url", help="Overseerr, Jellyseerr or Seerr, e.g. http://seerr:5055"),

@@ -75,7 +75,7 @@ def test_it_does_not_let_one_address_lock_out_another(app, web, admin):
 def test_it_does_not_count_successful_sign_ins_against_the_limit(web, admin):
     for _ in range(8):
         assert _login(web).status_code == 303
-        web.get("/auth/login")          # a new session means a new CSRF token
+        web.get("/")                    # a new session means a new CSRF token
 
 
 def test_it_tells_htmx_clients_they_are_throttled(web, admin):
@@ -153,3 +153,9 @@ def test_it_upgrades_a_hash_made_with_older_parameters_at_sign_in(web, admin):
     upgraded = User.get_by_id(admin.id).password_hash
     assert upgraded != old
     assert "m=47104,t=1,p=1" in upgraded
+
+
+def test_it_sends_a_signed_in_admin_past_the_login_page(logged_in):
+    r = logged_in.client.get("/auth/login?next=/settings/")
+    assert r.status_code == 302
+    assert r.headers["Location"] == "/settings/"

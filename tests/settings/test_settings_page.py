@@ -129,3 +129,10 @@ def test_it_records_settings_changes_in_the_audit_log(logged_in):
     page = logged_in.get("/audit").get_data(as_text=True)
     assert "Saved Sonarr settings" in page
     assert "SONARR_API_KEY" in page and KEY not in page
+
+
+def test_it_offers_to_generate_only_the_secrets_plexportal_issues(logged_in):
+    html = logged_in.get("/settings/").get_data(as_text=True)
+    assert 'data-generate="#f-API_KEY"' in html and 'data-generate="#f-WEBHOOK_SECRET"' in html
+    assert 'data-generate="#f-SONARR_API_KEY"' not in html       # Sonarr's key comes from Sonarr
+    assert "settings.js" in html
