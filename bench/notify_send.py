@@ -83,10 +83,7 @@ def main() -> int:
                                 payload)
         queued = time.perf_counter() - t0
         t1 = time.perf_counter()
-        import cProfile, pstats
-        prof = cProfile.Profile(); prof.enable()
         counts = send.send_due()
-        prof.disable(); pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
         delivered = time.perf_counter() - t1
         deadline = time.time() + 10
         while handler.count < args.count and time.time() < deadline:
