@@ -24,7 +24,7 @@ class Filters:
         status = args.get("status", "")
         user = args.get("user", "")
         return cls(status=status if status in STATUSES else "",
-                   user=int(user) if str(user).isdigit() else None,
+                   user=int(user) if str(user).isdecimal() and len(str(user)) < 10 else None,
                    kind=(args.get("kind", "") or "")[:64],
                    flagged=args.get("flagged", "") in ("1", "true", "yes"))
 
@@ -78,7 +78,7 @@ def counts() -> dict[str, int]:
 def destination_label(n: Notification) -> str:
     """What a page may show as the destination: an address, or a channel's name (never its URL)."""
     if n.channel == "apprise":
-        ch = Channel.get_or_none(Channel.id == int(n.destination)) if n.destination.isdigit() else None
+        ch = Channel.get_or_none(Channel.id == int(n.destination)) if n.destination.isdecimal() and len(n.destination) < 10 else None
         return f"{ch.label} ({ch.service})" if ch else "removed destination"
     return n.destination
 

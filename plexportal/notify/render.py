@@ -64,7 +64,7 @@ def render_media_ready(n: Notification) -> Rendered:
     payload = n.payload or {}
     title = _text(payload.get("title"), 150) or "Your request"
     year = payload.get("year")
-    year = str(year) if isinstance(year, int) or (isinstance(year, str) and year.isdigit()) else ""
+    year = str(year) if isinstance(year, int) or (isinstance(year, str) and year.isascii() and year.isdigit()) else ""
     items = payload.get("items") or []
     episodes = format_range(items) if payload.get("media_type") == "tv" else ""
     names = sorted((f"S{_as_int(i.get('season')):02d}E{_as_int(i.get('episode')):02d}", _text(i.get("title"), 120))

@@ -106,7 +106,7 @@ def queue_user_test(user, target: str) -> Notification:
         row = queue_email(user.email, subject, text, kind="notify.test", user=user)
     else:
         channel = Channel.get_or_none((Channel.id == int(target)) & (Channel.user == user)) \
-            if str(target).isdigit() else None
+            if str(target).isdecimal() and len(str(target)) < 10 else None
         if channel is None:
             raise ValueError("That destination no longer exists.")
         row, _ = _create(kind="notify.test", audience="user", user=user, channel="apprise",

@@ -11,7 +11,7 @@ from plexportal.notify.send import TRANSPORTS, Rendered
 def deliver_apprise(n: Notification, content: Rendered) -> None:
     from plexportal.notify import channels
 
-    channel = Channel.get_or_none(Channel.id == int(n.destination)) if n.destination.isdigit() else None
+    channel = Channel.get_or_none(Channel.id == int(n.destination)) if n.destination.isdecimal() and len(n.destination) < 10 else None
     if channel is None:
         raise GatewayError("The destination was removed.", permanent=True)
     if not channel.enabled:

@@ -24,8 +24,11 @@ def notifications():
     return web.render_page("notify/notifications.html", "notify/_rows.html", **ctx)
 
 
+MAX_ID = 2 ** 31 - 1      # larger ids in a URL are not ours (and PostgreSQL would refuse them)
+
+
 def _row_or_404(nid: int) -> Notification:
-    row = Notification.get_or_none(Notification.id == nid)
+    row = Notification.get_or_none(Notification.id == nid) if nid <= MAX_ID else None
     if row is None:
         abort(404)
     return row
@@ -45,6 +48,7 @@ def _row_response(nid: int, message: str, ok: bool):
 
 @bp.post("/<int:nid>/resend")
 def resend(nid):
+    _row_or_404(nid)
     ok = service.resend(nid)
     if ok:
         audit.record("notify.resend", f"Resent notification {nid}")
@@ -53,6 +57,7 @@ def resend(nid):
 
 @bp.post("/<int:nid>/cancel")
 def cancel(nid):
+    _row_or_404(nid)
     ok = service.cancel(nid)
     if ok:
         audit.record("notify.cancel", f"Cancelled notification {nid}")

@@ -12,7 +12,7 @@ from plexportal.auth.models import User
 from plexportal.extensions import csrf, limiter
 from plexportal.notify import channels, events, links, prefs, service
 from plexportal.notify.models import Channel, Notification
-from plexportal.notify.views import bp
+from plexportal.notify.views import MAX_ID, bp
 
 
 def _subject(token: str | None, user_id: int | None):
@@ -23,7 +23,7 @@ def _subject(token: str | None, user_id: int | None):
         return user, False
     if not (current_user.is_authenticated and current_user.is_admin):
         abort(redirect(url_for("auth.login", next=request.path)))
-    user = User.get_or_none(User.id == user_id)
+    user = User.get_or_none(User.id == user_id) if user_id <= MAX_ID else None
     if user is None:
         abort(404)
     return user, True
@@ -115,7 +115,7 @@ def add_channel(token=None, user_id=None):
 
 
 def _channel_or_404(user, channel_id: int) -> Channel:
-    channel = Channel.get_or_none((Channel.id == channel_id) & (Channel.user == user))
+    channel = Channel.get_or_none((Channel.id == channel_id) & (Channel.user == user)) if channel_id <= MAX_ID else None
     if channel is None:
         abort(404)
     return channel
@@ -153,7 +153,8 @@ def send_test(token=None, user_id=None):
 @both("/test/<int:notification_id>")
 def test_status(notification_id, token=None, user_id=None):
     user, admin = _subject(token, user_id)
-    row = Notification.get_or_none((Notification.id == notification_id) & (Notification.user == user))
+    row = (Notification.get_or_none((Notification.id == notification_id) & (Notification.user == user))
+           if notification_id <= MAX_ID else None)
     if row is None:
         abort(404)
     return render_template("notify/_test_status.html", row=row, ref=_ref(user, token, admin))

@@ -97,3 +97,7 @@ def test_it_never_crashes_on_odd_items(items):
     text = format_range(items)
     assert isinstance(text, str)
     assert len(_expand(text) if text else set()) == len(episode_pairs(items))
+
+
+def test_it_ignores_digits_from_other_scripts():
+    assert format_range([{"season": "²", "episode": "1"}, {"season": "١", "episode": "2"}]) == ""

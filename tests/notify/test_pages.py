@@ -105,3 +105,14 @@ def test_it_offers_send_test_email_under_the_email_settings(logged_in, set_setti
     assert "Send test email" in email_group and 'hx-post="/notify/test-email"' in email_group
     r = logged_in.post("/notify/test-email", data={"to": "me@example.com"}, htmx=True)
     assert "accepted the test" in r.get_data(as_text=True)
+
+
+def test_it_treats_odd_filter_values_as_no_filter(logged_in):
+    for query in ("user=²", "user=99999999999999999999", "status=nonsense", "kind=" + "x" * 500, "page=-3"):
+        assert logged_in.get(f"/notify/?{query}").status_code == 200
+
+
+def test_it_answers_404_for_ids_that_cannot_exist(logged_in):
+    assert logged_in.get("/notify/99999999999999999/attempts").status_code == 404
+    assert logged_in.get("/notify/users/99999999999999999").status_code == 404
+    assert logged_in.post("/notify/99999999999999999/resend", htmx=True).status_code == 404

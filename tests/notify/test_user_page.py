@@ -82,3 +82,14 @@ def test_it_sends_the_user_a_test_email_and_shows_the_outcome(client, make_user,
     [msg] = smtp_server.wait_for(1)
     assert msg["To"] == "ana@example.com" and "/notify/u/" in msg.get_body(("plain",)).get_content()
     assert Notification.get().kind == "notify.test"
+
+
+def test_it_answers_an_odd_test_target_with_a_message(client, make_user):
+    user = make_user("ana")
+    web = Browserless(client)
+    path = page_path(user)
+    web.get(path)
+    for target in ("²", "99999999999999999999", "abc"):
+        r = web.post(path + "/test", data={"target": target}, htmx=True)
+        assert r.status_code == 200 and "no longer exists" in r.get_data(as_text=True)
+    assert Notification.select().count() == 0
