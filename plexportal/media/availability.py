@@ -98,7 +98,20 @@ def gate(n) -> send.GateResult:
         flag = f"Sent unconfirmed after {minutes} min: {result.missing}"
         return send.GateResult(True, flag=flag, payload_updates={"watch_url": result.watch_url} if result.watch_url else {})
     retry = timedelta(seconds=settings.get_int("AVAILABILITY_RETRY"))
-    return send.GateResult(False, retry_at=min(now + retry, started + max_wait))
+    retry_at = min(now + retry, started + max_wait)
+    _wake_at(n.id, retry_at)
+    return send.GateResult(False, retry_at=retry_at)
+
+
+def _wake_at(notification_id: int, at) -> None:
+    """Ask the worker to look again at `at` rather than at the next minute sweep (which stays the
+    safety net if this scheduled task is lost)."""
+    from plexportal.notify.tasks import send_notifications_task
+
+    try:
+        send_notifications_task.schedule(args=([notification_id],), eta=at)
+    except Exception as err:  # noqa: BLE001 - the sweep will find the row when it is due
+        log.info("could not schedule the availability re-check of %s: %s", notification_id, err)
 
 
 send.GATES["media.ready"] = gate
