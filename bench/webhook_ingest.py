@@ -67,7 +67,31 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(len(values) * p))] * 1000
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children so far (from /proc)."""
+    import os
+
+    total = 0.0
+    pids = [pid] + [int(p) for p in os.listdir("/proc") if p.isdigit() and _parent(int(p)) == pid]
+    for p in pids:
+        try:
+            fields = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return -1
+
+
 def ingest(stack: Stack, clients: int, seconds: float) -> dict:
+    web, worker = stack.procs[0].pid, stack.procs[1].pid
+    cpu0 = (cpu_seconds(web), cpu_seconds(worker))
     out: mp.Queue = mp.Queue()
     procs = [mp.Process(target=client, args=(stack.url, seconds, i, out)) for i in range(clients)]
     t0 = time.perf_counter()
@@ -77,12 +101,15 @@ def ingest(stack: Stack, clients: int, seconds: float) -> dict:
     for p in procs:
         p.join()
     elapsed = time.perf_counter() - t0
+    drained(stack)
+    cpu = (cpu_seconds(web) - cpu0[0], cpu_seconds(worker) - cpu0[1])
     ok = sum(r[0] for r in results)
     errors = sum(r[1] for r in results)
     lat = [x for r in results for x in r[2]]
     with sqlite3.connect(stack.data_dir / "plexportal.db") as conn:
         stored = conn.execute("SELECT COUNT(*) FROM webhook_event WHERE event_type = 'Grab'").fetchone()[0]
-    return {"ok": ok, "errors": errors, "rate": ok / seconds, "elapsed": elapsed, "stored": stored,
+    return {"web_cpu_ms": cpu[0] / max(ok, 1) * 1000, "worker_cpu_ms": cpu[1] / max(ok, 1) * 1000,
+            "load": open("/proc/loadavg").read().split()[0], "ok": ok, "errors": errors, "rate": ok / seconds, "elapsed": elapsed, "stored": stored,
             "p50": pct(lat, .5), "p95": pct(lat, .95), "p99": pct(lat, .99), "max": max(lat) * 1000}
 
 
@@ -143,6 +170,8 @@ def main() -> None:
     print(f"  accepted {r['ok']} ({r['rate']:.0f}/s), errors {r['errors']}, stored {r['stored']}"
           f" ({'all stored' if r['stored'] == r['ok'] else 'MISSING ' + str(r['ok'] - r['stored'])})")
     print(f"  latency ms: p50 {r['p50']:.1f}  p95 {r['p95']:.1f}  p99 {r['p99']:.1f}  max {r['max']:.1f}")
+    print(f"  CPU per webhook: web {r['web_cpu_ms']:.2f} ms, worker {r['worker_cpu_ms']:.2f} ms"
+          f" (machine: {mp.cpu_count()} cores, load average {r['load']} at the end)")
     print(f"download→SMTP: {lag:.2f} s with BATCH_INITIAL_DELAY={args.batch_delay} s"
           f" (overhead {lag - args.batch_delay:+.2f} s)")
 
