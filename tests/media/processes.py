@@ -22,7 +22,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def prepare(data_dir: Path, settings: dict) -> None:
+def prepare(data_dir: Path, settings: dict, admin_password: str | None = None) -> None:
     """Migrate and store settings the way an admin would have left them, before anything starts."""
     from plexportal import create_app
     from plexportal.cli import upgrade
@@ -35,7 +35,13 @@ def prepare(data_dir: Path, settings: dict) -> None:
         upgrade()
         with db.connection_context():
             settings_service.set_many(dict(settings))
+            if admin_password:
+                from plexportal.auth import service as auth_service
+
+                auth_service.create_admin("admin", admin_password, "admin@example.com")
         db.close()
+        if hasattr(db.obj, "close_all"):
+            db.obj.close_all()
     settings_service.invalidate()
 
 
