@@ -64,7 +64,10 @@ def index():
     f = _filters()
     points = service.series(365)
     cells = service.heatmap(365)
-    ctx = dict(st=st, all_time=service.totals(), month=service.totals(today - timedelta(days=30)),
+    next_fire = None
+    if st.schedule and st.schedule.expr:
+        next_fire = schedule.next_run(st.schedule.expr, service.importer.zone(), clock.now())
+    ctx = dict(st=st, next_fire=next_fire, all_time=service.totals(), month=service.totals(today - timedelta(days=30)),
                year=service.totals(today - timedelta(days=365)),
                chart=json.dumps(_chart_data(points)), points=len(points), cells=cells,
                months=service.monthly(), job=runner.active_job() or _recent_job(),
