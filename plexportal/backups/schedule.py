@@ -112,8 +112,24 @@ def _argv(*extra: str) -> list[str]:
     return argv + list(extra)
 
 
-def read_crontab() -> str:
-    """The cron user's crontab text; raises ScheduleError with a readable reason."""
+_cache: dict[tuple, tuple[float, str]] = {}
+CACHE_SECONDS = 30.0      # pages and the minute tick read it often; crontab -l forks a process
+
+
+def read_crontab(fresh: bool = False) -> str:
+    """The cron user's crontab text (cached briefly); raises ScheduleError with a readable reason."""
+    import time
+
+    key = tuple(_argv("-l"))
+    hit = _cache.get(key)
+    if hit and not fresh and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    text = _read_crontab()
+    _cache[key] = (time.monotonic(), text)
+    return text
+
+
+def _read_crontab() -> str:
     try:
         done = subprocess.run(_argv("-l"), capture_output=True, text=True, timeout=10, check=False)
     except FileNotFoundError:
@@ -163,6 +179,7 @@ def write_crontab(text: str) -> None:
         done = subprocess.run(_argv("-"), input=text, capture_output=True, text=True, timeout=10, check=False)
     except (OSError, subprocess.TimeoutExpired) as err:
         raise ScheduleError(f"could not run crontab: {err}") from None
+    _cache.clear()
     if done.returncode != 0:
         raise ScheduleError("crontab refused the new table: " + ((done.stderr or "").strip() or f"exit {done.returncode}"))
 
@@ -202,7 +219,7 @@ def change_crontab_schedule(expr: str) -> CronLine:
     reason = problem(expr) or (None if normalise(expr) else "Enter a schedule.")
     if reason:
         raise ScheduleError(reason)
-    text = read_crontab()
+    text = read_crontab(fresh=True)
     line = find_backup_line(text, _setting("BACKUP_SCRIPT_PATH"))
     if line is None:
         raise ScheduleError("No backup line found in the crontab to change.")

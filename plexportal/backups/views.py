@@ -102,8 +102,11 @@ def run_now():
         message = err.message
         if err.next_allowed:
             message += f" Next allowed {fmt.localtime(err.next_allowed)} ({fmt.reltime(err.next_allowed)})."
-        return web.with_toast("", message, "warn", status=429 if err.next_allowed else 409) if not web.is_htmx() \
-            else web.with_toast("", message, "warn")
+        if not web.is_htmx():
+            return web.with_toast("", message, "warn", status=429 if err.next_allowed else 409)
+        response = web.with_toast("", message, "warn")
+        response.headers["HX-Reswap"] = "none"          # keep the job panel as it is; only the toast
+        return response
     from plexportal.backups.tasks import run_backup_job_task
 
     audit.record("backups.run", f"Started a manual backup run (job {job.id})")
@@ -202,7 +205,7 @@ def ping(token, kind):
         return jsonify(error="use /start, /success or /fail"), 404
     if not service.is_ping_token(token):
         return jsonify(error="unknown token"), 404
-    run = service.record_ping(kind, request.get_data(cache=False)[:service.PING_BODY_LIMIT])
+    run = service.record_ping(kind, request.stream.read(service.PING_BODY_LIMIT))
     monitor.evaluate()
     return jsonify(status="ok", run=run.status)
 

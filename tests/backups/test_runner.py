@@ -108,3 +108,20 @@ def test_the_run_command_prints_the_output_live_and_exits_with_the_result(app, r
     assert "hello from the script" in result.output and "Backup run success" in result.output
     again = app.test_cli_runner().invoke(args=["backups", "run"])
     assert again.exit_code != 0 and "Next allowed" in again.output
+
+
+def test_an_htmx_refusal_keeps_the_job_panel_and_says_why(logged_in, runnable):
+    runnable(cooldown="600")
+    logged_in.post("/backups/run", htmx=True)
+    r = logged_in.post("/backups/run", htmx=True)
+    assert r.headers.get("HX-Reswap") == "none"
+    assert "Next allowed" in r.get_data(as_text=True)
+
+
+def test_run_now_waits_while_the_scheduled_backup_is_running(db, runnable):
+    runnable(cooldown="0")
+    BackupRun.create(key="log:now", source="log", day=clock.now().date(), started_at=clock.now() - timedelta(minutes=3),
+                     status="running")
+    with pytest.raises(runner.RunRefused, match="running right now"):
+        runner.request_run("test")
+    assert BackupJob.select().count() == 0
