@@ -202,3 +202,30 @@ def test_it_survives_two_webhooks_for_one_series_racing(app, hooks):
         t.join()
     assert errors == []
     assert announced() == [(1, 1), (1, 2)] and ready_items() == [(1, 1), (1, 2)]
+
+
+def test_it_processes_webhooks_whose_task_was_lost(db, hook_secret):
+    from datetime import timedelta
+
+    from plexportal.lib import clock
+    from plexportal.media import service
+    from plexportal.media.models import WebhookEvent
+    from plexportal.media.tasks import process_stale_webhooks_task
+    from tests.media.conftest import raw
+
+    for name in ("seerr_media_approved_tv",):
+        service.record_webhook("seerr", raw(name))                 # stored, never enqueued (worker was down)
+    event_id = service.record_webhook("sonarr", raw("sonarr_v4_download")).event_id
+    process_stale_webhooks_task.call_local()
+    assert WebhookEvent.get_by_id(event_id).status == "received"   # too fresh: its own task may still come
+    clock.advance(timedelta(seconds=31))
+    process_stale_webhooks_task.call_local()
+    assert [e.status for e in WebhookEvent.select().order_by(WebhookEvent.id)] == ["processed", "processed"]
+    assert announced() == [(2, 3)] and ready_items() == [(2, 3)]
+
+
+def test_it_marks_a_series_available_without_announcing_episodes_it_never_saw(hooks):
+    hooks("seerr", "seerr_media_approved_tv")
+    event = hooks("seerr", "seerr_media_available_tv")
+    assert MediaRequest.get().status == "available" and announced() == []
+    assert "is available" in event.outcome
