@@ -143,3 +143,24 @@ def _episodes(server: PlexServer, show_key: str) -> dict:
         except (TypeError, ValueError):
             continue
     return out
+
+# -- libraries (invites) ---------------------------------------------------------------------
+
+@dataclass
+class Library:
+    key: str          # the server's local section key; plex.tv's global id comes from gateways.plextv
+    title: str
+    type: str
+
+
+def list_libraries(settings: PlexSettings, **kwargs) -> tuple[ServerInfo, list[Library]]:
+    """The server's identity and its library sections (one connection, one sections call)."""
+    server = connect(settings, **kwargs)
+    try:
+        sections = server.library.sections()
+    except Unauthorized:
+        raise GatewayError("Plex rejected the token (401).", permanent=True, status=401) from None
+    except Exception as err:  # noqa: BLE001
+        raise describe_exception(err, SERVICE) from None
+    info = ServerInfo(server.friendlyName, server.version, server.machineIdentifier)
+    return info, [Library(str(s.key), s.title, s.type) for s in sections]

@@ -1,0 +1,336 @@
+"""plex.tv and clients.plex.tv: every call the invites area makes to Plex's cloud (DESIGN law 6).
+
+The URLs come from the PLEX_TV_URL / PLEX_CLIENTS_URL settings so tests and demos talk to a fake.
+Bodies and paths are the ones python-plexapi sends (MyPlexAccount.inviteFriend / updateFriend /
+removeFriend / users), written out here because plexapi has no base-URL setting and its v1
+invite endpoints answer 410 Gone on the real plex.tv. Tokens travel as the X-Plex-Token header,
+never in the query string (they would end up in proxy logs).
+"""
+from __future__ import annotations
+
+import uuid
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from urllib.parse import urlencode
+
+import requests
+
+from plexportal import __version__
+from plexportal.gateways.base import GatewayError, describe_exception
+from plexportal.lib import http
+
+SERVICE = "plex.tv"
+PRODUCT = "plexportal"
+
+
+class AlreadySharing(GatewayError):
+    """plex.tv refused an invite because the server is already shared with that account."""
+
+
+@dataclass
+class PlexTVSettings:
+    url: str
+    clients_url: str
+    token: str
+    client_id: str
+
+
+@dataclass
+class Account:
+    id: int
+    uuid: str
+    username: str
+    email: str
+    title: str
+    confirmed: bool | None          # None when plex.tv did not say
+    thumb: str = ""
+
+
+@dataclass
+class Section:
+    id: int                          # plex.tv's global section id: what sharing calls take
+    key: str                         # the server's local key
+    title: str
+    type: str
+    shared: bool | None = None
+
+
+@dataclass
+class Share:
+    id: int                          # the shared_server id (FRIENDSERVERS {serverId})
+    machine_identifier: str
+    name: str
+    num_libraries: int
+    all_libraries: bool
+    pending: bool
+    last_seen_at: datetime | None
+
+
+@dataclass
+class PlexUser:
+    id: int
+    username: str
+    email: str
+    title: str
+    thumb: str
+    home: bool
+    restricted: bool
+    allow_sync: bool
+    allow_channels: bool
+    allow_camera_upload: bool
+    servers: list[Share] = field(default_factory=list)
+
+    def share_for(self, machine_identifier: str) -> Share | None:
+        return next((s for s in self.servers if s.machine_identifier == machine_identifier), None)
+
+
+@dataclass
+class Pin:
+    id: int
+    code: str
+    auth_token: str | None
+
+
+@dataclass
+class Permissions:
+    allow_sync: bool = False
+    allow_camera_upload: bool = False
+    allow_channels: bool = False
+    filter_movies: str = ""          # "contentRating=G%2CPG|label=kids" as plexapi builds it
+    filter_television: str = ""
+    filter_music: str = ""
+
+    def sharing_settings(self) -> dict:
+        return {"allowSync": _flag(self.allow_sync), "allowCameraUpload": _flag(self.allow_camera_upload),
+                "allowChannels": _flag(self.allow_channels), "filterMovies": self.filter_movies or "",
+                "filterTelevision": self.filter_television or "", "filterMusic": self.filter_music or ""}
+
+
+def _flag(value: bool) -> str:
+    return "1" if value else "0"
+
+
+def _bool(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true")
+
+
+def _int(value, default: int = 0) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _ts(value: str | None) -> datetime | None:
+    n = _int(value, 0)
+    return datetime.fromtimestamp(n, timezone.utc) if n > 0 else None
+
+
+def client_identifier(secret_key: str) -> str:
+    """A stable per-install X-Plex-Client-Identifier (plexapi's default is the host's MAC address)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "plexportal:" + secret_key))
+
+
+def filter_string(content_ratings: str = "", labels: str = "") -> str:
+    """Build plexapi's filter format from comma lists: 'contentRating=G%2CPG|label=kids'."""
+    parts = []
+    for key, text in (("contentRating", content_ratings), ("label", labels)):
+        values = [v.strip() for v in (text or "").split(",") if v.strip()]
+        if values:
+            parts.append(f"{key}=" + "%2C".join(values))
+    return "|".join(parts)
+
+
+class PlexTV:
+    def __init__(self, settings: PlexTVSettings, session: requests.Session | None = None, timeout=None):
+        self.settings = settings
+        self.session = session or http.session(retries=1)
+        self.timeout = timeout
+
+    # -- plumbing ----------------------------------------------------------------------------
+    def headers(self, token: str | None = None, accept: str | None = None) -> dict:
+        h = {"X-Plex-Client-Identifier": self.settings.client_id, "X-Plex-Product": PRODUCT,
+             "X-Plex-Version": __version__, "X-Plex-Platform": "Web", "X-Plex-Device-Name": PRODUCT}
+        if token:
+            h["X-Plex-Token"] = token
+        if accept:
+            h["Accept"] = accept
+        return h
+
+    def _call(self, method: str, url: str, *, token: str | None = None, accept: str | None = None,
+              json=None) -> requests.Response:
+        if token is None:
+            token = self.settings.token
+            if not token:
+                raise GatewayError("No Plex token is set: add it under Settings → Plex.", permanent=True)
+        try:
+            response = self.session.request(method, url, headers=self.headers(token, accept), json=json,
+                                            timeout=self.timeout)
+        except Exception as err:  # noqa: BLE001 - every transport failure becomes a GatewayError
+            raise describe_exception(err, SERVICE) from None
+        self._raise_for_status(response)
+        return response
+
+    @staticmethod
+    def _raise_for_status(response: requests.Response) -> None:
+        code = response.status_code
+        if code < 400:
+            return
+        text = (response.text or "")[:500]
+        if code == 401:
+            raise GatewayError("plex.tv rejected the token (401): it is no longer valid.", permanent=True, status=401)
+        if code == 410:
+            raise GatewayError("plex.tv no longer offers this endpoint (410 Gone).", permanent=True, status=410)
+        if code == 429:
+            raise GatewayError("plex.tv is rate limiting us (429); will retry.", status=429)
+        if code >= 500:
+            raise GatewayError(f"plex.tv had an internal error ({code}); will retry.", status=code)
+        if code in (400, 409, 422) and "already" in text.lower() and ("shar" in text.lower() or "friend" in text.lower()):
+            raise AlreadySharing("plex.tv says the server is already shared with this account.", status=code)
+        if code == 404:
+            raise GatewayError("plex.tv answered 404 Not Found.", permanent=True, status=code)
+        raise GatewayError(f"plex.tv refused the request ({code}): {_short(text)}", permanent=True, status=code)
+
+    def tv(self, path: str) -> str:
+        return self.settings.url.rstrip("/") + path
+
+    def clients(self, path: str) -> str:
+        return self.settings.clients_url.rstrip("/") + path
+
+    # -- accounts and the server -------------------------------------------------------------
+    def account(self, token: str | None = None) -> Account:
+        """GET /api/v2/user (XML, as plexapi reads it)."""
+        root = _xml(self._call("GET", self.tv("/api/v2/user"), token=token))
+        confirmed = root.get("confirmed")
+        return Account(id=_int(root.get("id")), uuid=root.get("uuid", ""), username=root.get("username", ""),
+                       email=root.get("email", ""), title=root.get("title", ""),
+                       confirmed=None if confirmed is None else _bool(confirmed), thumb=root.get("thumb", ""))
+
+    def server_sections(self, machine_id: str) -> list[Section]:
+        """GET /api/servers/{mid}: the server's libraries with their plex.tv global ids."""
+        root = _xml(self._call("GET", self.tv(f"/api/servers/{machine_id}")))
+        return [Section(id=_int(s.get("id")), key=s.get("key", ""), title=s.get("title", ""), type=s.get("type", ""))
+                for s in root.iter("Section")]
+
+    def users(self) -> list[PlexUser]:
+        """GET /api/users/: everyone the owner shares with or has in Plex Home."""
+        root = _xml(self._call("GET", self.tv("/api/users/")))
+        out = []
+        for u in root.iter("User"):
+            shares = [Share(id=_int(s.get("id")), machine_identifier=s.get("machineIdentifier", ""),
+                            name=s.get("name", ""), num_libraries=_int(s.get("numLibraries")),
+                            all_libraries=_bool(s.get("allLibraries")), pending=_bool(s.get("pending")),
+                            last_seen_at=_ts(s.get("lastSeenAt"))) for s in u.iter("Server")]
+            out.append(PlexUser(id=_int(u.get("id")), username=u.get("username", ""), email=u.get("email", ""),
+                                title=u.get("title", ""), thumb=u.get("thumb", ""), home=_bool(u.get("home")),
+                                restricted=_bool(u.get("restricted")), allow_sync=_bool(u.get("allowSync")),
+                                allow_channels=_bool(u.get("allowChannels")),
+                                allow_camera_upload=_bool(u.get("allowCameraUpload")), servers=shares))
+        return out
+
+    def shared_sections(self, machine_id: str, share_id: int) -> list[Section]:
+        """GET /api/servers/{mid}/shared_servers/{id}: which libraries one share includes."""
+        root = _xml(self._call("GET", self.tv(f"/api/servers/{machine_id}/shared_servers/{share_id}")))
+        return [Section(id=_int(s.get("id")), key=s.get("key", ""), title=s.get("title", ""), type=s.get("type", ""),
+                        shared=_bool(s.get("shared"))) for s in root.iter("Section")]
+
+    # -- sharing -------------------------------------------------------------------------------
+    def invite_friend(self, machine_id: str, identifier: str, section_ids: list[int], perms: Permissions) -> None:
+        """inviteFriend: POST /api/servers/{mid}/shared_servers with plexapi's exact body.
+        Raises AlreadySharing when the account already has the server."""
+        body = {"server_id": machine_id,
+                "shared_server": {"library_section_ids": [int(i) for i in section_ids], "invited_email": identifier},
+                "sharing_settings": perms.sharing_settings()}
+        self._call("POST", self.tv(f"/api/servers/{machine_id}/shared_servers"), json=body)
+
+    def invite_home_user(self, identifier: str) -> None:
+        """createExistingUser's first step: POST /api/home/users?invitedEmail=… (then invite_friend)."""
+        self._call("POST", self.tv("/api/home/users?" + urlencode({"invitedEmail": identifier})))
+
+    def update_share(self, machine_id: str, share_id: int, section_ids: list[int]) -> None:
+        """updateFriend (libraries): PUT /api/servers/{mid}/shared_servers/{id}."""
+        body = {"server_id": machine_id, "shared_server": {"library_section_ids": [int(i) for i in section_ids]}}
+        self._call("PUT", self.tv(f"/api/servers/{machine_id}/shared_servers/{share_id}"), json=body)
+
+    def update_permissions(self, user_id: int, perms: Permissions) -> None:
+        """updateFriend (flags and filters): PUT /api/v2/sharings/{userId}?allowSync=…"""
+        query = urlencode({"allowSync": _flag(perms.allow_sync), "allowCameraUpload": _flag(perms.allow_camera_upload),
+                           "allowChannels": _flag(perms.allow_channels), "filterMovies": perms.filter_movies or "",
+                           "filterTelevision": perms.filter_television or "", "filterMusic": perms.filter_music or ""})
+        self._call("PUT", self.tv(f"/api/v2/sharings/{user_id}?{query}"))
+
+    def remove_friend(self, user_id: int) -> None:
+        """removeFriend: DELETE /api/v2/sharings/{userId}. A share that is already gone is success."""
+        try:
+            self._call("DELETE", self.tv(f"/api/v2/sharings/{user_id}"))
+        except GatewayError as err:
+            if err.status != 404:
+                raise
+
+    def remove_home_user(self, user_id: int) -> None:
+        try:
+            self._call("DELETE", self.tv(f"/api/home/users/{user_id}"))
+        except GatewayError as err:
+            if err.status != 404:
+                raise
+
+    # -- Sign in with Plex and auto-accept (the invited person's token) ------------------------
+    def pin(self, pin_id: int) -> Pin:
+        """GET /api/v2/pins/{id} with our client identifier; authToken appears once approved."""
+        data = self._json(self._call("GET", self.tv(f"/api/v2/pins/{int(pin_id)}"), token="",
+                                     accept="application/json"))
+        return Pin(id=_int(data.get("id")), code=str(data.get("code", "")), auth_token=data.get("authToken") or None)
+
+    def pending_invites(self, user_token: str) -> list[dict]:
+        """clients.plex.tv: the share invites waiting for this user."""
+        data = self._json(self._call("GET", self.clients("/api/v2/shared_servers/invites/received/pending"),
+                                     token=user_token, accept="application/json"))
+        return data if isinstance(data, list) else []
+
+    def accept_invite(self, user_token: str, invite_id: int) -> None:
+        self._call("POST", self.clients(f"/api/v2/shared_servers/{int(invite_id)}/accept"), token=user_token,
+                   accept="application/json")
+
+    def accept_share_from(self, user_token: str, machine_id: str) -> bool:
+        """Accept the pending share of *our* server (matched by machineIdentifier). False if none waits."""
+        for invite in self.pending_invites(user_token):
+            for shared in invite.get("sharedServers") or []:
+                server = shared.get("server") if isinstance(shared.get("server"), dict) else {}
+                if machine_id in (shared.get("machineIdentifier"), server.get("machineIdentifier")):
+                    self.accept_invite(user_token, _int(shared.get("id")))
+                    return True
+        return False
+
+    @staticmethod
+    def _json(response: requests.Response):
+        try:
+            return response.json()
+        except ValueError:
+            raise GatewayError("plex.tv did not answer with JSON.", permanent=True) from None
+
+
+def _xml(response: requests.Response) -> ET.Element:
+    try:
+        return ET.fromstring(response.content)
+    except ET.ParseError:
+        raise GatewayError("plex.tv did not answer with XML.", permanent=True) from None
+
+
+def _short(text: str) -> str:
+    text = " ".join((text or "").split())
+    return text[:120] or "no detail"
+
+
+def settings_from_store() -> PlexTVSettings:
+    from flask import current_app
+
+    from plexportal.settings import service as settings
+
+    return PlexTVSettings(url=settings.get("PLEX_TV_URL"), clients_url=settings.get("PLEX_CLIENTS_URL"),
+                          token=settings.get("PLEX_TOKEN"),
+                          client_id=client_identifier(current_app.config["SECRET_KEY"]))
+
+
+def from_store(**kwargs) -> PlexTV:
+    return PlexTV(settings_from_store(), **kwargs)

@@ -1,0 +1,239 @@
+"""The people with access afterwards: activation, the plex.tv sync, suspend/restore/remove,
+changing libraries and permissions, and timed access (reminders, then expiry)."""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+
+from peewee import fn
+
+from plexportal.admin import audit
+from plexportal.auth.models import User
+from plexportal.db import db
+from plexportal.gateways import plextv
+from plexportal.gateways.base import GatewayError
+from plexportal.invites import alerts, messages, provisioning
+from plexportal.invites.models import Access, Redemption
+from plexportal.lib import clock
+from plexportal.settings import service as settings
+
+log = logging.getLogger(__name__)
+TERM_ATTRS = ("libraries", "allow_sync", "allow_channels", "allow_camera_upload", "filter_ratings", "filter_labels", "home")
+
+
+def link_user(plex_user_id: int | None, email: str, username: str) -> User:
+    """The plexportal user for a Plex account: matched by Plex id, then email; else created."""
+    user = User.get_or_none(User.plex_user_id == plex_user_id) if plex_user_id else None
+    if user is None and email:
+        user = User.select().where(fn.LOWER(User.email) == email.lower()).order_by(User.id).first()
+    if user is None:
+        base = re.sub(r"[^a-zA-Z0-9_.-]", "", username or (email.split("@")[0] if email else "")) or "plex-user"
+        name, n = base[:140], 1
+        while User.select().where(User.username == name).exists():
+            n += 1
+            name = f"{base[:140]}-{n}"
+        return User.create(username=name, email=email or None, plex_user_id=plex_user_id,
+                           plex_username=username or None, role="user")
+    changed = False
+    if plex_user_id and user.plex_user_id is None and not User.select().where(User.plex_user_id == plex_user_id).exists():
+        user.plex_user_id, changed = plex_user_id, True
+    if username and not user.plex_username:
+        user.plex_username, changed = username, True
+    if email and not user.email:
+        user.email, changed = email, True
+    if changed:
+        user.save()
+    return user
+
+
+def activate(redemption: Redemption, plex_user: plextv.PlexUser | None) -> None:
+    """accepted → active: a plexportal user, an access row, the welcome email."""
+    terms = redemption.terms or {}
+    plex_id = redemption.plex_user_id or (plex_user.id if plex_user else None)
+    email = redemption.email or (plex_user.email if plex_user else "")
+    username = redemption.plex_username or (plex_user.username if plex_user else "")
+    now = clock.now()
+    days = terms.get("access_days")
+    inviter = ""
+    if redemption.invite_id and redemption.invite and redemption.invite.created_by_id:
+        inviter = redemption.invite.created_by.username
+    with db.atomic():
+        user = link_user(plex_id, email, username)
+        if plex_id:
+            share = None
+            if plex_user is not None:
+                share = plex_user.share_for(provisioning.plex_state().machine_identifier)
+            values = {k: terms.get(k) for k in TERM_ATTRS if k in terms}
+            values.update(username=username, email=email, title=(plex_user.title if plex_user else username) or email,
+                          share_id=share.id if share else None, pending=bool(share.pending) if share else False,
+                          status="active", on_plex=True, user=user, redemption=redemption, invited_by=inviter,
+                          expires_at=now + timedelta(days=int(days)) if days else None, reminded_at=None,
+                          changed_at=now, synced_at=now)
+            existing = Access.get_or_none(Access.plex_user_id == plex_id)
+            if existing is None:
+                Access.create(plex_user_id=plex_id, joined_at=now, **values)
+            else:
+                Access.update(**values).where(Access.id == existing.id).execute()
+        Redemption.update(state="active", user=user, user_token="", error="", next_retry_at=None,
+                          email=email, plex_username=username, plex_user_id=plex_id, updated_at=now).where(
+            Redemption.id == redemption.id).execute()
+    redemption.state, redemption.email, redemption.plex_username = "active", email, username
+    audit.record("invites.active", f"{username or email} now has access")
+    messages.send_welcome(redemption, user)
+
+
+# -- sync from plex.tv -----------------------------------------------------------------------------
+
+def sync() -> dict:
+    """Read the owner's user list once: refresh every access row and finish invites people accepted."""
+    gw = plextv.from_store()
+    try:
+        mid = provisioning.machine_identifier()
+        users = gw.users()
+    except GatewayError as err:
+        provisioning.note_error(err)
+        raise
+    now = clock.now()
+    seen, count = set(), 0
+    for user in users:
+        share = user.share_for(mid)
+        if share is None and not user.home:
+            continue
+        seen.add(user.id)
+        count += 1
+        values = dict(username=user.username, email=user.email, title=user.title or user.username, thumb=user.thumb,
+                      share_id=share.id if share else None, pending=share.pending if share else False,
+                      allow_sync=user.allow_sync, allow_channels=user.allow_channels,
+                      allow_camera_upload=user.allow_camera_upload, home=user.home, on_plex=True,
+                      last_seen_at=share.last_seen_at if share else None, synced_at=now)
+        existing = Access.get_or_none(Access.plex_user_id == user.id)
+        if existing is None:
+            Access.create(plex_user_id=user.id, status="active", joined_at=now, changed_at=now, **values)
+        else:
+            if existing.status in ("suspended", "removed", "expired"):
+                values["status"] = "active"     # shared again outside plexportal
+            Access.update(**values).where(Access.id == existing.id).execute()
+    Access.update(on_plex=False, synced_at=now).where(
+        (Access.status == "active") & (Access.plex_user_id.not_in(list(seen) or [0]))).execute()
+    advanced = 0
+    for redemption in Redemption.select().where(Redemption.state == "invited"):
+        match = next((u for u in users if (redemption.plex_user_id and u.id == redemption.plex_user_id)
+                      or redemption.identifier.lower() in (u.email.lower(), u.username.lower())), None)
+        share = match.share_for(mid) if match else None
+        if share is not None and not share.pending:
+            Redemption.update(state="accepted", plex_user_id=redemption.plex_user_id or match.id,
+                              updated_at=now).where(Redemption.id == redemption.id).execute()
+            activate(Redemption.get_by_id(redemption.id), match)
+            advanced += 1
+    return {"users": count, "activated": advanced}
+
+
+# -- admin actions -----------------------------------------------------------------------------------
+
+def _perms(access: Access) -> plextv.Permissions:
+    return provisioning.permissions({k: getattr(access, k) for k in TERM_ATTRS})
+
+
+def _call(fn_, *args):
+    try:
+        return fn_(*args)
+    except GatewayError as err:
+        provisioning.note_error(err)
+        raise
+
+
+def update_terms(access: Access, values: dict, actor=None) -> None:
+    for key, value in values.items():
+        if key in TERM_ATTRS:
+            setattr(access, key, value)
+    gw = plextv.from_store()
+    mid = provisioning.machine_identifier()
+    if access.status == "active":
+        if access.share_id:
+            _call(gw.update_share, mid, access.share_id, provisioning.section_ids({"libraries": access.libraries}))
+        _call(gw.update_permissions, access.plex_user_id, _perms(access))
+    access.changed_at = clock.now()
+    access.save()
+    audit.record("invites.access.updated", f"Changed libraries/permissions of {access.title or access.username}", actor)
+
+
+def suspend(access: Access, actor=None) -> None:
+    """Remove the share on plex.tv but keep every setting here for a one-click restore."""
+    gw = plextv.from_store()
+    _call(gw.remove_home_user if access.home and not access.share_id else gw.remove_friend, access.plex_user_id)
+    Access.update(status="suspended", share_id=None, pending=False, changed_at=clock.now()).where(
+        Access.id == access.id).execute()
+    audit.record("invites.access.suspended", f"Suspended {access.title or access.username}", actor)
+
+
+def restore(access: Access, actor=None) -> None:
+    """Share again with the libraries and permissions kept at suspension (a new Plex invite)."""
+    gw = plextv.from_store()
+    mid = provisioning.machine_identifier()
+    ids = provisioning.section_ids({"libraries": access.libraries})
+    ident = access.email or access.username
+    try:
+        _call(gw.invite_friend, mid, ident, ids, _perms(access))
+    except plextv.AlreadySharing:
+        user = next((u for u in _call(gw.users) if u.id == access.plex_user_id), None)
+        share = user.share_for(mid) if user else None
+        if share is not None:
+            _call(gw.update_share, mid, share.id, ids)
+        _call(gw.update_permissions, access.plex_user_id, _perms(access))
+    now = clock.now()
+    expires = access.expires_at if access.expires_at and access.expires_at > now else None
+    Access.update(status="active", pending=True, expires_at=expires, reminded_at=None, changed_at=now).where(
+        Access.id == access.id).execute()
+    audit.record("invites.access.restored", f"Restored {access.title or access.username}", actor)
+
+
+def remove(access: Access, actor=None) -> None:
+    gw = plextv.from_store()
+    if access.status == "active":
+        _call(gw.remove_home_user if access.home and not access.share_id else gw.remove_friend, access.plex_user_id)
+    Access.update(status="removed", share_id=None, changed_at=clock.now()).where(Access.id == access.id).execute()
+    audit.record("invites.access.removed", f"Removed {access.title or access.username}", actor)
+
+
+def extend(access: Access, days: int | None, actor=None) -> None:
+    """Add days to timed access (from now if it already ended); None makes it permanent."""
+    now = clock.now()
+    if days is None:
+        expires = None
+    else:
+        start = access.expires_at if access.expires_at and access.expires_at > now else now
+        expires = start + timedelta(days=days)
+    Access.update(expires_at=expires, reminded_at=None, changed_at=now).where(Access.id == access.id).execute()
+    access.expires_at = expires
+    audit.record("invites.access.extended", f"Access of {access.title or access.username} now ends "
+                 f"{expires.strftime('%Y-%m-%d %H:%M UTC') if expires else 'never'}", actor)
+
+
+def expire_due() -> dict:
+    """Reminders before the end, then the end itself: state-based, so a late worker catches up."""
+    now = clock.now()
+    days = settings.get_int("INVITES_REMINDER_DAYS")
+    reminded = expired = 0
+    if days > 0:
+        soon = (Access.select().where((Access.status == "active") & Access.expires_at.is_null(False)
+                                      & (Access.expires_at > now) & (Access.expires_at <= now + timedelta(days=days))
+                                      & Access.reminded_at.is_null()))
+        for access in soon:
+            if Access.update(reminded_at=now).where((Access.id == access.id) & Access.reminded_at.is_null()).execute():
+                messages.send_expiry_reminder(access)
+                alerts.access_expiring(access)
+                reminded += 1
+    gw = None
+    for access in Access.select().where((Access.status == "active") & (Access.expires_at <= now)):
+        gw = gw or plextv.from_store()
+        try:
+            _call(gw.remove_home_user if access.home and not access.share_id else gw.remove_friend, access.plex_user_id)
+        except GatewayError as err:
+            log.warning("could not end access of %s yet: %s", access.plex_user_id, err.message)
+            continue
+        Access.update(status="expired", share_id=None, changed_at=now).where(Access.id == access.id).execute()
+        audit.record("invites.access.expired", f"Access of {access.title or access.username} ended (timed access)")
+        alerts.access_expired(access)
+        expired += 1
+    return {"reminded": reminded, "expired": expired}

@@ -1,0 +1,104 @@
+"""Batch invitations from a CSV of emails (optional preset and label per row): parse and preview,
+then send, each row becoming a redemption provisioned like any other, with its own outcome."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from plexportal.admin import audit
+from plexportal.invites import service
+from plexportal.invites.models import Batch, Redemption
+from plexportal.lib import clock
+
+MAX_ROWS = 1000
+EMAIL_RE = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+
+
+def parse_csv(data: bytes) -> list[dict]:
+    """Rows as {"line", "email", "preset", "label", "error"}; a bad row gets an error, never a crash.
+    Raises ValueError only when the file as a whole is unusable."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.") from None
+    rows = list(csv.reader(io.StringIO(text)))
+    if rows and rows[0] and rows[0][0].strip().lower() in ("email", "e-mail", "email address"):
+        header = [h.strip().lower() for h in rows[0]]
+        rows = rows[1:]
+        start = 2
+    else:
+        header, start = ["email", "preset", "label"], 1
+    col = {name: header.index(name) if name in header else None for name in ("email", "preset", "label")}
+    if col["email"] is None:
+        col["email"] = 0
+    out, seen = [], set()
+    for n, row in enumerate(rows, start=start):
+        if not any(cell.strip() for cell in row):
+            continue
+        cell = lambda name: row[col[name]].strip() if col[name] is not None and col[name] < len(row) else ""  # noqa: E731
+        item = {"line": n, "email": cell("email"), "preset": cell("preset"), "label": cell("label")[:120], "error": ""}
+        if not EMAIL_RE.match(item["email"]):
+            item["error"] = "not an email address"
+        elif item["email"].lower() in seen:
+            item["error"] = "listed twice"
+        elif item["preset"] and service.get_preset_by_name(item["preset"]) is None:
+            item["error"] = f"no preset called “{item['preset']}”"
+        seen.add(item["email"].lower())
+        out.append(item)
+        if len(out) > MAX_ROWS:
+            raise ValueError(f"At most {MAX_ROWS} rows per file; split it and upload the parts.")
+    if not out:
+        raise ValueError("The file has no rows. Put one email address per line (optionally: email,preset,label).")
+    return out
+
+
+def create(filename: str, data: bytes, actor=None) -> Batch:
+    rows = parse_csv(data)
+    return Batch.create(filename=(filename or "upload.csv")[:200], rows=rows, created_by=actor.id if actor else None)
+
+
+def send(batch_id: int, actor=None) -> int:
+    """Claim the batch (once), then create and provision one redemption per valid row."""
+    if Batch.update(status="sent", sent_at=clock.now()).where(
+            (Batch.id == batch_id) & (Batch.status == "preview")).execute() != 1:
+        return 0
+    batch = Batch.get_by_id(batch_id)
+    default = service.default_preset()
+    created = []
+    for row in batch.rows:
+        if row.get("error"):
+            continue
+        preset = service.get_preset_by_name(row["preset"]) if row.get("preset") else default
+        terms = service.terms_of(preset) if preset else {"libraries": [], "allow_sync": False, "allow_channels": False,
+                                                         "allow_camera_upload": False, "filter_ratings": "",
+                                                         "filter_labels": "", "home": False, "access_days": None}
+        created.append(Redemption.create(batch=batch, account_key=f"name:{row['email'].lower()}", identifier=row["email"],
+                                         email=row["email"], via="batch", terms=terms, state="claimed"))
+    audit.record("invites.batch.sent", f"Sent batch {batch.filename}: {len(created)} invitations", actor)
+    for redemption in created:
+        service.enqueue_provisioning(redemption.id)
+    return len(created)
+
+
+def progress(batch: Batch) -> dict:
+    """Per-row outcome and totals for the progress bar."""
+    by_email = {r.identifier.lower(): r for r in Redemption.select().where(Redemption.batch == batch)}
+    rows, counts = [], {"done": 0, "failed": 0, "working": 0, "skipped": 0}
+    for row in batch.rows:
+        r = by_email.get(row["email"].lower()) if not row.get("error") else None
+        if row.get("error"):
+            outcome = "skipped"
+            counts["skipped"] += 1
+        elif r is None:
+            outcome = "waiting"
+            counts["working"] += 1
+        else:
+            outcome = r.state
+            key = "done" if r.state in ("invited", "accepted", "active") else "failed" if r.state == "failed" else "working"
+            counts[key] += 1
+        rows.append({**row, "outcome": outcome, "redemption": r})
+    total = len([r for r in batch.rows if not r.get("error")])
+    finished = counts["done"] + counts["failed"]
+    return {"rows": rows, "counts": counts, "total": total, "finished": finished,
+            "complete": batch.status == "sent" and finished >= total}

@@ -1,0 +1,78 @@
+"""flask --app wsgi invites create|list"""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from plexportal.db import db_session
+from plexportal.lib import clock, fmt
+
+invites_cli = AppGroup("invites", help="Invite links.")
+
+
+@invites_cli.command("create")
+@click.option("--uses", default="1", show_default=True, help="Number of uses, or 'unlimited'.")
+@click.option("--expires", default="", help="7d, 12h, 2w, or a date (2026-12-31) / date-time; default never.")
+@click.option("--libraries", default="", help="Comma-separated library titles or plex.tv section ids; default all.")
+@click.option("--preset", default="", help="Fill libraries and permissions from this preset.")
+@click.option("--label", default="", help="A label to recognise the invite by.")
+def create(uses, expires, libraries, preset, label):
+    """Create an invite link and print it."""
+    from plexportal.invites import codes, service
+
+    with db_session():
+        try:
+            values = {"label": label[:120], "max_uses": codes.parse_uses(uses),
+                      "expires_at": codes.parse_expiry(expires, clock.now(), fmt.display_zone())}
+        except ValueError as err:
+            raise click.BadParameter(str(err)) from None
+        if preset:
+            p = service.get_preset_by_name(preset)
+            if p is None:
+                raise click.BadParameter(f"no preset called “{preset}”", param_hint="--preset")
+            values["preset"] = p
+        if libraries:
+            values["libraries"] = _library_ids(libraries)
+        invite = service.create_invite(values)
+        click.echo(service.join_url(invite))
+
+
+def _library_ids(text: str) -> list[int]:
+    from plexportal.invites import service
+
+    known = service.libraries()
+    by_title = {lib.title.lower(): lib.section_id for lib in known}
+    by_id = {lib.section_id for lib in known}
+    ids = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        if part.lower() in by_title:
+            ids.append(by_title[part.lower()])
+        elif part.isdigit() and (int(part) in by_id or not known):
+            ids.append(int(part))
+        else:
+            names = ", ".join(lib.title for lib in known) or "none loaded (press Refresh libraries on the Invites page)"
+            raise click.BadParameter(f"unknown library “{part}”; known: {names}", param_hint="--libraries")
+    return sorted(set(ids))
+
+
+@invites_cli.command("list")
+def list_():
+    """List invite links with their use counts."""
+    from plexportal.invites import service
+    from plexportal.invites.models import Invite
+
+    with db_session():
+        rows = list(Invite.select().order_by(Invite.created_at.desc()))
+        if not rows:
+            click.echo("no invites yet: flask --app wsgi invites create")
+            return
+        for i in rows:
+            uses = f"{i.use_count}/{i.max_uses if i.max_uses is not None else '∞'}"
+            expires = fmt.isotime(i.expires_at) or "never"
+            click.echo(f"{i.code}  {service.invite_status(i):9}  uses {uses:7}  expires {expires:21}  {i.label}")
+            click.echo(f"    {service.join_url(i)}")
+
+
+commands = [invites_cli]

@@ -1,0 +1,66 @@
+"""Invites tasks: thin wrappers taking ids; the periodic ones scan for what is due (state, not ticks)."""
+from __future__ import annotations
+
+import logging
+
+from huey import crontab
+
+from plexportal.gateways.base import GatewayError
+from plexportal.queue import app_periodic, app_task
+
+log = logging.getLogger(__name__)
+
+
+@app_task()
+def provision_redemption_task(redemption_id: int) -> str:
+    from plexportal.invites import provisioning
+
+    return provisioning.provision(redemption_id)
+
+
+@app_periodic(crontab(minute="*"))
+def retry_provisioning_task() -> int:
+    from plexportal.invites import provisioning
+
+    due = provisioning.due_for_retry()
+    for rid in due:
+        provisioning.provision(rid)
+    return len(due)
+
+
+@app_periodic(crontab(minute="*/10"))
+def sync_users_task() -> dict | None:
+    from plexportal.invites import access
+    from plexportal.settings import service as settings
+
+    if not (settings.get("PLEX_URL") and settings.get("PLEX_TOKEN")):
+        return None
+    try:
+        return access.sync()
+    except GatewayError as err:
+        log.warning("plex.tv user sync failed: %s", err.message)
+        return None
+
+
+@app_periodic(crontab(minute="*/15"))
+def expire_access_task() -> dict:
+    from plexportal.invites import access
+
+    return access.expire_due()
+
+
+@app_periodic(crontab(minute="7,37"))
+def check_plex_token_task() -> bool | None:
+    from plexportal.invites import provisioning
+    from plexportal.settings import service as settings
+
+    if not settings.get("PLEX_TOKEN"):
+        return None
+    return provisioning.check_token()[0]
+
+
+@app_task()
+def send_batch_task(batch_id: int) -> int:
+    from plexportal.invites import batch
+
+    return batch.send(batch_id)
