@@ -34,7 +34,10 @@ def create(uses, expires, libraries, preset, label):
         if libraries:
             values["libraries"] = _library_ids(libraries)
         invite = service.create_invite(values)
-        click.echo(service.join_url(invite))
+        link = service.join_url(invite)
+        click.echo(link)
+        if link.startswith("/"):
+            click.echo("(set BASE_URL in Settings → General to print a full address)", err=True)
 
 
 def _library_ids(text: str) -> list[int]:

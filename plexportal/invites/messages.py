@@ -20,7 +20,7 @@ def _email(to: str, subject: str, paragraphs: list[str], *, kind: str, dedup_key
     text = "\n\n".join(paragraphs)
     if button:
         text += f"\n\n{button[0]}: {button[1]}"
-    html = render_template("invites/email.html", subject=subject, paragraphs=paragraphs, button=button,
+    html = render_template("invites/email/message.html", subject=subject, paragraphs=paragraphs, button=button,
                            server_name=server)
     queue_email(to, subject, text + f"\n\n— {server}", html, kind=kind, user=user, dedup_key=dedup_key)
 

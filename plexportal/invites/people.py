@@ -21,8 +21,11 @@ def get_access_or_404(access_id: int) -> Access:
 
 def _detail_url(access: Access) -> str | None:
     """The notify area's user page, when that area is installed."""
-    if access.user_id and "notify.user_detail" in current_app.view_functions:
-        return url_for("notify.user_detail", user_id=access.user_id)
+    if not access.user_id:
+        return None
+    for endpoint in ("notify.user_detail", "notify.user_page"):
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint, user_id=access.user_id)
     return None
 
 

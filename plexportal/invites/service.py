@@ -61,11 +61,18 @@ def is_redeemable(invite: Invite) -> bool:
 
 
 def join_url(invite: Invite) -> str:
+    """The public link: BASE_URL when set, else the address this request came in on, else a path."""
+    from flask import has_request_context
+
     from plexportal.settings import service as settings
 
-    path = url_for("invites.join", code=invite.code)
+    path = f"/join/{invite.code}"
     base = settings.get("BASE_URL")
-    return base.rstrip("/") + path if base else url_for("invites.join", code=invite.code, _external=True)
+    if base:
+        return base.rstrip("/") + path
+    if has_request_context():
+        return url_for("invites.join", code=invite.code, _external=True)
+    return path
 
 
 def terms_of(obj) -> dict:
