@@ -74,7 +74,7 @@ def detail(invite_id: int):
     redemptions = list(invite.redemptions.order_by(Redemption.created_at.desc()))
     return web.render_page("invites/detail.html", **_form_ctx(
         invite=invite, draft=service.terms_of(invite), form={}, link=service.join_url(invite),
-        status=service.invite_status(invite), redemptions=redemptions, created=request.args.get("created"),
+        invite_state=service.invite_status(invite), redemptions=redemptions, created=request.args.get("created"),
         expires_text=forms.expiry_text(invite.expires_at)))
 
 
