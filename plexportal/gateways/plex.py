@@ -144,6 +144,7 @@ def _episodes(server: PlexServer, show_key: str) -> dict:
             continue
     return out
 
+
 # -- libraries (invites) ---------------------------------------------------------------------
 
 @dataclass
