@@ -326,13 +326,13 @@ class FakePlexWithLibraries(FakePlex):
         super().routes(app)
 
         @app.get("/library")
-        def library():
+        def invites_library():
             return self.xml('<MediaContainer size="2" allowSync="0" title1="Plex Library">'
                             '<Directory key="sections" title="Library Sections"/>'
                             '<Directory key="recentlyAdded" title="Recently Added Content"/></MediaContainer>')
 
         @app.get("/library/sections")
-        def sections():
+        def invites_sections():     # FakePlex may serve this path already; its answer then wins
             rows = "".join(f'<Directory allowSync="1" key="{k}" type="{t}" title={quoteattr(title)} agent="tv.plex.agents.{t}" '
                            f'scanner="Plex Scanner" language="en-US" uuid="uuid-{k}" updatedAt="1700000000" '
                            f'createdAt="1600000000" scannedAt="1700000000"/>' for k, title, t in self.library)
