@@ -17,11 +17,19 @@
     return window.matchMedia("(max-width: 700px)").matches || /Mobi|Android|iPhone|iPad/i.test(navigator.userAgent);
   }
 
-  function poll(checkUrl, popup) {
+  function poll(checkUrl, popup, reset) {
     var started = Date.now();
+    var closedChecks = 0;
     function once() {
       if (Date.now() - started > GIVE_UP_MS) {
         say("Plex didn't confirm the sign-in. Press the button to try again.");
+        if (reset) reset();
+        return;
+      }
+      // The popup was closed without approving: after one last check, let them start again.
+      if (popup && popup.closed && ++closedChecks > 2) {
+        say("The Plex window was closed. Press the button to try again.");
+        if (reset) reset();
         return;
       }
       fetch(checkUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
@@ -75,7 +83,10 @@
         if (popup && !popup.closed) {
           popup.location.href = urls.popup_url;
           say("Finish signing in in the Plex window. This page moves on by itself.");
-          poll(box.getAttribute("data-check-url"), popup);
+          poll(box.getAttribute("data-check-url"), popup, function () {
+            button.disabled = false;
+            button.removeAttribute("aria-busy");
+          });
         } else {
           window.location.href = urls.redirect_url;
         }
