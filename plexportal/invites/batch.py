@@ -22,7 +22,10 @@ def parse_csv(data: bytes) -> list[dict]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValueError("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.") from None
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as err:
+        raise ValueError(f"The file is not a CSV file plexportal can read ({err}).") from None
     if rows and rows[0] and rows[0][0].strip().lower() in ("email", "e-mail", "email address"):
         header = [h.strip().lower() for h in rows[0]]
         rows = rows[1:]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, jsonify, redirect, render_template, request, url_for
+from flask import abort, jsonify, redirect, request, url_for
 
 from plexportal import web
 from plexportal.extensions import limiter

@@ -5,14 +5,13 @@ from __future__ import annotations
 import io
 
 import segno
-from flask import Blueprint, abort, make_response, redirect, request, url_for
+from flask import Blueprint, abort, make_response, request, url_for
 from flask_login import current_user
 
 from plexportal import web
 from plexportal.gateways.base import GatewayError
 from plexportal.invites import forms, provisioning, service
 from plexportal.invites.models import Invite, Preset, Redemption
-from plexportal.lib import clock
 
 bp = Blueprint("invites", __name__)
 

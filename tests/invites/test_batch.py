@@ -60,3 +60,8 @@ def test_it_never_crashes_on_any_upload(app, data):
         return
     assert all({"line", "email", "preset", "label", "error"} <= set(r) for r in rows)
 
+
+
+def test_it_reads_old_mac_line_endings_and_stray_bytes(db):
+    assert [r["email"] for r in batch.parse_csv(b"a@example.com\rb@example.com\r")] == ["a@example.com", "b@example.com"]
+    assert batch.parse_csv(b"\r\x00")[0]["error"] == "not an email address"
