@@ -109,6 +109,8 @@ def sync() -> dict:
                       last_seen_at=share.last_seen_at if share else None, synced_at=now)
         existing = Access.get_or_none(Access.plex_user_id == user.id)
         if existing is None:
+            # Someone shared outside plexportal: learn their libraries once (one call per new person).
+            values["libraries"] = _shared_ids(gw, mid, share.id, share.all_libraries) if share else []
             Access.create(plex_user_id=user.id, status="active", joined_at=now, changed_at=now, **values)
         else:
             if existing.status in ("suspended", "removed", "expired"):
@@ -158,9 +160,27 @@ def update_terms(access: Access, values: dict, actor=None) -> None:
     audit.record("invites.access.updated", f"Changed libraries/permissions of {access.title or access.username}", actor)
 
 
+def _shared_ids(gw: plextv.PlexTV, mid: str, share_id: int, all_libraries: bool = False) -> list[int]:
+    """The libraries a share really has; [] (= all) when it shares everything or cannot be read."""
+    if all_libraries:
+        return []
+    try:
+        return sorted(s.id for s in gw.shared_sections(mid, share_id) if s.shared)
+    except GatewayError as err:
+        log.warning("could not read the libraries of share %s: %s", share_id, err.message)
+        return []
+
+
 def suspend(access: Access, actor=None) -> None:
     """Remove the share on plex.tv but keep every setting here for a one-click restore."""
     gw = plextv.from_store()
+    if access.share_id:
+        # Keep what plex.tv really shares (it may have been changed there), so restore is exact.
+        mid = provisioning.machine_identifier()
+        ids = _shared_ids(gw, mid, access.share_id)
+        if ids:
+            Access.update(libraries=ids).where(Access.id == access.id).execute()
+            access.libraries = ids
     _call(gw.remove_home_user if access.home and not access.share_id else gw.remove_friend, access.plex_user_id)
     Access.update(status="suspended", share_id=None, pending=False, changed_at=clock.now()).where(
         Access.id == access.id).execute()

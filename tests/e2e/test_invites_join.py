@@ -139,6 +139,11 @@ def test_it_takes_a_typed_username_on_a_phone(stack, browser):
 
 
 def test_it_walks_the_admin_pages(stack, browser):
+    from tests.fakes.plextv import FakeShare
+
+    stack["plextv"].add_account(43, "aunt", "aunt@example.com", "aunt-token")
+    stack["plextv"].shares[950] = FakeShare(950, 43, stack["plextv"].machine_id, [1001], pending=False,
+                                            last_seen_at=1_700_000_000)
     for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         page = browser.new_context(viewport=viewport).new_page()
         page.goto(f"{stack['url']}/auth/login")
@@ -161,7 +166,21 @@ def test_it_walks_the_admin_pages(stack, browser):
         page.goto(f"{stack['url']}/invites")
         shot(page, f"admin-invites-{name}")
         page.goto(f"{stack['url']}/users")
+        if name == "desktop":
+            page.get_by_role("button", name="Sync from plex.tv").click()
+            page.get_by_role("link", name="aunt").wait_for()
         shot(page, f"admin-users-{name}")
+        page.get_by_role("link", name="aunt").click()
+        page.get_by_role("heading", name="Libraries and permissions").wait_for()
+        shot(page, f"admin-user-{name}")
+        if name == "desktop":
+            page.once("dialog", lambda d: d.accept())
+            page.get_by_role("button", name="Suspend").click()
+            page.get_by_role("button", name="Restore access").wait_for()
+            assert stack["plextv"].share_of(43) is None
+            page.get_by_role("button", name="Restore access").click()
+            page.get_by_role("button", name="Suspend").wait_for()
+            assert stack["plextv"].share_of(43).section_ids == [1001]
         page.goto(f"{stack['url']}/")
         page.get_by_text("people with access").wait_for()
         shot(page, f"admin-dashboard-{name}")

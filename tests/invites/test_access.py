@@ -29,6 +29,7 @@ def test_it_lists_everyone_plex_tv_shares_with_and_what_we_know(logged_in, plex)
     assert "Synced 2 people" in r.get_data(as_text=True)
     aunt = Access.get(Access.plex_user_id == 43)
     assert aunt.pending is True and aunt.share_id == 950 and aunt.last_seen_at.year == 2023
+    assert aunt.libraries == [1001, 1002]                 # learned from plex.tv for someone shared elsewhere
     page = logged_in.get("/users").get_data(as_text=True)
     assert "aunt" in page and "friend" in page and "pending" in page and "accepted" in page
     assert f"/invites/{a.redemption.invite.id}" in page                       # which invite they came through
@@ -39,7 +40,8 @@ def test_it_suspends_and_restores_with_the_same_libraries(logged_in, plex):
     a = joined(plex, libraries=(1001, 1003))
     r = logged_in.post(f"/users/{a.id}/suspend", htmx=True)
     assert r.status_code == 200 and "Suspended" in r.get_data(as_text=True)
-    [delete] = plex.calls
+    read, delete = plex.calls               # what plex.tv really shares is kept for the restore
+    assert (read.method, read.path) == ("GET", f"/api/servers/{MID}/shared_servers/{a.share_id}")
     assert (delete.method, delete.path) == ("DELETE", "/api/v2/sharings/42")
     assert plex.share_of(42) is None
     a = Access.get_by_id(a.id)
