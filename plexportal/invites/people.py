@@ -66,6 +66,7 @@ def user_update(access_id: int):
     errors: dict = {}
     values = forms.terms(request.form, errors)
     values.pop("access_days", None)
+    values.pop("home", None)                 # Home vs friend is decided when someone joins
     if errors:
         return web.render_page("invites/user.html", "invites/_user_terms.html", status=422, a=access,
                                libraries=service.libraries(), errors=errors)
