@@ -21,7 +21,7 @@ from peewee import fn
 from plexportal.db import db
 from plexportal.lib import clock
 
-CHUNK = 8 * 1024 * 1024
+CHUNK = 2 * 1024 * 1024
 FINGERPRINT_BYTES = 256
 
 
@@ -151,6 +151,20 @@ def _rotated_sibling(cursor: LogCursor) -> Path | None:
 def read_log(path: Path | None = None, *, restart: bool = False,
              progress: Callable[[int], None] | None = None) -> ImportReport:
     """Read what is new in the log (everything when `restart`) and store the runs found."""
+    from plexportal.db import is_sqlite
+
+    if not (restart and is_sqlite()):
+        return _read_log(path, restart, progress)
+    # A whole-file import writes thousands of rows once: a small page cache keeps memory flat.
+    previous = db.execute_sql("PRAGMA cache_size").fetchone()[0]
+    db.execute_sql("PRAGMA cache_size = -2000")
+    try:
+        return _read_log(path, restart, progress)
+    finally:
+        db.execute_sql(f"PRAGMA cache_size = {int(previous)}")
+
+
+def _read_log(path: Path | None, restart: bool, progress) -> ImportReport:
     from plexportal.settings import service as settings
 
     path = path or log_path()
@@ -238,7 +252,7 @@ def consume(handle, scanner: parsing.LogScanner, report: ImportReport, progress,
             pending += scanner.feed(buf, first + 1, cut + 1)
             offset += cut - first
         carry = bytes(view[cut + 1:n])
-        if len(pending) >= 500:
+        if len(pending) >= 200:
             store_runs(pending, report, source="log")
             pending = []
     view.release()
