@@ -138,7 +138,9 @@ def _schedule_ctx(error: str = "", value: str = "") -> dict:
     sched = schedule.current()
     zone = service.importer.zone()
     runs = schedule.next_runs(sched.expr, zone, clock.now(), 8) if sched.expr else []
-    return {"sched": sched, "runs": runs, "zone": zone.key, "error": error, "value": value or sched.expr,
+    shown = value or sched.expr
+    return {"sched": sched, "runs": runs, "zone": zone.key, "error": error, "value": shown,
+            "explain_text": "" if (error or not shown or schedule.problem(shown)) else schedule.explain(shown),
             "can_edit": settings.get_bool("CRON_EDIT_ENABLED") and sched.source == "crontab",
             "edit_enabled": settings.get_bool("CRON_EDIT_ENABLED")}
 

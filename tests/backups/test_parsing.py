@@ -191,3 +191,27 @@ def test_it_never_crashes_on_marker_like_garbage(parts):
 def test_it_never_crashes_on_any_date_text(text):
     result = parsing.parse_date(text, NY)
     assert result is None or result.at.tzinfo is not None
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=400), min_size=1, max_size=12), st.integers(0, 5))
+def test_it_finds_the_same_runs_however_the_log_is_cut_and_resumed(cuts, failures):
+    text = "".join(
+        g.section(f"Mon Feb {d:02d} 03:00:01 EST 2026", f"Mon Feb {d:02d} 03:0{d % 9}:01 EST 2026",
+                  g.file_list(d * 3) + "\n" + g.summary(d * 1000, 10, d * 10**9, stats_files=d),
+                  failed_code=23 if d <= failures else None)
+        for d in range(1, 9))
+    data = text.encode()
+    whole, _ = scan(text)
+    lines = data.splitlines(keepends=True)
+    runs, state, pos = [], None, 0
+    for cut in cuts + [len(lines)]:
+        piece = b"".join(lines[pos:pos + cut])
+        pos += cut
+        scanner = parsing.LogScanner(NY)       # a new poller process each time, resumed from saved state
+        scanner.load(state)
+        runs += scanner.feed(piece)
+        state = scanner.dump()
+        if pos >= len(lines):
+            break
+    assert runs == whole

@@ -75,3 +75,13 @@ def test_it_says_why_the_crontab_cannot_be_read(db, set_settings, tmp_path):
     set_settings(CRON_COMMAND=str(tmp_path / "no-such-crontab"))
     sched = schedule.current()
     assert sched.expr == "" and "not installed" in sched.error
+
+
+def test_the_schedule_setting_refuses_a_bad_expression(db, set_settings):
+    from plexportal.settings import service
+    from plexportal.settings.registry import InvalidSetting
+
+    with pytest.raises(InvalidSetting, match="valid cron"):
+        service.set_value("BACKUP_SCHEDULE", "0 25 * * *")
+    service.set_value("BACKUP_SCHEDULE", "@daily")
+    assert schedule.current().expr == "0 0 * * *"
