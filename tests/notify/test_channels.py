@@ -118,6 +118,7 @@ def test_it_sends_ready_messages_to_a_users_ntfy_channel_with_their_event_choice
     assert call.json["topic"] == "ana-tv"
     assert call.json["title"] == "Ready to watch: The Quiet Harbour S01E01–E02"
     assert "Manage notifications: " in call.json["message"]
+    assert "Unsubscribe" not in call.json["message"]         # that link only turns email off
     channels.set_channel_events(ch, {"media.ready": False})
     assert service.notify_user(user, "media.ready", "tv:2", {"season": 1, "episode": 1}, payload) == []
 

@@ -93,3 +93,21 @@ def test_it_answers_an_odd_test_target_with_a_message(client, make_user):
         r = web.post(path + "/test", data={"target": target}, htmx=True)
         assert r.status_code == 200 and "no longer exists" in r.get_data(as_text=True)
     assert Notification.select().count() == 0
+
+
+def test_it_never_fails_on_junk_tokens(client, make_user):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    make_user("ana")
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="/?#%"),
+                   min_size=1, max_size=300))
+    def check(token):
+        for method, path in (("get", f"/notify/u/{token}"), ("get", f"/notify/unsubscribe/{token}"),
+                             ("post", f"/notify/unsubscribe/{token}")):
+            r = getattr(client, method)(path)
+            assert r.status_code in (404, 405, 308, 429), (path, r.status_code)   # 429: the rate limit
+
+    check()
