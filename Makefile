@@ -1,42 +1,78 @@
-# plexportal: `make run` starts web + worker on SQLite; `make test` runs the whole suite.
+# plexportal. `make run` starts web + worker on the embedded SQLite default; `make test` runs
+# the whole suite (SQLite, browser, then PostgreSQL + Redis). Both create .venv when needed.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-PLEXPORTAL_BIND ?= 127.0.0.1:8000
-export PLEXPORTAL_BIND
+PYTEST := $(BIN)/python -m pytest -q
+export VENV
 
-.PHONY: run test test-sqlite test-postgres e2e venv migrate clean bench
+.PHONY: run web worker install install-dev migrate test test-sqlite test-e2e test-postgres test-integration \
+        docs check-docs clean
 
-$(BIN)/activate: requirements.txt requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
-	touch $(BIN)/activate
+# -- environment ---------------------------------------------------------------------------------
 
-venv: $(BIN)/activate
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+	  { echo "plexportal needs Python 3.11 or newer (found: $$($(PYTHON) --version 2>&1)); set PYTHON=python3.11"; exit 1; }
+	@$(PYTHON) -m venv $(VENV) || \
+	  { rm -rf $(VENV); echo "could not create $(VENV): on Debian/Ubuntu run: apt-get install python3-venv"; exit 1; }
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 
-migrate: venv
+# Stamps, so a changed requirements file reinstalls and an unchanged one costs nothing.
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@ $(VENV)/.runtime
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+migrate: install
 	$(BIN)/flask --app wsgi db upgrade
 
-# Web (gunicorn, one gthread worker so the in-memory rate limiter is exact) and the Huey worker
-# together; Ctrl-C stops both.
+# -- running -------------------------------------------------------------------------------------
+
+# Web (gunicorn: one gthread worker, 8 threads, on PLEXPORTAL_BIND, default 127.0.0.1:8000) and
+# the Huey worker together in the foreground; Ctrl-C stops both (see scripts/run).
 run: migrate
-	@echo "plexportal on http://$(PLEXPORTAL_BIND)  (Ctrl-C stops web and worker)"
-	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/huey_consumer plexportal.worker.huey --workers 2 --worker-type thread --flush-locks & \
-	$(BIN)/gunicorn --bind $(PLEXPORTAL_BIND) --workers 1 --threads 8 --worker-class gthread --access-logfile - wsgi:app & \
-	wait
+	@scripts/run
 
-test: venv
-	$(BIN)/python -m pytest -q -m "not e2e"
-	$(BIN)/python -m pytest -q -m e2e
-	PLEXPORTAL_TEST_BACKEND=postgres $(BIN)/python -m pytest -q -m "not e2e and not sqlite_only"
+web: migrate
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-test-sqlite: venv
-	$(BIN)/python -m pytest -q
+worker: migrate
+	$(BIN)/huey_consumer plexportal.worker.huey --workers 2 --worker-type thread --flush-locks
 
-test-postgres: venv
-	PLEXPORTAL_TEST_BACKEND=postgres $(BIN)/python -m pytest -q -m "not e2e and not sqlite_only"
+# -- tests ---------------------------------------------------------------------------------------
+# 1. everything but the browser on SQLite + immediate Huey (slow tests start real gunicorn and
+#    huey_consumer processes on both SQLite and PostgreSQL + Redis);
+# 2. the browser walk-throughs (Playwright + /usr/bin/chromium);
+# 3. the same unit tests on PostgreSQL (127.0.0.1:5432, database test) + Redis (127.0.0.1:6379).
+test: install-dev
+	$(PYTEST) -m "not e2e"
+	$(PYTEST) -m e2e
+	PLEXPORTAL_TEST_BACKEND=postgres $(PYTEST) -m "not e2e and not sqlite_only and not slow"
+
+test-sqlite: install-dev
+	$(PYTEST) -m "not e2e"
+
+test-e2e: install-dev
+	$(PYTEST) -m e2e
+
+test-postgres: install-dev
+	PLEXPORTAL_TEST_BACKEND=postgres $(PYTEST) -m "not e2e and not sqlite_only and not slow"
+
+test-integration: install-dev
+	$(PYTEST) -m slow
+
+# -- generated files -----------------------------------------------------------------------------
+
+# .env.example and docs/configuration.md come from the settings registry.
+docs: install
+	$(BIN)/flask --app wsgi settings docs --env-file .env.example --markdown docs/configuration.md
 
 clean:
-	rm -rf $(VENV) data
+	rm -rf $(VENV) tests/e2e/screenshots

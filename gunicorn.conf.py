@@ -1,0 +1,29 @@
+"""gunicorn settings shared by `make run`, Docker and systemd: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+One gthread worker with 8 threads by default: the login throttle's in-memory store is then exact.
+With PLEXPORTAL_REDIS_URL set the throttle lives in Redis, and WEB_CONCURRENCY may raise the
+number of worker processes. Anything else can be given in GUNICORN_CMD_ARGS.
+"""
+import os
+
+from dotenv import load_dotenv
+
+load_dotenv(override=False)          # the same .env the app reads, so PLEXPORTAL_BIND works there too
+
+bind = [os.environ.get("PLEXPORTAL_BIND") or "127.0.0.1:8000"]
+workers = int(os.environ.get("WEB_CONCURRENCY") or 1)
+worker_class = "gthread"
+threads = 8
+timeout = 60                        # a Test-connection button waits a few seconds at most
+graceful_timeout = 20
+accesslog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+
+
+def when_ready(server):
+    host = bind[0]
+    if host.startswith(("unix:", "fd://")):
+        return
+    if host.startswith("0.0.0.0"):
+        host = "127.0.0.1" + host[len("0.0.0.0"):]
+    server.log.info("plexportal is ready: open http://%s", host)
