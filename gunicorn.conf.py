@@ -17,6 +17,9 @@ threads = 8
 timeout = 60                        # a Test-connection button waits a few seconds at most
 graceful_timeout = 20
 accesslog = "-"
+# gunicorn's control socket lives in $HOME, which two instances would share and which a service
+# user may not have; nothing here uses it.
+control_socket_disable = True
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 
 

@@ -2,9 +2,14 @@
 
 Building the app configures the queue, binds tasks to it and imports every area's tasks.py.
 """
+import logging
+
 from plexportal import areas, create_app
 from plexportal.queue import huey as _lazy
 
 app = create_app()
 areas.import_all("tasks")
 huey = _lazy.instance
+# huey_consumer gives the "huey" logger its own handler; without this every line would also reach
+# the root handler create_app() installed, and be printed twice.
+logging.getLogger("huey").propagate = False
