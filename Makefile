@@ -72,7 +72,7 @@ test-integration: install-dev
 
 # .env.example and docs/configuration.md come from the settings registry.
 docs: install
-	$(BIN)/flask --app wsgi settings docs --env-file .env.example --markdown docs/configuration.md
+	$(BIN)/flask --app wsgi settings docs
 
 clean:
 	rm -rf $(VENV) tests/e2e/screenshots
