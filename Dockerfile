@@ -1,0 +1,31 @@
+# plexportal: one image for the web (default command) and the worker (`worker`).
+#   docker build -t plexportal .
+#   docker run -d -p 8000:8000 -v plexportal-data:/data plexportal
+# docker-compose.yml runs both; see docs/install.md.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PLEXPORTAL_DATA_DIR=/data \
+    PLEXPORTAL_BIND=0.0.0.0:8000
+
+WORKDIR /app
+# Every dependency ships as a wheel for amd64 and arm64: no compiler in the image.
+COPY requirements.txt ./
+RUN pip install -r requirements.txt
+
+RUN groupadd --system --gid 1000 plexportal \
+ && useradd --system --uid 1000 --gid plexportal --home-dir /app --no-create-home --shell /usr/sbin/nologin plexportal \
+ && mkdir -p /data \
+ && chown plexportal:plexportal /data
+COPY . .
+
+USER plexportal
+VOLUME ["/data"]
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "/app/deploy/docker/healthcheck.py"]
+ENTRYPOINT ["/app/deploy/docker/entrypoint.sh"]
+CMD ["web"]
