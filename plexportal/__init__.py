@@ -41,6 +41,7 @@ def create_app(config=None) -> Flask:
         RATELIMIT_STORAGE_URI=config.redis_url or "memory://",
         RATELIMIT_ENABLED=not config.extra.get("disable_ratelimit", False),
         RATELIMIT_STRATEGY="moving-window",
+        RATELIMIT_KEY_PREFIX=config.extra.get("ratelimit_key_prefix", "plexportal"),
         JSON_SORT_KEYS=False,
     )
     if config.trusted_proxies:

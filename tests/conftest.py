@@ -21,6 +21,12 @@ from plexportal.lib import clock
 BACKEND = os.environ.get("PLEXPORTAL_TEST_BACKEND", "sqlite")
 PG_URL = os.environ.get("PLEXPORTAL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("PLEXPORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Several runs may share one PostgreSQL and Redis (developers on one machine): each test session
+# works in a database of its own (created next to PG_URL's, dropped at the end) and under a Redis
+# key prefix of its own, so one run never wipes another's tables or rate-limit counters.
+PG_SESSION_DB = f"{PG_URL.rsplit('/', 1)[1]}_s{os.getpid()}"
+PG_SESSION_URL = PG_URL.rsplit("/", 1)[0] + "/" + PG_SESSION_DB
+REDIS_PREFIX = f"plexportal-test-{os.getpid()}"
 SECRET = "test-secret-key-for-plexportal-tests"
 PASSWORD = "correct horse battery"
 
@@ -48,8 +54,9 @@ def make_config(tmp_path: Path, **extra) -> Config:
     cfg = Config(data_dir=tmp_path, secret_key=SECRET, testing=True, huey_immediate=True,
                  extra={"disable_ratelimit": False, **extra})
     if BACKEND == "postgres":
-        cfg.database_url = PG_URL
+        cfg.database_url = PG_SESSION_URL
         cfg.redis_url = REDIS_URL
+        cfg.extra.setdefault("ratelimit_key_prefix", REDIS_PREFIX)
     return cfg
 
 
@@ -71,20 +78,39 @@ def _template_db(tmp_path_factory):
 
     path = tmp_path_factory.mktemp("template")
     if BACKEND == "postgres":
-        import psycopg2
-
-        conn = psycopg2.connect(PG_URL)
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-        conn.close()
+        _postgres_admin(f'DROP DATABASE IF EXISTS "{PG_SESSION_DB}" WITH (FORCE)', f'CREATE DATABASE "{PG_SESSION_DB}"')
     app = create_app(make_config(path))
     with app.app_context():
         upgrade()
         db.close()
         if hasattr(db.obj, "close_all"):
             db.obj.close_all()          # pooled SQLite: the last close checkpoints, so the file is whole to copy
-    return path
+    yield path
+    if BACKEND == "postgres":
+        if not db.is_closed():
+            db.close()
+        if hasattr(db.obj, "close_all"):
+            db.obj.close_all()
+        _postgres_admin(f'DROP DATABASE IF EXISTS "{PG_SESSION_DB}" WITH (FORCE)')
+
+
+def _postgres_admin(*statements):
+    """Run statements on PG_URL's database (outside a transaction), after dropping the databases
+    of earlier sessions on this machine whose process is gone (a run that was killed)."""
+    import psycopg2
+
+    conn = psycopg2.connect(PG_URL)
+    conn.autocommit = True
+    base = PG_URL.rsplit("/", 1)[1]
+    with conn.cursor() as cur:
+        cur.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (f"{base}\\_s%",))
+        for (name,) in cur.fetchall():
+            pid = name.rsplit("_s", 1)[1]
+            if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for statement in statements:
+            cur.execute(statement)
+    conn.close()
 
 
 def _truncate_postgres():
@@ -99,7 +125,10 @@ def _truncate_postgres():
 def _flush_redis():
     import redis
 
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(match=f"*{REDIS_PREFIX}*", count=1000))
+    if keys:
+        client.delete(*keys)
 
 
 @pytest.fixture

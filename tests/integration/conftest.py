@@ -3,6 +3,7 @@ them over HTTP and SMTP on 127.0.0.1. They cover both storage configurations the
 `make test` runs them in the SQLite pass only."""
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -11,21 +12,19 @@ import requests
 
 from tests.conftest import PASSWORD, PG_URL
 
-PG_DATABASE = "plexportal_integration"
+PG_DATABASE = f"plexportal_integration_{os.getpid()}"     # a run of its own, like tests/conftest.py
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
 
-def _fresh_postgres_database() -> str:
-    """An empty database of its own, so the processes never touch the unit tests' `test` database."""
+def _postgres(*statements) -> None:
     import psycopg2
 
     conn = psycopg2.connect(PG_URL)
     conn.autocommit = True
     with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        cur.execute(f"CREATE DATABASE {PG_DATABASE}")
+        for statement in statements:
+            cur.execute(statement)
     conn.close()
-    return PG_URL.rsplit("/", 1)[0] + "/" + PG_DATABASE
 
 
 @pytest.fixture(params=["sqlite", "postgres+redis"])
@@ -33,11 +32,15 @@ def storage_env(request) -> dict:
     """PLEXPORTAL_* variables for one storage configuration: the embedded default (SQLite and
     SqliteHuey in the data dir), or PostgreSQL plus Redis (PriorityRedisHuey)."""
     if request.param == "sqlite":
-        return {}
+        yield {}
+        return
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
-    return {"PLEXPORTAL_DATABASE_URL": _fresh_postgres_database(), "PLEXPORTAL_REDIS_URL": REDIS_URL}
+    # An empty database of its own: the processes never touch the unit tests' database.
+    _postgres(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)", f"CREATE DATABASE {PG_DATABASE}")
+    yield {"PLEXPORTAL_DATABASE_URL": PG_URL.rsplit("/", 1)[0] + "/" + PG_DATABASE, "PLEXPORTAL_REDIS_URL": REDIS_URL}
+    _postgres(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
 
 
 def csrf_token(html: str) -> str:
