@@ -90,7 +90,8 @@ class LiveServer:
             self.procs[name] = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                                 stdin=subprocess.DEVNULL, start_new_session=True)
 
-    def start(self, timeout: float = 30.0) -> "LiveServer":
+    def start(self, timeout: float = 30.0, healthz_status: int = 200) -> "LiveServer":
+        """Start the processes and wait until /healthz answers `healthz_status`."""
         self._spawn("web", [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"])
         if self.want_worker:
             # Short polling so a test does not wait for the consumer's idle back-off.
@@ -104,7 +105,7 @@ class LiveServer:
                     self.stop()
                     raise RuntimeError(f"{name} exited with {proc.returncode}:\n{self.log(name)}")
             try:
-                if requests.get(self.url + "/healthz", timeout=2).status_code == 200:
+                if requests.get(self.url + "/healthz", timeout=2).status_code == healthz_status:
                     return self
             except requests.RequestException:
                 pass
