@@ -57,6 +57,8 @@ def prepare_data_dir(data_dir: Path, settings: dict | None = None, admin: bool =
                 from plexportal.auth import service as auth_service
 
                 auth_service.create_admin("admin", PASSWORD, "admin@example.com")
+        if hasattr(db.obj, "close_all"):
+            db.obj.close_all()          # a pooled connection would otherwise stay open on the server's file
     settings_service.invalidate()
 
 
