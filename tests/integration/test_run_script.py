@@ -52,13 +52,25 @@ def test_it_stops_web_and_worker_together_on_ctrl_c(tmp_path):
         assert "gunicorn" in running and "huey_consumer" in running
 
         os.killpg(proc.pid, signal.SIGINT)          # what Ctrl-C in a terminal does
-        assert proc.wait(timeout=30) == 0, (tmp_path / "run.log").read_text()
+        assert proc.wait(timeout=90) == 0, (tmp_path / "run.log").read_text()
         assert wait_until_gone(proc.pid) == []
     finally:
         if proc.poll() is None or processes_in_group(proc.pid):
             os.killpg(proc.pid, signal.SIGKILL)
     log = (tmp_path / "run.log").read_text()
     assert "Shutting down gracefully" in log        # the worker finished its work before leaving
+
+
+def test_it_stops_both_even_when_ctrl_c_comes_while_they_are_still_starting(tmp_path):
+    proc = start_run_script(tmp_path, free_port())
+    try:
+        time.sleep(0.5)                              # both are still importing the app
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(timeout=90) == 0, (tmp_path / "run.log").read_text()
+        assert wait_until_gone(proc.pid) == []
+    finally:
+        if proc.poll() is None or processes_in_group(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def test_it_stops_the_worker_and_fails_when_the_web_cannot_start(tmp_path):
