@@ -114,3 +114,14 @@ def test_the_schedule_page_explains_the_cron_expression(logged_in, set_settings)
 def test_pages_need_an_admin(client):
     assert client.get("/backups/").status_code in (302, 303)
     assert client.get("/backups/history").status_code in (302, 303)
+
+
+def test_the_dashboard_card_shows_state_last_run_and_what_is_overdue(logged_in, set_settings):
+    configure(set_settings)
+    history(3)
+    clock.freeze(datetime(2026, 4, 3, 12, 0, tzinfo=NY))
+    page = logged_in.get("/").get_data(as_text=True)
+    assert "Backups are on schedule." in page and 'data-countdown="2026-04-04T07:00:00Z"' in page
+    clock.freeze(datetime(2026, 4, 4, 9, 0, tzinfo=NY))
+    page = logged_in.get("/").get_data(as_text=True)
+    assert "Down" in page and "Overdue since Sat 04 Apr 03:00" in page
