@@ -73,6 +73,10 @@ def record_ping(kind: str, body: bytes) -> BackupRun:
     text = body.decode("utf-8", "replace")[-20000:]
     zone = importer.zone()
     if kind == "start":
+        # a run that never sent its finish is over once the next one starts
+        (BackupRun.update(status="failed", note="No finish ping was received (the next run started).",
+                          updated_at=now)
+         .where((BackupRun.source == "ping") & (BackupRun.status == "running")).execute())
         return _upsert(f"ping:{now.strftime('%Y%m%dT%H%M%S.%fZ')}", source="ping", day=now.astimezone(zone).date(),
                        started_at=now, status="running", excerpt=text)
     open_run = (BackupRun.select().where((BackupRun.source == "ping") & (BackupRun.status == "running")

@@ -67,3 +67,14 @@ def test_the_setup_page_masks_the_token_and_reveals_it_on_request(logged_in):
     assert token not in page and token[-4:] in page
     revealed = logged_in.get("/backups/setup/token", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert f"/backups/ping/{token}/success" in revealed
+
+
+def test_a_start_without_a_finish_is_closed_as_failed_when_the_next_run_starts(client, set_settings):
+    set_settings(BACKUP_PING_TOKEN=TOKEN)
+    client.post(f"/backups/ping/{TOKEN}/start")
+    clock.freeze(clock.now() + timedelta(days=1))
+    client.post(f"/backups/ping/{TOKEN}/start")
+    client.post(f"/backups/ping/{TOKEN}/success")
+    runs = list(BackupRun.select().order_by(BackupRun.started_at))
+    assert [r.status for r in runs] == ["failed", "success"]
+    assert "No finish ping" in runs[0].note
