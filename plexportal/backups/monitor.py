@@ -269,10 +269,9 @@ def evaluate(now: datetime | None = None) -> State:
     _condition("duration", "duration" in found, f"Backup slower than usual on {server}",
                found.get("duration", ""), last, now, "the run time is back to normal")
     row = check_row()
-    changes = {BackupCheck.evaluated_at: now}
-    if row.state != st.state:
-        changes.update({BackupCheck.state: st.state, BackupCheck.state_since: now})
-    BackupCheck.update(changes).where(BackupCheck.id == 1).execute()
+    if row.state != st.state:            # write only on a change: this runs every minute
+        (BackupCheck.update({BackupCheck.state: st.state, BackupCheck.state_since: now, BackupCheck.evaluated_at: now})
+         .where(BackupCheck.id == 1).execute())
     return st
 
 
