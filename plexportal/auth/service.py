@@ -38,6 +38,10 @@ def create_admin(username: str, password: str, email: str | None = None) -> User
         return User.create(username=username, email=email, role="admin", password_hash=hash_password(password))
 
 
+def user_exists(username: str) -> bool:
+    return User.select().where(User.username == username).exists()
+
+
 def authenticate(username: str, password: str) -> User | None:
     user = User.get_or_none((User.username == (username or "").strip()) & (User.role == "admin"))
     if user is None or not user.password_hash or not user.is_active:

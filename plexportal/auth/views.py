@@ -3,27 +3,20 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, flash, g, redirect, request, session, url_for
+from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from plexportal import web
 from plexportal.admin import audit
-from plexportal.auth import service
+from plexportal.auth import service, throttle
 from plexportal.auth.forms import LoginForm, PasswordChangeForm
-from plexportal.extensions import client_address, limiter
+from plexportal.extensions import client_address
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
-def _failed_login(response) -> bool:
-    # Only failed attempts use up the allowance (5 per 5 minutes per client address), so a
-    # signed-in admin is never throttled by their own sign-ins.
-    return request.method == "POST" and not g.get("login_ok", False)
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("5 per 5 minutes", methods=["POST"], deduct_when=_failed_login)
 @web.public
 def login():
     if not service.has_admin():
@@ -33,8 +26,13 @@ def login():
         return redirect(next_url)             # already signed in (or on the bypass network)
     form = LoginForm()
     error = None
-    if form.validate_on_submit():
-        user = service.authenticate(form.username.data, form.password.data)
+    if request.method == "POST":
+        # Only wrong passwords use up the allowance, so an admin is never throttled by their
+        # own sign-ins; a throttled address gets 429 before any password is checked.
+        with throttle.attempt(client_address()) as record_failure:
+            user = service.authenticate(form.username.data, form.password.data) if form.validate() else None
+            if user is None and not form.errors:
+                record_failure()
         if user is not None:
             log.info("sign-in ok for %s from %s", user.username, client_address())
             previous = session.get("_user_id")
@@ -44,10 +42,13 @@ def login():
             sid = service.start_session(user, client_address(), request.user_agent.string)
             user.session_id = sid
             login_user(user)
-            g.login_ok = True
             return web.hx_redirect(next_url)
-        log.warning("sign-in failed for %r from %s", (form.username.data or "")[:40], client_address())
-        error = "That user name and password do not match."
+        if not form.errors:
+            # Name the account only if it exists: people type passwords into the user-name field.
+            typed = (form.username.data or "").strip()
+            who = repr(typed[:40]) if service.user_exists(typed) else "an unknown user name"
+            log.warning("sign-in failed for %s from %s", who, client_address())
+            error = "That user name and password do not match."
     status = 422 if request.method == "POST" else 200
     return web.render_page("auth/login.html", "auth/_login_form.html", status=status, form=form, error=error,
                            next_url=next_url)

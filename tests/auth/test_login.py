@@ -159,3 +159,51 @@ def test_it_sends_a_signed_in_admin_past_the_login_page(logged_in):
     r = logged_in.client.get("/auth/login?next=/settings/")
     assert r.status_code == 302
     assert r.headers["Location"] == "/settings/"
+
+
+def test_it_logs_failed_sign_ins_without_what_was_typed_for_unknown_names(web, admin, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO)
+    web.post("/auth/login", data={"username": "my secret passphrase", "password": "x"})
+    _login(web, "wrong password")
+    assert "my secret passphrase" not in caplog.text
+    assert "sign-in failed for an unknown user name from 127.0.0.1" in caplog.text
+    assert "sign-in failed for 'admin' from 127.0.0.1" in caplog.text
+    assert "wrong password" not in caplog.text
+
+
+def test_it_holds_the_limit_exactly_under_simultaneous_guesses(app_factory):
+    """Twelve wrong guesses sent at once from one address: exactly five are checked."""
+    import threading
+
+    import requests
+    from werkzeug.serving import make_server
+
+    from tests.conftest import csrf_from
+
+    app = _with_admin(app_factory())
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        browser = requests.Session()
+        token = csrf_from(browser.get(base + "/auth/login").text)
+        cookies = browser.cookies.get_dict()
+        statuses, start = [], threading.Barrier(12)
+
+        def guess(n):
+            start.wait()
+            r = requests.post(base + "/auth/login", cookies=cookies, allow_redirects=False,
+                              data={"username": "admin", "password": f"guess {n}", "csrf_token": token})
+            statuses.append(r.status_code)
+
+        threads = [threading.Thread(target=guess, args=(n,)) for n in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert sorted(statuses) == [422] * 5 + [429] * 7
