@@ -184,3 +184,22 @@ def test_it_walks_the_admin_pages(stack, browser):
         page.goto(f"{stack['url']}/")
         page.get_by_text("people with access").wait_for()
         shot(page, f"admin-dashboard-{name}")
+
+
+def test_it_lets_a_desktop_visitor_start_again_after_closing_the_plex_window(stack, browser):
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    page.goto(f"{stack['url']}/join/{stack['code']}")
+    button = page.get_by_role("button", name="Sign in with Plex")
+    with page.expect_popup() as popup_info:
+        button.click()
+    popup = popup_info.value
+    popup.get_by_role("button", name="Approve").wait_for()
+    assert button.is_disabled()
+    popup.close()
+    page.get_by_text("The Plex window was closed").wait_for(timeout=15000)
+    assert button.is_enabled()
+    shot(page, "popup-closed-desktop")
+    with stack["app"].app_context():
+        from plexportal.invites.models import Redemption
+
+        assert Redemption.select().count() == 0

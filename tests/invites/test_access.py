@@ -116,3 +116,23 @@ def test_it_keeps_timed_access_when_plex_tv_is_down_and_ends_it_later(db, plex):
 
 def test_it_checks_the_owner_token_for_the_dashboard(db, plex):
     assert provisioning.check_token() == (True, "Signed in to plex.tv as admin.")
+
+
+def test_it_extends_from_the_page_and_refuses_nonsense(logged_in, plex):
+    a = joined(plex, days=10)
+    r = logged_in.post(f"/users/{a.id}/extend", data={"days": "lots"}, htmx=True)
+    assert "Choose how many days" in r.get_data(as_text=True)
+    assert Access.get_by_id(a.id).expires_at == a.expires_at
+    logged_in.post(f"/users/{a.id}/extend", data={"days": "never"}, htmx=True)
+    assert Access.get_by_id(a.id).expires_at is None
+    assert logged_in.get("/users/999").status_code == 404
+    page = logged_in.get(f"/users/{a.id}").get_data(as_text=True)
+    assert "Libraries and permissions" in page and "Kind of access" not in page
+
+
+def test_it_checks_plex_tv_from_the_invites_page(logged_in, plex):
+    plex.fail_next(401, path="/api/v2/user")
+    r = logged_in.post("/invites/plex/check", htmx=True)
+    assert "no longer valid" in r.get_data(as_text=True)
+    assert "plex.tv no longer accepts the Plex token" in logged_in.get("/invites").get_data(as_text=True)
+    assert "Signed in to plex.tv as admin" in logged_in.post("/invites/plex/check", htmx=True).get_data(as_text=True)

@@ -120,3 +120,17 @@ def test_it_reads_accounts_and_pins_like_plexapi(fake_plextv):
     call = fake_plextv.calls_to(f"/api/v2/pins/{created['id']}")[-1]
     assert call.headers["X-Plex-Client-Identifier"] == "cid-1" and "X-Plex-Token" not in call.headers
     assert gw.pin(created["id"]).auth_token == "friend-token"
+
+
+def test_it_invites_into_plex_home_before_sharing(db, plex):
+    from plexportal.invites import service
+    from plexportal.invites.models import Redemption
+
+    invite = service.create_invite({"home": True, "libraries": [1001]})
+    service.redeem_invite(invite.id, service.Claimant("name:friend@example.com", "friend@example.com", "form",
+                                                      email="friend@example.com"))
+    home, share = plex.calls_to("/api/home/users") + plex.calls_to(f"/api/servers/{MID}/shared_servers", "POST")
+    assert (home.method, home.path, home.query) == ("POST", "/api/home/users", {"invitedEmail": "friend@example.com"})
+    assert share.json["shared_server"] == {"library_section_ids": [1001], "invited_email": "friend@example.com"}
+    assert home.at <= share.at
+    assert Redemption.get().state == "invited"
