@@ -10,7 +10,7 @@ import threading
 import zlib
 from contextlib import contextmanager
 
-from flask import abort
+from flask import abort, current_app
 from limits import parse
 
 from plexportal.extensions import limiter
@@ -30,12 +30,15 @@ def _strategy():
 def attempt(address: str):
     """`with attempt(addr) as record_failure:` answers 429 when the address has used its
     allowance, else runs the block; call `record_failure()` when the password was wrong."""
+    # The same key prefix as every other limit (RATELIMIT_KEY_PREFIX), so installs and test runs
+    # sharing one Redis keep their counts apart.
+    key = [p for p in (current_app.config.get("RATELIMIT_KEY_PREFIX"), _SCOPE, address) if p]
     with _locks[zlib.crc32(address.encode()) % len(_locks)]:
         strategy = _strategy()
-        if strategy is not None and not strategy.test(LOGIN_LIMIT, _SCOPE, address):
+        if strategy is not None and not strategy.test(LOGIN_LIMIT, *key):
             abort(429)
 
         def record_failure():
             if strategy is not None:
-                strategy.hit(LOGIN_LIMIT, _SCOPE, address)
+                strategy.hit(LOGIN_LIMIT, *key)
         yield record_failure

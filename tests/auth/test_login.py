@@ -96,31 +96,32 @@ def _with_admin(app):
 
 
 def test_it_uses_the_redis_store_when_a_redis_url_is_set(app_factory):
+    import uuid
+
     import redis
 
-    # Its own Redis database: other test runs on this machine flush the shared one.
     url = "redis://127.0.0.1:6379/13"
     store = redis.Redis.from_url(url, socket_connect_timeout=1)
     try:
         store.ping()
     except redis.exceptions.ConnectionError:
         pytest.skip("no Redis on 127.0.0.1:6379")
-    for key in store.scan_iter("LIMITS*"):
-        store.delete(key)
+    # A key prefix of its own: other test runs on this machine share the Redis server.
+    prefix = f"throttle-test-{uuid.uuid4().hex}"
     from plexportal.extensions import limiter
 
-    first = _with_admin(app_factory(fields={"redis_url": url}))
+    first = _with_admin(app_factory(fields={"redis_url": url}, ratelimit_key_prefix=prefix))
     assert type(limiter.storage).__name__ == "RedisStorage"
     web = Browserless(first.test_client())
     for _ in range(5):
         _login(web, "wrong password")
-    assert any(b"auth.login" in k for k in store.scan_iter("LIMITS*"))
+    assert any(b"auth.login" in k for k in store.scan_iter(f"*{prefix}*"))
     # A second process (here: a freshly built app, which re-creates the limiter's storage) shares
     # the count through Redis; the memory store would have started from zero.
-    second = _with_admin(app_factory(fields={"redis_url": url}))
+    second = _with_admin(app_factory(fields={"redis_url": url}, ratelimit_key_prefix=prefix))
     again = Browserless(second.test_client())
     assert _login(again).status_code == 429
-    for key in store.scan_iter("LIMITS*"):
+    for key in store.scan_iter(f"*{prefix}*"):
         store.delete(key)
 
 
