@@ -49,7 +49,12 @@ def test_it_migrates_then_serves_and_the_worker_waits_for_the_migrations(tmp_pat
     assert healthy(env).returncode == 1                        # nothing listening yet
 
     worker = spawn(["worker"], env, tmp_path / "worker.log")
-    time.sleep(4)                                              # the database is not migrated yet
+    # The database is not migrated yet, so the worker must wait (how soon it says so depends on
+    # how fast flask starts on a busy machine: poll rather than sleep a fixed time).
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "waiting for the web to migrate" not in (tmp_path / "worker.log").read_text():
+        assert worker.poll() is None, (tmp_path / "worker.log").read_text()
+        time.sleep(0.5)
     assert worker.poll() is None
     assert "waiting for the web to migrate" in (tmp_path / "worker.log").read_text()
     assert "huey_consumer" not in " ".join(processes_in_group(worker.pid))
