@@ -12,8 +12,17 @@ from plexportal.security import hash_password, needs_rehash, password_problem, v
 from plexportal.settings import service as settings
 from plexportal.auth.models import User, UserSession
 
-# Verifying against a real hash when the user does not exist keeps timing equal.
-_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+_dummy_hash: str | None = None
+
+
+def _dummy() -> str:
+    """A real hash to verify against when the user does not exist, so timing stays equal. Made on
+    first use: hashing costs tens of MB and a fraction of a second, which every CLI command and
+    worker start would otherwise pay."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = hash_password(secrets.token_urlsafe(16))
+    return _dummy_hash
 
 
 class AuthError(ValueError):
@@ -45,7 +54,7 @@ def user_exists(username: str) -> bool:
 def authenticate(username: str, password: str) -> User | None:
     user = User.get_or_none((User.username == (username or "").strip()) & (User.role == "admin"))
     if user is None or not user.password_hash or not user.is_active:
-        verify_password(_DUMMY_HASH, password or "")
+        verify_password(_dummy(), password or "")
         return None
     if not verify_password(user.password_hash, password or ""):
         return None
