@@ -253,6 +253,11 @@ def announce(req: MediaRequest) -> int:
             mine = [a for a in arrivals if a.arrived_at >= follower.created_at]
         else:
             mine = arrivals
+        told = set(Announcement.select(Announcement.season, Announcement.episode)
+                   .where((Announcement.request == req) & (Announcement.user == user)).tuples())
+        mine = [a for a in mine if (a.season, a.episode) not in told]
+        if not mine:
+            continue
         fresh = []
         with db.atomic():
             for a in mine:
