@@ -50,6 +50,7 @@ def browser():
 
 def signed_in(browser, live, width, height):
     context = browser.new_context(viewport={"width": width, "height": height})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live.url)
     # Posters point at image.tmdb.org; tests never leave 127.0.0.1, so those loads are cut here.
     context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("http://127.0.0.1")
                   else route.abort())
@@ -91,6 +92,9 @@ def test_it_shows_requests_followers_and_the_inbox(browser, live, size, width, h
     page.screenshot(path=str(SHOTS / f"media-event-{size}.png"), full_page=True)
     page.goto(f"{live.url}/media/setup")
     assert page.locator("code.copy", has_text="https://portal.example.com/webhooks/sonarr").count() == 1
+    page.click("button[data-copy$='/webhooks/radarr']")
+    page.wait_for_selector("button[data-copy$='/webhooks/radarr']:has-text('Copied')")
+    assert page.evaluate("navigator.clipboard.readText()") == "https://portal.example.com/webhooks/radarr"
     page.screenshot(path=str(SHOTS / f"media-setup-{size}.png"), full_page=True)
     page.goto(f"{live.url}/")
     page.wait_for_selector("text=waiting to arrive")
