@@ -2,7 +2,8 @@
 followers, the inbox and a payload, the setup page; at phone and desktop sizes (screenshots in
 tests/e2e/screenshots/)."""
 import base64
-import json
+import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,12 @@ def live(tmp_path_factory):
         assert requests.post(f"{stack.url}/webhooks/{source}", data=body, headers=basic).status_code == 200
     bad = requests.post(f"{stack.url}/webhooks/radarr", data=b"<not json>", headers=basic)
     assert bad.status_code == 400
+    deadline = time.time() + 30                      # the worker processes them in the background
+    while time.time() < deadline:
+        with sqlite3.connect(data / "plexportal.db") as conn:
+            if not conn.execute("SELECT COUNT(*) FROM webhook_event WHERE status = 'received'").fetchone()[0]:
+                break
+        time.sleep(0.2)
     yield stack
     stack.stop()
 
