@@ -152,7 +152,11 @@ def _remove_from_queue(self, queue_id: int, *, blocklist: bool = True, skip_redo
 
 
 def _history_since(self, since, event_type: int | None = None) -> list[dict]:
+    """Every history record since `since` (not paged by the *arr), with the series/episode or movie
+    embedded so no lookup per record is needed."""
     params = {"date": _iso(since)}
+    params.update({"includeSeries": "true", "includeEpisode": "true"} if self.service == "Sonarr"
+                  else {"includeMovie": "true"})
     if event_type is not None:
         params["eventType"] = event_type
     data = self.get("history/since", **params)

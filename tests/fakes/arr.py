@@ -144,7 +144,7 @@ class FakeArr(FakeService):
             items = [r for r in self.history if parse_iso(r["date"]) >= since]
             if request.args.get("eventType"):
                 items = [r for r in items if r["eventType"] == self.history_names[int(request.args["eventType"])]]
-            return jsonify(sorted(items, key=lambda r: r["date"], reverse=True))
+            return jsonify([self._embed(r) for r in sorted(items, key=lambda r: r["date"], reverse=True)])
 
         @app.post("/api/v3/history/failed/<int:hid>")
         def mark_failed(hid):
@@ -201,6 +201,10 @@ class FakeArr(FakeService):
                     "sendUpdatesToClient": False, "updateScheduledTask": True}
         self.commands.append(resource)
         return resource
+
+    def _embed(self, record: dict) -> dict:
+        """includeSeries/includeEpisode/includeMovie: the resources inside each record."""
+        return record
 
     def _ids_of(self, record: dict) -> dict:
         return {k: record[k] for k in ("seriesId", "episodeId", "movieId") if record.get(k) is not None}
@@ -281,6 +285,14 @@ class FakeSonarr(FakeArr):
     def build_large(self) -> None:
         for i in range(1, 2001):
             self.add_series(i, f"Series {i}", 300000 + i, seasons=5, per_season=10, with_files=False)
+
+    def _embed(self, record: dict) -> dict:
+        out = dict(record)
+        if request.args.get("includeSeries") == "true" and record.get("seriesId") in self.series:
+            out["series"] = self.series[record["seriesId"]]
+        if request.args.get("includeEpisode") == "true" and record.get("episodeId") in self.episodes:
+            out["episode"] = self.episodes[record["episodeId"]]
+        return out
 
     def _auto_research(self, record: dict) -> None:
         if record.get("episodeId"):
@@ -388,6 +400,12 @@ class FakeRadarr(FakeArr):
     def build_large(self) -> None:
         for i in range(1, 2001):
             self.add_movie(i, f"Film {i}", 600000 + i)
+
+    def _embed(self, record: dict) -> dict:
+        out = dict(record)
+        if request.args.get("includeMovie") == "true" and record.get("movieId") in self.movies:
+            out["movie"] = self.movies[record["movieId"]]
+        return out
 
     def _auto_research(self, record: dict) -> None:
         if record.get("movieId"):

@@ -1,4 +1,4 @@
-"""Fake Seerr issues (and requests, for reconciliation) on top of FakeSeerr: comment, resolve and
+"""Fake Seerr issues on top of FakeSeerr: comment, resolve and
 reopen answer with the Issue, and, like the real thing, each fires a webhook back (ISSUE_COMMENT /
 ISSUE_RESOLVED), which tests replay into the app to exercise the loop guard."""
 from __future__ import annotations
@@ -19,7 +19,6 @@ def _now() -> str:
 class FakeSeerrIssues(FakeSeerr):
     def __init__(self, api_key: str = "seerr-key"):
         self.issues: dict[int, dict] = {}
-        self.media_requests: list[dict] = []
         self.sent_webhooks: list[dict] = []          # what Seerr would send back to us
         super().__init__(api_key)
 
@@ -94,16 +93,3 @@ class FakeSeerrIssues(FakeSeerr):
             self.sent_webhooks.append(self.webhook_for(found, "ISSUE_RESOLVED" if status == "resolved"
                                                        else "ISSUE_REOPENED"))
             return jsonify(found)
-
-        if not any(r.rule == "/api/v1/request" for r in app.url_map.iter_rules()):
-            @app.get("/api/v1/request")
-            def requests_list():
-                take = int(request.args.get("take", 10))
-                skip = int(request.args.get("skip", 0))
-                wanted = request.args.get("filter", "all")
-                items = [r for r in self.media_requests
-                         if wanted == "all" or (wanted == "processing" and r["status"] == 2
-                                                and r["media"]["status"] in (3, 4))]
-                return jsonify({"pageInfo": {"pages": max(1, -(-len(items) // take)), "pageSize": take,
-                                             "results": len(items), "page": skip // take + 1},
-                                "results": items[skip:skip + take]})
