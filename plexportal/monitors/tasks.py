@@ -17,3 +17,13 @@ def run_monitor_task(name, trigger="manual", only=None):
         return service.run_monitor(name, trigger, only).id
     except service.Busy:
         return None
+
+
+@app_periodic(crontab(minute="*/30"))
+def refresh_calendar_task():
+    """Copy the Sonarr/Radarr calendars for requested titles (the Upcoming page and iCal feeds)."""
+    from plexportal.monitors import calendar
+
+    if service.pause_reason():
+        return None
+    return calendar.refresh()

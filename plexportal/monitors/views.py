@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, render_template
 
 from plexportal import web
 from plexportal.admin import audit
+from plexportal.lib import clock
 from plexportal.media.monitors import hooks  # noqa: F401 - registers the webhook subscribers
 from plexportal.monitors import service
 from plexportal.media import monitors
@@ -15,7 +16,7 @@ bp = Blueprint("monitors", __name__, url_prefix="/monitors")
 BLUEPRINTS = [bp]
 
 
-@bp.context_processor
+@bp.app_context_processor
 def _helpers():
     return {"has_endpoint": lambda endpoint: endpoint in current_app.view_functions}
 
@@ -106,3 +107,51 @@ def dismiss_issue(fix_id):
     issue_fix.dismiss(fix.id)
     audit.record("monitors.issue.dismiss", f"dismissed Seerr issue {fix.seerr_issue_id}")
     return web.with_toast(render_template("monitors/_issues.html", **_issues_ctx()), "Dismissed; nothing was changed.")
+
+
+# -- upcoming calendar and the per-user iCal feed --------------------------------------------------
+
+def feed_url(feed) -> str:
+    from flask import request, url_for
+
+    path = url_for("monitors.ical", token=feed.token)
+    base_url = (settings.get("BASE_URL") or request.url_root).rstrip("/")
+    return base_url + path
+
+
+@bp.get("/upcoming")
+def upcoming():
+    from plexportal.monitors import calendar
+
+    return web.render_page("monitors/upcoming.html", "monitors/_upcoming.html", entries=calendar.upcoming())
+
+
+@bp.post("/upcoming/refresh")
+def refresh_upcoming():
+    from plexportal.monitors import calendar
+
+    result = calendar.refresh()          # asked for and waited on: two calendar calls
+    if result["errors"]:
+        message, kind = "Refreshed what could be read. " + " ".join(result["errors"]), "warn"
+    else:
+        message, kind = f"Calendar refreshed: {result['entries']} upcoming item(s).", "ok"
+    return web.with_toast(render_template("monitors/_upcoming.html", entries=calendar.upcoming()), message, kind)
+
+
+@bp.get("/ical/<token>.ics")
+@web.public
+def ical(token):
+    from flask import make_response
+
+    from plexportal.monitors import calendar, ical as ical_text
+
+    user = calendar.user_for_token(token)
+    if user is None:
+        abort(404)                       # says nothing about whether the address ever existed
+    body = ical_text.render(calendar.upcoming(user), name=f"{settings.get('SERVER_NAME')}: upcoming",
+                            stamp=clock.now())
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Cache-Control"] = "private, max-age=900"
+    response.headers["Content-Disposition"] = 'inline; filename="upcoming.ics"'
+    return response

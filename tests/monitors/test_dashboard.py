@@ -1,0 +1,25 @@
+"""The dashboard card: requests by state, messages today, what needs attention, last runs."""
+from plexportal.media.models import MediaRequest
+from plexportal.monitors import service
+from plexportal.monitors.models import IssueFix
+from plexportal.notify.models import Notification
+
+
+def test_it_shows_attention_items_and_last_runs(admin_web, set_settings, fake_sonarr):
+    set_settings(SONARR_URL=fake_sonarr.url, SONARR_API_KEY=fake_sonarr.api_key)
+    MediaRequest.create(media_type="movie", tmdb_id=1, title="A", status="approved")
+    MediaRequest.create(media_type="movie", tmdb_id=2, title="B", status="available")
+    IssueFix.create(seerr_issue_id=4, title="Broken Film", state="review")
+    Notification.create(kind="media.ready", destination="x@example.com", status="failed")
+    fake_sonarr.fail_next(500, path="/api/v3/queue")
+    service.run_monitor("stuck")
+    page = admin_web.get("/").get_data(as_text=True)
+    assert "Media health" in page
+    assert "1 message(s) could not be sent" in page.replace("<strong>", "").replace("</strong>", "")
+    assert "reported issue(s) need you" in page
+    assert "Stuck downloads</a>: found 0, acted on 0, 1 upstream error(s), retried next run" in page
+
+
+def test_a_quiet_stack_says_so(admin_web):
+    page = admin_web.get("/").get_data(as_text=True)
+    assert "nothing needs your attention" in page
