@@ -108,7 +108,16 @@ def summarise(ctx: Context) -> str:
     return ", ".join(parts)
 
 
+KEEP_RUNS = timedelta(days=30)
+
+
+def prune_runs() -> int:
+    """Runs older than 30 days go (each monitor's page shows its latest runs)."""
+    return MonitorRun.delete().where(MonitorRun.started_at < clock.now() - KEEP_RUNS).execute()
+
+
 def run_due(trigger: str = "schedule") -> list[MonitorRun]:
+    prune_runs()
     if pause_reason():
         return []
     runs = []

@@ -57,7 +57,8 @@ def run_now(name):
 
     run_monitor_task(name, "manual")
     audit.record("monitors.run", f"ran the {m.label} monitor by hand")
-    return web.with_toast(render_template("monitors/_runs.html", **_detail_ctx(m)), f"{m.label}: run started.")
+    return web.with_toast(render_template("monitors/_runs.html", **_detail_ctx(m), started=True),
+                          f"{m.label}: run started.")
 
 
 # -- reported issues (the manual-review list) -----------------------------------------------------

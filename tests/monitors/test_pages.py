@@ -76,3 +76,12 @@ def test_ending_and_cancelling_from_the_page(admin_web, db):
     r = admin_web.post(f"/maintenance/{later.id}/cancel", htmx=True)
     assert "already ended or been cancelled" in r.get_data(as_text=True)
     assert admin_web.post("/maintenance/999/end", htmx=True).status_code == 404
+
+
+def test_runs_older_than_thirty_days_are_pruned(db):
+    from plexportal.monitors import service
+
+    old = MonitorRun.create(monitor="stuck", started_at=clock.now() - timedelta(days=31), status="ok")
+    recent = MonitorRun.create(monitor="stuck", started_at=clock.now() - timedelta(days=2), status="ok")
+    service.prune_runs()
+    assert [r.id for r in MonitorRun.select()] == [recent.id] and old.id != recent.id
