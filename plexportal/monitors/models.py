@@ -13,6 +13,7 @@ class MonitorState(BaseModel):
     last_finished_at = UTCDateTimeField(null=True)
     last_status = CharField(max_length=16, default="")
     last_summary = CharField(max_length=500, default="")
+    first_seen_at = UTCDateTimeField(null=True)                # the first run is one interval after this
 
 
 class MonitorRun(BaseModel):

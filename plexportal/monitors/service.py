@@ -35,7 +35,7 @@ def state(name: str) -> MonitorState:
 
         try:
             with db.atomic():
-                row = MonitorState.create(name=name)
+                row = MonitorState.create(name=name, first_seen_at=clock.now())
         except IntegrityError:
             row = MonitorState.get(MonitorState.name == name)
     return row
@@ -50,9 +50,12 @@ def pause_reason() -> str | None:
 
 
 def next_due(m: Monitor, st: MonitorState):
-    if st.last_started_at is None:
+    # A new install (or a new monitor) waits one interval before its first scheduled run, so a
+    # starting worker does not run everything at once while webhooks are arriving; Run now is there.
+    start = st.last_started_at or st.first_seen_at
+    if start is None:
         return clock.now()
-    return st.last_started_at + interval(m)
+    return start + interval(m)
 
 
 def due_monitors() -> list[Monitor]:
@@ -134,11 +137,27 @@ def last_runs(name: str, limit: int = 20) -> list[MonitorRun]:
                 .order_by(MonitorRun.started_at.desc(), MonitorRun.id.desc()).limit(limit))
 
 
+def schedule_words(m: Monitor) -> str:
+    """"every 30 min", "every 6 h", or the weekly summary's day and hour."""
+    if m.name == "weekly-summary":
+        day = dict(DAY_NAMES).get(settings.get("WEEKLY_SUMMARY_DAY"), "Sunday")
+        return f"{day}s at {settings.get_int('WEEKLY_SUMMARY_HOUR'):02d}:00"
+    minutes = int(interval(m).total_seconds() // 60)
+    if minutes % 60 == 0:
+        return f"every {minutes // 60} h" if minutes > 60 else "every hour"
+    return f"every {minutes} min"
+
+
+DAY_NAMES = (("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"), ("fri", "Friday"),
+             ("sat", "Saturday"), ("sun", "Sunday"))
+
+
 def overview() -> list[dict]:
     out = []
     for m in monitors.MONITORS.values():
         st = state(m.name)
         last = MonitorRun.select().where(MonitorRun.monitor == m.name).order_by(MonitorRun.id.desc()).first()
         out.append({"monitor": m, "enabled": is_enabled(m), "interval": interval(m), "state": st,
+                    "schedule": schedule_words(m),
                     "last": last, "next_due": next_due(m, st) if is_enabled(m) else None})
     return out

@@ -7,16 +7,16 @@ G = "Media health"
 
 DEFS = []
 for _m in MONITORS.values():
-    DEFS.append(S(_m.enabled_key, f"{_m.label}: on", G, kind="bool", default="true",
+    DEFS.append(S(_m.enabled_key, f"{_m.label}: run automatically", G, kind="bool", default="true",
                   help=_m.description))
     DEFS.append(S(_m.interval_key, f"{_m.label}: every (minutes)", G, kind="int",
                   default=str(_m.default_interval), minimum=1, maximum=60 * 24 * 7))
 
 DEFS += [
-    S("IMPORT_FIX_MODE", "Failed imports", G, kind="choice", default="fix",
+    S("IMPORT_FIX_MODE", "Failed imports: what to do", G, kind="choice", default="fix",
       choices=(("off", "Off: only list them"), ("notify", "Tell me, change nothing"),
                ("fix", "Remove, blocklist, search again and tell me"))),
-    S("ISSUE_FIX_MODE", "Reported issues", G, kind="choice", default="manual",
+    S("ISSUE_FIX_MODE", "Reported issues: what to do", G, kind="choice", default="manual",
       choices=(("manual", "I review each one"), ("auto", "Fix automatically"),
                ("auto_notify", "Fix automatically and tell me"))),
     S("ISSUE_ESCALATE_DAYS", "Escalate an unresolved issue after (days)", G, kind="int", default="3",

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
+from peewee import OperationalError
+
 from plexportal.gateways.base import GatewayError
 from plexportal.lib import clock
 from plexportal.media import matching, parsing, sync
@@ -85,7 +87,11 @@ def check_seerr(ctx) -> None:
         if not isinstance(r, dict) or r.get("id") in known:
             continue
         ctx.found += 1
-        saved = sync.save_request(client, r, cache, origin="reconcile")
+        try:
+            saved = sync.save_request(client, r, cache, origin="reconcile")
+        except OperationalError as err:      # e.g. SQLite busy while the same request's webhook is processed
+            ctx.errors.append(f"request {r.get('id')}: {err}; retried next run")
+            continue
         if saved is not None:
             ctx.acted(f"missed Seerr request {r.get('id')} saved: {saved.title or saved.media_type}")
 
