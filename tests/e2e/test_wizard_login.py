@@ -26,6 +26,7 @@ def test_it_walks_a_newcomer_through_setup_and_sign_in(live_server, fake_sonarr,
 
     # A mistyped confirmation is refused next to the field; what was typed stays.
     page.get_by_label("User name").fill("admin")
+    page.locator("#email").fill("owner@example.com")
     page.locator("#password").fill(PASSWORD)
     page.locator("#confirm").fill(PASSWORD + "x")
     page.get_by_role("button", name="Create admin").click()
@@ -96,6 +97,11 @@ def test_it_walks_a_newcomer_through_setup_and_sign_in(live_server, fake_sonarr,
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
+
+    # What the wizard stored is in Settings: the admin's email for alerts, Sonarr's URL.
+    page.goto(live_server.url + "/settings/")
+    expect(page.locator("#f-ADMIN_EMAIL")).to_have_value("owner@example.com")
+    expect(page.locator("#f-SONARR_URL")).to_have_value(fake_sonarr.url)
 
 
 def test_it_signs_in_with_the_helper_to_a_prepared_server(live_server_factory, page, shot):
