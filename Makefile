@@ -72,7 +72,7 @@ test-integration: install-dev
 
 # .env.example and docs/configuration.md come from the settings registry.
 docs: install
-	$(BIN)/flask --app wsgi settings docs
+	PLEXPORTAL_DATA_DIR=$$(mktemp -d) $(BIN)/flask --app wsgi settings docs
 
 clean:
 	rm -rf $(VENV) tests/e2e/screenshots
