@@ -68,7 +68,9 @@ def live_server(live_server_factory):
 
 # -- browser -------------------------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
+# Module scope, not session: only one sync Playwright may run at a time in a process, and other
+# test modules start their own.
+@pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: `apt-get install chromium` "
