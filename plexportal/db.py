@@ -68,7 +68,7 @@ def make_database(config) -> peewee.Database:
             url = "postgresql://" + url[len("postgres://"):]
         try:
             if url.startswith("sqlite"):
-                return connect_url(url, pragmas=SQLITE_PRAGMAS)
+                return connect_url(url, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
             if url.startswith("postgres"):
                 return connect_url(url)
         except Exception as err:  # noqa: BLE001 - any parse failure is the operator's to fix
@@ -79,8 +79,11 @@ def make_database(config) -> peewee.Database:
     # Pooled: a request hands its connection back instead of closing it. Closing the last
     # connection to a WAL database checkpoints and deletes the WAL (an fsync or two), which cost
     # every request ~25 ms and capped webhook ingest far below its target (docs/benchmarks.md).
+    # BEGIN IMMEDIATE: a transaction that reads and then writes takes the write lock up front and
+    # waits (busy_timeout) for another writer. A deferred one that upgrades while another writer
+    # holds the lock fails at once with "database is locked", whatever the timeout.
     return PooledSqliteDatabase(str(config.app_db_path), pragmas=SQLITE_PRAGMAS, check_same_thread=False,
-                                timeout=10, max_connections=64, stale_timeout=300)
+                                timeout=10, max_connections=64, stale_timeout=300, lock_type="IMMEDIATE")
 
 
 class db_session:
