@@ -75,7 +75,10 @@ def record_webhook(source: str, raw: bytes) -> Recorded:
             event_type = parsing.event_type_of(source, data)
         else:
             problem = "body is JSON but not an object"
-    body = raw.decode("utf-8", "replace")
+    # PostgreSQL text cannot hold NUL. Valid JSON never contains a raw NUL (only the \u0000
+    # escape), so this only touches bodies already rejected above, kept for inspection.
+    body = raw.decode("utf-8", "replace").replace("\x00", "\ufffd")
+    event_type = (event_type or "").replace("\x00", "")
     key = dedup_key(source, raw)
     try:
         with db.atomic():

@@ -109,3 +109,14 @@ def test_it_never_answers_500_or_logs_an_exception_for_fuzzed_bodies(post_hook, 
         r = post_hook(source, body)
     assert r.status_code in (200, 400), (r.status_code, body)
     assert not [rec for rec in caplog.records if rec.exc_info], [rec.getMessage() for rec in caplog.records]
+
+
+def test_it_keeps_a_body_with_nul_bytes_for_inspection_on_every_database(post_hook):
+    # PostgreSQL text cannot hold NUL: the body must still be stored and answered 400, not 503.
+    r = post_hook("sonarr", b'{"eventType": "Grab"\x00}')
+    assert r.status_code == 400
+    [event] = events()
+    assert event.status == "invalid" and "\x00" not in event.body
+    escaped = post_hook("sonarr", json.dumps({"eventType": "Gr\u0000ab"}).encode())
+    assert escaped.status_code == 200
+    assert "\x00" not in events()[-1].event_type
