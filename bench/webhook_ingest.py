@@ -3,9 +3,10 @@ SQLite, Huey consumer running), against real processes on 127.0.0.1.
 
     python bench/webhook_ingest.py [--clients 16] [--seconds 30] [--batch-delay 3]
 
-Part 1: N client processes POST distinct Sonarr Grab/Download webhooks as fast as they can for the
-given time; reports throughput, latency percentiles, errors, and checks every accepted webhook is
-stored. Part 2: a Seerr request, then Sonarr Downloads; measures last Download → SMTP accepted
+Part 1: N client processes POST distinct Sonarr Grab webhooks for the given time, first back to
+back (the most the server takes), then paced at --rate webhooks/s in all (the target load; latency
+counts from when each request was due, so a stall is charged to every request it delays); reports
+throughput, latency percentiles, errors, and checks every accepted webhook is stored. Part 2: a Seerr request, then Sonarr Downloads; measures last Download → SMTP accepted
 against BATCH_INITIAL_DELAY (availability check off; delivery by the real worker).
 """
 from __future__ import annotations
@@ -33,19 +34,28 @@ AUTH = {"Authorization": "Basic " + base64.b64encode(f"sonarr:{SECRET}".encode()
         "Content-Type": "application/json"}
 
 
-def client(url: str, seconds: float, index: int, out: mp.Queue) -> None:
+def client(url: str, seconds: float, index: int, out: mp.Queue, interval: float = 0.0, phase: float = 0.0,
+           tag: str = "") -> None:
     # http.client with keep-alive: the client should cost far less CPU than the server it measures.
     grab = json.loads((FIXTURES / "sonarr_v4_grab.json").read_text())
     host, port = url.rsplit("/", 1)[1].split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=10)
     latencies, errors, ok = [], 0, 0
-    end = time.perf_counter() + seconds
+    start = time.perf_counter()
+    end = start + seconds
     n = 0
     while time.perf_counter() < end:
         n += 1
-        grab["downloadId"] = f"bench-{index}-{n}"          # distinct bodies: nothing deduplicated away
+        grab["downloadId"] = f"bench-{tag}-{index}-{n}"          # distinct bodies: nothing deduplicated away
         body = json.dumps(grab).encode()
         t = time.perf_counter()
+        if interval:
+            # Paced: the n-th request is due at a fixed time. Latency counts from that time, so a
+            # stall that delays the following requests is charged to them too (no coordinated omission).
+            due = start + phase + (n - 1) * interval
+            if due > t:
+                time.sleep(due - t)
+            t = due
         try:
             conn.request("POST", "/webhooks/sonarr", body=body, headers=AUTH)
             response = conn.getresponse()
@@ -89,11 +99,17 @@ def _parent(pid: int) -> int:
         return -1
 
 
-def ingest(stack: Stack, clients: int, seconds: float) -> dict:
+def ingest(stack: Stack, clients: int, seconds: float, rate: float = 0.0) -> dict:
+    """rate 0: every client sends back to back (the most the server takes); otherwise the clients
+    together send `rate` webhooks/s, evenly spread."""
     web, worker = stack.procs[0].pid, stack.procs[1].pid
+    drained(stack)
+    before = stored_grabs(stack)
     cpu0 = (cpu_seconds(web), cpu_seconds(worker))
     out: mp.Queue = mp.Queue()
-    procs = [mp.Process(target=client, args=(stack.url, seconds, i, out)) for i in range(clients)]
+    interval = clients / rate if rate else 0.0
+    procs = [mp.Process(target=client, args=(stack.url, seconds, i, out, interval, interval * i / clients, f"{rate:g}"))
+             for i in range(clients)]
     t0 = time.perf_counter()
     for p in procs:
         p.start()
@@ -106,11 +122,15 @@ def ingest(stack: Stack, clients: int, seconds: float) -> dict:
     ok = sum(r[0] for r in results)
     errors = sum(r[1] for r in results)
     lat = [x for r in results for x in r[2]]
-    with sqlite3.connect(stack.data_dir / "plexportal.db") as conn:
-        stored = conn.execute("SELECT COUNT(*) FROM webhook_event WHERE event_type = 'Grab'").fetchone()[0]
+    stored = stored_grabs(stack) - before
     return {"web_cpu_ms": cpu[0] / max(ok, 1) * 1000, "worker_cpu_ms": cpu[1] / max(ok, 1) * 1000,
             "load": open("/proc/loadavg").read().split()[0], "ok": ok, "errors": errors, "rate": ok / seconds, "elapsed": elapsed, "stored": stored,
             "p50": pct(lat, .5), "p95": pct(lat, .95), "p99": pct(lat, .99), "max": max(lat) * 1000}
+
+
+def stored_grabs(stack: Stack) -> int:
+    with sqlite3.connect(stack.data_dir / "plexportal.db") as conn:
+        return conn.execute("SELECT COUNT(*) FROM webhook_event WHERE event_type = 'Grab'").fetchone()[0]
 
 
 def drained(stack: Stack, timeout: float = 120) -> None:
@@ -146,6 +166,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--batch-delay", type=int, default=3)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--rate", type=float, default=400,
+                        help="webhooks/s for the paced run (the clients together); 0 skips it")
     args = parser.parse_args()
     from tests.fakes.smtp import SmtpServer
 
@@ -158,7 +180,9 @@ def main() -> None:
                        "BATCH_MAX_WAIT": str(args.batch_delay + 10), "BASE_URL": "http://portal.example.com"})
         stack = Stack(data, threads=args.threads).start()
         try:
-            r = ingest(stack, args.clients, args.seconds)
+            runs = [("back to back", ingest(stack, args.clients, args.seconds))]
+            if args.rate:
+                runs.append((f"paced at {args.rate:.0f}/s", ingest(stack, args.clients, args.seconds, args.rate)))
             lag = latency(stack, smtp, args.batch_delay)
         finally:
             stack.stop()
@@ -167,11 +191,12 @@ def main() -> None:
     print(f"command: {cmd}")
     print(f"ingest: {args.clients} clients x {args.seconds:.0f} s, gunicorn 1 gthread worker x {args.threads} threads,"
           f" SQLite, consumer running")
-    print(f"  accepted {r['ok']} ({r['rate']:.0f}/s), errors {r['errors']}, stored {r['stored']}"
-          f" ({'all stored' if r['stored'] == r['ok'] else 'MISSING ' + str(r['ok'] - r['stored'])})")
-    print(f"  latency ms: p50 {r['p50']:.1f}  p95 {r['p95']:.1f}  p99 {r['p99']:.1f}  max {r['max']:.1f}")
-    print(f"  CPU per webhook: web {r['web_cpu_ms']:.2f} ms, worker {r['worker_cpu_ms']:.2f} ms"
-          f" (machine: {mp.cpu_count()} cores, load average {r['load']} at the end)")
+    for label, r in runs:
+        print(f"  {label}: accepted {r['ok']} ({r['rate']:.0f}/s), errors {r['errors']}, stored {r['stored']}"
+              f" ({'all stored' if r['stored'] == r['ok'] else 'MISSING ' + str(r['ok'] - r['stored'])})")
+        print(f"    latency ms: p50 {r['p50']:.1f}  p95 {r['p95']:.1f}  p99 {r['p99']:.1f}  max {r['max']:.1f}")
+        print(f"    CPU per webhook: web {r['web_cpu_ms']:.2f} ms, worker {r['worker_cpu_ms']:.2f} ms"
+              f" (machine: {mp.cpu_count()} cores, load average {r['load']} at the end)")
     print(f"download→SMTP: {lag:.2f} s with BATCH_INITIAL_DELAY={args.batch_delay} s"
           f" (overhead {lag - args.batch_delay:+.2f} s)")
 
