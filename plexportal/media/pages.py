@@ -120,10 +120,24 @@ def reprocess(event_id: int):
     event = WebhookEvent.get_or_none(WebhookEvent.id == event_id) or abort(404)
     if event.status == "invalid":
         return web.with_toast("", "This body is not a JSON object; there is nothing to process.", "error", status=422)
+    before = event.attempts
     service.reprocess_event(event.id)
     event = WebhookEvent.get_by_id(event.id)
-    body = web.render_page("media/_event_status.html", event=event).get_data(as_text=True)
+    body = _event_status(event, before, tries=0).get_data(as_text=True)
     return web.with_toast(body, "Queued for processing again; only new items will be announced.")
+
+
+@bp.get("/inbox/<int:event_id>/status")
+def inbox_event_status(event_id: int):
+    """Polled after Reprocess until the worker has run the event again (its run count went up)."""
+    event = WebhookEvent.get_or_none(WebhookEvent.id == event_id) or abort(404)
+    return _event_status(event, request.args.get("since", 0, type=int),
+                         tries=min(60, max(0, request.args.get("tries", 0, type=int))))
+
+
+def _event_status(event: WebhookEvent, since: int, *, tries: int):
+    waiting = {"since": since} if event.attempts <= since else None
+    return web.render_page("media/_event_status.html", event=event, waiting=waiting, tries=tries)
 
 
 @bp.get("/setup")

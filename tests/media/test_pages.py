@@ -64,6 +64,26 @@ def test_it_shows_the_inbox_with_masked_payloads_and_reprocesses(logged_in, hook
     assert "MEDIA_APPROVED" not in failed
 
 
+def test_it_polls_after_reprocess_until_the_worker_has_run_it(logged_in, hooks):
+    from plexportal.media import service
+
+    event = hooks("seerr", "seerr_media_approved_tv")
+    runs = WebhookEvent.get_by_id(event.id).attempts
+    # The worker has not run it again yet: the panel says so and asks again in a second.
+    waiting = logged_in.get(f"/media/inbox/{event.id}/status?since={runs}&tries=3",
+                            headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Reprocessing" in waiting and f"since={runs}&amp;tries=4" in waiting and 'hx-trigger="load delay:1s"' in waiting
+    assert "Reprocess <" not in waiting
+    service.process_event(event.id, force=True)
+    done = logged_in.get(f"/media/inbox/{event.id}/status?since={runs}&tries=4",
+                         headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "hx-trigger" not in done and f"{runs + 1} run(s)" in done and "Reprocess" in done
+    # A worker that never comes: after a minute the panel stops asking and says what to check.
+    stuck = logged_in.get(f"/media/inbox/{event.id}/status?since={runs + 1}&tries=60",
+                          headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "hx-trigger" not in stuck and "Is it running?" in stuck
+
+
 def test_it_refuses_to_reprocess_an_invalid_body(logged_in, post_hook):
     event_id = post_hook("sonarr", b"nope").json["id"]
     assert logged_in.post(f"/media/inbox/{event_id}/reprocess", htmx=True).status_code == 422
