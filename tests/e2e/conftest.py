@@ -6,6 +6,8 @@ with Debian's Chromium. See tests/e2e/README.md for how to use these fixtures.
 - `browser` (session), `page` (parametrised over the phone and desktop viewports), `viewport`.
 - `shot("name")` saves a full-page screenshot under tests/e2e/screenshots/.
 - `sign_in(page, server)` signs in through the real login form.
+- `serve(app)` serves an app made in the test process on a free port (for tests that set up or
+  inspect its database directly); helpers for those tests are in `inprocess.py`.
 A test fails if the page logged a JavaScript error or a CSP violation (`allow_console_errors`
 marker to opt out).
 """
@@ -58,6 +60,22 @@ def live_server_factory(tmp_path):
         server.stop()
         # Shown by pytest only when the test failed.
         print(server.logs())
+
+
+@pytest.fixture
+def serve():
+    """serve(app) -> base URL: `app` served by werkzeug on a thread of this process."""
+    from tests.e2e.inprocess import ServedApp
+
+    served: list[ServedApp] = []
+
+    def start(app) -> str:
+        served.append(ServedApp(app))
+        return served[-1].url
+
+    yield start
+    for s in served:
+        s.stop()
 
 
 @pytest.fixture

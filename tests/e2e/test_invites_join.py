@@ -4,26 +4,18 @@ fake app.plex.tv, and lands on the welcome page with the share accepted. Screens
 tests/e2e/screenshots/."""
 from __future__ import annotations
 
-import threading
-from pathlib import Path
-
 import pytest
-from werkzeug.serving import make_server
 
 from plexportal import create_app
 from plexportal.config import Config
+from tests.e2e.inprocess import DESKTOP, PHONE, save_shot, signed_in_page
 from tests.fakes.plextv import ADMIN_TOKEN, FakePlexTV, FakePlexWithLibraries
 
 pytestmark = pytest.mark.e2e
-SHOTS = Path(__file__).parent / "screenshots"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update"]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture
-def stack(tmp_path):
+def stack(serve, tmp_path):
     """plexportal served on 127.0.0.1 (real HTTP, immediate queue) plus the fake plex.tv and Plex."""
     plextv = FakePlexTV().start()
     plextv.add_account(42, "friend", "friend@example.com", "friend-token")
@@ -43,28 +35,9 @@ def stack(tmp_path):
         provisioning.refresh_libraries()
         invite = service.create_invite({"label": "Cousins", "libraries": [1001, 1002], "max_uses": 2})
         code = invite.code
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield {"url": f"http://127.0.0.1:{server.server_port}", "code": code, "plextv": plextv, "app": app}
-    server.shutdown()
+    yield {"url": serve(app), "code": code, "plextv": plextv, "app": app}
     plextv.stop()
     pms.stop()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-def shot(page, name):
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"invites-{name}.png"), full_page=True)
 
 
 def _state(stack):
@@ -84,17 +57,17 @@ def test_it_joins_on_a_phone_through_the_same_tab(stack, browser):
     page.goto(f"{stack['url']}/join/{stack['code'].lower()}")
     page.get_by_role("heading", name="You're invited to Harbour Server").wait_for()
     assert page.get_by_text("Movies").is_visible() and page.get_by_text("TV Shows").is_visible()
-    shot(page, "join-phone")
+    save_shot(page, "invites-join-phone")
     page.get_by_role("button", name="Sign in with Plex").click()
     page.get_by_role("button", name="Approve").wait_for()            # the fake app.plex.tv, same tab
     assert "/auth" in page.url and "forwardUrl=" in page.url
-    shot(page, "plex-auth-phone")
+    save_shot(page, "invites-plex-auth-phone")
     page.get_by_role("button", name="Approve").click()
     page.get_by_role("heading", name="You're in!").wait_for(timeout=15000)
     assert page.url.endswith(f"/join/{stack['code']}/status")
     assert page.get_by_text("How to watch").is_visible()
     assert page.get_by_role("link", name="https://requests.example.com").is_visible()
-    shot(page, "welcome-phone")
+    save_shot(page, "invites-welcome-phone")
     state, via, access = _state(stack)
     assert (state, via) == ("active", "plex") and access is not None and access.libraries == [1001, 1002]
     [accept] = stack["plextv"].calls_to("/api/v2/shared_servers/", "POST")
@@ -108,17 +81,17 @@ def test_it_joins_on_a_desktop_through_a_popup(stack, browser):
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(f"{stack['url']}/join/{stack['code']}")
-    shot(page, "join-desktop")
+    save_shot(page, "invites-join-desktop")
     with page.expect_popup() as popup_info:
         page.get_by_role("button", name="Sign in with Plex").click()
     popup = popup_info.value
     popup.get_by_role("button", name="Approve").wait_for()
     assert "forwardUrl" not in popup.url
     page.get_by_text("Finish signing in in the Plex window").wait_for()
-    shot(page, "waiting-desktop")
+    save_shot(page, "invites-waiting-desktop")
     popup.get_by_role("button", name="Approve").click()
     page.get_by_role("heading", name="You're in!").wait_for(timeout=15000)
-    shot(page, "welcome-desktop")
+    save_shot(page, "invites-welcome-desktop")
     assert _state(stack)[:2] == ("active", "plex")
     assert not [e for e in errors if "Content Security Policy" in e], errors
 
@@ -130,11 +103,11 @@ def test_it_takes_a_typed_username_on_a_phone(stack, browser):
     page.get_by_label("Plex username or email").fill("not valid!")
     page.get_by_role("button", name="Send me the invitation").click()
     page.get_by_text("Enter your Plex username").wait_for()
-    shot(page, "join-error-phone")
+    save_shot(page, "invites-join-error-phone")
     page.get_by_label("Plex username or email").fill("friend@example.com")
     page.get_by_role("button", name="Send me the invitation").click()
     page.get_by_role("heading", name="Almost there!").wait_for()
-    shot(page, "invited-phone")
+    save_shot(page, "invites-invited-phone")
     assert _state(stack)[:2] == ("invited", "form")
 
 
@@ -145,34 +118,29 @@ def test_it_walks_the_admin_pages(stack, browser):
     stack["plextv"].shares[950] = FakeShare(950, 43, stack["plextv"].machine_id, [1001], pending=False,
                                             last_seen_at=1_700_000_000)
     for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
-        page = browser.new_context(viewport=viewport).new_page()
-        page.goto(f"{stack['url']}/auth/login")
-        page.get_by_label("User name").fill("admin")
-        page.get_by_label("Password").fill("correct horse battery")
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(f"{stack['url']}/")
+        page, _ = signed_in_page(browser, stack["url"], viewport, password="correct horse battery")
         page.goto(f"{stack['url']}/invites/new")
         page.get_by_label("Label", exact=True).fill(f"Friends {name}")
         page.get_by_label("Number of uses").fill("lots")
         page.get_by_role("button", name="Create invite").click()
         page.get_by_text("Enter a whole number of uses").wait_for()
-        shot(page, f"admin-new-error-{name}")
+        save_shot(page, f"invites-admin-new-error-{name}")
         page.get_by_label("Number of uses").fill("5")
         page.get_by_label("Link expires").fill("14d")
         page.get_by_role("button", name="Create invite").click()
         page.get_by_text("Invite created").wait_for()
         assert page.locator("img.qr").evaluate("img => img.naturalWidth") > 100
-        shot(page, f"admin-invite-{name}")
+        save_shot(page, f"invites-admin-invite-{name}")
         page.goto(f"{stack['url']}/invites")
-        shot(page, f"admin-invites-{name}")
+        save_shot(page, f"invites-admin-invites-{name}")
         page.goto(f"{stack['url']}/users")
         if name == "desktop":
             page.get_by_role("button", name="Sync from plex.tv").click()
             page.get_by_role("link", name="aunt").wait_for()
-        shot(page, f"admin-users-{name}")
+        save_shot(page, f"invites-admin-users-{name}")
         page.get_by_role("link", name="aunt").click()
         page.get_by_role("heading", name="Libraries and permissions").wait_for()
-        shot(page, f"admin-user-{name}")
+        save_shot(page, f"invites-admin-user-{name}")
         if name == "desktop":
             page.once("dialog", lambda d: d.accept())
             page.get_by_role("button", name="Suspend").click()
@@ -183,7 +151,7 @@ def test_it_walks_the_admin_pages(stack, browser):
             assert stack["plextv"].share_of(43).section_ids == [1001]
         page.goto(f"{stack['url']}/")
         page.get_by_text("people with access").wait_for()
-        shot(page, f"admin-dashboard-{name}")
+        save_shot(page, f"invites-admin-dashboard-{name}")
 
 
 def test_it_lets_a_desktop_visitor_start_again_after_closing_the_plex_window(stack, browser):
@@ -198,7 +166,7 @@ def test_it_lets_a_desktop_visitor_start_again_after_closing_the_plex_window(sta
     popup.close()
     page.get_by_text("The Plex window was closed").wait_for(timeout=15000)
     assert button.is_enabled()
-    shot(page, "popup-closed-desktop")
+    save_shot(page, "invites-popup-closed-desktop")
     with stack["app"].app_context():
         from plexportal.invites.models import Redemption
 
