@@ -140,18 +140,8 @@ def _issue(self, issue_id: int) -> dict:
 
 
 def _requests(self, filter: str = "processing", take: int = 100) -> list[dict]:  # noqa: A002
-    """Every request matching `filter`, paged with take/skip."""
-    out, skip = [], 0
-    while True:
-        data = self.get("request", take=take, skip=skip, filter=filter)
-        if not isinstance(data, dict):
-            raise GatewayError("Seerr answered an unexpected page for requests.", permanent=True)
-        results = data.get("results") or []
-        out.extend(results)
-        total = int((data.get("pageInfo") or {}).get("results") or 0)
-        skip += take
-        if not results or skip >= total:
-            return out
+    """Every request matching `filter`, every page."""
+    return list(self.pages("request", take=take, filter=filter))
 
 
 SeerrClient.comment_issue = _comment_issue
