@@ -1,7 +1,6 @@
 """flask --app wsgi backups import|run|last|check|poll."""
 from __future__ import annotations
 
-import os
 import sys
 import threading
 import time

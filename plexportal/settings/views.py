@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_login import login_user
 
 from plexportal import web
@@ -12,7 +12,7 @@ from plexportal.auth import service as auth_service
 from plexportal.auth.forms import AdminForm
 from plexportal.extensions import client_address, limiter
 from plexportal.settings import checks, service
-from plexportal.settings.registry import all_defs, get_def, groups
+from plexportal.settings.registry import groups
 
 log = logging.getLogger(__name__)
 bp = Blueprint("settings", __name__, url_prefix="/settings")

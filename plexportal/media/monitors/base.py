@@ -120,6 +120,20 @@ def arr_clients() -> list[tuple[str, object]]:
     return out
 
 
+def per_arr(check_service):
+    """A monitor's run() that calls check_service(ctx, service, client) for Sonarr and Radarr (those
+    configured, or the one the run is limited to); one service's outage does not stop the other."""
+    def run(ctx) -> None:
+        for service, client in arr_clients():
+            if ctx.only.get("service") not in (None, service):
+                continue
+            try:
+                check_service(ctx, service, client)
+            except GatewayError as err:
+                ctx.upstream_error(service.title(), err)
+    return run
+
+
 def arr_client(service: str):
     from plexportal.gateways import radarr, sonarr
 

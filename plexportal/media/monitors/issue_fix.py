@@ -6,7 +6,6 @@ replacement imports (a Download webhook), the issue is resolved in Seerr and the
 Our own comments and resolutions come back as webhooks: they are recognised and ignored."""
 from __future__ import annotations
 
-import json
 import logging
 from datetime import timedelta
 

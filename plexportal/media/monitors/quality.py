@@ -7,7 +7,7 @@ Never while the item is in the download queue (the stuck-download monitor owns t
 cancelled if still unsent when a Grab webhook arrives. Users choose whether they want them."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from plexportal.gateways.base import GatewayError
 from plexportal.lib import clock

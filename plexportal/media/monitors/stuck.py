@@ -123,14 +123,7 @@ def check_service(ctx, service: str, client) -> None:
         ctx.note(f"{gone} download(s) left the {service.title()} queue")
 
 
-def run(ctx) -> None:
-    for service, client in base.arr_clients():
-        if ctx.only.get("service") not in (None, service):
-            continue
-        try:
-            check_service(ctx, service, client)
-        except GatewayError as err:
-            ctx.upstream_error(service.title(), err)
+run = base.per_arr(check_service)
 
 
 MONITOR = base.Monitor(NAME, "Stuck downloads",
