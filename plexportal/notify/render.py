@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import render_template
 
 from plexportal.notify import links
-from plexportal.notify.episodes import _as_int, count_words, format_range
+from plexportal.notify.episodes import _as_int, count_words, format_range, summary_words, whole_seasons
 from plexportal.notify.models import Notification
 from plexportal.notify.send import RENDERERS, Rendered
 from plexportal.settings import service as settings
@@ -56,8 +56,7 @@ def media_subject(payload: dict) -> str:
     episodes = format_range(payload.get("items") or [])
     if payload.get("media_type") == "tv" and episodes:
         if len(episodes) > SUBJECT_RANGE_MAX:
-            episodes = count_words(payload.get("items"))
-            return f"Ready to watch: {title}, {episodes}"
+            return f"Ready to watch: {title}, {summary_words(payload.get('items'))}"
         return f"Ready to watch: {title} {episodes}"
     return f"{title} is ready to watch"
 
@@ -73,7 +72,10 @@ def render_media_ready(n: Notification) -> Rendered:
                    for i in items if isinstance(i, dict) and _as_int(i.get("season")) is not None
                    and _as_int(i.get("episode")) is not None)
     watch_url, watch_label = watch_link(payload)
+    # "Seasons 1–3 are ready"; an episode range keeps "is" ("S01E01–E04 (4 episodes) is ready").
+    plural = len(whole_seasons(items)) > 1 and not count_words(items)
     ctx = dict(title=title, year=year, episodes=episodes, episode_count=count_words(items),
+               verb="are" if episodes and plural else "is",
                episode_names=[x for x in names if x[1]][:20], overview=_text(payload.get("overview"), 600),
                poster_url=safe_url(payload.get("poster_url")), watch_url=watch_url, watch_label=watch_label,
                is_movie=payload.get("media_type") == "movie", server_name=settings.get("SERVER_NAME"),

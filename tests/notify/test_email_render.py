@@ -48,6 +48,29 @@ def test_it_sends_a_season_run_with_the_range_in_the_subject_and_a_watch_button(
     assert "<" not in text
 
 
+def test_it_words_whole_seasons_without_episode_numbers(db, make_user, smtp):
+    user = make_user("ana")
+    deliver(user, tv([{"season": s, "episode": -1, "title": ""} for s in (1, 2, 3)]))
+    [msg] = smtp.wait_for(1)
+    assert msg["Subject"] == "Ready to watch: The Quiet Harbour Seasons 1–3"
+    text = msg.get_body(("plain",)).get_content()
+    assert "New on Harbour Server: The Quiet Harbour (2024), Seasons 1–3 are ready to watch." in text
+    html = msg.get_body(("html",)).get_content()
+    assert "<strong>Seasons 1–3</strong></p>" in html and "Seasons 1–3 of The Quiet Harbour are ready" in html
+    for wrong in ("E00", "E-1", "episode"):
+        assert wrong not in msg["Subject"] + text
+
+
+def test_it_words_one_season_next_to_episodes_of_another(db, make_user, smtp):
+    user = make_user("ana")
+    deliver(user, tv([{"season": 2, "episode": -1, "title": ""}, {"season": 3, "episode": 1, "title": "Return"}]))
+    [msg] = smtp.wait_for(1)
+    assert msg["Subject"] == "Ready to watch: The Quiet Harbour Season 2, S03E01"
+    text = msg.get_body(("plain",)).get_content()
+    assert "The Quiet Harbour (2024), Season 2, S03E01 (1 episode) is ready to watch." in text
+    assert "S03E01  Return" in text and "S02E" not in text
+
+
 def test_it_words_a_film_subject_and_falls_back_to_plex_without_a_watch_link(db, make_user, smtp):
     user = make_user("ana")
     deliver(user, {"media_type": "movie", "title": "Paper Lanterns", "year": 2023, "items": []}, "movie:550")
