@@ -17,7 +17,7 @@ from datetime import timedelta
 from plexportal.gateways import jellyfin, plex
 from plexportal.gateways.base import GatewayError
 from plexportal.lib import clock
-from plexportal.notify import send
+from plexportal.notify import episodes, send
 from plexportal.settings import service as settings
 
 log = logging.getLogger(__name__)
@@ -64,13 +64,16 @@ def check(mode: str, payload: dict) -> Check:
         return Check(False, missing=f"not in {server} yet")
     if media_type != "tv":
         return Check(True, item.web_url)
-    wanted = {(int(i["season"]), int(i["episode"])) for i in payload.get("items") or []
-              if isinstance(i, dict) and str(i.get("season", "")).isdigit() and str(i.get("episode", "")).isdigit()}
-    missing = sorted(wanted - set(item.episodes))
+    items = payload.get("items") or []
+    # A whole season (Seerr saw it, no episode list) is there when the show has any episode of it.
+    seasons = set(episodes.whole_seasons(items))
+    wanted = {p for p in episodes.episode_pairs(items) if p[0] not in seasons}
+    have = set(item.episodes)
+    missing = [f"S{s:02d}E{e:02d}" for s, e in sorted(wanted - have)]
+    missing = [episodes.format_seasons([s]) for s in sorted(seasons - {s for s, _ in have})] + missing
     if missing:
-        listed = ", ".join(f"S{s:02d}E{e:02d}" for s, e in missing[:5])
-        return Check(False, item.web_url, f"{listed} not in {server} yet")
-    if len(wanted) == 1 and mode == "plex":
+        return Check(False, item.web_url, f"{', '.join(missing[:5])} not in {server} yet")
+    if len(wanted) == 1 and not seasons and mode == "plex":
         (season, episode), = wanted
         return Check(True, item.episode_url(season, episode))
     return Check(True, item.web_url)

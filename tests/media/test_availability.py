@@ -55,6 +55,31 @@ def test_it_waits_while_an_episode_is_missing_then_sends_flagged(plex_on):
     assert late.send and "S01E02 not in Plex yet" in late.flag
 
 
+def test_it_confirms_a_whole_season_by_any_episode_of_it_and_links_the_show(plex_on):
+    show = plex_on.add_show("The Example Show", tvdb=371234, episodes=[(2, 1)])
+    result = availability.gate(note(items=[(2, -1)]))
+    assert result.send and not result.flag
+    assert result.payload_updates["watch_url"].endswith(f"%2F{show}")
+
+
+def test_it_waits_for_a_whole_season_the_library_does_not_have(plex_on):
+    plex_on.add_show("The Example Show", tvdb=371234, episodes=[(1, 1), (1, 2)])
+    clock.freeze(clock.now())
+    started = clock.now()
+    assert not availability.gate(note(items=[(1, -1), (2, -1)], started=started)).send
+    clock.advance(timedelta(seconds=3600))
+    availability.clear_cache()
+    late = availability.gate(note(items=[(1, -1), (2, -1)], started=started))
+    assert late.send and "Season 2 not in Plex yet" in late.flag and "Season 1" not in late.flag
+
+
+def test_it_confirms_a_whole_season_in_jellyfin(set_settings, fake_jellyfin):
+    set_settings(AVAILABILITY_CHECK="jellyfin", JELLYFIN_URL=fake_jellyfin.url, JELLYFIN_API_KEY="jf-key")
+    fake_jellyfin.add_item("The Example Show", "Series", episodes=[(2, 3)], Tvdb="371234")
+    assert availability.gate(note(items=[(2, -1)])).send
+    assert not availability.gate(note(items=[(3, -1)])).send
+
+
 def test_it_matches_films_by_guid_never_by_title(plex_on):
     plex_on.add_movie("Example Movie", tmdb=111)                 # same title, other film
     right = plex_on.add_movie("Something Else", imdb="tt7654321")
