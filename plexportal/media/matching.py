@@ -4,11 +4,16 @@ tvdbId then tmdbId for series, tmdbId then imdbId for films.
 Every step is idempotent through unique rows: an `Arrival` per item ever imported, an
 `Announcement` per user and item ever handed to the outbox. So replays, reprocessing, races
 between two webhooks for one series, and events arriving out of order all end in one message.
+
+A series Seerr says is available, with no episode of a requested season known, is recorded as the
+whole season (episode WHOLE_SEASON). A person hears about a season either episode by episode or as
+a whole, never both: see `_one_way_per_season`.
 """
 from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
 
 from peewee import IntegrityError
 
@@ -16,13 +21,17 @@ from plexportal.auth.models import User
 from plexportal.db import db
 from plexportal.lib import clock
 from plexportal.media import parsing
-from plexportal.media.models import Announcement, Arrival, Follower, MediaRequest
+from plexportal.media.models import WHOLE_SEASON, Announcement, Arrival, Follower, MediaRequest
 
 log = logging.getLogger(__name__)
 
 KIND = "media.ready"
 # A later event never moves a request backwards (Seerr's webhooks can arrive out of order).
 RANK = {"pending": 0, "approved": 1, "failed": 1, "declined": 1, "available": 2}
+# Episodes of a season someone was told about as a whole, arriving up to this long after that
+# message, are the same import reported late (a delayed webhook, the reconciliation monitor, which
+# looks back 48 hours by default): they are not announced to that person again.
+SEASON_COVERS = timedelta(hours=48)
 
 
 def media_key(media_type: str, tvdb_id=None, tmdb_id=None, imdb_id=None) -> str | None:
@@ -177,12 +186,49 @@ def apply_seerr_request(parsed: parsing.Parsed) -> tuple[str, str]:
     who = user.name if user else "unknown requester"
     if req.status == "declined":
         return "processed", f"Request {r.request_id} for {req.title or 'a title'} declined ({who})."
+    note = ""
     if r.status == "available" and req.media_type == "movie":
         # Seerr saw the film in the library: as good as a Radarr import for a film.
         _record_arrival("movie", parsing.Episode(0, 0, req.title), req.title, req.tmdb_id, None, req.imdb_id, None)
+    elif r.status == "available" and req.media_type == "tv":
+        note = _record_whole_seasons(req, r.seasons or req.seasons or [])
     sent = announce(req)
     extra = f"; {sent} item(s) announced" if sent else ""
-    return "processed", f"Request {r.request_id} for {req.title or 'a title'} is {req.status} ({who}){extra}."
+    return "processed", f"Request {r.request_id} for {req.title or 'a title'} is {req.status} ({who}){note}{extra}."
+
+
+def _seasons_words(seasons) -> str:
+    return ("season " if len(seasons) == 1 else "seasons ") + ", ".join(str(s) for s in sorted(seasons))
+
+
+def _record_whole_seasons(req: MediaRequest, seasons: list[int]) -> str:
+    """Seerr saw the request's seasons in the library: record each season no episode is known of
+    as a whole-season arrival (episodes already reported by Sonarr say it better). Returns words
+    for the inbox outcome."""
+    if not seasons:
+        # Seerr's default payload always names the requested seasons; a custom one may not.
+        return "; Seerr named no seasons, so none is announced as a whole"
+    ids = []
+    if req.tvdb_id:
+        ids.append(Arrival.tvdb_id == req.tvdb_id)
+    if req.tmdb_id:
+        ids.append(Arrival.tmdb_id == req.tmdb_id)
+    if not ids:
+        return ""
+    same_series = ids[0] if len(ids) == 1 else (ids[0] | ids[1])
+    with_episodes = {s for (s,) in Arrival.select(Arrival.season).distinct()
+                     .where((Arrival.media_type == "tv") & same_series & (Arrival.episode != WHOLE_SEASON)
+                            & Arrival.season.in_(seasons)).tuples()}
+    for season in sorted(set(seasons) - with_episodes):
+        _record_arrival("tv", parsing.Episode(season, WHOLE_SEASON, ""), req.title, req.tmdb_id, req.tvdb_id,
+                        req.imdb_id, None)
+    whole = sorted(set(seasons) - with_episodes)
+    parts = []
+    if whole:
+        parts.append(f"{_seasons_words(whole)} in the library")
+    if with_episodes:
+        parts.append(f"{_seasons_words(with_episodes)} known episode by episode")
+    return "; " + ", ".join(parts)
 
 
 # -- arrivals and announcements -----------------------------------------------------------------
@@ -253,14 +299,15 @@ def announce(req: MediaRequest) -> int:
             mine = [a for a in arrivals if a.arrived_at >= follower.created_at]
         else:
             mine = arrivals
-        told = set(Announcement.select(Announcement.season, Announcement.episode)
-                   .where((Announcement.request == req) & (Announcement.user == user)).tuples())
-        mine = [a for a in mine if (a.season, a.episode) not in told]
-        if not mine:
-            continue
+        if not _untold(req, user, mine):
+            continue                      # the usual case for a replay: no write transaction at all
         fresh = []
         with db.atomic():
-            for a in mine:
+            # Hold this person's follower row while deciding again, so two announcements racing for
+            # them (a Sonarr import and Seerr's "available") see each other's rows: PostgreSQL locks
+            # the row until commit; SQLite's transaction already holds the write lock.
+            Follower.update(role=Follower.role).where(Follower.id == follower.id).execute()
+            for a in _untold(req, user, mine):
                 try:
                     with db.atomic():
                         Announcement.create(request=req, user=user, season=a.season, episode=a.episode,
@@ -276,6 +323,42 @@ def announce(req: MediaRequest) -> int:
             notify.notify_user(user, KIND, group_key, items, payload_for(req))
         count += len(fresh)
     return count
+
+
+def _untold(req: MediaRequest, user: User, arrivals: list[Arrival]) -> list[Arrival]:
+    """The arrivals this person has not been told about (nor has waiting in the outbox)."""
+    told = {(s, e): at for s, e, at in
+            Announcement.select(Announcement.season, Announcement.episode, Announcement.at)
+            .where((Announcement.request == req) & (Announcement.user == user)).tuples()}
+    todo = [a for a in arrivals if (a.season, a.episode) not in told]
+    return _one_way_per_season(todo, told) if req.media_type == "tv" and todo else todo
+
+
+def _one_way_per_season(todo: list[Arrival], told: dict) -> list[Arrival]:
+    """A person hears about a season episode by episode or as a whole, not both. `todo` are the
+    arrivals not announced to them yet, `told` their announcements {(season, episode): at}.
+
+    - A whole season is dropped when they were told, or are about to be told, any episode of it.
+    - An episode is dropped when they were told its season as a whole and it arrived before that
+      or up to SEASON_COVERS after (the same import, reported late). Later ones are new: announced.
+    """
+    whole_told = {s: at for (s, e), at in told.items() if e == WHOLE_SEASON}
+    episode_seasons = {s for (s, e) in told if e != WHOLE_SEASON}
+    episode_seasons |= {a.season for a in todo
+                        if a.episode != WHOLE_SEASON and not _covered(a, whole_told)}
+    out = []
+    for a in todo:
+        if a.episode == WHOLE_SEASON:
+            if a.season not in episode_seasons:
+                out.append(a)
+        elif not _covered(a, whole_told):
+            out.append(a)
+    return out
+
+
+def _covered(a: Arrival, whole_told: dict) -> bool:
+    at = whole_told.get(a.season)
+    return at is not None and a.arrived_at <= at + SEASON_COVERS
 
 
 def match_pending_arrivals() -> int:

@@ -9,6 +9,10 @@ SOURCES = ("sonarr", "radarr", "seerr")
 # received → processed | ignored | unmatched | failed; invalid: body was not a JSON object.
 EVENT_STATUSES = ("received", "processed", "ignored", "unmatched", "failed", "invalid")
 REQUEST_STATUSES = ("pending", "approved", "declined", "failed", "available")
+# Arrival/Announcement episode number for "the whole season": Seerr saw the season in the library
+# and nothing reported it episode by episode (docs/media.md, "When Seerr says it is available").
+# Never a real episode number (those are 0 and up), so it cannot collide with a Sonarr import.
+WHOLE_SEASON = -1
 
 
 class WebhookEvent(BaseModel):
@@ -56,11 +60,12 @@ class Follower(BaseModel):
 
 
 class Arrival(BaseModel):
-    """An episode or film that Sonarr/Radarr imported, keyed by ids (one row per item, ever)."""
+    """An episode or film that Sonarr/Radarr imported (or Seerr reported available), keyed by ids
+    (one row per item, ever). Episode WHOLE_SEASON: the whole season, from Seerr."""
     media_type = CharField(max_length=8)
     media_key = CharField(max_length=64, index=True)             # "tvdb:371234", "tmdb:550123"…
     season = IntegerField(default=0)
-    episode = IntegerField(default=0)                            # 0/0 for a film
+    episode = IntegerField(default=0)                            # 0/0 for a film, WHOLE_SEASON
     title = CharField(max_length=300, default="")
     series_title = CharField(max_length=300, default="")
     tmdb_id = IntegerField(null=True)

@@ -1,6 +1,8 @@
 """From Seerr requests and Sonarr/Radarr imports to one announcement per person and item."""
 import copy
+import json
 import threading
+from datetime import timedelta
 
 import pytest
 
@@ -224,8 +226,195 @@ def test_it_processes_webhooks_whose_task_was_lost(db, hook_secret):
     assert announced() == [(2, 3)] and ready_items() == [(2, 3)]
 
 
-def test_it_marks_a_series_available_without_announcing_episodes_it_never_saw(hooks):
-    hooks("seerr", "seerr_media_approved_tv")
-    event = hooks("seerr", "seerr_media_available_tv")
+# -- series Seerr says are available ---------------------------------------------------------------
+
+WHOLE = matching.WHOLE_SEASON
+
+
+def available_tv(seasons="1, 2", **changes):
+    body = fixture("seerr_media_available_tv")
+    body["extra"] = [{"name": "Requested Seasons", "value": seasons}] if seasons is not None else []
+    body.update(changes)
+    return body
+
+
+def approved_tv(seasons="1, 2"):
+    body = fixture("seerr_media_approved_tv")
+    body["extra"] = [{"name": "Requested Seasons", "value": seasons}]
+    return body
+
+
+@pytest.fixture
+def mail(set_settings, smtp_server):
+    set_settings(SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_server.port), SMTP_SECURITY="none",
+                 SMTP_FROM="portal@example.com", BASE_URL="https://portal.example.com", SERVER_NAME="Harbour Server")
+    return smtp_server
+
+
+def send_everything_due():
+    from datetime import timedelta
+
+    from plexportal.lib import clock
+    from plexportal.notify import send
+
+    clock.freeze(clock.now() + timedelta(minutes=21))
+    return send.send_due()["sent"]
+
+
+def test_it_tells_the_requester_the_seasons_seerr_says_are_available(hooks, mail, fake_plex, set_settings):
+    set_settings(AVAILABILITY_CHECK="plex", PLEX_URL=fake_plex.url, PLEX_TOKEN="plex-token")
+    show = fake_plex.add_show("The Example Show", tvdb=371234, episodes=[(1, 1), (1, 2), (2, 1), (2, 2)])
+    hooks("seerr", approved_tv())
+    event = hooks("seerr", available_tv())
+    assert MediaRequest.get().status == "available"
+    assert "seasons 1, 2 in the library" in event.outcome and "2 item(s) announced" in event.outcome
+    bob = User.get(User.email == "bob@example.com")
+    assert announced(bob) == [(1, WHOLE), (2, WHOLE)]
+    assert send_everything_due() == 1
+    [msg] = mail.wait_for(1)
+    assert msg["To"] == "bob@example.com"
+    assert msg["Subject"] == "Ready to watch: The Example Show Seasons 1 and 2"
+    text = msg.get_body(("plain",)).get_content()
+    assert "The Example Show (2023), Seasons 1 and 2 are ready to watch." in text
+    link = f"https://app.plex.tv/desktop#!/server/machine-abc123/details?key=%2Flibrary%2Fmetadata%2F{show}"
+    assert f"Watch on Plex: {link}" in text                         # the show, not an episode
+    html = msg.get_body(("html",)).get_content()
+    assert "Seasons 1 and 2" in html and "E00" not in text + html and "E-1" not in text + html
+    assert send_everything_due() == 0
+
+
+def test_it_names_a_single_season_on_the_request_page_too(hooks, logged_in):
+    hooks("seerr", available_tv("2"))
+    assert ready_items() == [(2, WHOLE)]
+    [row] = media_ready_rows()
+    assert row.payload["items"] == [{"season": 2, "episode": WHOLE, "title": ""}]
+    page = logged_in.get(f"/media/requests/{MediaRequest.get().id}").get_data(as_text=True)
+    assert "Season 2" in page and "S02E" not in page
+
+
+def test_it_sends_only_the_episodes_when_sonarr_reported_them_first(hooks):
+    hooks("seerr", approved_tv("2"))
+    hooks("sonarr", "sonarr_v4_download")                           # S02E03
+    event = hooks("seerr", available_tv("2"))
+    assert announced() == [(2, 3)] and ready_items() == [(2, 3)]
+    assert Arrival.select().where(Arrival.episode == WHOLE).count() == 0
+    assert "season 2 known episode by episode" in event.outcome and "announced" not in event.outcome
+
+
+def test_it_tells_a_season_sonarr_never_reported_next_to_the_episodes_it_did(hooks):
+    hooks("seerr", approved_tv("1, 2"))
+    hooks("sonarr", "sonarr_v4_download")                           # S02E03 only
+    hooks("seerr", available_tv("1, 2"))
+    assert announced() == [(1, WHOLE), (2, 3)]
+    [row] = media_ready_rows()                                      # still one message: same batch
+    assert [(i["season"], i["episode"]) for i in row.payload["items"]] == [(2, 3), (1, WHOLE)]
+
+
+def test_it_sends_nothing_more_when_sonarr_reports_the_season_late(hooks, mail):
+    hooks("seerr", approved_tv("1"))
+    hooks("seerr", available_tv("1"))
+    assert send_everything_due() == 1
+    late = hooks("sonarr", "sonarr_v4_import_complete")            # S01E01-E02, an hour later
+    hooks("sonarr", "sonarr_v4_download_multi_episode")
+    assert late.status == "processed" and "already announced" in late.outcome
+    assert announced() == [(1, WHOLE)]
+    assert send_everything_due() == 0
+    assert len(mail.wait_for(1)) == 1
+    assert mail.messages[0]["Subject"] == "Ready to watch: The Example Show Season 1"
+
+
+def test_it_keeps_a_late_report_out_of_the_open_batch_too(hooks):
+    hooks("seerr", available_tv("1"))
+    hooks("sonarr", "sonarr_v4_import_complete")                   # before the batch is even sent
+    assert ready_items() == [(1, WHOLE)] and announced() == [(1, WHOLE)]
+
+
+def test_it_announces_episodes_that_arrive_long_after_the_season(hooks):
+    from plexportal.lib import clock
+
+    hooks("seerr", available_tv("1"))
+    clock.advance(matching.SEASON_COVERS + timedelta(minutes=1))
+    hooks("sonarr", "sonarr_v4_import_complete")                   # S01E01-E02: new to us, told
+    assert announced() == [(1, WHOLE), (1, 1), (1, 2)]
+
+
+def test_it_changes_nothing_when_seerr_says_available_again(hooks, post_hook):
+    from plexportal.media import service
+
+    hooks("seerr", approved_tv())
+    first = hooks("seerr", available_tv())
+    assert post_hook("seerr", available_tv()).get_json()["duplicate"] is True
+    assert service.process_event(first.id, force=True) == "processed"
+    again = hooks("seerr", available_tv(message="Things happen, again."))   # the same request, another body
+    assert again.id != first.id and "announced" not in again.outcome
+    assert announced() == [(1, WHOLE), (2, WHOLE)] and len(media_ready_rows()) == 1
+    assert Arrival.select().count() == 2
+
+
+def test_it_never_tells_a_season_as_a_whole_after_one_of_its_episodes(hooks):
+    """Whichever reaches a person first wins, even when both are recorded (e.g. Sonarr and Seerr
+    processed at the same moment)."""
+    hooks("seerr", approved_tv("2"))
+    hooks("sonarr", "sonarr_v4_download")                           # bob told S02E03
+    req = MediaRequest.get()
+    assert matching._record_arrival("tv", matching.parsing.Episode(2, WHOLE), req.title, req.tmdb_id,
+                                    req.tvdb_id, None, None)
+    assert matching.announce(req) == 0
+    assert announced() == [(2, 3)] and ready_items() == [(2, 3)]
+
+
+def test_it_prefers_the_episodes_when_both_are_new_to_someone(hooks):
+    hooks("sonarr", "sonarr_v4_download")                           # no request yet: kept
+    req = matching.upsert_request(seerr_request_id=99, media_type="tv", status="approved", user=None,
+                                  tvdb_id=371234, tmdb_id=98765, title="The Example Show", seasons=[2])
+    assert matching._record_arrival("tv", matching.parsing.Episode(2, WHOLE), req.title, 98765, 371234, None, None)
+    carol = User.create(username="carol", email="carol@example.com")
+    Follower.create(request=req, user=carol, role="requester")
+    assert matching.announce(req) == 1 and announced(carol) == [(2, 3)]
+
+
+def test_it_announces_no_whole_season_when_seerr_names_none(hooks):
+    event = hooks("seerr", available_tv(None))
     assert MediaRequest.get().status == "available" and announced() == []
-    assert "is available" in event.outcome
+    assert "named no seasons" in event.outcome
+
+
+def test_it_leaves_followers_the_seasons_that_were_there_before_them(hooks):
+    from plexportal.lib import clock
+
+    hooks("seerr", available_tv("1"))
+    clock.advance(timedelta(minutes=5))
+    carol = User.create(username="carol", email="carol@example.com")
+    assert matching.add_follower(MediaRequest.get(), carol)
+    assert matching.announce(MediaRequest.get()) == 0 and announced(carol) == []
+
+
+@pytest.mark.sqlite_only
+def test_it_says_a_season_one_way_when_sonarr_and_seerr_are_processed_together(app, hooks):
+    from plexportal.db import db as database
+    from plexportal.media import service
+
+    hooks("seerr", approved_tv("1"))
+    ids = [service.record_webhook(source, json.dumps(body).encode()).event_id
+           for source, body in (("sonarr", fixture("sonarr_v4_import_complete")), ("seerr", available_tv("1")))]
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def run(event_id):
+        try:
+            with app.app_context():
+                database.connect(reuse_if_open=True)
+                barrier.wait()
+                service.process_event(event_id)
+                database.close()
+        except Exception as err:  # noqa: BLE001
+            errors.append(err)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert announced() in ([(1, 1), (1, 2)], [(1, WHOLE)])
+    assert ready_items() == announced()
