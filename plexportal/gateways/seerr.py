@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from plexportal.gateways.base import (CheckResult, GatewayError, describe_exception, json_or_error,
                                       raise_for_status, run_check)
 from plexportal.lib import http
 
 SERVICE = "Seerr"
+SEARCH_POSTER = "https://image.tmdb.org/t/p/w92"
+# Seerr's MediaStatus (server/constants/media.ts): 1 unknown, 2 pending, 3 processing,
+# 4 partially available, 5 available. Anything else (Jellyseerr's blacklisted/deleted) shows nothing.
+MEDIA_STATE = {2: "Requested / processing", 3: "Requested / processing", 4: "Partly available", 5: "Available"}
 
 
 @dataclass
@@ -83,6 +88,24 @@ class SeerrClient:
         data = self.get(f"{'tv' if media_type == 'tv' else 'movie'}/{int(tmdb_id)}")
         return data if isinstance(data, dict) else {}
 
+    def search(self, query: str, page: int = 1) -> list[dict]:
+        """Films and series matching `query` (people are dropped), as plain dicts:
+        media_type, tmdb_id, title, year, poster_url, state."""
+        # Encoded here, %20 for spaces: Seerr refuses some queries whose spaces arrive as '+'.
+        url = f"{self.base}/api/v1/search?query={quote(query or '', safe='')}&page={max(1, int(page))}"
+        try:
+            response = self.session.get(url, allow_redirects=False)
+        except Exception as err:  # noqa: BLE001
+            raise describe_exception(err, SERVICE) from None
+        if response.status_code == 400:
+            reason = _reason(response)
+            raise GatewayError(f"Seerr could not search{': ' + reason if reason else '.'}", permanent=True, status=400)
+        raise_for_status(response, SERVICE)
+        data = json_or_error(response, SERVICE)
+        if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+            raise GatewayError("Seerr answered the search without a result list.")
+        return [title for title in map(_search_result, data["results"]) if title is not None]
+
     def create_request(self, media_type: str, tmdb_id: int, *, as_user: int, seasons="all") -> dict:
         """Create a request in Seerr as that user (X-API-User), so it counts against their quota."""
         body = {"mediaType": media_type, "mediaId": int(tmdb_id)}
@@ -95,17 +118,45 @@ class SeerrClient:
             raise describe_exception(err, SERVICE) from None
         if response.status_code in (400, 403, 409):
             # Seerr explains quota, duplicate and permission refusals in "message"; show it.
-            try:
-                reason = str((response.json() or {}).get("message") or (response.json() or {}).get("error") or "")
-            except ValueError:
-                reason = ""
-            raise GatewayError(f"Seerr refused the request ({response.status_code}){': ' + reason[:200] if reason else ''}.",
+            reason = _reason(response)
+            raise GatewayError(f"Seerr refused the request ({response.status_code}){': ' + reason if reason else '.'}",
                                permanent=True, status=response.status_code)
         raise_for_status(response, SERVICE)
         data = json_or_error(response, SERVICE)
         if not isinstance(data, dict) or "id" not in data:
             raise GatewayError("Seerr did not return the new request.")
         return data
+
+
+def _reason(response) -> str:
+    """Seerr's own explanation of a refusal ("message", or "error"), short, with one final full stop."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    reason = str(body.get("message") or body.get("error") or "").strip()[:200]
+    return reason if not reason or reason.endswith((".", "!", "?")) else reason + "."
+
+
+def _search_result(r) -> dict | None:
+    if not isinstance(r, dict) or r.get("mediaType") not in ("movie", "tv"):
+        return None                                     # people (and any other kind) cannot be requested
+    tmdb_id = r.get("id")
+    if not isinstance(tmdb_id, int) or isinstance(tmdb_id, bool) or tmdb_id <= 0:
+        return None
+    movie = r["mediaType"] == "movie"
+    title = r.get("title") if movie else r.get("name")
+    title = title or (r.get("originalTitle") if movie else r.get("originalName")) or ""
+    date = r.get("releaseDate") if movie else r.get("firstAirDate")
+    date = date if isinstance(date, str) else ""
+    poster = r.get("posterPath")
+    info = r.get("mediaInfo") if isinstance(r.get("mediaInfo"), dict) else {}
+    return {"media_type": r["mediaType"], "tmdb_id": tmdb_id, "title": str(title)[:300] or f"TMDB {tmdb_id}",
+            "year": int(date[:4]) if date[:4].isdigit() else None,
+            "poster_url": SEARCH_POSTER + poster if isinstance(poster, str) and poster.startswith("/") else "",
+            "state": MEDIA_STATE.get(info.get("status"), "")}
 
 
 def client(**kwargs) -> SeerrClient:

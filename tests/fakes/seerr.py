@@ -1,7 +1,10 @@
 """Fake Seerr (/api/v1, X-Api-Key; 403 without a valid key, as Seerr answers).
 
 State: `users`, `requests` (REST shapes from reference §3.4, numeric enums), `titles` (TMDB details
-by (type, tmdbId)). Lists page with take/skip and pageInfo; POST /request acts as X-API-User.
+by (type, tmdbId)), `people`. Lists page with take/skip and pageInfo; POST /request acts as X-API-User.
+GET /search answers like Overseerr's server/routes/search.ts (models/Search.ts shapes): titles and
+people whose name contains the query (case-insensitive), 20 a page, `mediaInfo` (the Media entity)
+on a title somebody requested.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ class FakeSeerr(FakeService):
                                    "avatar": "", "requestCount": 0, "plexId": 1001}]
         self.requests: list[dict] = []
         self.titles: dict[tuple[str, int], dict] = {}
+        self.people: list[dict] = []
         super().__init__()
 
     # -- state helpers ------------------------------------------------------------------------
@@ -31,13 +35,18 @@ class FakeSeerr(FakeService):
         self.users.append(user)
         return user
 
-    def add_title(self, media_type: str, tmdb_id: int, title: str, year: int = 2024, *, tvdb_id=None,
-                  imdb_id=None) -> None:
+    def add_title(self, media_type: str, tmdb_id: int, title: str, year: int | None = 2024, *, tvdb_id=None,
+                  imdb_id=None, poster: str | None = "") -> None:
+        """`year=None` is a title without a date yet (TMDB sends ""); `poster=None` one without a poster."""
         key = "title" if media_type == "movie" else "name"
         date = "releaseDate" if media_type == "movie" else "firstAirDate"
-        self.titles[(media_type, tmdb_id)] = {"id": tmdb_id, key: title, date: f"{year}-03-01",
-                                              "posterPath": f"/p{tmdb_id}.jpg", "overview": f"About {title}.",
+        self.titles[(media_type, tmdb_id)] = {"id": tmdb_id, key: title, date: f"{year}-03-01" if year else "",
+                                              "posterPath": f"/p{tmdb_id}.jpg" if poster == "" else poster,
+                                              "overview": f"About {title}.",
                                               "externalIds": {"imdbId": imdb_id, "tvdbId": tvdb_id}}
+
+    def add_person(self, person_id: int, name: str) -> None:
+        self.people.append({"id": person_id, "name": name})
 
     def add_request(self, rid: int, media_type: str, tmdb_id: int, user_id: int, *, status: int = 2,
                     media_status: int = 3, tvdb_id=None, seasons=()) -> dict:
@@ -59,6 +68,40 @@ class FakeSeerr(FakeService):
         return jsonify({"pageInfo": {"pages": max(1, -(-len(rows) // take)), "pageSize": take,
                                      "results": len(rows), "page": skip // take + 1},
                         "results": rows[skip:skip + take]})
+
+    def _media_info(self, media_type: str, tmdb_id: int) -> dict | None:
+        """The Media entity as search results carry it: only once somebody requested the title."""
+        rows = [r for r in self.requests if r["type"] == media_type and r["media"]["tmdbId"] == tmdb_id]
+        if not rows:
+            return None
+        media = rows[0]["media"]
+        return {"id": media["id"], "mediaType": media_type, "tmdbId": tmdb_id, "tvdbId": media["tvdbId"],
+                "imdbId": None, "status": media["status"], "status4k": media["status4k"],
+                "createdAt": rows[0]["createdAt"], "updatedAt": rows[0]["updatedAt"],
+                "requests": [{k: v for k, v in r.items() if k != "media"} for r in rows]}
+
+    def _search_result(self, media_type: str, t: dict) -> dict:
+        common = {"id": t["id"], "mediaType": media_type, "popularity": 12.5, "posterPath": t.get("posterPath"),
+                  "backdropPath": None, "voteCount": 120, "voteAverage": 7.1, "genreIds": [18],
+                  "overview": t.get("overview", ""), "originalLanguage": "en"}
+        if media_type == "movie":
+            common.update(title=t["title"], originalTitle=t["title"], releaseDate=t.get("releaseDate", ""),
+                          adult=False, video=False)
+        else:
+            common.update(name=t["name"], originalName=t["name"], originCountry=["GB"],
+                          firstAirDate=t.get("firstAirDate", ""))
+        info = self._media_info(media_type, t["id"])
+        if info is not None:
+            common["mediaInfo"] = info
+        return common
+
+    def search(self, query: str) -> list[dict]:
+        q = query.lower()
+        found = [self._search_result(kind, t) for (kind, _), t in self.titles.items()
+                 if q in str(t.get("title") or t.get("name") or "").lower()]
+        found += [{"id": p["id"], "name": p["name"], "popularity": 3.2, "profilePath": None, "adult": False,
+                   "mediaType": "person", "knownFor": []} for p in self.people if q in p["name"].lower()]
+        return found
 
     def routes(self, app: Flask) -> None:
         @app.before_request
@@ -87,6 +130,16 @@ class FakeSeerr(FakeService):
             if kind not in ("movie", "tv") or (kind, tmdb_id) not in self.titles:
                 return jsonify({"message": "Unable to retrieve details."}), 404
             return jsonify(self.titles[(kind, tmdb_id)])
+
+        @app.get("/api/v1/search")
+        def search():
+            query = request.args.get("query")
+            if not query:
+                return jsonify({"message": "Search query is required."}), 400
+            page = max(1, int(request.args.get("page") or 1))
+            found = self.search(query)
+            return jsonify({"page": page, "totalPages": max(1, -(-len(found) // 20)), "totalResults": len(found),
+                            "results": found[(page - 1) * 20:page * 20]})
 
         @app.post("/api/v1/request")
         def create():

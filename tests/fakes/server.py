@@ -22,6 +22,7 @@ class Call:
     headers: dict
     body: bytes
     at: float = field(default_factory=time.time)
+    raw_query: str = ""             # the query string as sent, before decoding
 
     @property
     def json(self):
@@ -67,7 +68,8 @@ class FakeService:
     def _record(self):
         with self._lock:
             self.calls.append(Call(request.method, request.path, request.args.to_dict(flat=True),
-                                   dict(request.headers), request.get_data()))
+                                   dict(request.headers), request.get_data(),
+                                   raw_query=request.query_string.decode("latin-1")))
             match = None
             for i, (path, status, body, delay) in enumerate(self._failures):
                 if path is None or request.path.startswith(path):
