@@ -2,7 +2,7 @@
 request on behalf, setup instructions; and the token-authenticated Follow action for users."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, request, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 
 from plexportal import web
 from plexportal.auth.models import User
@@ -74,19 +74,45 @@ def sync_progress(run_id: int):
     return web.render_page("media/_sync.html", run=run)
 
 
+def title_search(q: str, pick: str = "") -> dict:
+    """What the "Find a title" results area shows: results (with `pick` checked), or why there are none."""
+    q = (q or "").strip()[:200]
+    found = {"q": q, "results": [], "error": "", "not_configured": not settings.get("SEERR_URL"), "kept": None}
+    if q and not found["not_configured"]:
+        try:
+            found["results"] = sync.search_titles(q)
+        except GatewayError as err:
+            found["error"] = err.message
+    for r in found["results"]:
+        r["value"] = f"{r['media_type']}:{r['tmdb_id']}"
+    picked = sync.parse_pick(pick)
+    if picked and pick.strip() not in {r["value"] for r in found["results"]}:
+        # Picked earlier but not among these results (Seerr down now, say): keep it as a choice.
+        found["kept"] = {"value": pick.strip(), "media_type": picked[0], "tmdb_id": picked[1]}
+    return found
+
+
 @bp.route("/on-behalf", methods=["GET", "POST"])
 def on_behalf():
     users = list(User.select().where(User.role == "user").order_by(User.username))
     form = {"title": request.form.get("title", request.args.get("title", "")).strip(),
             "type": request.form.get("type", request.args.get("type", "movie")),
-            "user_id": request.form.get("user_id", type=int)}
+            "user_id": request.form.get("user_id", type=int),
+            "pick": request.form.get("pick", "").strip()}
     if request.method == "GET":
-        return web.render_page("media/on_behalf.html", users=users, form=form, errors={})
+        return web.render_page("media/on_behalf.html", users=users, form=form, errors={},
+                               search=title_search(request.args.get("q", "")))
     errors = {}
-    parsed = sync.parse_title(form["title"], form["type"])
+    if form["pick"]:
+        parsed = sync.parse_pick(form["pick"])
+        if parsed is None:
+            errors["title"] = "That choice is not a film or a series: search again and pick one."
+    else:
+        parsed = sync.parse_title(form["title"], form["type"])
+        if parsed is None:
+            errors["title"] = ("Pick a title from the search results, or paste a Seerr page address "
+                               "(…/movie/550123 or …/tv/98765) or a TMDB id.")
     user = User.get_or_none(User.id == form["user_id"]) if form["user_id"] else None
-    if parsed is None:
-        errors["title"] = "Paste a Seerr page address (…/movie/550123 or …/tv/98765) or a TMDB id."
     if user is None:
         errors["user_id"] = "Pick who the request is for."
     if not errors:
@@ -96,8 +122,18 @@ def on_behalf():
             errors["form"] = getattr(err, "message", None) or str(err)
         else:
             return web.hx_redirect(url_for("media.request_detail", request_id=req.id))
+    # The search is run again so the results (and the pick among them) come back as they were.
     return web.render_page("media/on_behalf.html", "media/_on_behalf_form.html", status=422, users=users,
-                           form=form, errors=errors)
+                           form=form, errors=errors, search=title_search(request.form.get("q", ""), form["pick"]))
+
+
+@bp.get("/on-behalf/search")
+def on_behalf_search():
+    """The results area of "Find a title", fetched by htmx as the admin types."""
+    if not web.is_partial():
+        return redirect(url_for("media.on_behalf", q=request.args.get("q", "")), 303)
+    return web.render_page("media/_on_behalf_results.html", search=title_search(request.args.get("q", "")),
+                           form={"pick": ""})
 
 
 @bp.get("/inbox")

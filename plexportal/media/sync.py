@@ -17,6 +17,10 @@ REQUEST_STATUS = {1: "pending", 2: "approved", 3: "declined", 4: "failed", 5: "a
 MEDIA_AVAILABLE = 5
 POSTER = "https://image.tmdb.org/t/p/w600_and_h900_bestv2"
 _URL = re.compile(r"/(?P<type>movie|tv)/(?P<id>\d{1,10})(?:[/?#]|$)")
+_PICK = re.compile(r"(?P<type>movie|tv):(?P<id>\d{1,10})")
+# The title search runs while the admin types: answer (or give up) within seconds, never retry.
+SEARCH_TIMEOUT = (3.0, 10.0)
+SEARCH_LIMIT = 10
 
 
 def start_sync() -> SyncRun:
@@ -119,6 +123,18 @@ def parse_title(text: str, media_type: str = "") -> tuple[str, int] | None:
     if text.isdigit() and len(text) < 11 and media_type in ("tv", "movie") and int(text) > 0:
         return media_type, int(text)
     return None
+
+
+def parse_pick(value: str) -> tuple[str, int] | None:
+    """A title picked from the search results: "movie:550123" or "tv:98765"."""
+    m = _PICK.fullmatch((value or "").strip())
+    return (m.group("type"), int(m.group("id"))) if m and int(m.group("id")) > 0 else None
+
+
+def search_titles(query: str, limit: int = SEARCH_LIMIT) -> list[dict]:
+    """Films and series in Seerr matching `query` (the first `limit`). Raises GatewayError."""
+    client = seerr.client(timeout=SEARCH_TIMEOUT, retries=0)
+    return client.search(query)[:limit]
 
 
 def request_on_behalf(user, media_type: str, tmdb_id: int) -> MediaRequest:

@@ -100,7 +100,7 @@ def test_it_explains_why_seerr_refused_a_request(seerr_on):
 def test_it_shows_form_errors_next_to_the_fields(logged_in, seerr_on):
     r = logged_in.post("/media/on-behalf", data={"title": "not a title", "type": "movie"}, htmx=True)
     text = r.get_data(as_text=True)
-    assert r.status_code == 422 and "Paste a Seerr page address" in text and "Pick who" in text
+    assert r.status_code == 422 and "paste a Seerr page address" in text and "Pick who" in text
     assert 'value="not a title"' in text
 
 
