@@ -176,7 +176,6 @@ def test_it_tells_subscribers_after_processing(hooks):
 
 @pytest.mark.sqlite_only
 def test_it_survives_two_webhooks_for_one_series_racing(app, hooks):
-    from plexportal.db import db as database
     from plexportal.media import service
 
     hooks("seerr", "seerr_media_approved_tv")
@@ -184,25 +183,7 @@ def test_it_survives_two_webhooks_for_one_series_racing(app, hooks):
     two = copy.deepcopy(one)
     two["downloadId"] = "another-client-id"                        # same episodes, different body
     ids = [service.record_webhook("sonarr", __import__("json").dumps(b).encode()).event_id for b in (one, two)]
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def run(event_id):
-        try:
-            with app.app_context():
-                database.connect(reuse_if_open=True)
-                barrier.wait()
-                service.process_event(event_id)
-                database.close()
-        except Exception as err:  # noqa: BLE001
-            errors.append(err)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert process_at_once(app, ids) == []
     assert announced() == [(1, 1), (1, 2)] and ready_items() == [(1, 1), (1, 2)]
 
 
@@ -391,13 +372,22 @@ def test_it_leaves_followers_the_seasons_that_were_there_before_them(hooks):
 
 @pytest.mark.sqlite_only
 def test_it_says_a_season_one_way_when_sonarr_and_seerr_are_processed_together(app, hooks):
-    from plexportal.db import db as database
     from plexportal.media import service
 
     hooks("seerr", approved_tv("1"))
     ids = [service.record_webhook(source, json.dumps(body).encode()).event_id
            for source, body in (("sonarr", fixture("sonarr_v4_import_complete")), ("seerr", available_tv("1")))]
-    barrier = threading.Barrier(2)
+    assert process_at_once(app, ids) == []
+    assert announced() in ([(1, 1), (1, 2)], [(1, WHOLE)])
+    assert ready_items() == announced()
+
+
+def process_at_once(app, event_ids) -> list[Exception]:
+    """Process the stored webhooks on one thread each, released together; the errors raised."""
+    from plexportal.db import db as database
+    from plexportal.media import service
+
+    barrier = threading.Barrier(len(event_ids))
     errors = []
 
     def run(event_id):
@@ -410,11 +400,9 @@ def test_it_says_a_season_one_way_when_sonarr_and_seerr_are_processed_together(a
         except Exception as err:  # noqa: BLE001
             errors.append(err)
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in ids]
+    threads = [threading.Thread(target=run, args=(i,)) for i in event_ids]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert errors == []
-    assert announced() in ([(1, 1), (1, 2)], [(1, WHOLE)])
-    assert ready_items() == announced()
+    return errors
