@@ -1,4 +1,5 @@
-"""The user page's section: the secret iCal address of what this user follows."""
+"""The user page's section: the secret iCal address of what this user follows, with a button that
+replaces it (the person's own page posts their signed page token; the admin's view posts by id)."""
 from __future__ import annotations
 
 
@@ -7,5 +8,11 @@ def section(user, *, admin: bool) -> dict | None:
     from plexportal.monitors.views import feed_url
 
     feed = calendar.feed_for(user)
+    token = ""
+    if not admin:
+        from plexportal.notify import links
+
+        token = links.make_token(user)
     return {"template": "monitors/_profile_calendar.html", "ical_url": feed_url(feed),
-            "upcoming": calendar.upcoming(user, days=14)[:5], "admin": admin}
+            "upcoming": calendar.upcoming(user, days=14)[:5], "admin": admin, "user_id": user.id,
+            "token": token}

@@ -1,10 +1,11 @@
 """Media-health pages: the monitors (last run, outcome, Run now), each monitor's runs."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, render_template, request
 
 from plexportal import web
 from plexportal.admin import audit
+from plexportal.extensions import limiter
 from plexportal.lib import clock
 from plexportal.media.monitors import hooks  # noqa: F401 - registers the webhook subscribers
 from plexportal.monitors import service
@@ -137,6 +138,45 @@ def refresh_upcoming():
     else:
         message, kind = f"Calendar refreshed: {result['entries']} upcoming item(s).", "ok"
     return web.with_toast(render_template("monitors/_upcoming.html", entries=calendar.upcoming()), message, kind)
+
+
+MAX_ID = 2 ** 31 - 1      # larger ids in a URL are not ours (and PostgreSQL would refuse them)
+
+
+def _new_address(user, *, admin: bool):
+    from plexportal.monitors import calendar, profile
+
+    calendar.new_token(user)
+    html = render_template("monitors/_profile_calendar.html", section=profile.section(user, admin=admin))
+    message = ("New calendar address made: the old one no longer works. "
+               + ("Give them the new one." if admin else "Subscribe to the new one in your calendar app."))
+    return web.with_toast(html, message)
+
+
+@bp.post("/ical/new")
+@web.user_view
+@limiter.limit("10 per minute")
+def new_ical():
+    """A person replaces their own calendar address from their page (signed page token, no password)."""
+    from plexportal.notify import links
+
+    user = links.user_from_token(request.form.get("token", ""))
+    if user is None:
+        abort(403)
+    return _new_address(user, admin=False)
+
+
+@bp.post("/ical/users/<int:user_id>/new")
+def new_ical_for_user(user_id):
+    """The admin replaces a person's calendar address from the admin's view of their page."""
+    from plexportal.auth.models import User
+
+    user = User.get_or_none(User.id == user_id) if user_id <= MAX_ID else None
+    if user is None:
+        abort(404)
+    response = _new_address(user, admin=True)
+    audit.record("monitors.ical", f"Made a new calendar address for {user.name}")
+    return response
 
 
 @bp.get("/ical/<token>.ics")
