@@ -54,26 +54,43 @@ def find_plex_root(dest: Path) -> Path | None:
 
 
 def verify_destination(dest: Path, now: datetime | None = None) -> list[Check]:
+    """Preferences.xml (present, not empty) and both Plex databases (present, not empty, changed in
+    the last two days). rsync -a keeps the source's times, so an untouched Preferences.xml is normal."""
     now = now or clock.now()
-    if not dest.is_dir():
-        return [Check("Destination", "bad", f"{dest} is not a folder (is the backup disk mounted?)")]
-    root = find_plex_root(dest)
+    try:
+        if not dest.is_dir():
+            return [Check("Destination", "bad", f"{dest} is not a folder (is the backup disk mounted?)")]
+        root = find_plex_root(dest)
+    except OSError as err:
+        return [Check("Destination", "bad", f"{dest} cannot be read: {err.strerror or err}")]
     if root is None:
         return [Check("Destination", "bad", f"no Preferences.xml under {dest}: the server's identity would be lost")]
-    out = [Check("Preferences.xml", "ok", str(root / "Preferences.xml"))]
+    prefs = root / "Preferences.xml"
+    try:
+        size = prefs.stat().st_size
+    except OSError as err:
+        out = [Check("Preferences.xml", "bad", f"cannot be read ({prefs}): {err.strerror or err}")]
+    else:
+        out = [Check("Preferences.xml", "ok", str(prefs)) if size else
+               Check("Preferences.xml", "bad", f"empty file ({prefs})")]
     dbdir = root / "Plug-in Support" / "Databases"
     for name in DB_NAMES:
         path = dbdir / name
-        if not path.exists():
+        try:
+            st = path.stat()
+        except FileNotFoundError:
             out.append(Check(name, "bad", f"missing from {dbdir}"))
             continue
-        changed = datetime.fromtimestamp(path.stat().st_mtime, tz=clock.UTC)
-        if path.stat().st_size == 0:
+        except OSError as err:
+            out.append(Check(name, "bad", f"cannot be read: {err.strerror or err}"))
+            continue
+        changed = datetime.fromtimestamp(st.st_mtime, tz=clock.UTC)
+        if st.st_size == 0:
             out.append(Check(name, "bad", "empty file"))
         elif now - changed > FRESH:
             out.append(Check(name, "warn", f"last changed {fmt.reltime(changed, now)}: is the backup copying it?"))
         else:
-            out.append(Check(name, "ok", f"{fmt.human_bytes(path.stat().st_size)}, changed {fmt.reltime(changed, now)}"))
+            out.append(Check(name, "ok", f"{fmt.human_bytes(st.st_size)}, changed {fmt.reltime(changed, now)}"))
     return out
 
 

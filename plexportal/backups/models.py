@@ -81,11 +81,14 @@ class BackupCheck(BaseModel):
     polled_at = UTCDateTimeField(null=True)
     last_manual_at = UTCDateTimeField(null=True)
     summary_sent_at = UTCDateTimeField(null=True)
+    dest_checked_at = UTCDateTimeField(null=True)        # the periodic check of BACKUP_DEST_PATH
+    dest_ok = pw.BooleanField(null=True)                 # None: not checked (or no destination set)
+    dest_message = pw.TextField(default="")              # what the last check found, in words
 
 
 class BackupIncident(BaseModel):
     """Something wrong, alerted once when it starts and once when it ends."""
-    kind = pw.CharField(max_length=16, index=True)       # failed | missed | stuck | size | duration | partial
+    kind = pw.CharField(max_length=16, index=True)       # failed|missed|stuck|size|duration|partial|destination
     opened_at = UTCDateTimeField(default=clock.now)
     closed_at = UTCDateTimeField(null=True, index=True)
     run = pw.ForeignKeyField(BackupRun, null=True, on_delete="SET NULL")

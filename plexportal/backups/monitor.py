@@ -9,6 +9,7 @@ import logging
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
 from peewee import fn
 
@@ -21,6 +22,7 @@ from plexportal.settings import service as settings
 log = logging.getLogger(__name__)
 DONE = ("success", "failed", "partial")
 RECENT = 30        # successes the anomaly medians look at
+DEST_CHECK_EVERY = timedelta(minutes=15)
 
 
 @dataclass
@@ -273,6 +275,52 @@ def evaluate(now: datetime | None = None) -> State:
         (BackupCheck.update({BackupCheck.state: st.state, BackupCheck.state_since: now, BackupCheck.evaluated_at: now})
          .where(BackupCheck.id == 1).execute())
     return st
+
+
+# -- the destination (BACKUP_DEST_PATH) ------------------------------------------------------------------
+
+def check_destination(now: datetime | None = None, *, busy: bool = False) -> bool | None:
+    """Verify BACKUP_DEST_PATH every DEST_CHECK_EVERY (claimed with a conditional UPDATE, so one
+    worker does it) and keep the 'destination' incident: one alert when it starts looking wrong, one
+    when it looks right again. Skipped while a backup is running (`busy`: its files are being
+    replaced). Returns whether it looks right, or None when it was not checked."""
+    from plexportal.backups import health
+
+    now = now or clock.now()
+    row = check_row()
+    dest = settings.get("BACKUP_DEST_PATH")
+    if not dest:
+        # Nothing to watch: forget the last result and end an open problem without a message
+        # (the admin cleared the setting; "recovered" would not be true).
+        if row.dest_ok is not None or row.dest_message:
+            BackupCheck.update(dest_ok=None, dest_message="").where(BackupCheck.id == 1).execute()
+        if _open("destination") is not None:
+            (BackupIncident.update(closed_at=now)
+             .where((BackupIncident.kind == "destination") & BackupIncident.closed_at.is_null()).execute())
+        return None
+    if busy:
+        return None
+    claimed = (BackupCheck.update(dest_checked_at=now)
+               .where((BackupCheck.id == 1) & (BackupCheck.dest_checked_at.is_null()
+                                               | (BackupCheck.dest_checked_at
+                                                  <= now - DEST_CHECK_EVERY + timedelta(seconds=5))))
+               .execute())
+    if claimed != 1:
+        return None
+    problems = [c for c in health.verify_destination(Path(dest), now) if c.level in ("bad", "warn")]
+    ok = not problems
+    found = "\n".join(f"{c.name}: {c.message}" for c in problems)
+    message = found or "Preferences.xml and both Plex databases are there, and the databases are fresh."
+    (BackupCheck.update(dest_checked_at=now, dest_ok=ok, dest_message=message)
+     .where(BackupCheck.id == 1).execute())
+    server = _server()
+    _condition("destination", not ok, f"Backup destination looks wrong on {server}",
+               f"The backup destination {dest} does not hold a usable Plex backup:\n\n{found}\n\n"
+               "A restore needs Preferences.xml and both Plex databases, not empty, and the databases "
+               "copied within the last two days. Check that the backup disk is mounted and that the "
+               "backup copies these files." if not ok else "", None, now,
+               "the backup destination looks right again")
+    return ok
 
 
 def _run_text(run: BackupRun | None) -> str:

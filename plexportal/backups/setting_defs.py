@@ -49,7 +49,8 @@ DEFS = [
     S("BACKUP_COOLDOWN", "Pause between manual runs (seconds)", G, kind="int", default="900", minimum=0,
       maximum=7 * 86400),
     S("BACKUP_DEST_PATH", "Backup destination", G,
-      help="Optional: the folder the backup writes to; checked for a fresh Plex database and Preferences.xml."),
+      help="Optional: the folder the backup writes to; checked every 15 minutes for Preferences.xml and "
+           "fresh Plex databases, with an alert when they look wrong."),
     S("BACKUP_SUMMARY", "Summary email", G, kind="choice", default="off",
       choices=(("off", "Off"), ("daily", "Daily"), ("weekly", "Weekly (Mondays)"))),
     S("BACKUP_PING_TOKEN", "Ping token", G, kind="secret",

@@ -1,5 +1,6 @@
 """Thin Huey wrappers. The minute tick is state-based: it reads the logs when LOG_POLL_INTERVAL has
-passed and re-evaluates the schedule, so nothing depends on a tick that a stopped worker missed."""
+passed, re-evaluates the schedule and checks the destination every 15 minutes, so nothing depends
+on a tick that a stopped worker missed."""
 from huey import crontab
 
 from plexportal.backups import monitor, runner, service, summary
@@ -16,5 +17,6 @@ def run_backup_job_task(job_id):
 def watch_backups_task():
     runner.reap()
     service.poll_backup_logs()
-    monitor.evaluate()
+    st = monitor.evaluate()
+    monitor.check_destination(busy=st.running is not None)
     summary.send_if_due()

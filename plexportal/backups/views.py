@@ -71,7 +71,8 @@ def index():
                year=service.totals(today - timedelta(days=365)),
                chart=json.dumps(_chart_data(points)), points=len(points), cells=cells,
                months=service.monthly(), job=runner.active_job() or _recent_job(),
-               last_anomalies=monitor.anomalies(st.last), **_history_ctx(f))
+               last_anomalies=monitor.anomalies(st.last), dest_path=settings.get("BACKUP_DEST_PATH"),
+               dest=monitor.check_row(), **_history_ctx(f))
     return web.render_page("backups/index.html", **ctx)
 
 
