@@ -93,3 +93,15 @@ def test_the_upcoming_page_lists_entries_and_refreshes(library, admin_web):
     r = admin_web.post("/monitors/upcoming/refresh", htmx=True)
     body = r.get_data(as_text=True)
     assert "Calendar refreshed: 2 upcoming item(s)." in body and "Example Movie" in body
+
+
+def test_a_persons_page_lists_what_they_follow_and_their_calendar_address(library, client):
+    from plexportal.notify import links
+
+    calendar.refresh()
+    feed = calendar.feed_for(library["alice"])
+    page = client.get("/notify/u/" + links.make_token(library["alice"])).get_data(as_text=True)
+    section = page[page.index("Coming up"):]
+    assert "The Example Show" in section and "S01E02" in section and "Example Movie" not in section
+    assert f"/monitors/ical/{feed.token}.ics</a>" in section
+    assert "Nothing you follow" not in section
