@@ -162,6 +162,8 @@ def schedule_save():
 @bp.get("/explain")
 def explain():
     expr = request.args.get("expr", "")
+    if not web.is_partial():        # opened as a page (no htmx): the schedule page, not a bare fragment
+        return web.render_page("backups/schedule.html", **_schedule_ctx())
     problem = schedule.problem(expr)
     text = problem or (schedule.explain(expr) if expr.strip() else "")
     return web.render_page("backups/schedule.html", "backups/_explain.html", text=text, bad=bool(problem))

@@ -109,6 +109,9 @@ def test_the_schedule_page_explains_the_cron_expression(logged_in, set_settings)
     assert "Editing the crontab is off" in page
     bad = logged_in.get("/backups/explain?expr=61+3+*+*+*", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Not a valid cron expression" in bad
+    # Opened as a page (a bookmark, no JavaScript): the schedule page, not an error.
+    direct = logged_in.get("/backups/explain?expr=0+4+*+*+*")
+    assert direct.status_code == 200 and "Backup schedule" in direct.get_data(as_text=True)
 
 
 def test_pages_need_an_admin(client):
