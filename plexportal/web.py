@@ -96,22 +96,40 @@ def nav_items():
 
 # Pages reached from the account menu rather than the nav: they light up no nav entry.
 MENU_ENDPOINTS = {"admin.audit_log", "auth.password"}
+# Blueprints without a nav entry of their own, and the entry whose pages they belong to.
+NAV_PARENTS = {"maintenance": "monitors.index"}
+
+
+def _nav_owner(current: str) -> str | None:
+    """The nav entry a page belongs to: the entry whose address is the longest prefix of the
+    page's (so /users/3 lights "Users" although both live in the invites area), else the
+    blueprint's parent entry, else the first entry of the same blueprint."""
+    path = request.path.rstrip("/")
+    best, best_len = None, 0
+    for _, endpoint, href in nav_items():
+        base = href.rstrip("/")
+        if base and (path == base or path.startswith(base + "/")) and len(base) > best_len:
+            best, best_len = endpoint, len(base)
+    if best:
+        return best
+    blueprint = current.split(".")[0]
+    if blueprint in NAV_PARENTS:
+        return NAV_PARENTS[blueprint]
+    same = [e for _, e in NAV if e.split(".")[0] == blueprint]
+    return same[0] if same else None
 
 
 def active_nav(endpoint: str | None) -> bool:
-    """The nav entry for this page: its own endpoint, else the first entry of the same blueprint
-    (so /invites/new lights "Invites", not also "Users")."""
+    """Whether the nav entry `endpoint` is the current page's: its own endpoint, else the entry
+    the page belongs to (see _nav_owner), so /invites/new lights "Invites", not also "Users"."""
     current = request.endpoint
     if not current or not endpoint or current in MENU_ENDPOINTS:
         return False
     if current == endpoint:
         return True
-    nav_endpoints = [e for _, e in NAV]
-    if current in nav_endpoints:
+    if current in [e for _, e in NAV]:
         return False
-    blueprint = current.split(".")[0]
-    same = [e for e in nav_endpoints if e.split(".")[0] == blueprint]
-    return bool(same) and same[0] == endpoint
+    return _nav_owner(current) == endpoint
 
 
 def nl2br(text: str) -> Markup:
