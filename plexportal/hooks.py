@@ -156,7 +156,7 @@ def install(app: Flask) -> None:
 
     app.jinja_env.filters.update(
         reltime=fmt.reltime, localtime=fmt.localtime, bytes=fmt.human_bytes, duration=fmt.human_duration,
-        isotime=fmt.isotime, nl2br=web.nl2br,
+        isotime=fmt.isotime, nl2br=web.nl2br, plural=fmt.plural,
     )
     app.jinja_env.globals.update(now=clock.now, url_is_active=web.active_nav)
 

@@ -37,6 +37,11 @@ def human_duration(seconds) -> str:
     return f"{days} d {hours} h" if hours else f"{days} d"
 
 
+def plural(n, singular: str, many: str | None = None) -> str:
+    """The word for `n` things: plural(1, "message") -> "message", plural(3, "message") -> "messages"."""
+    return singular if n == 1 else (many or singular + "s")
+
+
 def reltime(value: datetime | None, now: datetime | None = None) -> str:
     if value is None:
         return "never"

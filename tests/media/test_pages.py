@@ -119,7 +119,7 @@ def test_it_puts_a_requests_card_on_the_dashboard(logged_in, hooks):
     hooks("seerr", "seerr_media_approved_tv")
     hooks("radarr", "radarr_v5_download")
     page = logged_in.get("/").get_data(as_text=True)
-    assert "waiting to arrive" in page and "downloads match no request" in page
+    assert "waiting to arrive" in page and "1</strong> download matches no request" in page
 
 
 def test_it_lets_a_user_follow_a_title_from_their_page(client, hooks, app):
