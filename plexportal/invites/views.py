@@ -28,7 +28,20 @@ def get_redemption_or_404(redemption_id: int) -> Redemption:
     return Redemption.get_or_none(Redemption.id == redemption_id) or abort(404)
 
 
+def _preset_summary(preset: Preset) -> str:
+    """What a preset gives, for its line in the list: "Movies, TV Shows · downloads · 90 days"."""
+    parts = [", ".join(service.library_titles(preset.libraries)) if preset.libraries else "every library"]
+    if preset.home:
+        parts.append("Plex Home")
+    if preset.allow_sync:
+        parts.append("downloads")
+    if preset.access_days:
+        parts.append(f"{preset.access_days} days")
+    return " · ".join(parts)
+
+
 def _form_ctx(**ctx):
+    ctx.setdefault("titles_of", _preset_summary)
     ctx.setdefault("libraries", service.libraries())
     ctx.setdefault("presets", list(Preset.select().order_by(Preset.name)))
     ctx.setdefault("errors", {})

@@ -67,6 +67,8 @@ def test_it_fills_an_invite_from_a_preset(logged_in, plex):
     assert (preset.libraries, preset.access_days) == ([1001], 30)
     dup = logged_in.post("/invites/presets", data={"name": "friends: FILMS only"}, htmx=True)
     assert dup.status_code == 422
+    listed = logged_in.get("/invites/presets").get_data(as_text=True)
+    assert "Movies · 30 days" in listed                  # what the preset gives, without opening it
     page = logged_in.get(f"/invites/new?preset={preset.id}").get_data(as_text=True)
     assert 'value="1001" checked' in page and 'value="30"' in page
     logged_in.post("/invites/new", data={"preset": str(preset.id), "libraries": ["1001"], "access_days": "30"})
