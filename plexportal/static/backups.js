@@ -29,6 +29,11 @@
   }
 
   function init() {
+    // The year heatmap reads left (a year ago) to right (today): on a narrow screen it scrolls,
+    // so start at today's end rather than at months that may hold no runs at all.
+    Array.prototype.forEach.call(document.querySelectorAll(".bk-heatmap"), function (map) {
+      map.scrollLeft = map.scrollWidth;
+    });
     var block = document.getElementById("bk-chart-data");
     if (!block) return;
     var d;
