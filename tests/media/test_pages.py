@@ -115,6 +115,11 @@ def test_it_serves_webhooks_and_requests_over_the_api(client, hooks, set_setting
     assert "body" not in hooks_data["results"][0]
 
 
+def test_before_any_webhook_the_dashboard_says_where_to_point_them(logged_in):
+    page = logged_in.get("/").get_data(as_text=True)
+    assert "Nothing heard from Seerr, Sonarr or Radarr yet" in page and 'href="/media/setup"' in page
+
+
 def test_it_puts_a_requests_card_on_the_dashboard(logged_in, hooks):
     hooks("seerr", "seerr_media_approved_tv")
     hooks("radarr", "radarr_v5_download")

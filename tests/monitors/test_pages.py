@@ -8,9 +8,12 @@ from plexportal.maintenance.models import MaintenanceWindow
 
 
 def test_it_lists_every_monitor_with_its_last_outcome(admin_web, set_settings, fake_sonarr):
+    fresh = admin_web.get("/monitors/").get_data(as_text=True)
+    assert "Sonarr and Radarr are not connected yet, so the monitors have nothing to watch" in fresh
     set_settings(SONARR_URL=fake_sonarr.url, SONARR_API_KEY=fake_sonarr.api_key)
     page = admin_web.get("/monitors/").get_data(as_text=True)
     assert "Stuck downloads" in page and "Failed imports" in page and "not run yet" in page
+    assert "nothing to watch" not in page
     r = admin_web.post("/monitors/stuck/run", htmx=True)
     assert r.status_code == 200
     assert "Stuck downloads: run started." in r.get_data(as_text=True)
@@ -85,3 +88,17 @@ def test_runs_older_than_thirty_days_are_pruned(db):
     recent = MonitorRun.create(monitor="stuck", started_at=clock.now() - timedelta(days=2), status="ok")
     service.prune_runs()
     assert [r.id for r in MonitorRun.select()] == [recent.id] and old.id != recent.id
+
+
+def test_a_window_within_one_day_names_the_day_once(admin_web, set_settings, db):
+    from datetime import datetime, timezone
+
+    set_settings(TIMEZONE="UTC")
+    clock.freeze(datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc))
+    maintenance.create_window(datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc),
+                              datetime(2026, 11, 23, 18, 0, tzinfo=timezone.utc), "Disks")
+    maintenance.create_window(datetime(2026, 11, 24, 22, 0, tzinfo=timezone.utc),
+                              datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc), "Overnight")
+    page = admin_web.get("/maintenance/").get_data(as_text=True)
+    assert "Mon 23 Nov 15:00 → 18:00" in page
+    assert "Tue 24 Nov 22:00 → Wed 25 Nov 02:00" in page
