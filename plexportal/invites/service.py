@@ -263,7 +263,7 @@ def _after_claim(redemption: Redemption, source: str) -> None:
     from plexportal.invites import alerts
 
     who = redemption.plex_username or redemption.identifier
-    audit.record("invites.redeemed", f"{who} used {source} ({redemption.via}); state {redemption.state}")
+    audit.record("invites.redeemed", f"{who} used {source} ({redemption.via}); {redemption.state.replace('_', ' ')}")
     alerts.redeemed(redemption, source)
     if redemption.state == "claimed":
         enqueue_provisioning(redemption.id)

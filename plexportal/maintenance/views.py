@@ -55,16 +55,17 @@ def create():
             target = getattr(form, err.field, None) or form.ends_at
             target.errors = [*target.errors, err.message] if isinstance(target.errors, list) else [err.message]
         else:
-            audit.record("maintenance.create", f"maintenance window {window.id} from {window.starts_at:%Y-%m-%d %H:%M} UTC")
+            audit.record("maintenance.create", f"Planned maintenance window {window.id}: {window.starts_at:%Y-%m-%d %H:%M} "
+                                              f"to {window.ends_at:%Y-%m-%d %H:%M} UTC")
             return web.hx_redirect(url_for("maintenance.index"))
     return _page(form, status=422)
 
 
-def _act(window_id: int, fn, done_text: str):
+def _act(window_id: int, fn, done_text: str, audit_text: str):
     service.get_window_or_404(window_id)
     try:
         fn(window_id)
-        audit.record(f"maintenance.{fn.__name__.split('_')[0]}", f"maintenance window {window_id}")
+        audit.record(f"maintenance.{fn.__name__.split('_')[0]}", f"{audit_text} maintenance window {window_id}")
     except service.WindowError as err:
         return web.with_toast(render_template("maintenance/_list.html", windows=service.windows()), err.message,
                               "error", status=200)
@@ -73,9 +74,9 @@ def _act(window_id: int, fn, done_text: str):
 
 @bp.post("/<int:window_id>/end")
 def end(window_id):
-    return _act(window_id, service.end_window, "Maintenance ended; everyone has been told.")
+    return _act(window_id, service.end_window, "Maintenance ended; everyone has been told.", "Ended")
 
 
 @bp.post("/<int:window_id>/cancel")
 def cancel(window_id):
-    return _act(window_id, service.cancel_window, "Maintenance cancelled.")
+    return _act(window_id, service.cancel_window, "Maintenance cancelled.", "Cancelled")

@@ -57,7 +57,7 @@ def run_now(name):
     from plexportal.monitors.tasks import run_monitor_task
 
     run_monitor_task(name, "manual")
-    audit.record("monitors.run", f"ran the {m.label} monitor by hand")
+    audit.record("monitors.run", f"Ran the {m.label} monitor by hand")
     return web.with_toast(render_template("monitors/_runs.html", **_detail_ctx(m), started=True),
                           f"{m.label}: run started.")
 
@@ -93,7 +93,7 @@ def approve_issue(fix_id):
 
     fix = _issue_or_404(fix_id)
     after = issue_fix.approve(fix.id)
-    audit.record("monitors.issue.approve", f"approved the fix for Seerr issue {fix.seerr_issue_id}")
+    audit.record("monitors.issue.approve", f"Approved the fix for Seerr issue {fix.seerr_issue_id}")
     if after.state == "fixing":
         message, kind = "Fix started: the file was removed and a replacement is being searched for.", "ok"
     else:
@@ -107,7 +107,7 @@ def dismiss_issue(fix_id):
 
     fix = _issue_or_404(fix_id)
     issue_fix.dismiss(fix.id)
-    audit.record("monitors.issue.dismiss", f"dismissed Seerr issue {fix.seerr_issue_id}")
+    audit.record("monitors.issue.dismiss", f"Dismissed Seerr issue {fix.seerr_issue_id}")
     return web.with_toast(render_template("monitors/_issues.html", **_issues_ctx()), "Dismissed; nothing was changed.")
 
 
