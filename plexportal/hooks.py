@@ -68,6 +68,10 @@ def install(app: Flask) -> None:
         h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if request.is_secure:
             h.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.path.startswith("/static/vendor/") and response.status_code == 200:
+            # Vendored files carry their version in the name (htmx-2.0.4.js): a new version is a
+            # new address, so browsers may keep them instead of asking again on every page.
+            h["Cache-Control"] = "public, max-age=31536000, immutable"
         user = g.get("_login_user")    # only if this request loaded one: never a query here
         if user is not None and user.is_authenticated and "Cache-Control" not in h:
             h["Cache-Control"] = "no-store"

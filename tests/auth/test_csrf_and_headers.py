@@ -69,6 +69,13 @@ def test_it_marks_signed_in_pages_no_store(logged_in):
     assert logged_in.get("/settings/").headers["Cache-Control"] == "no-store"
 
 
+def test_versioned_vendor_files_are_cached_and_our_own_are_revalidated(logged_in):
+    vendor = logged_in.get("/static/vendor/htmx-2.0.4.js")
+    assert vendor.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    ours = logged_in.get("/static/app.css")           # not versioned: asked again (ETag) on each page
+    assert ours.headers["Cache-Control"] == "no-cache" and ours.headers.get("ETag")
+
+
 def test_it_has_no_inline_script_or_style_in_any_template():
     """The CSP forbids them, so a browser would silently ignore them."""
     root = Path(plexportal.__file__).parent / "templates"
