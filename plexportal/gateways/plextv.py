@@ -8,6 +8,9 @@ never in the query string (they would end up in proxy logs).
 """
 from __future__ import annotations
 
+import html
+import json
+import re
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -318,8 +321,21 @@ def _xml(response: requests.Response) -> ET.Element:
 
 
 def _short(text: str) -> str:
-    text = " ".join((text or "").split())
-    return text[:120] or "no detail"
+    """plex.tv's reason in words: the `status`/`message` of its XML answer
+    (<Response code="400" status="…"/>, <errors><error message="…"/></errors>) or of its JSON
+    ({"errors": [{"message": …}]}); otherwise the start of the body."""
+    text = (text or "").strip()
+    reasons = re.findall(r'\b(?:status|message)="([^"]*)"', text) if text.startswith("<") else []
+    if not reasons and text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            errors = data.get("errors") if isinstance(data.get("errors"), list) else [data]
+            reasons = [str(e.get("message") or e.get("error") or "") for e in errors if isinstance(e, dict)]
+    reason = "; ".join(html.unescape(r) for r in reasons if r) or text
+    return " ".join(reason.split())[:160] or "no detail"
 
 
 def settings_from_store() -> PlexTVSettings:
