@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,10 +87,12 @@ class Config:
         except OSError as err:
             raise ConfigError(f"Cannot create the data directory {self.data_dir.resolve()}: {err.strerror}. "
                               "Set PLEXPORTAL_DATA_DIR to a writable folder.") from None
-        probe = self.data_dir / ".write-test"
+        # A probe file of its own: the web and the worker start at the same moment on one data dir,
+        # and with a shared name one could delete the other's probe and report it "not writable".
         try:
-            probe.write_text("ok")
-            probe.unlink()
+            fd, probe = tempfile.mkstemp(prefix=".write-test-", dir=self.data_dir)
+            os.close(fd)
+            os.unlink(probe)
         except OSError as err:
             raise ConfigError(f"The data directory {self.data_dir.resolve()} is not writable ({err.strerror}). "
                               "Fix its permissions or set PLEXPORTAL_DATA_DIR to a writable folder.") from None

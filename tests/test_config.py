@@ -71,6 +71,30 @@ def test_it_gives_a_clear_error_for_a_read_only_data_dir(tmp_path):
         create_app(Config(data_dir=data, testing=True))
 
 
+def test_it_starts_when_the_web_and_the_worker_check_the_data_dir_at_once(tmp_path):
+    # make run starts both together; each checks that the data dir is writable.
+    import threading
+
+    barrier = threading.Barrier(16)
+    errors = []
+
+    def check():
+        barrier.wait()
+        for _ in range(50):
+            try:
+                Config(data_dir=tmp_path).ensure_data_dir()
+            except ConfigError as err:
+                errors.append(err)
+
+    threads = [threading.Thread(target=check) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert not [p.name for p in tmp_path.iterdir()]          # no probe left behind
+
+
 def test_it_gives_a_clear_error_when_the_data_dir_cannot_be_created(tmp_path):
     (tmp_path / "file").write_text("not a folder")
     with pytest.raises(ConfigError, match="Cannot create the data directory"):
