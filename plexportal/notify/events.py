@@ -11,20 +11,21 @@ class Event:
     key: str
     label: str
     default: bool = True
+    first: bool = False           # listed before the others (the message the product is about)
 
 
 _EVENTS: dict[str, Event] = {}
 
 
-def register_event(key: str, label: str, default: bool = True) -> Event:
-    event = Event(key, label, default)
+def register_event(key: str, label: str, default: bool = True, *, first: bool = False) -> Event:
+    event = Event(key, label, default, first)
     _EVENTS[key] = event
     return event
 
 
 def all_events() -> list[Event]:
     _load_areas()
-    return sorted(_EVENTS.values(), key=lambda e: e.label.lower())
+    return sorted(_EVENTS.values(), key=lambda e: (not e.first, e.label.lower()))
 
 
 def get_event(key: str) -> Event | None:
@@ -62,4 +63,4 @@ def _load_areas() -> None:
             logging.getLogger(__name__).exception("could not load %s modules for events", name)
 
 
-register_event("media.ready", "A title you asked for is ready to watch")
+register_event("media.ready", "A title you asked for is ready to watch", first=True)
