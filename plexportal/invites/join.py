@@ -170,7 +170,7 @@ def _welcome_ctx() -> dict:
 @web.public
 def request_form():
     if not settings.get("INVITE_CODE"):
-        return _page("invites/join_gone.html", 404)
+        return _page("invites/join_gone.html", 404, no_code=True)       # /join typed without a code
     mine = joining.my_redemption("request")
     return _page("invites/request.html", errors={}, form={}, mine=mine)
 

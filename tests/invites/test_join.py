@@ -174,4 +174,8 @@ def test_it_runs_the_global_code_request_form_with_approval(web, set_settings, p
 
 
 def test_it_hides_the_request_form_without_a_global_code(web, plex):
-    assert web.get("/join").status_code == 404
+    r = web.get("/join")
+    page = r.get_data(as_text=True)
+    # Someone who typed /join without their code is told what to ask for, not that a link expired.
+    assert r.status_code == 404 and "You need an invite link" in page and "/join/ABCD-EFGH" in page
+    assert "expired" not in page and "Ask to join" not in page
