@@ -185,7 +185,7 @@ def test_it_holds_the_limit_exactly_under_simultaneous_guesses(app_factory):
 
     app = _with_admin(app_factory())
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
     try:
         browser = requests.Session()

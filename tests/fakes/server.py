@@ -50,7 +50,10 @@ class FakeService:
     def start(self, port: int = 0) -> "FakeService":
         self._server = make_server("127.0.0.1", port, self.app, threaded=True)
         self.port = self._server.server_port
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll so stop() returns at once: werkzeug's default (0.5 s) made the suite spend a
+        # large part of its time waiting for fakes to shut down.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01},
+                                        daemon=True)
         self._thread.start()
         return self
 
