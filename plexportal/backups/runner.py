@@ -38,7 +38,8 @@ def jobs_dir() -> Path:
 def script_problem() -> str | None:
     script = settings.get("BACKUP_SCRIPT_PATH")
     if not script:
-        return "No backup script is set (BACKUP_SCRIPT_PATH)."
+        return ("No backup script is set: set PLEXPORTAL_BACKUP_SCRIPT_PATH in the environment or .env "
+                "on the server.")
     path = Path(script)
     if not path.is_file():
         return f"The backup script {script} does not exist."

@@ -215,7 +215,7 @@ def change_crontab_schedule(expr: str) -> CronLine:
     from plexportal.settings import service as settings
 
     if not settings.get_bool("CRON_EDIT_ENABLED"):
-        raise ScheduleError("Editing the crontab is turned off (CRON_EDIT_ENABLED).")
+        raise ScheduleError("Editing the crontab is turned off (set PLEXPORTAL_CRON_EDIT_ENABLED=true on the server).")
     reason = problem(expr) or (None if normalise(expr) else "Enter a schedule.")
     if reason:
         raise ScheduleError(reason)

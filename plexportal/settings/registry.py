@@ -31,6 +31,9 @@ class SettingDef:
     maximum: int | None = None
     validate: Callable[[str], str | None] | None = field(default=None, compare=False)
     generate: bool = False       # a secret plexportal issues (API key, webhook secret): offer "Generate"
+    # Set only on the host (environment or .env), never from a page or the database: programs and
+    # their arguments that plexportal executes (DESIGN law 10). The page shows it read-only.
+    host_only: bool = False
 
     @property
     def env_var(self) -> str:

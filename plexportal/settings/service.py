@@ -61,14 +61,23 @@ def _rows() -> dict[str, str]:
 
 
 def is_locked(key: str) -> bool:
-    """Set by environment variable: shown read-only in the UI."""
-    return os.environ.get(get_def(key).env_var, "") != ""
+    """Set by environment variable, or settable only there: shown read-only in the UI."""
+    d = get_def(key)
+    return d.host_only or os.environ.get(d.env_var, "") != ""
+
+
+def host_only_message(d: SettingDef) -> str:
+    return (f"Set {d.env_var} in the environment or the .env file on the server (then restart); "
+            "programs plexportal runs are never chosen from a page.")
 
 
 def source(key: str) -> str:
     """Where the value in effect comes from: env, database or default."""
-    if is_locked(key):
+    d = get_def(key)
+    if os.environ.get(d.env_var, "") != "":
         return "env"
+    if d.host_only:
+        return "default"
     value = _rows().get(key)
     return "default" if value is None or value == "" else "database"
 
@@ -78,6 +87,8 @@ def get(key: str) -> str:
     env = os.environ.get(d.env_var, "")
     if env != "":
         return env
+    if d.host_only:
+        return d.default           # a value stored before it became host-only is ignored
     value = _rows().get(key)
     return d.default if value is None or value == "" else value
 
@@ -101,6 +112,8 @@ def is_set(key: str) -> bool:
 def set_value(key: str, raw) -> str:
     """Validate and store one value; returns the stored text. Raises InvalidSetting or PermissionError."""
     d = get_def(key)
+    if d.host_only:
+        raise InvalidSetting(key, host_only_message(d))
     if is_locked(key):
         raise InvalidSetting(key, f"Locked by the environment variable {d.env_var}.")
     value = d.clean(raw)
@@ -114,6 +127,9 @@ def set_many(values: dict[str, object], *, cleaned: bool = False) -> None:
     errors: dict[str, str] = {}
     for key, raw in values.items():
         d = get_def(key)
+        if d.host_only:
+            errors[key] = host_only_message(d)
+            continue
         if is_locked(key):
             errors[key] = f"Locked by the environment variable {d.env_var}."
             continue

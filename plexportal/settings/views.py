@@ -57,7 +57,10 @@ def _save_group(name: str):
     """Save the submitted group; returns (ok, rows)."""
     defs = _group_or_404(name)
     submitted = {}
+    refused = {}
     for d in defs:
+        if d.host_only and request.form.get(d.key, "").strip() not in ("", service.get(d.key)):
+            refused[d.key] = service.host_only_message(d)     # a crafted form: say no, never ignore silently
         if service.is_locked(d.key):
             continue
         raw = request.form.get(d.key, "") if d.kind != "bool" else ("true" if request.form.get(d.key) else "false")
@@ -65,9 +68,11 @@ def _save_group(name: str):
             continue                                  # blank secret: keep the stored value
         submitted[d.key] = raw
     try:
+        if refused:
+            raise service.SettingsInvalid(refused)
         service.set_many(submitted)
     except service.SettingsInvalid as err:
-        return False, _field_rows(defs, values=submitted, errors=err.errors)
+        return False, _field_rows(defs, values=submitted, errors={**err.errors, **refused})
     audit.record("settings.saved", f"Saved {name} settings ({', '.join(sorted(submitted)) or 'nothing changed'})")
     return True, _field_rows(defs)
 
