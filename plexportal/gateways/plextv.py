@@ -178,6 +178,9 @@ class PlexTV:
     @staticmethod
     def _raise_for_status(response: requests.Response) -> None:
         code = response.status_code
+        if 300 <= code < 400:      # never followed: the token would go where it was not stored for
+            raise GatewayError(f"plex.tv answered with a redirect ({code}); plexportal does not follow redirects "
+                               "with a token: check the plex.tv addresses.", permanent=True, status=code)
         if code < 400:
             return
         text = (response.text or "")[:500]

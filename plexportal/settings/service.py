@@ -10,11 +10,13 @@ from plexportal.db import db, db_session
 from plexportal.lib import clock
 from plexportal.security import SecretBox, mask
 from plexportal.settings.models import Setting
-from plexportal.settings.registry import InvalidSetting, SettingDef, all_defs, get_def
+from plexportal.settings.registry import InvalidSetting, SettingDef, address_of, all_defs, get_def
 
 _box: SecretBox | None = None
 _lock = threading.Lock()
 _cache: dict[str, str] = {}
+_bindings: dict[str, str] = {}          # secret key -> the addresses it was saved with
+_moved: set[str] = set()                # secrets already logged as held back (address changed)
 _cache_at = 0.0
 _unreadable: set[str] = set()
 log = logging.getLogger(__name__)
@@ -31,6 +33,7 @@ def invalidate() -> None:
     global _cache_at
     with _lock:
         _cache.clear()
+        _bindings.clear()
         _cache_at = 0.0
 
 
@@ -41,7 +44,9 @@ def _rows() -> dict[str, str]:
         if _cache_at and now - _cache_at < CACHE_SECONDS:
             return _cache
     with db_session():
-        rows = {s.key: s.value for s in Setting.select()}
+        selected = list(Setting.select())
+    rows = {s.key: s.value for s in selected}
+    bindings = {s.key: s.bound_to for s in selected if s.bound_to is not None}
     decoded = {}
     for key, value in rows.items():
         d = all_defs().get(key)
@@ -56,6 +61,8 @@ def _rows() -> dict[str, str]:
         decoded[key] = value
     with _lock:
         _cache = decoded
+        _bindings.clear()
+        _bindings.update(bindings)
         _cache_at = now
     return decoded
 
@@ -90,7 +97,64 @@ def get(key: str) -> str:
     if d.host_only:
         return d.default           # a value stored before it became host-only is ignored
     value = _rows().get(key)
+    if value and d.bound_to and _moved_away(d):
+        return d.default           # stored for another address: never sent to this one
     return d.default if value is None or value == "" else value
+
+
+# -- secrets bound to their address (DESIGN law 11) ---------------------------------------------
+
+class AddressChanged(InvalidSetting):
+    pass
+
+
+def binding(d: SettingDef, addresses: dict | None = None) -> str:
+    """The addresses of a bound secret, from `addresses` (typed values) or the ones in effect."""
+    addresses = addresses or {}
+    return "\n".join(f"{k}={address_of(get_def(k), addresses[k] if k in addresses else get(k))}"
+                      for k in d.bound_to)
+
+
+def _stored_binding(d: SettingDef) -> str | None:
+    _rows()
+    with _lock:
+        return _bindings.get(d.key)
+
+
+def _moved_away(d: SettingDef) -> bool:
+    stored = _stored_binding(d)
+    if stored is None or stored == binding(d):
+        return False
+    if d.key not in _moved:
+        _moved.add(d.key)
+        log.warning("the stored %s was saved for another address than %s now says; it is not sent there "
+                    "until it is entered again", d.key, " / ".join(d.bound_to))
+    return True
+
+
+def address_changed_message(d: SettingDef) -> str:
+    return (f"The address changed: enter the {d.label} again. A stored secret is only "
+            "ever sent to the address it was saved with.")
+
+
+def is_held_back(key: str) -> bool:
+    """A secret is stored, but for another address than the one in effect now."""
+    d = get_def(key)
+    return bool(d.bound_to) and not is_locked(key) and bool(_rows().get(key)) and _moved_away(d)
+
+
+def secret_for(key: str, addresses: dict) -> str:
+    """The stored secret, to be sent to `addresses` (typed, not yet saved): raises AddressChanged
+    when they are not the addresses it was saved with."""
+    d = get_def(key)
+    if not d.bound_to or os.environ.get(d.env_var, ""):
+        return get(key)
+    value = get(key)
+    if not value:
+        return ""
+    if binding(d, addresses) != (_stored_binding(d) or binding(d)):
+        raise AddressChanged(key, address_changed_message(d))
+    return value
 
 
 def get_int(key: str) -> int:
@@ -137,6 +201,7 @@ def set_many(values: dict[str, object], *, cleaned: bool = False) -> None:
             stored[key] = raw if cleaned else d.clean(raw)
         except InvalidSetting as err:
             errors[key] = err.message
+    bound = _bind(stored, errors)
     if errors:
         raise SettingsInvalid(errors)
     now = clock.now()
@@ -144,10 +209,31 @@ def set_many(values: dict[str, object], *, cleaned: bool = False) -> None:
         for key, value in stored.items():
             d = get_def(key)
             text = _box.encrypt(value) if (d.is_secret and value) else value
-            (Setting.insert(key=key, value=text, updated_at=now)
-             .on_conflict(conflict_target=[Setting.key], update={Setting.value: text, Setting.updated_at: now})
+            fields = {Setting.value: text, Setting.updated_at: now}
+            if d.bound_to:
+                fields[Setting.bound_to] = bound.get(key)
+            (Setting.insert(key=key, value=text, updated_at=now, bound_to=bound.get(key))
+             .on_conflict(conflict_target=[Setting.key], update=fields)
              .execute())
     invalidate()
+
+
+def _bind(stored: dict[str, str], errors: dict[str, str]) -> dict[str, str]:
+    """The bindings of the secrets being saved; an error for each stored secret that would be
+    left behind for a changed address."""
+    typed = {k: v for k, v in stored.items() if not get_def(k).is_secret}
+    bound = {}
+    for d in all_defs().values():
+        if not d.bound_to or os.environ.get(d.env_var, ""):
+            continue
+        if d.key in stored:
+            if stored[d.key]:
+                bound[d.key] = binding(d, typed)
+            continue
+        if any(k in typed for k in d.bound_to) and _rows().get(d.key) and d.key not in errors:
+            if binding(d, typed) != (_stored_binding(d) or binding(d)):
+                errors[d.key] = address_changed_message(d)
+    return bound
 
 
 class SettingsInvalid(ValueError):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_login import login_user
 
 from plexportal import web
@@ -48,8 +48,9 @@ def _field_rows(defs, values=None, errors=None):
             shown = values[d.key]
         else:
             shown = service.get(d.key)
+        held_back = d.is_secret and service.is_held_back(d.key)
         rows.append({"def": d, "value": shown, "locked": locked, "error": errors.get(d.key),
-                     "stored_mask": service.display_value(d) if d.is_secret else ""})
+                     "stored_mask": service.display_value(d) if d.is_secret else "", "held_back": held_back})
     return rows
 
 
@@ -72,7 +73,13 @@ def _save_group(name: str):
             raise service.SettingsInvalid(refused)
         service.set_many(submitted)
     except service.SettingsInvalid as err:
-        return False, _field_rows(defs, values=submitted, errors={**err.errors, **refused})
+        errors = {**err.errors, **refused}
+        rows = _field_rows(defs, values=submitted, errors=errors)
+        # A problem with a setting of another group (a secret bound to an address in this one)
+        # has no field here: it travels in the toast.
+        rows_keys = {d.key for d in defs}
+        g.settings_elsewhere = [msg for key, msg in errors.items() if key not in rows_keys]
+        return False, rows
     audit.record("settings.saved", f"Saved {name} settings ({', '.join(sorted(submitted)) or 'nothing changed'})")
     return True, _field_rows(defs)
 
@@ -88,7 +95,9 @@ def save_group(name):
     ok, rows = _save_group(name)
     html = render_template("settings/_group.html", name=name, rows=rows, checkable=checks.CHECKABLE)
     if not ok:
-        return web.with_toast(html, "Not saved: fix the highlighted fields.", "error", status=422)
+        elsewhere = " ".join(g.get("settings_elsewhere") or [])
+        return web.with_toast(html, f"Not saved: {elsewhere}" if elsewhere else "Not saved: fix the highlighted fields.",
+                              "error", status=422)
     return web.with_toast(html, f"{name} settings saved.")
 
 
