@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from plexportal import __version__, web
+from plexportal.auth import hosts
 from plexportal.auth import service as auth_service
 from plexportal.extensions import client_address, login_manager
 from plexportal.lib import clock, fmt
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def install(app: Flask) -> None:
+    hosts.install(app)          # first: a refused Host reaches neither the bypass nor the wizard
     login_manager.session_protection = None   # the server-side session row is the protection
 
     @login_manager.user_loader

@@ -8,6 +8,7 @@ import logging
 from flask import Blueprint, jsonify, request
 
 from plexportal import __version__, areas, web
+from plexportal.auth import hosts
 from plexportal.db import db, db_session
 from plexportal.extensions import csrf
 from plexportal.lib import fmt
@@ -77,6 +78,7 @@ def paging(default: int = 50, maximum: int = 500) -> tuple[int, int]:
 
 @health_bp.get("/healthz")
 @web.public
+@hosts.any_host
 def healthz():
     database, queue = database_status(), queue_status()
     ok = database == "ok" and queue == "ok"

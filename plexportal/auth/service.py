@@ -47,6 +47,27 @@ def create_admin(username: str, password: str, email: str | None = None) -> User
         return User.create(username=username, email=email, role="admin", password_hash=hash_password(password))
 
 
+class AdminExists(AuthError):
+    pass
+
+
+_SETUP_LOCK = 0x706C6578          # pg_advisory_xact_lock key for the setup wizard ("plex")
+
+
+def create_first_admin(username: str, password: str, email: str | None = None) -> User:
+    """The setup wizard's admin: created only while there is none, however many tabs submit at
+    once. The check and the insert share one transaction that holds the write lock first (SQLite:
+    BEGIN IMMEDIATE; PostgreSQL: an advisory lock), so a second submission waits, then sees the admin."""
+    from plexportal.db import is_sqlite
+
+    with db.atomic():
+        if not is_sqlite():
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_SETUP_LOCK,))
+        if has_admin():
+            raise AdminExists("The admin account already exists: sign in instead.")
+        return create_admin(username, password, email)
+
+
 def user_exists(username: str) -> bool:
     return User.select().where(User.username == username).exists()
 

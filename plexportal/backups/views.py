@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from plexportal import web
 from plexportal.admin import audit
+from plexportal.auth import hosts
 from plexportal.backups import health, monitor, runner, schedule, service
 from plexportal.backups.models import BackupJob
 from plexportal.extensions import csrf, limiter
@@ -205,6 +206,7 @@ def new_token():
 @csrf.exempt
 @limiter.limit("60 per minute")
 @web.public
+@hosts.any_host
 def ping(token, kind):
     if kind not in ("start", "success", "fail"):
         return jsonify(error="use /start, /success or /fail"), 404

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from plexportal import web
 from plexportal.admin import audit
+from plexportal.auth import hosts
 from plexportal.extensions import limiter
 from plexportal.lib import clock
 from plexportal.media.monitors import hooks  # noqa: F401 - registers the webhook subscribers
@@ -181,6 +182,7 @@ def new_ical_for_user(user_id):
 
 @bp.get("/ical/<token>.ics")
 @web.public
+@hosts.any_host
 def ical(token):
     from flask import make_response
 

@@ -4,6 +4,12 @@ from plexportal.settings.registry import SettingDef as S
 GENERAL = "General"
 SECURITY = "Security"
 
+def _hosts(text: str) -> str | None:
+    from plexportal.auth import hosts
+
+    return hosts.problem(text)
+
+
 DEFS = [
     S("SERVER_NAME", "Server name", GENERAL, default="My Plex Server",
       help="Shown in the top bar, emails and the join page."),
@@ -16,6 +22,9 @@ DEFS = [
 
     S("SESSION_LIFETIME_MINUTES", "Session lifetime (minutes)", SECURITY, kind="int", default="720",
       minimum=5, maximum=60 * 24 * 90, help="How long an admin stays signed in without activity."),
+    S("ALLOWED_HOSTS", "Allowed host names", SECURITY, validate=_hosts,
+      help="Names people use to reach plexportal besides the Public URL's, e.g. plex-portal.lan, *.example.com. "
+           "Requests for any other name are refused (IP addresses and localhost always work)."),
     S("LOCAL_BYPASS_CIDRS", "Sign-in not required from", SECURITY, kind="cidrs",
       help="Optional networks (CIDR list, e.g. 192.168.1.0/24) whose visitors are treated as the admin. "
            "Only the client address seen through PLEXPORTAL_TRUSTED_PROXIES hops counts."),

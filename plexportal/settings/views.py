@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_login import login_user
 
 from plexportal import web
@@ -126,7 +126,12 @@ def wizard():
     error = None
     if form.validate_on_submit():
         try:
-            user = auth_service.create_admin(form.username.data, form.password.data, form.email.data)
+            user = auth_service.create_first_admin(form.username.data, form.password.data, form.email.data)
+        except auth_service.AdminExists:
+            # Another tab (or someone else) finished the wizard first: this one creates nothing.
+            flash("The admin account was just created in another tab or browser, so this form created "
+                  "nothing. Sign in with that account.", "warn")
+            return web.hx_redirect(url_for("auth.login"))
         except auth_service.AuthError as err:
             error = str(err)
         else:
