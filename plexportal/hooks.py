@@ -11,10 +11,10 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from plexportal import __version__, web
-from plexportal.auth import hosts
+from plexportal.auth import hosts, throttle
 from plexportal.auth import service as auth_service
 from plexportal.extensions import client_address, login_manager
-from plexportal.lib import clock, fmt
+from plexportal.lib import clock, fmt, redact
 from plexportal.settings import service as settings
 
 log = logging.getLogger(__name__)
@@ -22,6 +22,12 @@ log = logging.getLogger(__name__)
 
 def install(app: Flask) -> None:
     hosts.install(app)          # first: a refused Host reaches neither the bypass nor the wizard
+    throttle.warn_if_unshared(app)
+
+    def log_exception(exc_info):
+        # Flask's own line names the path, which may carry a token (a person's link, a ping).
+        app.logger.error("Exception on %s [%s]", redact.path(request.path), request.method, exc_info=exc_info)
+    app.log_exception = log_exception
     login_manager.session_protection = None   # the server-side session row is the protection
 
     @login_manager.user_loader
@@ -82,7 +88,7 @@ def install(app: Flask) -> None:
     @app.errorhandler(peewee.DatabaseError)
     @app.errorhandler(peewee.InterfaceError)
     def database_error(err):
-        log.error("database error on %s: %s", request.path, err)
+        log.error("database error on %s: %s", redact.path(request.path), err)
         g._login_user = login_manager.anonymous_user()     # the error page must not query again
         from plexportal.api.views import database_status
 
@@ -99,7 +105,7 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(err):
-        log.info("CSRF rejected on %s: %s", request.path, err.description)
+        log.info("CSRF rejected on %s: %s", redact.path(request.path), err.description)
         if web.is_htmx():
             response = make_response("", 200)
             response.headers["HX-Refresh"] = "true"

@@ -71,7 +71,14 @@ def password():
     form = PasswordChangeForm()
     error = None
     if form.validate_on_submit():
-        if service.authenticate(current_user.username, form.current.data) is None:
+        # Throttled like sign-in, and from the same allowance: a stolen session cookie must not
+        # become an unlimited password oracle.
+        with throttle.attempt(client_address()) as record_failure:
+            checked = service.authenticate(current_user.username, form.current.data)
+            if checked is None:
+                record_failure()
+        if checked is None:
+            log.warning("wrong current password for %s from %s", current_user.username, client_address())
             form.current.errors.append("That is not your current password.")
         else:
             try:

@@ -99,3 +99,63 @@ def test_six_tabs_submitting_the_wizard_at_once_create_exactly_one_admin(tmp_pat
     finally:
         server.stop()
     assert "Traceback" not in server.log("web"), server.logs()
+
+
+TOKENS = {
+    "webhook": "/webhooks/sonarr?token=WHSECRET0001",
+    "ping": "/backups/ping/PINGSECRET0002/start",
+    "person": "/notify/u/PERSONSECRET0003",
+    "person-sub": "/notify/u/PERSONSECRET0004/channels",
+    "unsubscribe": "/notify/unsubscribe/UNSUBSECRET0005",
+    "ical": "/monitors/ical/ICALSECRET0006.ics",
+    "api": "/api/v1/status?key=QUERYSECRET0007",
+}
+
+
+def test_the_access_log_never_holds_a_token(tmp_path):
+    server = _server(tmp_path, {"PLEXPORTAL_WEBHOOK_SECRET": "right-webhook-secret-123456"})
+    try:
+        for name, path in TOKENS.items():
+            method = "post" if name in ("webhook", "ping") else "get"
+            getattr(requests, method)(server.url + path, timeout=10, allow_redirects=False,
+                                      headers={"Referer": server.url + "/notify/u/REFERERSECRET0008"})
+    finally:
+        server.stop()
+    log = server.log("web")
+    for secret in ["WHSECRET0001", "PINGSECRET0002", "PERSONSECRET0003", "PERSONSECRET0004", "UNSUBSECRET0005",
+                   "ICALSECRET0006", "QUERYSECRET0007", "REFERERSECRET0008"]:
+        assert secret not in log, secret
+    # The lines are there, with the shape of the address kept.
+    assert '"POST /webhooks/sonarr?token=[redacted] HTTP/1.1" 401' in log
+    assert '"POST /backups/ping/[redacted]/start HTTP/1.1" 404' in log
+    assert '"GET /notify/u/[redacted]/channels HTTP/1.1"' in log
+    assert '"GET /monitors/ical/[redacted].ics HTTP/1.1" 404' in log
+
+
+def test_gunicorn_believes_x_forwarded_proto_only_with_a_trusted_proxy(tmp_path):
+    for proxies, secure in (("0", False), ("1", True)):
+        server = LiveServer(tmp_path / f"data{proxies}", {"PLEXPORTAL_TRUSTED_PROXIES": proxies})
+        flask_cli(server.env, "db", "upgrade")
+        server.start()
+        try:
+            r = requests.get(server.url + "/auth/login", timeout=10, allow_redirects=False,
+                             headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "127.0.0.1"})
+            assert ("Strict-Transport-Security" in r.headers) is secure, (proxies, dict(r.headers))
+        finally:
+            server.stop()
+
+
+def test_several_web_processes_without_redis_are_warned_about(tmp_path):
+    from tests.conftest import PASSWORD
+    from tests.integration.conftest import signed_in_session
+
+    server = LiveServer(tmp_path / "data", {"WEB_CONCURRENCY": "2"})
+    flask_cli(server.env, "db", "upgrade")
+    flask_cli(server.env, "create-admin", "admin", "--password-stdin", stdin=PASSWORD + "\n")
+    server.start()
+    try:
+        html = signed_in_session(server.url).get(server.url + "/", timeout=10).text
+        assert "Sign-in limits" in html and "5 sign-in tries become 10" in html
+    finally:
+        server.stop()
+    assert "2 web processes without PLEXPORTAL_REDIS_URL" in server.log("web")
