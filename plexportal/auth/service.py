@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import secrets
 from datetime import timedelta
 
-from plexportal.config import parse_cidrs
+from plexportal.config import is_local_network, parse_cidrs
 from plexportal.db import db
 from plexportal.lib import clock
 from plexportal.security import hash_password, needs_rehash, password_problem, verify_password
@@ -130,14 +131,25 @@ def load_session(sid: str) -> User | None:
     return user
 
 
+_refused_networks: set[str] = set()
+
+
 def bypass_networks() -> list:
+    """The bypass networks in effect: only local ones, whatever the environment says (the page
+    refuses others; PLEXPORTAL_LOCAL_BYPASS_CIDRS is not checked by it)."""
     text = settings.get("LOCAL_BYPASS_CIDRS")
     if not text:
         return []
     try:
-        return parse_cidrs(text)
+        nets = parse_cidrs(text)
     except ValueError:
         return []
+    local = [n for n in nets if is_local_network(n)]
+    for n in nets:
+        if n not in local and str(n) not in _refused_networks:
+            _refused_networks.add(str(n))
+            logging.getLogger(__name__).warning("LOCAL_BYPASS_CIDRS: %s is not a local network and is ignored", n)
+    return local
 
 
 def is_bypass_address(addr: str | None) -> bool:

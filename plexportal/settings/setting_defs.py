@@ -10,6 +10,12 @@ def _hosts(text: str) -> str | None:
     return hosts.problem(text)
 
 
+def _local_networks(text: str) -> str | None:
+    from plexportal.config import local_network_problem
+
+    return local_network_problem(text)
+
+
 DEFS = [
     S("SERVER_NAME", "Server name", GENERAL, default="My Plex Server",
       help="Shown in the top bar, emails and the join page."),
@@ -25,7 +31,7 @@ DEFS = [
     S("ALLOWED_HOSTS", "Allowed host names", SECURITY, validate=_hosts,
       help="Names people use to reach plexportal besides the Public URL's, e.g. plex-portal.lan, *.example.com. "
            "Requests for any other name are refused (IP addresses and localhost always work)."),
-    S("LOCAL_BYPASS_CIDRS", "Sign-in not required from", SECURITY, kind="cidrs",
+    S("LOCAL_BYPASS_CIDRS", "Sign-in not required from", SECURITY, kind="cidrs", validate=_local_networks,
       help="Optional networks (CIDR list, e.g. 192.168.1.0/24) whose visitors are treated as the admin. "
            "Only the client address seen through PLEXPORTAL_TRUSTED_PROXIES hops counts."),
     S("API_KEY", "API key", SECURITY, kind="secret", generate=True,

@@ -159,3 +159,22 @@ def test_several_web_processes_without_redis_are_warned_about(tmp_path):
     finally:
         server.stop()
     assert "2 web processes without PLEXPORTAL_REDIS_URL" in server.log("web")
+
+
+def test_the_processes_leave_only_private_files_in_a_new_data_dir(tmp_path):
+    import stat
+
+    server = LiveServer(tmp_path / "data", worker=True)
+    flask_cli(server.env, "db", "upgrade")
+    server.start()
+    try:
+        requests.get(server.url + "/healthz", timeout=10)
+    finally:
+        server.stop()
+    data = server.data_dir
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    names = set()
+    for path in data.rglob("*"):
+        names.add(path.name)
+        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, (path.name, oct(path.stat().st_mode))
+    assert {"plexportal.db", "huey.db"} <= names          # secret.key: the test key comes from the environment
