@@ -307,3 +307,12 @@ def decline(redemption: Redemption, actor=None) -> bool:
         audit.record("invites.declined", f"Declined {redemption.identifier}", actor)
         messages.send_decision(Redemption.get_by_id(redemption.id), approved=False)
     return done
+
+
+def has_lost_access(user) -> bool:
+    """The person's share of the server was suspended, removed or expired, and no other is active:
+    their page link stops working (notify.links)."""
+    from plexportal.invites.models import Access
+
+    statuses = {a.status for a in Access.select(Access.status).where(Access.user == user.id)}
+    return bool(statuses) and "active" not in statuses

@@ -16,7 +16,7 @@ def section(user, *, admin: bool) -> dict | None:
         try:
             from plexportal.notify import links
 
-            token = links.make_token(user)
+            token = links.request_token()        # the link the person came with; never a new one
         except ImportError:
             token = ""
     return {"template": "media/_profile_section.html", "own": own, "followed": followed, "others": others,
