@@ -248,15 +248,39 @@ def display_value(d: SettingDef) -> str:
     return mask(value) if d.is_secret else value
 
 
-def rotate_secrets() -> int:
-    """Re-encrypt every secret with the current key (after PLEXPORTAL_SECRET_KEY_PREVIOUS is set)."""
-    count = 0
+def encrypted_columns() -> list[tuple[type, str]]:
+    """Every (model, column) holding values encrypted with the SecretBox: a model declares them in
+    `class Meta: encrypted = ("column", ...)`; Setting holds them in `value` for secret keys."""
+    from plexportal.db import all_models
+
+    found = [(Setting, "value")]
+    for model in all_models():
+        for column in getattr(model._meta, "encrypted", ()) or ():
+            if model is not Setting:
+                found.append((model, column))
+    return found
+
+
+def rotate_secrets() -> dict[str, dict[str, int]]:
+    """Re-encrypt every encrypted column of every table with the current key (run after setting
+    PLEXPORTAL_SECRET_KEY_PREVIOUS to the old key). Returns per table how many values were
+    re-encrypted and how many no key could read (left as they are)."""
+    report: dict[str, dict[str, int]] = {}
     with db.atomic():
-        for s in Setting.select():
-            d = all_defs().get(s.key)
-            if d and d.is_secret and s.value and _box.decrypt(s.value) is not None:
-                s.value = _box.rotate(s.value)
-                s.save()
-                count += 1
+        for model, column in encrypted_columns():
+            counts = report.setdefault(model._meta.table_name, {"rotated": 0, "unreadable": 0})
+            field = model._meta.fields[column]
+            pk = model._meta.primary_key
+            for row in model.select(pk, field).where(field.is_null(False) & (field != "")):
+                if model is Setting:
+                    d = all_defs().get(row.key)
+                    if not (d and d.is_secret):
+                        continue
+                value = getattr(row, column)
+                if _box.decrypt(value) is None:
+                    counts["unreadable"] += 1
+                    continue
+                model.update({field: _box.rotate(value)}).where(pk == getattr(row, pk.name)).execute()
+                counts["rotated"] += 1
     invalidate()
-    return count
+    return report
