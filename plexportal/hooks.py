@@ -9,6 +9,8 @@ import peewee
 from flask import Flask, g, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 from plexportal import __version__, web
 from plexportal.auth import hosts, throttle
@@ -18,9 +20,23 @@ from plexportal.lib import clock, fmt, redact
 from plexportal.settings import service as settings
 
 log = logging.getLogger(__name__)
+DATABASE_INT_MAX = 2**31 - 1
+TOKEN_ARGS = frozenset({"token", "code"})      # URL parts that are secrets
+
+
+class DatabaseInt(IntegerConverter):
+    """`<int:…>` in every route: an id beyond what the database's integer columns hold (PostgreSQL's
+    are 32-bit) is simply not found, instead of an overflow error (500) in the query."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > DATABASE_INT_MAX:
+            raise NotFound()        # the route matched; the thing cannot exist (not another route's turn)
+        return number
 
 
 def install(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseInt       # before any blueprint adds its rules
     hosts.install(app)          # first: a refused Host reaches neither the bypass nor the wizard
     throttle.warn_if_unshared(app)
 
@@ -82,6 +98,10 @@ def install(app: Flask) -> None:
             h["Cache-Control"] = "public, max-age=31536000, immutable"
         user = g.get("_login_user")    # only if this request loaded one: never a query here
         if user is not None and user.is_authenticated and "Cache-Control" not in h:
+            h["Cache-Control"] = "no-store"
+        if request.view_args and not TOKEN_ARGS.isdisjoint(request.view_args):
+            # A page reached by a token (a person's link, an invite code, a feed) is that person's:
+            # no shared or browser cache may keep it.
             h["Cache-Control"] = "no-store"
         return response
 

@@ -60,6 +60,20 @@ def user_view(view):
     return view
 
 
+INT_MAX = 2**31 - 1      # what the database's integer columns hold (PostgreSQL's are 32-bit)
+
+
+def int_arg(name: str, default: int = 0, *, minimum: int = 0, maximum: int = INT_MAX, source=None) -> int:
+    """A whole number from the query string (or `source`), kept within [minimum, maximum]: a page
+    number or id typed as 99999999999999999999 is an empty page, not an overflow (500)."""
+    from flask import request
+
+    value = (source if source is not None else request.args).get(name, default, type=int)
+    if value is None:
+        value = default
+    return min(max(value, minimum), maximum)
+
+
 def safe_next(target: str | None, fallback: str = "/") -> str:
     """Only same-site relative paths (ASVS 3.7.2): '/x', never '//x' or '/\\x'. Browsers drop tabs
     and newlines from URLs, so '/<TAB>/evil.example' would become '//evil.example': refuse any."""

@@ -78,8 +78,8 @@ def status():
 
 def paging(default: int = 50, maximum: int = 500) -> tuple[int, int]:
     """(limit, offset) from ?limit=&offset=, clamped."""
-    limit = min(max(request.args.get("limit", default, type=int) or default, 1), maximum)
-    offset = max(request.args.get("offset", 0, type=int) or 0, 0)
+    limit = web.int_arg("limit", default, minimum=1, maximum=maximum)
+    offset = web.int_arg("offset", 0)
     return limit, offset
 
 

@@ -15,7 +15,9 @@ import ipaddress
 import logging
 import re
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
+
+from plexportal.extensions import login_manager
 
 log = logging.getLogger(__name__)
 HOST_RE = re.compile(r"^(\*\.)?[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?)*$")
@@ -88,6 +90,8 @@ def install(app: Flask) -> None:
             return None
         if is_allowed(request.host):
             return None
+        # The refusal page is rendered for nobody: not the bypass's admin, whoever the address.
+        g._login_user = login_manager.anonymous_user()
         shown = hostname(request.host)[:100] or (request.host or "")[:100]
         log.warning("refused a request for host %r from %s (not in ALLOWED_HOSTS or BASE_URL)",
                     shown, request.remote_addr)

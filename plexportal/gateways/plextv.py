@@ -130,9 +130,14 @@ def _ts(value: str | None) -> datetime | None:
     return datetime.fromtimestamp(n, timezone.utc) if n > 0 else None
 
 
-def client_identifier(secret_key: str) -> str:
-    """A stable per-install X-Plex-Client-Identifier (plexapi's default is the host's MAC address)."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, "plexportal:" + secret_key))
+def client_identifier(*_ignored) -> str:
+    """A stable per-install X-Plex-Client-Identifier (plexapi's default is the host's MAC address):
+    random, generated once and kept in the PLEX_CLIENT_ID setting. It is public (the join page and
+    plex.tv see it), so it must not be derived from SECRET_KEY, which a fast hash of it would let
+    anyone try to guess offline. (An argument, the key it once came from, is ignored.)"""
+    from plexportal.settings import service as settings
+
+    return settings.get_or_create("PLEX_CLIENT_ID", lambda: str(uuid.uuid4()))
 
 
 def filter_string(content_ratings: str = "", labels: str = "") -> str:
@@ -342,13 +347,10 @@ def _short(text: str) -> str:
 
 
 def settings_from_store() -> PlexTVSettings:
-    from flask import current_app
-
     from plexportal.settings import service as settings
 
     return PlexTVSettings(url=settings.get("PLEX_TV_URL"), clients_url=settings.get("PLEX_CLIENTS_URL"),
-                          token=settings.get("PLEX_TOKEN"),
-                          client_id=client_identifier(current_app.config["SECRET_KEY"]))
+                          token=settings.get("PLEX_TOKEN"), client_id=client_identifier())
 
 
 def from_store(**kwargs) -> PlexTV:

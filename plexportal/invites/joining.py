@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import current_app, session, url_for
+from flask import session, url_for
 
 from plexportal.gateways import plextv
 from plexportal.gateways.base import GatewayError
@@ -25,7 +25,7 @@ def _save(bag: dict) -> None:
 
 
 def client_id() -> str:
-    return plextv.client_identifier(current_app.config["SECRET_KEY"])
+    return plextv.client_identifier()
 
 
 def remember_pin(code: str, pin_id: int, pin_code: str) -> dict:

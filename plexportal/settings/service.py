@@ -157,6 +157,18 @@ def secret_for(key: str, addresses: dict) -> str:
     return value
 
 
+def get_or_create(key: str, make) -> str:
+    """The value of `key`, storing `make()` first when it has none (race-safe: the first stored
+    value wins). For values plexportal generates once per install."""
+    value = get(key)
+    if value:
+        return value
+    with db_session():
+        Setting.insert(key=key, value=make(), updated_at=clock.now()).on_conflict_ignore().execute()
+    invalidate()
+    return get(key)
+
+
 def get_int(key: str) -> int:
     value = get(key)
     try:

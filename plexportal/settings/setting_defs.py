@@ -61,4 +61,7 @@ DEFS = [
       help="Change only to point at a test server."),
     S("PLEX_CLIENTS_URL", "clients.plex.tv URL", "plex.tv", kind="url", default="https://clients.plex.tv"),
     S("PLEX_APP_URL", "app.plex.tv URL", "plex.tv", kind="url", default="https://app.plex.tv"),
+    S("PLEX_CLIENT_ID", "plex.tv client identifier", "plex.tv",
+      help="How plex.tv knows this install (X-Plex-Client-Identifier). Random, generated on first use; "
+           "empty it to appear as a new device."),
 ]
