@@ -1,7 +1,11 @@
 """The audit trail: one call from any area's service."""
 from __future__ import annotations
 
+import logging
+
 from plexportal.admin.models import AuditEntry
+
+log = logging.getLogger(__name__)
 
 
 def record(action: str, message: str, actor=None) -> None:
@@ -18,8 +22,8 @@ def record(action: str, message: str, actor=None) -> None:
             if actor is None and current_user.is_authenticated:
                 actor = current_user
             bypass = bool(getattr(g, "bypass", False))
-    except Exception:  # noqa: BLE001 - auditing never breaks the action
-        pass
+    except Exception as err:  # noqa: BLE001 - auditing never breaks the action
+        log.debug("audit entry without request details: %s", err)
     label = getattr(actor, "username", None) or "system"
     AuditEntry.create(action=action, message=message[:2000], actor=actor.id if actor else None,
                       actor_label=label, ip=ip, via_bypass=bypass)

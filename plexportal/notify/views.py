@@ -91,7 +91,7 @@ class _SettingsExtras:
     def get(self, name, default=None):
         if name != "Email":
             return default
-        return Markup(render_template("notify/_settings_email_extra.html"))
+        return Markup(render_template("notify/_settings_email_extra.html"))  # nosec B704 # autoescaped template
 
     def __getitem__(self, name):
         value = self.get(name)

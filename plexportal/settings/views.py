@@ -138,7 +138,7 @@ def wizard():
             if form.email.data and not service.get("ADMIN_EMAIL") and not service.is_locked("ADMIN_EMAIL"):
                 try:
                     service.set_value("ADMIN_EMAIL", form.email.data)
-                except Exception:  # noqa: BLE001 - optional convenience
+                except Exception:  # noqa: BLE001 - optional convenience  # nosec B110 # the wizard works without it
                     pass
             session.clear()
             user.session_id = auth_service.start_session(user, client_address(), request.user_agent.string)
