@@ -86,8 +86,8 @@ def install(app: Flask) -> None:
     @app.before_request
     def check_host():
         view = app.view_functions.get(request.endpoint) if request.endpoint else None
-        if request.blueprint == "api" or getattr(view, "any_host", False):
-            return None
+        if request.blueprint == "api" or request.endpoint == "static" or getattr(view, "any_host", False):
+            return None         # static files carry nothing: the refusal page itself needs its CSS
         if is_allowed(request.host):
             return None
         # The refusal page is rendered for nobody: not the bypass's admin, whoever the address.
