@@ -35,6 +35,14 @@ def _old_token(user, monkeypatch, seconds=3600):
     return token
 
 
+def _own_page(client, user) -> tuple[Browserless, str]:
+    """A browser on the person's page (through their link), and the page's path."""
+    web = Browserless(client)
+    path = f"/notify/u/{links.make_token(user)}"
+    web.get(path)
+    return web, path
+
+
 def _gone(r) -> bool:
     return r.status_code == 404 and "This link no longer works" in r.get_data(as_text=True)
 
@@ -105,17 +113,13 @@ def test_using_a_link_never_mints_a_new_one(client, make_user, monkeypatch):
     assert tokens == {token}, tokens
     # The unsubscribe confirmation carries no page link.
     unsub = links.make_token(ana, links.UNSUBSCRIBE_SALT)
-    web = Browserless(client)
     r = client.post(f"/notify/unsubscribe/{unsub}")
     assert r.status_code == 200 and "/notify/u/" not in r.get_data(as_text=True)
 
 
 def test_a_test_message_to_a_destination_carries_no_page_link(client, make_user, push, set_settings):
     set_settings(NOTIFY_PRIVATE_HOSTS="127.0.0.1")
-    ana = make_user("ana")
-    web = Browserless(client)
-    path = f"/notify/u/{links.make_token(ana)}"
-    web.get(path)
+    web, path = _own_page(client, make_user("ana"))
     web.post(path + "/channels", data={"url": f"ntfy://127.0.0.1:{push.port}/mallory", "label": "mine"}, htmx=True)
     web.post(path + "/test", data={"target": str(Channel.get().id)}, htmx=True)
     [call] = push.calls_to("/", "POST")
@@ -128,10 +132,7 @@ def test_a_test_message_to_a_destination_carries_no_page_link(client, make_user,
                                  "ntfy://169.254.169.254/latest", "gotify://localhost:{port}/AbCdEfGhIjKl",
                                  "ntfy://224.0.0.1/x"])
 def test_a_person_cannot_add_a_destination_inside_the_network(client, make_user, push, url):
-    ana = make_user("ana")
-    web = Browserless(client)
-    path = f"/notify/u/{links.make_token(ana)}"
-    web.get(path)
+    web, path = _own_page(client, make_user("ana"))
     r = web.post(path + "/channels", data={"url": url.format(port=push.port), "label": "x"}, htmx=True)
     body = r.get_data(as_text=True)
     assert r.status_code == 422
@@ -141,10 +142,7 @@ def test_a_person_cannot_add_a_destination_inside_the_network(client, make_user,
 
 def test_the_admins_allowlist_lets_the_owners_own_ntfy_in(client, make_user, push, set_settings):
     set_settings(NOTIFY_PRIVATE_HOSTS="192.168.1.50, 127.0.0.0/8")
-    ana = make_user("ana")
-    web = Browserless(client)
-    path = f"/notify/u/{links.make_token(ana)}"
-    web.get(path)
+    web, path = _own_page(client, make_user("ana"))
     r = web.post(path + "/channels", data={"url": f"ntfy://127.0.0.1:{push.port}/ana", "label": "Phone"}, htmx=True)
     assert r.status_code == 200
 
@@ -152,13 +150,12 @@ def test_the_admins_allowlist_lets_the_owners_own_ntfy_in(client, make_user, pus
 def test_at_send_time_a_private_address_is_refused_and_the_person_learns_nothing_more(client, make_user, push):
     """A destination that became private after it was added (a name re-pointed, an allowlist
     shortened) is refused when the connection is made, and the result only says it failed."""
+    from plexportal.notify import channels
+
     ana = make_user("ana")
     ch = Channel.create(user=ana, label="ntfy", service="ntfy", url_hint="x",
-                        url_encrypted=__import__("plexportal.notify.channels", fromlist=["x"])._box().encrypt(
-                            f"ntfy://localhost:{push.port}/ana"))
-    web = Browserless(client)
-    path = f"/notify/u/{links.make_token(ana)}"
-    web.get(path)
+                        url_encrypted=channels._box().encrypt(f"ntfy://localhost:{push.port}/ana"))
+    web, path = _own_page(client, ana)
     r = web.post(path + "/test", data={"target": str(ch.id)}, htmx=True)
     body = r.get_data(as_text=True)
     assert not push.calls
@@ -172,10 +169,7 @@ def test_the_person_sees_could_not_deliver_and_not_why(client, make_user, set_se
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed = s.getsockname()[1]
-    ana = make_user("ana")
-    web = Browserless(client)
-    path = f"/notify/u/{links.make_token(ana)}"
-    web.get(path)
+    web, path = _own_page(client, make_user("ana"))
     web.post(path + "/channels", data={"url": f"ntfy://127.0.0.1:{closed}/x", "label": "x"}, htmx=True)
     r = web.post(path + "/test", data={"target": str(Channel.get().id)}, htmx=True)
     body = r.get_data(as_text=True).lower()

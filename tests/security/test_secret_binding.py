@@ -11,6 +11,7 @@ from flask import Response, redirect, request
 
 from plexportal.settings import service
 from plexportal.settings.models import Setting
+from tests.conftest import _serve
 from tests.fakes.server import FakeService
 
 SECRET = "stored-secret-0123456789abcdef"
@@ -45,18 +46,14 @@ class Redirector(FakeService):
 
 @pytest.fixture
 def listener():
-    fake = Listener().start()
-    yield fake
-    fake.stop()
+    yield from _serve(Listener())
 
 
 @pytest.fixture
 def redirector(listener):
     fake = Redirector()
     fake.target = listener.url
-    fake.start()
-    yield fake
-    fake.stop()
+    yield from _serve(fake)
 
 
 SERVICES = [("Sonarr", "SONARR_URL", "SONARR_API_KEY"), ("Radarr", "RADARR_URL", "RADARR_API_KEY"),
