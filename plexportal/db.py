@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime, timezone
 
 import peewee
@@ -10,6 +11,7 @@ from playhouse.db_url import connect as connect_url
 from playhouse.pool import PooledSqliteDatabase
 
 db = DatabaseProxy()
+log = logging.getLogger(__name__)
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -99,6 +101,22 @@ class db_session:
     def __exit__(self, *exc):
         if self._opened and not db.is_closed():
             db.close()
+
+
+def on_commit(fn, *args, **kwargs) -> None:
+    """Run `fn(*args, **kwargs)` once the current transaction commits, or now when there is none
+    (DESIGN law 13: a queue enqueue or a network call happens after the decision is stored, never
+    inside the transaction that stores it). Discarded if the transaction rolls back. An exception
+    from `fn` is logged, not raised: the committed rows are what counts, and the periodic sweeps
+    pick them up if an enqueue is lost."""
+
+    def run():
+        try:
+            fn(*args, **kwargs)
+        except Exception:  # noqa: BLE001 - after commit there is nothing to undo
+            log.exception("after-commit action %s failed", getattr(fn, "__name__", fn))
+
+    db.after_commit(run)
 
 
 def is_sqlite() -> bool:

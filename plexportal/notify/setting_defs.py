@@ -3,8 +3,17 @@ from plexportal.settings.registry import SettingDef as S
 G = "Notifications"
 
 DEFS = [
-    S("NOTIFY_MAX_ATTEMPTS", "Attempts before a message fails", G, kind="int", default="8", minimum=1, maximum=50,
-      help="Each retry waits longer (1, 2, 4 … minutes, at most an hour)."),
+    S("NOTIFY_GIVE_UP_HOURS", "Keep retrying a message for (hours)", G, kind="int", default="72", minimum=1,
+      maximum=720, help="A message the other side keeps deferring (a 4xx reply, a chat service down) is retried "
+      "after 1, 2, 4 … minutes (at most an hour) for this long after its first failure, then marked failed. "
+      "Time the mail server is unreachable does not count: sending pauses instead."),
+    S("NOTIFY_UNCERTAIN_RETRY_MINUTES", "Wait before resending a message that may have arrived (minutes)", G,
+      kind="int", default="360", minimum=1, maximum=10080,
+      help="When the mail server took a message but never confirmed it, it probably has it: the message is "
+      "marked \"may have been delivered\" and sent again only after this long."),
+    S("NOTIFY_LEASE_SECONDS", "A sender's hold on a message (seconds)", G, kind="int", default="90", minimum=2,
+      maximum=3600, help="A running sender renews its hold every few seconds, however slow the server; a worker "
+      "that was killed lets go of its messages this long after it stopped."),
     S("BATCH_INITIAL_DELAY", "Wait before the first message of a batch (seconds)", G, kind="int", default="420",
       minimum=0, maximum=86400,
       help="Episodes of the same series arriving together become one message; this is how long the first waits."),
@@ -14,4 +23,14 @@ DEFS = [
       maximum=86400, help="Never later than this after the first item, however many keep arriving."),
     S("USER_LINK_DAYS", "Days a personal link stays valid", G, kind="int", default="30", minimum=1, maximum=365,
       help="The link to a user's page in every message. Unsubscribe links last four times longer."),
+]
+
+EMAIL = "Email"
+DEFS += [
+    S("SMTP_TIMEOUT", "Wait for each SMTP reply (seconds)", EMAIL, kind="int", default="300", minimum=1, maximum=3600,
+      help="RFC 5321 asks for at least 5 minutes. A server that does not answer in time counts as unreachable: "
+      "sending pauses and retries with one probe."),
+    S("SMTP_DATA_TIMEOUT", "Wait for the server to accept a message (seconds)", EMAIL, kind="int", default="600",
+      minimum=1, maximum=3600, help="The reply after the message itself; RFC 5321 asks for at least 10 minutes "
+      "(servers scan the message first). Giving up sooner is how a slow server gets a message twice."),
 ]
