@@ -105,7 +105,7 @@ def due_ids(limit: int = BATCH_LIMIT) -> list[int]:
 
 
 def lease_length() -> timedelta:
-    return timedelta(seconds=settings.get_int("NOTIFY_LEASE_SECONDS"))
+    return timedelta(seconds=settings.get_int("WORKER_LEASE_SECONDS"))
 
 
 ON_THE_WIRE = ("Its sender stopped while sending it (worker killed or restarted): it may arrive twice, "

@@ -11,9 +11,10 @@ DEFS = [
       kind="int", default="360", minimum=1, maximum=10080,
       help="When the mail server took a message but never confirmed it, it probably has it: the message is "
       "marked \"may have been delivered\" and sent again only after this long."),
-    S("NOTIFY_LEASE_SECONDS", "A sender's hold on a message (seconds)", G, kind="int", default="90", minimum=2,
-      maximum=3600, help="A running sender renews its hold every few seconds, however slow the server; a worker "
-      "that was killed lets go of its messages this long after it stopped."),
+    S("WORKER_LEASE_SECONDS", "A worker's hold on a message or an invite (seconds)", G, kind="int", default="60",
+      minimum=2, maximum=3600, help="A running worker renews its hold every few seconds, however slow the mail "
+      "server or plex.tv; a worker that was killed lets go of what it held this long after it stopped, and the "
+      "next worker takes it over."),
     S("BATCH_INITIAL_DELAY", "Wait before the first message of a batch (seconds)", G, kind="int", default="420",
       minimum=0, maximum=86400,
       help="Episodes of the same series arriving together become one message; this is how long the first waits."),

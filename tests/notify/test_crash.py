@@ -35,7 +35,7 @@ def sender_process(app):
 @pytest.mark.slow
 def test_it_loses_nothing_when_the_sender_is_killed_mid_batch(app, db, set_settings, smtp_server):
     set_settings(SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_server.port), SMTP_SECURITY="none",
-                 SMTP_FROM="portal@example.com", NOTIFY_LEASE_SECONDS="2")
+                 SMTP_FROM="portal@example.com", WORKER_LEASE_SECONDS="2")
     rows = [service.queue_email(f"p{i}@example.com", f"m{i}", "text", kick=False) for i in range(N)]
     smtp_server.delay = 0.02
     proc = sender_process(app)

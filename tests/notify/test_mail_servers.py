@@ -144,7 +144,7 @@ def test_it_does_not_resend_soon_after_a_lost_reply_to_the_end_of_data(logged_in
 def test_it_sends_each_message_once_when_a_slow_server_outlasts_the_lease(app, db, set_settings, smtp_server):
     """A send that takes longer than the lease keeps its claim (the heartbeat renews it) while
     other senders sweep: nothing goes out twice, with no crash at all."""
-    smtp_settings(set_settings, smtp_server, NOTIFY_LEASE_SECONDS="2")
+    smtp_settings(set_settings, smtp_server, WORKER_LEASE_SECONDS="2")
     smtp_server.delay = 2.5                       # each message takes longer than the lease
     queue(3)
     stop = threading.Event()
