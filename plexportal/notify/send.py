@@ -130,6 +130,14 @@ def release_stuck() -> int:
     return released
 
 
+def next_lease_end() -> datetime | None:
+    """When the earliest lease on a message being sent runs out (None when nothing is claimed)."""
+    row = (Notification.select(Notification.lease_until)
+           .where((Notification.status == "sending") & Notification.lease_until.is_null(False))
+           .order_by(Notification.lease_until).first())
+    return row.lease_until if row else None
+
+
 def _claim(nid: int, holder: str | None = None) -> bool:
     now = clock.now()
     holder = holder or holder_id()
