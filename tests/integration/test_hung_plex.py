@@ -1,0 +1,62 @@
+"""A Plex that hangs, against the real worker process: other messages go out at once, and the
+messages waiting on Plex go out flagged when max wait is reached, not minutes later."""
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.fakes.plex import FakePlex
+from tests.live import ROOT, LiveServer, flask_cli
+
+pytestmark = pytest.mark.slow
+
+QUEUE = """
+from datetime import timedelta
+from plexportal import create_app
+from plexportal.db import db_session
+from plexportal.lib import clock
+from plexportal.notify import service
+from plexportal.notify.models import Notification
+app = create_app()
+with app.app_context(), db_session():
+    now = clock.now()
+    for i in range({n}):
+        Notification.create(kind="media.ready", channel="email", destination=f"v{{i}}@example.com",
+                            payload={{"media_type": "movie", "title": f"Film {{i}}", "ids": {{"tmdb": 1000 + i}},
+                                      "items": []}}, status="pending", send_after=now, first_item_at=now,
+                            created_at=now)
+    service.queue_email("owner@example.com", "Backup failed", "text", kick=False)
+"""
+
+
+def test_a_hung_plex_delays_nothing_else_and_max_wait_holds(tmp_path, storage_env, smtp_server):
+    plex = FakePlex(token="plex-token").start()
+    plex.delay = 120                                           # never answers in time
+    server = LiveServer(tmp_path / "data", {
+        **storage_env,
+        "PLEXPORTAL_SMTP_HOST": "127.0.0.1", "PLEXPORTAL_SMTP_PORT": str(smtp_server.port),
+        "PLEXPORTAL_SMTP_SECURITY": "none", "PLEXPORTAL_SMTP_FROM": "portal@example.com",
+        "PLEXPORTAL_PLEX_URL": plex.url, "PLEXPORTAL_PLEX_TOKEN": "plex-token",
+        "PLEXPORTAL_AVAILABILITY_CHECK": "plex", "PLEXPORTAL_AVAILABILITY_TIMEOUT": "2",
+        "PLEXPORTAL_AVAILABILITY_RETRY": "5", "PLEXPORTAL_AVAILABILITY_MAX_WAIT": "20",
+    }, worker=False)
+    flask_cli(server.env, "db", "upgrade")
+    subprocess.run([sys.executable, "-c", QUEUE.format(n=20)], cwd=ROOT, env=server.env, check=True, timeout=60)
+    try:
+        started = time.monotonic()
+        server.want_worker = True
+        server.start()
+        smtp_server.wait_for(1, timeout=30)
+        first = smtp_server.messages[0]
+        assert first["To"] == "owner@example.com"              # not queued behind 20 Plex timeouts
+        plain_after = time.monotonic() - started
+        smtp_server.wait_for(21, timeout=90)
+        all_after = time.monotonic() - started
+        assert all_after < 20 + 60, (plain_after, all_after)    # max wait (20 s) holds within a minute
+        assert len(plex.calls) <= 10, len(plex.calls)           # the breaker stopped asking
+        print(f"plain message after {plain_after:.1f} s; all 21 after {all_after:.1f} s")
+    finally:
+        server.stop()
+        plex.stop()
+    assert "Traceback" not in server.log("worker"), server.log("worker")[-3000:]
