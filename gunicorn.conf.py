@@ -23,6 +23,22 @@ control_socket_disable = True
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 
 
+def on_starting(server):
+    """Check the configuration in the master before any worker forks: an unwritable data dir or a
+    bad PLEXPORTAL_* value stops gunicorn with one sentence, instead of each worker failing at
+    boot and being restarted forever."""
+    import sys
+
+    from plexportal.config import Config, ConfigError
+
+    try:
+        Config.from_env().ensure_data_dir()
+    except ConfigError as err:
+        server.log.error("plexportal cannot start: %s", err)
+        print(f"plexportal cannot start: {err}", file=sys.stderr)
+        sys.exit(2)
+
+
 def when_ready(server):
     host = bind[0]
     if host.startswith(("unix:", "fd://")):
