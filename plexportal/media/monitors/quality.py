@@ -147,12 +147,18 @@ def run(ctx) -> None:
 
 def cancel_on_grab(service: str, body: dict) -> int:
     """A Grab webhook: the item is on its way, so unsent quality messages for it are moot."""
+    from plexportal.media import shape
+
     if service == "radarr":
-        tmdb = (body.get("movie") or {}).get("tmdbId")
+        tmdb = shape.int_id(shape.obj(body, "movie").get("tmdbId"), "movie.tmdbId")
+        if tmdb is None:
+            return 0
         requests = MediaRequest.select(MediaRequest.id).where(
             (MediaRequest.media_type == "movie") & (MediaRequest.tmdb_id == tmdb))
     else:
-        tvdb = (body.get("series") or {}).get("tvdbId")
+        tvdb = shape.int_id(shape.obj(body, "series").get("tvdbId"), "series.tvdbId")
+        if tvdb is None:
+            return 0
         requests = MediaRequest.select(MediaRequest.id).where(
             (MediaRequest.media_type == "tv") & (MediaRequest.tvdb_id == tvdb))
     keys = [f"quality:{kind}:{r.id}" for r in requests for kind in (messages.COMING_SOON, messages.WAITING_QUALITY)]
