@@ -295,22 +295,29 @@ def send(ids: list[int]) -> dict:
     seal(ids)
     rows = list(Notification.select().where((Notification.id.in_(ids)) & (Notification.status == "pending")
                                             & (Notification.send_after <= clock.now())).order_by(Notification.id))
-    ready = []
-    for n, go in zip(rows, _gate_all(rows)):
-        if go:
-            ready.append(n)
-        else:
-            counts["waiting"] += 1
-    emails = [n for n in ready if n.channel == "email"]
-    others = [n for n in ready if n.channel != "email"]
     holder = holder_id()
     lease = lease_length().total_seconds()
     with Heartbeat(lambda: _renew(holder), every=lease / 3):
-        if others:
-            _send_others(others, counts, holder)
-        if emails:
-            _send_emails(emails, counts, holder)
+        # Rows without a gate go first: a slow availability check must not hold up an admin alert.
+        _deliver([n for n in rows if n.kind not in GATES], counts, holder)
+        gated = [n for n in rows if n.kind in GATES]
+        ready = []
+        for n, go in zip(gated, _gate_all(gated)):
+            if go:
+                ready.append(n)
+            else:
+                counts["waiting"] += 1
+        _deliver(ready, counts, holder)
     return counts
+
+
+def _deliver(rows: list[Notification], counts: dict, holder: str) -> None:
+    emails = [n for n in rows if n.channel == "email"]
+    others = [n for n in rows if n.channel != "email"]
+    if others:
+        _send_others(others, counts, holder)
+    if emails:
+        _send_emails(emails, counts, holder)
 
 
 def _send_others(rows: list[Notification], counts: dict, holder: str) -> None:
