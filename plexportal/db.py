@@ -156,6 +156,8 @@ def file_problem() -> str | None:
     try:
         st = os.stat(path)
     except FileNotFoundError:
+        if path not in _identity:
+            return None                 # never created yet: the first connection creates it
         return (f"The database file {path} is missing (deleted or moved while plexportal was running). "
                 "Put it back (or restore a backup) and restart plexportal.")
     except OSError as err:

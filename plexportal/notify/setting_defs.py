@@ -26,12 +26,11 @@ DEFS = [
       help="The link to a user's page in every message. Unsubscribe links last four times longer."),
 ]
 
-EMAIL = "Email"
 DEFS += [
-    S("SMTP_TIMEOUT", "Wait for each SMTP reply (seconds)", EMAIL, kind="int", default="300", minimum=1, maximum=3600,
+    S("SMTP_TIMEOUT", "Wait for each SMTP reply (seconds)", G, kind="int", default="300", minimum=1, maximum=3600,
       help="RFC 5321 asks for at least 5 minutes. A server that does not answer in time counts as unreachable: "
       "sending pauses and retries with one probe."),
-    S("SMTP_DATA_TIMEOUT", "Wait for the server to accept a message (seconds)", EMAIL, kind="int", default="600",
+    S("SMTP_DATA_TIMEOUT", "Wait for the server to accept a message (seconds)", G, kind="int", default="600",
       minimum=1, maximum=3600, help="The reply after the message itself; RFC 5321 asks for at least 10 minutes "
       "(servers scan the message first). Giving up sooner is how a slow server gets a message twice."),
 ]

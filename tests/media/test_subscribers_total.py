@@ -49,8 +49,14 @@ def mutated(draw):
         if draw(st.booleans()) and isinstance(parent, dict):
             parent.pop(path[-1], None)                 # a field missing
         else:
-            parent[path[-1]] = draw(odd)               # a field of another type
+            parent[path[-1]] = copy.deepcopy(draw(odd))   # a field of another type (never a shared object)
     return name, body
+
+
+def test_the_monitors_subscribe_to_what_the_arrs_and_seerr_send():
+    for source, event_type in (("sonarr", "Grab"), ("sonarr", "Download"), ("sonarr", "ManualInteractionRequired"),
+                               ("radarr", "Grab"), ("radarr", "Download"), ("seerr", "MEDIA_AVAILABLE")):
+        assert events.subscribers(source, event_type), (source, event_type)
 
 
 @pytest.mark.parametrize("name", sorted(PAYLOADS))
