@@ -416,7 +416,8 @@ class LogScanner:
             text = self.tail[-self.length:] if self.length else b""
         else:
             text = self.head.rstrip(b"\n") + b"\n[\xe2\x80\xa6]\n" + self.tail[-EXCERPT_TAIL:]
-        return text.decode("utf-8", "replace").strip("\n")
+        # NUL bytes (a corrupted log) become U+FFFD: PostgreSQL text cannot hold them.
+        return text.replace(b"\x00", b"\xef\xbf\xbd").decode("utf-8", "replace").strip("\n")
 
     def open_run(self) -> ParsedRun | None:
         """The section still being written (status running), if any."""
