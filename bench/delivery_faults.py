@@ -31,35 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.fakes.plex import FakePlex  # noqa: E402
 from tests.fakes.smtp import SmtpServer  # noqa: E402
+from tests.integration import rows  # noqa: E402
 from tests.live import BIN, flask_cli, server_env  # noqa: E402
-
-QUEUE_EMAILS = """
-from plexportal import create_app
-from plexportal.db import db_session
-from plexportal.notify import service
-app = create_app()
-with app.app_context(), db_session():
-    for i in range({n}):
-        service.queue_email(f"p{{i}}@example.com", f"m{{i}}", "text", kick=False)
-"""
-
-QUEUE_READY = """
-from plexportal import create_app
-from plexportal.db import db_session
-from plexportal.lib import clock
-from plexportal.notify import service
-from plexportal.notify.models import Notification
-app = create_app()
-with app.app_context(), db_session():
-    now = clock.now()
-    for i in range({n}):
-        Notification.create(kind="media.ready", channel="email", destination=f"v{{i}}@example.com",
-                            payload={{"media_type": "movie", "title": f"Film {{i}}", "ids": {{"tmdb": 1000 + i}},
-                                      "items": []}}, status="pending", send_after=now, first_item_at=now,
-                            created_at=now)
-    service.queue_email("owner@example.com", "Backup failed", "text", kick=False)
-"""
-
 
 def worker(env: dict, log: Path) -> subprocess.Popen:
     with open(log, "ab") as out:
@@ -102,7 +75,7 @@ def setup(args, smtp: SmtpServer, **settings) -> tuple[dict, Path]:
 def kill(args) -> None:
     smtp = SmtpServer().start()
     env, data = setup(args, smtp, WORKER_LEASE_SECONDS=args.lease)
-    subprocess.run([sys.executable, "-c", QUEUE_EMAILS.format(n=args.count)], cwd=ROOT, env=env, check=True)
+    rows.queue(env, rows.EMAILS, args.count)
     smtp.delay = 0.2
     proc = worker(env, data / "worker.log")
     wait_for(lambda: len(smtp.messages) >= args.count // 3, 120)
@@ -124,7 +97,7 @@ def greylist(args) -> None:
     smtp = SmtpServer().start()
     smtp.greylist = 1
     env, data = setup(args, smtp)
-    subprocess.run([sys.executable, "-c", QUEUE_EMAILS.format(n=args.count)], cwd=ROOT, env=env, check=True)
+    rows.queue(env, rows.EMAILS, args.count)
     proc = worker(env, data / "worker.log")
     wanted = {f"p{i}@example.com" for i in range(args.count)}
     took = wait_for(lambda: {m["To"] for m in smtp.messages} >= wanted, 600)
@@ -146,7 +119,7 @@ def hung_plex(args) -> None:
     plex.delay = 3600
     env, data = setup(args, smtp, PLEX_URL=plex.url, PLEX_TOKEN="plex-token", AVAILABILITY_CHECK="plex",
                       AVAILABILITY_TIMEOUT=args.timeout, AVAILABILITY_MAX_WAIT=args.max_wait)
-    subprocess.run([sys.executable, "-c", QUEUE_READY.format(n=args.count)], cwd=ROOT, env=env, check=True)
+    rows.queue(env, rows.READY_AND_ONE_ALERT, args.count)
     started = time.monotonic()
     proc = worker(env, data / "worker.log")
     plain = wait_for(lambda: any(m["To"] == "owner@example.com" for m in smtp.messages), 300)

@@ -1,33 +1,15 @@
 """A Plex that hangs, against the real worker process: other messages go out at once, and the
 messages waiting on Plex go out flagged when max wait is reached, not minutes later."""
-import subprocess
-import sys
 import time
 
 import pytest
 
 from tests.fakes.plex import FakePlex
-from tests.live import ROOT, LiveServer, flask_cli
+from tests.integration import rows
+from tests.live import LiveServer, flask_cli
 
 pytestmark = pytest.mark.slow
 
-QUEUE = """
-from datetime import timedelta
-from plexportal import create_app
-from plexportal.db import db_session
-from plexportal.lib import clock
-from plexportal.notify import service
-from plexportal.notify.models import Notification
-app = create_app()
-with app.app_context(), db_session():
-    now = clock.now()
-    for i in range({n}):
-        Notification.create(kind="media.ready", channel="email", destination=f"v{{i}}@example.com",
-                            payload={{"media_type": "movie", "title": f"Film {{i}}", "ids": {{"tmdb": 1000 + i}},
-                                      "items": []}}, status="pending", send_after=now, first_item_at=now,
-                            created_at=now)
-    service.queue_email("owner@example.com", "Backup failed", "text", kick=False)
-"""
 
 
 def test_a_hung_plex_delays_nothing_else_and_max_wait_holds(tmp_path, storage_env, smtp_server):
@@ -42,7 +24,7 @@ def test_a_hung_plex_delays_nothing_else_and_max_wait_holds(tmp_path, storage_en
         "PLEXPORTAL_AVAILABILITY_RETRY": "5", "PLEXPORTAL_AVAILABILITY_MAX_WAIT": "20",
     }, worker=False)
     flask_cli(server.env, "db", "upgrade")
-    subprocess.run([sys.executable, "-c", QUEUE.format(n=20)], cwd=ROOT, env=server.env, check=True, timeout=60)
+    rows.queue(server.env, rows.READY_AND_ONE_ALERT, 20)
     try:
         started = time.monotonic()
         server.want_worker = True

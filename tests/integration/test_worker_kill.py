@@ -3,16 +3,15 @@ back, what the dead worker held goes out within a lease (here 2 s) of its return
 arrives, and only the message each sender thread had on the wire may arrive twice."""
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.integration import rows
 from tests.integration.conftest import signed_in_session
-from tests.live import BIN, ROOT, LiveServer, flask_cli
+from tests.live import BIN, LiveServer, flask_cli
 
 pytestmark = pytest.mark.slow
 N = 24
@@ -22,22 +21,6 @@ WORKERS = 2          # consumer threads: each sends on its own, so each may hold
 def spawn_worker(server: LiveServer) -> None:
     server._spawn("worker", [str(BIN / "huey_consumer"), "plexportal.worker.huey", "--workers", str(WORKERS),
                              "--worker-type", "thread", "--delay", "0.1", "--max-delay", "0.5"])
-
-
-QUEUE = """
-from plexportal import create_app
-from plexportal.db import db_session
-from plexportal.notify import service
-app = create_app()
-with app.app_context(), db_session():
-    for i in range({n}):
-        service.queue_email(f"p{{i}}@example.com", f"m{{i}}", "text", kick=False)
-"""
-
-
-def queue_emails(env: dict, n: int) -> None:
-    """Rows written by another process while no worker runs (the worker's start-up sweep finds them)."""
-    subprocess.run([sys.executable, "-c", QUEUE.format(n=n)], cwd=ROOT, env=env, check=True, timeout=60)
 
 
 def test_it_recovers_a_killed_workers_messages_within_a_lease_of_its_return(tmp_path, storage_env, smtp_server):
@@ -52,7 +35,7 @@ def test_it_recovers_a_killed_workers_messages_within_a_lease_of_its_return(tmp_
     server.start()
     try:
         web = signed_in_session(server.url)
-        queue_emails(server.env, N)
+        rows.queue(server.env, rows.EMAILS, N)          # written while no worker runs
         smtp_server.delay = 0.25
         spawn_worker(server)
         smtp_server.wait_for(N // 3, timeout=60)
