@@ -108,8 +108,8 @@ def lease_length() -> timedelta:
     return timedelta(seconds=settings.get_int("WORKER_LEASE_SECONDS"))
 
 
-ON_THE_WIRE = ("Its sender stopped while sending it (worker killed or restarted): it may arrive twice, "
-               "with the same Message-ID.")
+ON_THE_WIRE = ("Its sender stopped while sending it (worker killed or restarted): it may arrive twice "
+               "(an email with the same Message-ID).")
 
 
 def release_stuck() -> int:
