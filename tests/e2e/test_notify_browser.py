@@ -106,4 +106,9 @@ def test_it_shows_the_admin_that_the_mail_server_is_unreachable(served, browser,
         assert "refused the connection" in banner.inner_text()
         assert page.locator(f"#n-{row.id} .badge").inner_text() == "pending"
         save_shot(page, f"notify-mail-down-{name}")
+        page.goto(base + "/")
+        card = page.locator("article.card", has=page.locator("h2 a[href=\"/notify/\"]"))
+        assert "Mail server unreachable since" in card.inner_text()
+        card.scroll_into_view_if_needed()
+        save_shot(page, f"dashboard-mail-down-{name}")
         page.context.close()

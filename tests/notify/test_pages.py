@@ -119,3 +119,14 @@ def test_it_answers_404_for_ids_that_cannot_exist(logged_in):
     assert logged_in.get("/notify/99999999999999999/attempts").status_code == 404
     assert logged_in.get("/notify/users/99999999999999999").status_code == 404
     assert logged_in.post("/notify/99999999999999999/resend", htmx=True).status_code == 404
+
+
+def test_it_turns_the_dashboard_card_red_while_the_mail_server_is_unreachable(logged_in, set_settings, smtp_server):
+    smtp_settings(set_settings, smtp_server)
+    service.queue_email("bob@example.com", "Hello Bob", "hi")
+    card = logged_in.get("/").get_data(as_text=True).split("<h2><a href=\"/notify/\">Messages", 1)[1].split("</article>")[0]
+    assert "Mail is going out." in card and "badge-ok" in card
+    smtp_server.stop()
+    service.queue_email("ann@example.com", "Hello Ann", "hi")
+    card = logged_in.get("/").get_data(as_text=True).split("<h2><a href=\"/notify/\">Messages", 1)[1].split("</article>")[0]
+    assert "Mail server unreachable since" in card and "badge-bad" in card and "refused the connection" in card
