@@ -76,3 +76,35 @@ def test_a_backup_incident_is_not_stored_without_its_alert(db, set_settings, mon
     monitor.evaluate()                               # the next run decides again
     assert [n.subject for n in Notification.select()] == ["Backup failed on Harbour Server (rsync code 12)"]
     assert BackupIncident.select().count() == 1
+
+
+def test_a_batch_is_not_marked_sent_without_its_redemptions(db, monkeypatch):
+    from plexportal.invites import batch as batches
+    from plexportal.invites.models import Batch, Redemption
+
+    b = batches.create("people.csv", b"email\nann@example.com\nbob@example.com\n")
+    real = Redemption.create
+    made = []
+
+    def dies_on_the_second(**fields):
+        if made:
+            raise RuntimeError("worker killed mid-batch")
+        made.append(fields)
+        return real(**fields)
+    monkeypatch.setattr(Redemption, "create", dies_on_the_second)
+    with pytest.raises(RuntimeError):
+        batches.send(b.id)
+    assert Batch.get_by_id(b.id).status == "preview" and Redemption.select().count() == 0
+    monkeypatch.setattr(Redemption, "create", real)
+    assert batches.send(b.id) == 2                  # sent again from the start, nothing half-done
+
+
+def test_notify_user_inside_a_transaction_schedules_after_commit(db, make_user, monkeypatch):
+    scheduled = []
+    monkeypatch.setattr(notify, "_schedule_send", lambda ids, at: scheduled.append(ids))
+    user = make_user()
+    with db.atomic():
+        [row] = notify.notify_user(user, "media.ready", "tv:1", {"season": 1, "episode": 1},
+                                   {"media_type": "tv", "title": "Show"})
+        assert scheduled == []                      # matching announces inside its own transaction
+    assert scheduled == [[row.id]]
