@@ -55,6 +55,23 @@ logger_class = RedactingLogger
 
 
 def on_starting(server):
+    """Check the configuration in the master before any worker forks: an unwritable data dir or a
+    bad PLEXPORTAL_* value stops gunicorn with one sentence, instead of each worker failing at
+    boot and being restarted forever."""
+    import sys
+
+    from plexportal.config import Config, ConfigError
+
+    try:
+        Config.from_env().ensure_data_dir()
+    except ConfigError as err:
+        server.log.error("plexportal cannot start: %s", err)
+        print(f"plexportal cannot start: {err}", file=sys.stderr)
+        sys.exit(2)
+    _warn_about_memory_limits(server)
+
+
+def _warn_about_memory_limits(server):
     # The app reads WEB_CONCURRENCY to warn when several processes count limits in memory: make it
     # the real number, also when -w came from GUNICORN_CMD_ARGS.
     os.environ["WEB_CONCURRENCY"] = str(server.cfg.workers)

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+import peewee
 from flask import Flask
 from flask.cli import AppGroup
 
@@ -29,8 +30,38 @@ def pending_migrations() -> list[str]:
     return [n for n in names if n not in applied]
 
 
+MIGRATION_LOCK_KEY = 7_426_001          # pg_advisory_lock id for "plexportal migrations"
+
+
+class _migration_lock:
+    """Concurrent `db upgrade` runs (two containers starting together) wait for each other; the
+    second then finds nothing pending. PostgreSQL: an advisory lock; SQLite: a file lock beside
+    the database file."""
+
+    def __enter__(self):
+        self._file = None
+        if isinstance(db.obj, peewee.PostgresqlDatabase):
+            db.execute_sql("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
+        elif isinstance(db.obj, peewee.SqliteDatabase) and db.obj.database not in ("", ":memory:"):
+            import fcntl
+
+            self._file = open(f"{db.obj.database}.migrate-lock", "a+")
+            fcntl.flock(self._file, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        if isinstance(db.obj, peewee.PostgresqlDatabase):
+            try:
+                db.execute_sql("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
+            except peewee.DatabaseError:
+                pass                    # the session ends with the process; the lock goes with it
+        if self._file is not None:
+            self._file.close()          # closing releases the flock
+        return False
+
+
 def upgrade() -> list[str]:
-    with db_session():
+    with db_session(), _migration_lock():
         return migration_runner().up()
 
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 from datetime import datetime, timezone
 
 import peewee
@@ -10,6 +12,7 @@ from playhouse.db_url import connect as connect_url
 from playhouse.pool import PooledSqliteDatabase
 
 db = DatabaseProxy()
+log = logging.getLogger(__name__)
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -101,6 +104,85 @@ class db_session:
             db.close()
 
 
+def on_commit(fn, *args, **kwargs) -> None:
+    """Run `fn(*args, **kwargs)` once the current transaction commits, or now when there is none
+    (DESIGN law 13: a queue enqueue or a network call happens after the decision is stored, never
+    inside the transaction that stores it). Discarded if the transaction rolls back. An exception
+    from `fn` is logged, not raised: the committed rows are what counts, and the periodic sweeps
+    pick them up if an enqueue is lost."""
+
+    def run():
+        try:
+            fn(*args, **kwargs)
+        except Exception:  # noqa: BLE001 - after commit there is nothing to undo
+            log.exception("after-commit action %s failed", getattr(fn, "__name__", fn))
+
+    db.after_commit(run)
+
+
+class DatabaseFileProblem(peewee.OperationalError):
+    """The SQLite file is missing, replaced or read-only: what is written now would be lost."""
+
+
+_identity: dict[str, tuple[int, int]] = {}
+
+
+def _sqlite_path() -> str | None:
+    database = db.obj
+    if not isinstance(database, peewee.SqliteDatabase):
+        return None
+    path = database.database
+    return None if not path or path == ":memory:" or path.startswith("file:") else path
+
+
+def remember_file() -> None:
+    """Note which file this process opened, so a file deleted or moved under it is noticed."""
+    path = _sqlite_path()
+    if path:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return
+        _identity[path] = (st.st_dev, st.st_ino)
+
+
+def file_problem() -> str | None:
+    """A sentence when the SQLite file cannot be trusted with writes, else None. A process keeps
+    writing into a file that was deleted (its open connections still reach it), and every write
+    is lost at the next restart: better to answer 503 and let senders retry."""
+    path = _sqlite_path()
+    if path is None:
+        return None
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        if path not in _identity:
+            return None                 # never created yet: the first connection creates it
+        return (f"The database file {path} is missing (deleted or moved while plexportal was running). "
+                "Put it back (or restore a backup) and restart plexportal.")
+    except OSError as err:
+        return f"The database file {path} cannot be checked ({err.strerror})."
+    known = _identity.setdefault(path, (st.st_dev, st.st_ino))
+    if known != (st.st_dev, st.st_ino):
+        return (f"The database file {path} was replaced while plexportal was running: restart plexportal "
+                "so that it uses the new file.")
+    read_only = not (st.st_mode & 0o222) or not os.access(path, os.W_OK)
+    try:
+        read_only = read_only or bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        pass
+    if read_only:
+        return (f"The database file {path} is read-only: give the user plexportal runs as write access "
+                "to it (and to its folder).")
+    return None
+
+
+def check_file() -> None:
+    problem = file_problem()
+    if problem:
+        raise DatabaseFileProblem(problem)
+
+
 def is_sqlite() -> bool:
     return isinstance(db.obj, peewee.SqliteDatabase)
 
@@ -108,6 +190,7 @@ def is_sqlite() -> bool:
 def init_db(app, config) -> None:
     database = make_database(config)
     db.initialize(database)
+    remember_file()
 
     @app.before_request
     def _open_db():
@@ -115,6 +198,7 @@ def init_db(app, config) -> None:
 
         if request.endpoint == "health.healthz":
             return                 # /healthz reports a broken database itself, as JSON
+        check_file()               # a vanished or read-only file answers 503, never a silent 200
         db.connect(reuse_if_open=True)
 
     @app.teardown_appcontext

@@ -115,6 +115,8 @@ def install(app: Flask) -> None:
         state = database_status()
         if state.startswith("needs migration"):
             message = "The database is not set up yet. On the server run: flask --app wsgi db upgrade"
+        elif state.startswith("The database file"):
+            message = state
         else:
             message = "The database cannot be reached right now. The details are in the server log."
         if request.path.startswith("/api/") or request.path.startswith("/webhooks/"):

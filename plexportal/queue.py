@@ -152,6 +152,33 @@ def app_periodic(validate_datetime, **kwargs):
     return decorate
 
 
+_on_start: list = []
+
+
+def on_worker_start(task: "TaskHandle") -> "TaskHandle":
+    """Enqueue `task` once each time a consumer process starts (recovering what a worker that was
+    killed left behind, without waiting for the next minute's sweep)."""
+    _on_start.append(task)
+    return task
+
+
+def install_startup(h: Huey) -> None:
+    """Called by the worker: the consumer runs startup hooks in each of its threads; enqueue once."""
+    import threading
+
+    done = threading.Lock()
+
+    @h.on_startup("plexportal-recovery")
+    def _enqueue_recovery():
+        if not done.acquire(blocking=False):
+            return
+        for task in _on_start:
+            try:
+                task()
+            except Exception as err:  # noqa: BLE001 - the minute sweeps recover the same rows
+                log.warning("could not enqueue %s at start: %s", task.name, err)
+
+
 def queue_status() -> str:
     """'ok' or a short reason, for /healthz."""
     try:

@@ -6,10 +6,12 @@ import logging
 
 from plexportal import areas, create_app
 from plexportal.queue import huey as _lazy
+from plexportal.queue import install_startup
 
 app = create_app()
 areas.import_all("tasks")
 huey = _lazy.instance
+install_startup(huey)
 # huey_consumer gives the "huey" logger its own handler; without this every line would also reach
 # the root handler create_app() installed, and be printed twice.
 logging.getLogger("huey").propagate = False

@@ -132,3 +132,16 @@ def test_it_starts_from_the_environment_on_a_fresh_data_dir(tmp_path):
     proc = _start_wsgi({"PLEXPORTAL_DATA_DIR": str(tmp_path / "new")})
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "new" / "secret.key").exists()
+
+
+def test_gunicorn_stops_on_an_unwritable_data_dir_instead_of_restarting_its_worker(tmp_path):
+    from tests.live import BIN, free_port
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLEXPORTAL_")}
+    env.update(PLEXPORTAL_DATA_DIR=str(_read_only_dir(tmp_path)), PLEXPORTAL_BIND=f"127.0.0.1:{free_port()}")
+    proc = subprocess.run([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    assert "plexportal cannot start:" in proc.stderr and "not writable" in proc.stderr
+    assert "Booting worker" not in proc.stderr            # stopped in the master: no worker loop
+    assert "Traceback" not in proc.stderr

@@ -49,7 +49,11 @@ def _api(view):
 def database_status() -> str:
     """'ok' or what is wrong, in words an operator can act on (never a driver's error text)."""
     from plexportal.cli import pending_migrations
+    from plexportal.db import file_problem
 
+    problem = file_problem()
+    if problem:
+        return problem
     try:
         with db_session():
             db.execute_sql("SELECT 1")

@@ -6,6 +6,7 @@ by a natural key, so importing the same file twice gives the same rows.
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 import time
@@ -104,9 +105,9 @@ def local_day(at: datetime) -> date:
 
 # -- cursor ------------------------------------------------------------------------------------------
 
-def _fingerprint(handle) -> str:
+def _fingerprint(handle, size: int = FINGERPRINT_BYTES) -> str:
     handle.seek(0)
-    return hashlib.sha256(handle.read(FINGERPRINT_BYTES)).hexdigest()
+    return hashlib.sha256(handle.read(size)).hexdigest()
 
 
 def _cursor(name: str) -> LogCursor:
@@ -130,19 +131,40 @@ def _position(cursor: LogCursor, path: Path, handle, restart: bool) -> tuple[int
     return cursor.offset, ""
 
 
-def _rotated_sibling(cursor: LogCursor) -> Path | None:
-    """After a rename-style rotation, the file we were reading now lives beside the new one."""
+def _rotated_sibling(cursor: LogCursor):
+    """After a rename-style rotation, the file we were reading now lives beside the new one: as
+    `.1`, a dated name (`backup.log-20260512`, `backup.log.2026-05-12`) or compressed (`.1.gz`,
+    `-20260512.gz`). A plain one is recognised by its inode, a compressed one (a new file) by the
+    first bytes we had read. Returns an open binary handle positioned at our offset, or None."""
     if cursor.inode is None or not cursor.path:
         return None
     base = Path(cursor.path)
-    for candidate in (base.with_name(base.name + ".1"), base.with_name(base.name + ".0"),
-                      base.with_name(base.name + ".old")):
+    try:
+        siblings = [p for p in base.parent.iterdir() if p.name.startswith(base.name) and p.name != base.name]
+    except OSError:
+        return None
+    siblings.sort(key=lambda p: p.stat().st_mtime if p.exists() else 0, reverse=True)
+    for candidate in siblings[:20]:
         try:
             st = candidate.stat()
-        except OSError:
+            if candidate.suffix == ".gz":
+                handle = gzip.open(candidate, "rb")
+                if not cursor.fingerprint or _fingerprint(handle, min(cursor.offset, FINGERPRINT_BYTES)) \
+                        != cursor.fingerprint:
+                    handle.close()
+                    continue
+            elif (st.st_dev, st.st_ino) == (cursor.device, cursor.inode) and st.st_size > cursor.offset:
+                handle = open(candidate, "rb")
+            else:
+                continue
+            handle.seek(cursor.offset)
+            if not handle.read(1):                 # nothing written after our last read
+                handle.close()
+                continue
+            handle.seek(cursor.offset)
+            return handle
+        except (OSError, EOFError, gzip.BadGzipFile):
             continue
-        if (st.st_dev, st.st_ino) == (cursor.device, cursor.inode) and st.st_size > cursor.offset:
-            return candidate
     return None
 
 
@@ -185,8 +207,7 @@ def _read_log(path: Path | None, restart: bool, progress) -> ImportReport:
             if leftover is not None:
                 # finish the rotated file first; an open section carries on into the new one
                 scanner.load(cursor.state)
-                with open(leftover, "rb") as old:
-                    old.seek(cursor.offset)
+                with leftover as old:
                     consume(old, scanner, report, progress, cursor=None, start=cursor.offset)
             start, reason = _position(cursor, path, handle, restart)
             if start:
@@ -202,7 +223,9 @@ def _read_log(path: Path | None, restart: bool, progress) -> ImportReport:
         with db.atomic():
             cursor.path, cursor.device, cursor.inode = str(path), st.st_dev, st.st_ino
             cursor.offset = offset
-            cursor.fingerprint = _fingerprint(handle) if offset >= FINGERPRINT_BYTES else ""
+            # The first bytes read (up to FINGERPRINT_BYTES): notice a rewrite, and find the file
+            # again once logrotate has compressed it.
+            cursor.fingerprint = _fingerprint(handle, min(offset, FINGERPRINT_BYTES)) if offset else ""
             cursor.state = scanner.dump()
             cursor.read_at = clock.now()
             cursor.save()
@@ -378,7 +401,9 @@ def read_tracking(path: Path | None = None, *, restart: bool = False) -> ImportR
             report.tracking_only_days = reconcile_days(set(counts))
             cursor.path, cursor.device, cursor.inode = str(path), st.st_dev, st.st_ino
             cursor.offset = offset
-            cursor.fingerprint = _fingerprint(handle) if offset >= FINGERPRINT_BYTES else ""
+            # The first bytes read (up to FINGERPRINT_BYTES): notice a rewrite, and find the file
+            # again once logrotate has compressed it.
+            cursor.fingerprint = _fingerprint(handle, min(offset, FINGERPRINT_BYTES)) if offset else ""
             cursor.read_at = clock.now()
             cursor.save()
     return report

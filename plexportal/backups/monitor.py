@@ -161,16 +161,18 @@ def fmt_html(text: str) -> str:
 def _condition(kind: str, active: bool, subject: str, text: str, run: BackupRun | None, now: datetime,
                recovery: str) -> None:
     incident = _open(kind)
+    # The incident row and its alert commit together (law 13); the send is enqueued after commit.
     if active and incident is None:
         with db.atomic():
             incident = BackupIncident.create(kind=kind, opened_at=now, run=run, subject=subject[:300], detail=text)
-        _alert(incident, "open", subject, text)
+            _alert(incident, "open", subject, text)
     elif not active and incident is not None:
-        claimed = (BackupIncident.update(closed_at=now)
-                   .where((BackupIncident.id == incident.id) & BackupIncident.closed_at.is_null()).execute())
-        if claimed == 1:
-            _alert(incident, "close", f"Backup recovered on {_server()}: {recovery}", f"{incident.subject}\n\n"
-                   f"Resolved {fmt.localtime(now)}: {recovery}")
+        with db.atomic():
+            claimed = (BackupIncident.update(closed_at=now)
+                       .where((BackupIncident.id == incident.id) & BackupIncident.closed_at.is_null()).execute())
+            if claimed == 1:
+                _alert(incident, "close", f"Backup recovered on {_server()}: {recovery}", f"{incident.subject}\n\n"
+                       f"Resolved {fmt.localtime(now)}: {recovery}")
 
 
 def median_of(field, before: BackupRun, count: int = RECENT) -> tuple[float | None, int]:

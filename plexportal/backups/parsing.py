@@ -269,7 +269,7 @@ def status_for_exit(code: int | None) -> str:
 
 MARK = b"=== Plex Backup "
 _MARKER_RE = re.compile(
-    rb"=== Plex Backup (Started|Completed Successfully|FAILED with code (-?\d{1,6})): ?(.*?) ?===[ \t]*\r?$")
+    rb"[ \t]*=== Plex Backup (Started|Completed Successfully|FAILED with code (-?\d{1,6})): ?(.*?) ?===[ \t]*\r?$")
 
 
 @dataclass
@@ -361,7 +361,7 @@ class LogScanner:
                 line_start = pos
             line_end = data.find(b"\n", i, end)
             line_end = end if line_end < 0 else line_end
-            m = _MARKER_RE.search(bytes(data[line_start:line_end]))
+            m = _MARKER_RE.match(bytes(data[line_start:line_end]))     # at the start of a line only
             if m is None:
                 self._body(data, pos, min(line_end + 1, end))
                 pos = line_end + 1
@@ -416,7 +416,8 @@ class LogScanner:
             text = self.tail[-self.length:] if self.length else b""
         else:
             text = self.head.rstrip(b"\n") + b"\n[\xe2\x80\xa6]\n" + self.tail[-EXCERPT_TAIL:]
-        return text.decode("utf-8", "replace").strip("\n")
+        # NUL bytes (a corrupted log) become U+FFFD: PostgreSQL text cannot hold them.
+        return text.replace(b"\x00", b"\xef\xbf\xbd").decode("utf-8", "replace").strip("\n")
 
     def open_run(self) -> ParsedRun | None:
         """The section still being written (status running), if any."""

@@ -3,6 +3,7 @@ failures into sentences an admin can act on (never a stack trace, never the upst
 from __future__ import annotations
 
 import socket
+from xml.etree import ElementTree
 from dataclasses import dataclass
 
 import requests
@@ -64,6 +65,8 @@ def describe_exception(err: Exception, service: str) -> GatewayError:
         return GatewayError(f"The request to {service} failed.")
     if isinstance(err, OSError):
         return GatewayError(f"Could not connect to {service}: {err.strerror or 'network error'}.")
+    if isinstance(err, ElementTree.ParseError | ValueError):
+        return GatewayError(f"{service} answered something that is not its API (an HTML page? check the URL).")
     return GatewayError(f"Unexpected error talking to {service}.")
 
 

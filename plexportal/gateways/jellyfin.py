@@ -77,11 +77,12 @@ class JellyfinItem:
     episodes: dict            # {(season, episode): item id}
 
 
-def find_item(settings: JellyfinSettings, media_type: str, ids: dict) -> JellyfinItem | None:
+def find_item(settings: JellyfinSettings, media_type: str, ids: dict, *,
+              timeout=(3.0, 10.0)) -> JellyfinItem | None:
     wanted = {(_PROVIDERS[k], str(v)) for k, v in ids.items() if v and k in _PROVIDERS}
     if not wanted:
         return None
-    c = JellyfinClient(settings, retries=1)
+    c = JellyfinClient(settings, retries=0, timeout=timeout)
     server_id = c.public_info().get("Id", "")
     kind = "Series" if media_type == "tv" else "Movie"
     start = 0

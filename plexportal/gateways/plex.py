@@ -108,14 +108,15 @@ def _query(server: PlexServer, key: str, **params):
         raise describe_exception(err, SERVICE) from None
 
 
-def find_item(settings: PlexSettings, media_type: str, ids: dict) -> LibraryItem | None:
+def find_item(settings: PlexSettings, media_type: str, ids: dict, *, timeout: float = 10) -> LibraryItem | None:
     """The library item carrying one of these ids (tmdb/tvdb/imdb), with its episodes for a show.
     Sweeps each matching section with includeGuids=1, page by page (a guid= filter only works for
     plex:// guids)."""
     wanted = {f"{name}://{value}" for name, value in ids.items() if value}
     if not wanted:
         return None
-    server = connect(settings, timeout=15, retries=1)
+    # Short and without retries: this runs while messages wait (the caller retries later).
+    server = connect(settings, timeout=timeout, retries=0)
     section_type = "show" if media_type == "tv" else "movie"
     sections = _query(server, "/library/sections")
     for section in (sections.findall("Directory") if sections is not None else []):

@@ -6,7 +6,7 @@ import logging
 import re
 from datetime import timedelta
 
-from peewee import fn
+from peewee import IntegrityError, fn
 
 from plexportal.admin import audit
 from plexportal.auth.models import User
@@ -58,6 +58,10 @@ def activate(redemption: Redemption, plex_user: plextv.PlexUser | None) -> None:
     inviter = ""
     if redemption.invite_id and redemption.invite and redemption.invite.created_by_id:
         inviter = redemption.invite.created_by.username
+    holder = getattr(redemption, "_holder", None)
+    # One transaction: the person, their access row, "active" and the welcome message (law 13); the
+    # send is enqueued after the commit. Conditional on "accepted": the sync and the provisioning
+    # worker may both get here, and only one of them activates.
     with db.atomic():
         user = link_user(plex_id, email, username)
         if plex_id:
@@ -70,17 +74,32 @@ def activate(redemption: Redemption, plex_user: plextv.PlexUser | None) -> None:
                           status="active", on_plex=True, user=user, redemption=redemption, invited_by=inviter,
                           expires_at=now + timedelta(days=int(days)) if days else None, reminded_at=None,
                           changed_at=now, synced_at=now)
-            existing = Access.get_or_none(Access.plex_user_id == plex_id)
-            if existing is None:
-                Access.create(plex_user_id=plex_id, joined_at=now, **values)
-            else:
-                Access.update(**values).where(Access.id == existing.id).execute()
-        Redemption.update(state="active", user=user, user_token="", error="", next_retry_at=None,
-                          email=email, plex_username=username, plex_user_id=plex_id, updated_at=now).where(
-            Redemption.id == redemption.id).execute()
-    redemption.state, redemption.email, redemption.plex_username = "active", email, username
-    audit.record("invites.active", f"{username or email} now has access")
-    messages.send_welcome(redemption, user)
+            _upsert_access(plex_id, values, joined_at=now)
+        where = (Redemption.id == redemption.id) & (Redemption.state == "accepted")
+        if holder:
+            where &= Redemption.leased_by == holder
+        moved = Redemption.update(state="active", user=user, user_token="", error="", next_retry_at=None,
+                                  email=email, plex_username=username, plex_user_id=plex_id,
+                                  updated_at=now).where(where).execute()
+        if moved != 1:
+            raise provisioning.LostClaim(redemption.id)      # rolls the whole activation back
+        redemption.state, redemption.email, redemption.plex_username = "active", email, username
+        audit.record("invites.active", f"{username or email} now has access")
+        messages.send_welcome(redemption, user)
+
+
+def _upsert_access(plex_id: int, values: dict, **on_create) -> None:
+    """One access row per Plex account, whoever writes first (a sync and "Sync now" at once)."""
+    existing = Access.get_or_none(Access.plex_user_id == plex_id)
+    if existing is None:
+        try:
+            with db.atomic():
+                Access.create(plex_user_id=plex_id, **on_create, **values)
+            return
+        except IntegrityError:
+            existing = Access.get(Access.plex_user_id == plex_id)     # the other writer won: update theirs
+            on_create.pop("libraries", None)
+    Access.update(**values).where(Access.id == existing.id).execute()
 
 
 # -- sync from plex.tv -----------------------------------------------------------------------------
@@ -110,8 +129,8 @@ def sync() -> dict:
         existing = Access.get_or_none(Access.plex_user_id == user.id)
         if existing is None:
             # Someone shared outside plexportal: learn their libraries once (one call per new person).
-            values["libraries"] = _shared_ids(gw, mid, share.id, share.all_libraries) if share else []
-            Access.create(plex_user_id=user.id, status="active", joined_at=now, changed_at=now, **values)
+            libraries = _shared_ids(gw, mid, share.id, share.all_libraries) if share else []
+            _upsert_access(user.id, values, status="active", joined_at=now, changed_at=now, libraries=libraries)
         else:
             if existing.status in ("suspended", "removed", "expired"):
                 values["status"] = "active"     # shared again outside plexportal
@@ -124,9 +143,15 @@ def sync() -> dict:
                       or redemption.identifier.lower() in (u.email.lower(), u.username.lower())), None)
         share = match.share_for(mid) if match else None
         if share is not None and not share.pending:
-            Redemption.update(state="accepted", plex_user_id=redemption.plex_user_id or match.id,
-                              updated_at=now).where(Redemption.id == redemption.id).execute()
-            activate(Redemption.get_by_id(redemption.id), match)
+            moved = (Redemption.update(state="accepted", plex_user_id=redemption.plex_user_id or match.id, updated_at=now)
+                     .where((Redemption.id == redemption.id) & (Redemption.state == "invited")
+                            & (Redemption.lease_until.is_null() | (Redemption.lease_until < now))).execute())
+            if moved != 1:
+                continue                        # a worker is provisioning it, or a concurrent sync got it
+            try:
+                activate(Redemption.get_by_id(redemption.id), match)
+            except provisioning.LostClaim:
+                continue
             advanced += 1
     return {"users": count, "activated": advanced}
 

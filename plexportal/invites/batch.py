@@ -7,6 +7,7 @@ import io
 import re
 
 from plexportal.admin import audit
+from plexportal.db import db
 from plexportal.invites import service
 from plexportal.invites.models import Batch, Redemption
 from plexportal.lib import clock
@@ -62,25 +63,29 @@ def create(filename: str, data: bytes, actor=None) -> Batch:
 
 
 def send(batch_id: int, actor=None) -> int:
-    """Claim the batch (once), then create and provision one redemption per valid row."""
-    if Batch.update(status="sent", sent_at=clock.now()).where(
-            (Batch.id == batch_id) & (Batch.status == "preview")).execute() != 1:
-        return 0
-    batch = Batch.get_by_id(batch_id)
-    default = service.default_preset()
+    """Claim the batch (once) and create one redemption per valid row in the same transaction
+    (law 13: "sent" never stands without its redemptions); provisioning is enqueued after commit."""
     created = []
-    for row in batch.rows:
-        if row.get("error"):
-            continue
-        preset = service.get_preset_by_name(row["preset"]) if row.get("preset") else default
-        terms = service.terms_of(preset) if preset else {"libraries": [], "allow_sync": False, "allow_channels": False,
-                                                         "allow_camera_upload": False, "filter_ratings": "",
-                                                         "filter_labels": "", "home": False, "access_days": None}
-        created.append(Redemption.create(batch=batch, account_key=f"name:{row['email'].lower()}", identifier=row["email"],
-                                         email=row["email"], via="batch", terms=terms, state="claimed"))
-    audit.record("invites.batch.sent", f"Sent batch {batch.filename}: {len(created)} invitations", actor)
-    for redemption in created:
-        service.enqueue_provisioning(redemption.id)
+    with db.atomic():
+        if Batch.update(status="sent", sent_at=clock.now()).where(
+                (Batch.id == batch_id) & (Batch.status == "preview")).execute() != 1:
+            return 0
+        batch = Batch.get_by_id(batch_id)
+        default = service.default_preset()
+        for row in batch.rows:
+            if row.get("error"):
+                continue
+            preset = service.get_preset_by_name(row["preset"]) if row.get("preset") else default
+            terms = service.terms_of(preset) if preset else {"libraries": [], "allow_sync": False,
+                                                             "allow_channels": False, "allow_camera_upload": False,
+                                                             "filter_ratings": "", "filter_labels": "", "home": False,
+                                                             "access_days": None}
+            created.append(Redemption.create(batch=batch, account_key=f"name:{row['email'].lower()}",
+                                             identifier=row["email"], email=row["email"], via="batch", terms=terms,
+                                             state="claimed"))
+        audit.record("invites.batch.sent", f"Sent batch {batch.filename}: {len(created)} invitations", actor)
+        for redemption in created:
+            service.enqueue_provisioning(redemption.id)     # runs after the commit
     return len(created)
 
 

@@ -72,6 +72,11 @@ class Redemption(BaseModel):
     state = CharField(max_length=20, default="claimed", index=True)
     attempts = IntegerField(default=0)
     next_retry_at = UTCDateTimeField(null=True, index=True)
+    # Held by the worker provisioning it (renewed while it lives; see lib/lease.py), so the retry
+    # task and the minute sweep never work on the same redemption at once, and a killed worker's
+    # redemption is picked up again as soon as its lease runs out.
+    leased_by = CharField(max_length=64, default="")
+    lease_until = UTCDateTimeField(null=True)
     error = CharField(max_length=500, default="")  # admin detail; never shown publicly
     public_reason = CharField(max_length=20, default="")   # "" | unverified | generic
     user = ForeignKeyField(User, null=True, backref="redemptions", on_delete="SET NULL")

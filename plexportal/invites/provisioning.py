@@ -11,6 +11,7 @@ import logging
 from datetime import timedelta
 
 from plexportal.admin import audit
+from plexportal.db import db
 from plexportal.gateways import plex as plex_gateway
 from plexportal.gateways import plextv
 from plexportal.gateways.base import GatewayError
@@ -120,18 +121,78 @@ def find_plex_user(gw: plextv.PlexTV, redemption: Redemption) -> plextv.PlexUser
 
 # -- the state machine -------------------------------------------------------------------------------
 
+class LostClaim(Exception):
+    """The redemption changed under us (an admin, the sync): stop without writing anything more."""
+
+
+WORKING = ("claimed", "invited", "accepted")
+
+
 def _set(redemption: Redemption, **fields) -> None:
+    """A transition: only from the state we hold, and (inside provision) only while we hold the
+    lease. Raises LostClaim when the row is no longer ours to change."""
     fields["updated_at"] = clock.now()
-    Redemption.update(**fields).where(Redemption.id == redemption.id).execute()
+    where = (Redemption.id == redemption.id) & (Redemption.state == redemption.state)
+    holder = getattr(redemption, "_holder", None)
+    if holder:
+        where &= Redemption.leased_by == holder
+    if Redemption.update(**fields).where(where).execute() != 1:
+        raise LostClaim(redemption.id)
     for key, value in fields.items():
         setattr(redemption, key, value)
 
 
+def lease_length() -> timedelta:
+    from plexportal.settings import service as settings
+
+    return timedelta(seconds=settings.get_int("WORKER_LEASE_SECONDS"))
+
+
+def _take_lease(redemption_id: int, holder: str) -> bool:
+    now = clock.now()
+    return (Redemption.update(leased_by=holder, lease_until=now + lease_length())
+            .where((Redemption.id == redemption_id) & Redemption.state.in_(WORKING)
+                   & (Redemption.lease_until.is_null() | (Redemption.lease_until < now)))
+            .execute()) == 1
+
+
+def _renew_lease(redemption_id: int, holder: str) -> None:
+    (Redemption.update(lease_until=clock.now() + lease_length())
+     .where((Redemption.id == redemption_id) & (Redemption.leased_by == holder)).execute())
+
+
+def _drop_lease(redemption_id: int, holder: str) -> None:
+    (Redemption.update(leased_by="", lease_until=None)
+     .where((Redemption.id == redemption_id) & (Redemption.leased_by == holder)).execute())
+
+
 def provision(redemption_id: int) -> str:
-    """Advance one redemption as far as it can go now; returns its state."""
+    """Advance one redemption as far as it can go now; returns its state. Claim a state (a lease
+    on the row, renewed while we work), act on plex.tv, record the new state conditionally: the
+    retry task and the minute sweep can never provision the same redemption twice at once."""
+    from plexportal.lib.lease import Heartbeat, holder_id
+
     redemption = Redemption.get_or_none(Redemption.id == redemption_id)
-    if redemption is None or redemption.state not in ("claimed", "invited", "accepted"):
+    if redemption is None or redemption.state not in WORKING:
         return redemption.state if redemption else "missing"
+    holder = holder_id()
+    if not _take_lease(redemption_id, holder):
+        return redemption.state                   # another worker is on it
+    redemption = Redemption.get_by_id(redemption_id)
+    redemption._holder = holder
+    try:
+        with Heartbeat(lambda: _renew_lease(redemption_id, holder), every=lease_length().total_seconds() / 3):
+            _advance(redemption)
+    except LostClaim:
+        log.info("redemption %s changed while it was being provisioned; left as it is", redemption_id)
+    finally:
+        _drop_lease(redemption_id, holder)
+    return Redemption.get_by_id(redemption_id).state
+
+
+def _advance(redemption: Redemption) -> None:
+    if redemption.state not in WORKING:
+        return
     gw = plextv.from_store()
     try:
         mid = machine_identifier()
@@ -145,7 +206,6 @@ def provision(redemption_id: int) -> str:
             access.activate(redemption, find_plex_user(gw, redemption))
     except GatewayError as err:
         _failed_attempt(redemption, err)
-    return redemption.state
 
 
 def _share(gw: plextv.PlexTV, mid: str, redemption: Redemption) -> None:
@@ -204,10 +264,11 @@ def _failed_attempt(redemption: Redemption, err: GatewayError) -> None:
     note_error(err)
     attempts = redemption.attempts + 1
     if err.permanent or attempts >= MAX_ATTEMPTS:
-        _set(redemption, state="failed", attempts=attempts, error=err.message[:500], next_retry_at=None,
-             public_reason=redemption.public_reason or "generic")
-        audit.record("invites.failed", f"Sharing with {redemption.identifier} failed: {err.message}")
-        alerts.provisioning_failed(redemption, err.message)
+        with db.atomic():                 # "failed" and its alert together (law 13)
+            _set(redemption, state="failed", attempts=attempts, error=err.message[:500], next_retry_at=None,
+                 public_reason=redemption.public_reason or "generic")
+            audit.record("invites.failed", f"Sharing with {redemption.identifier} failed: {err.message}")
+            alerts.provisioning_failed(redemption, err.message)
         return
     delay = min(BACKOFF_BASE * 2 ** (attempts - 1), BACKOFF_CAP)
     _set(redemption, attempts=attempts, error=err.message[:500], next_retry_at=clock.now() + timedelta(seconds=delay))
@@ -223,11 +284,21 @@ def due_for_retry() -> list[int]:
     """Redemptions whose retry time has come, or that a lost task left behind (the sweep, so a
     worker restart loses nothing). `invited` ones waiting on the person are advanced by the sync."""
     now = clock.now()
-    rows = Redemption.select(Redemption.id).where(
-        (Redemption.state.in_(["claimed", "invited", "accepted"]) & (Redemption.next_retry_at <= now))
+    free = Redemption.lease_until.is_null() | (Redemption.lease_until < now)
+    rows = Redemption.select(Redemption.id).where(free & (
+        (Redemption.state.in_(WORKING) & (Redemption.next_retry_at <= now))
+        # a worker was killed while it held this one: its lease ran out
+        | (Redemption.state.in_(WORKING) & (Redemption.lease_until < now))
         | (Redemption.state.in_(["claimed", "accepted"]) & Redemption.next_retry_at.is_null()
-           & (Redemption.updated_at <= now - timedelta(minutes=5))))
+           & (Redemption.updated_at <= now - timedelta(minutes=5)))))
     return [r.id for r in rows]
+
+
+def next_lease_end():
+    """When the earliest lease held on a redemption runs out (None when none is held)."""
+    row = (Redemption.select(Redemption.lease_until).where(Redemption.lease_until.is_null(False))
+           .order_by(Redemption.lease_until).first())
+    return row.lease_until if row else None
 
 
 def retry(redemption: Redemption, actor=None) -> bool:

@@ -270,6 +270,13 @@ def _after_claim(redemption: Redemption, source: str) -> None:
 
 
 def enqueue_provisioning(redemption_id: int) -> None:
+    """Provision in the worker, once the transaction that created the redemption commits (law 13)."""
+    from plexportal.db import on_commit
+
+    on_commit(_enqueue, redemption_id)
+
+
+def _enqueue(redemption_id: int) -> None:
     from plexportal.invites.tasks import provision_redemption_task
 
     try:

@@ -6,7 +6,7 @@ import logging
 from huey import crontab
 
 from plexportal.gateways.base import GatewayError
-from plexportal.queue import app_periodic, app_task
+from plexportal.queue import app_periodic, app_task, on_worker_start
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,24 @@ def retry_provisioning_task() -> int:
     due = provisioning.due_for_retry()
     for rid in due:
         provisioning.provision(rid)
+    return len(due)
+
+
+@on_worker_start
+@app_task()
+def recover_provisioning_task(round_=0) -> int:
+    """At worker start: provision what is due, then again when the earliest lease still held runs
+    out (a killed worker's redemption), within a lease of the restart."""
+    from datetime import timedelta
+
+    from plexportal.invites import provisioning
+
+    due = provisioning.due_for_retry()
+    for rid in due:
+        provisioning.provision(rid)
+    ends = provisioning.next_lease_end()
+    if ends is not None and round_ < 5:
+        recover_provisioning_task.schedule(args=(round_ + 1,), eta=ends + timedelta(seconds=1))
     return len(due)
 
 

@@ -13,10 +13,12 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from plexportal.gateways import jellyfin, plex
 from plexportal.gateways.base import GatewayError
 from plexportal.lib import clock
+from plexportal.lib.breaker import Breaker
 from plexportal.notify import episodes, send
 from plexportal.settings import service as settings
 
@@ -34,17 +36,36 @@ class Check:
     missing: str = ""
 
 
+# A server that keeps timing out is skipped for a while, so messages waiting on it are decided at
+# once (wait, or go out flagged past max wait) instead of each costing a timeout.
+BREAKER = Breaker(failures=3, cooldown=300)
+
+
 def _lookup(mode: str, media_type: str, ids: dict):
     key = (mode, media_type, tuple(sorted((k, str(v)) for k, v in ids.items() if v)))
     with _lock:
         hit = _cache.get(key)
         if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
             return hit[1]
-    if mode == "plex":
-        item = plex.find_item(plex.settings_from_store(), media_type, ids)
-    else:
-        item = jellyfin.find_item(jellyfin.JellyfinSettings(settings.get("JELLYFIN_URL"),
-                                                            settings.get("JELLYFIN_API_KEY")), media_type, ids)
+    server = "Plex" if mode == "plex" else "Jellyfin"
+    url = settings.get("PLEX_URL" if mode == "plex" else "JELLYFIN_URL")
+    host = urlsplit(url).netloc or url
+    until = BREAKER.open_until(host)
+    if until is not None:
+        seconds = max(1, int(until - time.monotonic()))
+        raise GatewayError(f"{server} did not answer the last checks; not asked again for {seconds} s.")
+    timeout = float(settings.get_int("AVAILABILITY_TIMEOUT"))
+    try:
+        if mode == "plex":
+            item = plex.find_item(plex.settings_from_store(), media_type, ids, timeout=timeout)
+        else:
+            item = jellyfin.find_item(jellyfin.JellyfinSettings(url, settings.get("JELLYFIN_API_KEY")), media_type,
+                                      ids, timeout=(min(3.0, timeout), timeout))
+    except GatewayError as err:
+        if not err.permanent and err.status is None:     # timed out, refused, unreachable
+            BREAKER.failed(host)
+        raise
+    BREAKER.succeeded(host)
     with _lock:
         _cache[key] = (time.monotonic(), item)
     return item
@@ -53,6 +74,7 @@ def _lookup(mode: str, media_type: str, ids: dict):
 def clear_cache() -> None:
     with _lock:
         _cache.clear()
+    BREAKER.reset()
 
 
 def check(mode: str, payload: dict) -> Check:

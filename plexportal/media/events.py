@@ -36,10 +36,16 @@ def subscribers(source: str, event_type: str) -> list[Callable]:
 
 def publish(event, parsed) -> int:
     """Call every subscriber for this event; returns how many failed."""
+    from plexportal.media.shape import ShapeError
+
     failed = 0
     for fn in subscribers(event.source, parsed.event_type):
         try:
             fn(event, parsed)
+        except ShapeError as err:
+            # A body of a shape we do not know: one line naming the event and the field.
+            log.warning("webhook event %s (%s %s): %s skipped it, field %s", event.id, event.source,
+                        parsed.event_type, getattr(fn, "__name__", fn), err)
         except Exception:  # noqa: BLE001 - one area's bug must not break webhook processing
             failed += 1
             log.exception("webhook subscriber %s failed on event %s", getattr(fn, "__name__", fn), event.id)

@@ -11,4 +11,7 @@ DEFS = [
     S("AVAILABILITY_MAX_WAIT", "Give up waiting after (seconds)", G, kind="int", default="3600", minimum=0,
       maximum=7 * 24 * 3600,
       help="Then the message goes out anyway, flagged for you on the Notifications page."),
+    S("AVAILABILITY_TIMEOUT", "Wait for the server's answer (seconds)", G, kind="int", default="10", minimum=1,
+      maximum=120, help="Each availability check gives up after this long; after three checks in a row time "
+      "out, the server is not asked again for 5 minutes, so messages keep flowing while it hangs."),
 ]

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 from flask import Blueprint
 
 from plexportal.auth import throttle
-from plexportal.db import db_session, is_sqlite
+from plexportal.db import db_session, file_problem, is_sqlite
 from plexportal.media import service
 from plexportal.media.parsing import MAX_BYTES
 from plexportal.settings import service as settings
@@ -105,6 +105,10 @@ def receive(environ, start_response, app):
     raw = _read_body(environ)
     if raw is None:
         return _answer(start_response, 413, error="body too large")
+    problem = file_problem()
+    if problem:                  # accepting now would lose the event at the next restart
+        log.error("webhook %s refused: %s", source, problem)
+        return _answer(start_response, 503, error="database unavailable")
     try:
         with _write_turn(is_sqlite()), db_session():
             recorded = service.record_webhook(source, raw)

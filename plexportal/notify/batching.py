@@ -54,12 +54,15 @@ def merge_items(existing: list, new: list) -> list:
     return out
 
 
-def next_send_after(first_at: datetime, now: datetime, is_new: bool) -> datetime:
+def next_send_after(first_at: datetime, now: datetime, is_new: bool, current: datetime | None = None) -> datetime:
+    """A new batch is due after the initial delay; each item added moves it later by the extend
+    delay, never earlier, and never past max wait after the first item."""
     initial = timedelta(seconds=settings.get_int("BATCH_INITIAL_DELAY"))
     extend = timedelta(seconds=settings.get_int("BATCH_EXTEND_DELAY"))
     latest = first_at + timedelta(seconds=settings.get_int("BATCH_MAX_WAIT"))
-    wanted = now + (initial if is_new else extend)
-    return min(wanted, latest)
+    if is_new or current is None:
+        return min(now + initial, latest)
+    return max(current, min(current + extend, latest))
 
 
 def _merged_payload(old: dict | None, payload: dict | None, items: list) -> dict:
@@ -91,7 +94,7 @@ def add(*, user_id: int, kind: str, group_key: str, channel: str, destination: s
             except IntegrityError:
                 continue                          # someone opened it a moment ago: join theirs
         new_payload = _merged_payload(row.payload, payload, items)
-        send_after = next_send_after(row.first_item_at or row.created_at, now, False)
+        send_after = next_send_after(row.first_item_at or row.created_at, now, False, row.send_after)
         if new_payload == row.payload:
             send_after = row.send_after           # a replay adds nothing, so it delays nothing
         updated = (Notification.update(payload=new_payload, send_after=send_after,

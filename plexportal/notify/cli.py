@@ -13,7 +13,7 @@ notify_cli = AppGroup("notify", help="Messages: test email, send what is due.")
 @click.argument("address")
 def test_email(address):
     """Send a test email now through the outbox and report what the mail server said."""
-    from plexportal.notify import send, service
+    from plexportal.notify import mailserver, send, service
     from plexportal.notify.models import Notification
 
     with db_session():
@@ -23,10 +23,12 @@ def test_email(address):
             raise click.ClickException(str(err)) from None
         send.send([row.id])
         row = Notification.get_by_id(row.id)
+        down = mailserver.status()
     if row.status == "sent":
         click.echo(f"sent to {address} (notification {row.id})")
         return
-    raise click.ClickException(f"not sent: {row.last_error or row.status} (notification {row.id}; "
+    reason = row.last_error or (f"mail server unreachable: {down['error']}" if down else row.status)
+    raise click.ClickException(f"not sent: {reason} (notification {row.id}; "
                                "it stays in the outbox and is retried)")
 
 

@@ -33,6 +33,12 @@ class Notification(BaseModel):
     last_error = CharField(max_length=500, default="")
     flagged = CharField(max_length=300, default="")         # why an admin should look (sent unverified…)
     claimed_at = UTCDateTimeField(null=True)
+    # A claim is a lease: the sender that holds it renews lease_until while it lives (send.py), so
+    # a killed sender's rows come back as soon as the lease runs out, and a slow one keeps its own.
+    claimed_by = CharField(max_length=64, default="")
+    lease_until = UTCDateTimeField(null=True, index=True)
+    give_up_at = UTCDateTimeField(null=True)                # set by the first temporary failure
+    uncertain_at = UTCDateTimeField(null=True)              # no reply after the message was handed over
     sent_at = UTCDateTimeField(null=True)
     created_at = UTCDateTimeField(default=clock.now, index=True)
 
@@ -69,3 +75,14 @@ class NotifyPrefs(BaseModel):
     email_events = JSONField(null=True)                     # {event key: bool} overrides of the defaults
     unsubscribed_at = UTCDateTimeField(null=True)
     updated_at = UTCDateTimeField(default=clock.now)
+
+
+class Transport(BaseModel):
+    """The health of a way out (the SMTP server). While it is down, sending pauses: one probe at
+    `next_probe_at` (backing off), and no message spends an attempt on it."""
+    name = CharField(max_length=32, unique=True)             # "email"
+    down_since = UTCDateTimeField(null=True)
+    failures = IntegerField(default=0)
+    next_probe_at = UTCDateTimeField(null=True)
+    last_error = CharField(max_length=500, default="")
+    checked_at = UTCDateTimeField(null=True)

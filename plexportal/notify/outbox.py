@@ -93,6 +93,7 @@ def as_dict(n: Notification) -> dict:
         "destination": destination_label(n), "user_id": n.user_id, "subject": n.subject or _payload_title(n),
         "group_key": n.group_key, "items": len((n.payload or {}).get("items") or []),
         "attempts": n.attempts, "last_error": n.last_error, "flagged": n.flagged,
+        "may_have_been_delivered": fmt.isotime(n.uncertain_at),
         "send_after": fmt.isotime(n.send_after), "sent_at": fmt.isotime(n.sent_at),
         "created_at": fmt.isotime(n.created_at),
     }

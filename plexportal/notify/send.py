@@ -11,21 +11,26 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Callable
 
-from plexportal.db import db
+from flask import current_app, has_app_context
+
+from plexportal.db import db, db_session
 from plexportal.gateways import email as email_gateway
 from plexportal.gateways.base import GatewayError
 from plexportal.lib import clock
+from plexportal.lib.lease import Heartbeat, holder_id
+from plexportal.notify import mailserver
 from plexportal.notify.models import Delivery, Notification
 from plexportal.settings import service as settings
 
 log = logging.getLogger(__name__)
 
-STUCK_AFTER = timedelta(minutes=10)
+STUCK_AFTER = timedelta(minutes=10)      # rows claimed before leases existed (no lease_until)
 BATCH_LIMIT = 500
 
 
@@ -99,53 +104,129 @@ def due_ids(limit: int = BATCH_LIMIT) -> list[int]:
             .order_by(Notification.send_after, Notification.id).limit(limit)]
 
 
+def lease_length() -> timedelta:
+    return timedelta(seconds=settings.get_int("WORKER_LEASE_SECONDS"))
+
+
+ON_THE_WIRE = ("Its sender stopped while sending it (worker killed or restarted): it may arrive twice "
+               "(an email with the same Message-ID).")
+
+
 def release_stuck() -> int:
-    """Rows claimed by a sender that died (worker killed) go back to the queue."""
-    return (Notification.update(status="pending", claimed_at=None)
-            .where((Notification.status == "sending") & (Notification.claimed_at < clock.now() - STUCK_AFTER))
-            .execute())
+    """Rows whose sender stopped renewing its lease (a killed worker) go back to the queue. The
+    sender claims only the message it is about to send, so each of them was on the wire: flagged."""
+    now = clock.now()
+    expired = ((Notification.status == "sending")
+               & ((Notification.lease_until < now)
+                  | (Notification.lease_until.is_null() & (Notification.claimed_at < now - STUCK_AFTER))))
+    ids = [n.id for n in Notification.select(Notification.id).where(expired)]
+    if not ids:
+        return 0
+    released = (Notification.update(status="pending", claimed_at=None, claimed_by="", lease_until=None,
+                                    flagged=ON_THE_WIRE[:300])
+                .where(expired & Notification.id.in_(ids)).execute())
+    if released:
+        log.warning("released %s message(s) whose sender stopped: %s", released, ids)
+    return released
 
 
-def _claim(nid: int) -> bool:
-    return (Notification.update(status="sending", claimed_at=clock.now())
+def next_lease_end() -> datetime | None:
+    """When the earliest lease on a message being sent runs out (None when nothing is claimed)."""
+    row = (Notification.select(Notification.lease_until)
+           .where((Notification.status == "sending") & Notification.lease_until.is_null(False))
+           .order_by(Notification.lease_until).first())
+    return row.lease_until if row else None
+
+
+def _claim(nid: int, holder: str | None = None) -> bool:
+    now = clock.now()
+    holder = holder or holder_id()
+    return (Notification.update(status="sending", claimed_at=now, claimed_by=holder, lease_until=now + lease_length())
             .where((Notification.id == nid) & (Notification.status == "pending")
-                   & (Notification.send_after <= clock.now()))
+                   & (Notification.send_after <= now))
             .execute()) == 1
 
 
-def _mark_sent(n: Notification) -> None:
+def _renew(holder: str) -> int:
+    return (Notification.update(lease_until=clock.now() + lease_length())
+            .where((Notification.claimed_by == holder) & (Notification.status == "sending")).execute())
+
+
+def _held(n: Notification, holder: str):
+    return (Notification.id == n.id) & (Notification.status == "sending") & (Notification.claimed_by == holder)
+
+
+def _lost(n: Notification, outcome: str) -> None:
+    log.warning("notification %s: %s, but its claim had expired and was taken over", n.id, outcome)
+
+
+_FREE = dict(claimed_at=None, claimed_by="", lease_until=None)
+
+
+def _mark_sent(n: Notification, holder: str) -> None:
     now = clock.now()
     with db.atomic():
-        Notification.update(status="sent", sent_at=now, attempts=Notification.attempts + 1, last_error="").where(
-            (Notification.id == n.id) & (Notification.status == "sending")).execute()
+        done = Notification.update(status="sent", sent_at=now, attempts=Notification.attempts + 1, last_error="",
+                                   **_FREE).where(_held(n, holder)).execute()
         Delivery.create(notification=n.id, at=now, ok=True)
+    if not done:
+        _lost(n, "sent")
 
 
-def _mark_failed(n: Notification, error: GatewayError, claimed: bool) -> None:
+def _mark_failed(n: Notification, error: GatewayError, holder: str | None) -> None:
+    """A failed attempt: permanent errors end the message; others retry with backoff until the
+    retry budget (NOTIFY_GIVE_UP_HOURS from the first failure) is spent."""
     now = clock.now()
     attempts = n.attempts + 1
-    final = error.permanent or attempts >= settings.get_int("NOTIFY_MAX_ATTEMPTS")
+    give_up_at = n.give_up_at or now + timedelta(hours=settings.get_int("NOTIFY_GIVE_UP_HOURS"))
+    final = error.permanent or now >= give_up_at
+    where = _held(n, holder) if holder else ((Notification.id == n.id) & (Notification.status == "pending"))
     with db.atomic():
-        (Notification.update(status="failed" if final else "pending", attempts=attempts,
-                             last_error=error.message[:500], claimed_at=None,
-                             send_after=now if final else now + backoff(attempts))
-         .where((Notification.id == n.id) & (Notification.status == ("sending" if claimed else "pending")))
-         .execute())
+        (Notification.update(status="failed" if final else "pending", attempts=attempts, give_up_at=give_up_at,
+                             last_error=error.message[:500], send_after=now if final else now + backoff(attempts),
+                             **_FREE)
+         .where(where).execute())
         Delivery.create(notification=n.id, at=now, ok=False, error=error.message[:500])
     log.warning("notification %s attempt %s failed%s: %s", n.id, attempts, " (final)" if final else "",
                 error.message)
 
 
-def _apply_gate(n: Notification) -> bool:
-    """True when the row may be sent now. Runs outside any transaction (gates may call Plex)."""
+def _mark_uncertain(n: Notification, error: GatewayError, holder: str) -> None:
+    """Handed over without a reply: the server probably has it. Resend only after a long wait."""
+    now = clock.now()
+    later = now + timedelta(minutes=settings.get_int("NOTIFY_UNCERTAIN_RETRY_MINUTES"))
+    flag = (f"May have been delivered: no reply after the message was sent ({now:%Y-%m-%d %H:%M} UTC); "
+            f"resending after {later:%Y-%m-%d %H:%M} UTC unless cancelled.")
+    with db.atomic():
+        (Notification.update(status="pending", attempts=Notification.attempts + 1, uncertain_at=now,
+                             flagged=flag[:300], last_error=error.message[:500], send_after=later, **_FREE)
+         .where(_held(n, holder)).execute())
+        Delivery.create(notification=n.id, at=now, ok=False, error=error.message[:500])
+    log.warning("notification %s may have been delivered (no reply to the end of DATA); resend at %s", n.id, later)
+
+
+def _release_unsent(n: Notification, error: GatewayError, holder: str) -> None:
+    """The server went away before taking this message: back to the queue without spending an
+    attempt (the outage is the transport's problem); the try stays recorded."""
+    now = clock.now()
+    with db.atomic():
+        Notification.update(status="pending", last_error=error.message[:500], **_FREE).where(_held(n, holder)).execute()
+        Delivery.create(notification=n.id, at=now, ok=False, error=f"{error.message} (not counted)"[:500])
+
+
+def _gate_decision(n: Notification) -> GateResult:
+    """Runs outside any transaction and possibly in a thread of its own (gates may call Plex)."""
     gate = GATES.get(n.kind)
     if gate is None:
-        return True
+        return GateResult(True)
     try:
-        result = gate(n)
+        return gate(n)
     except Exception:  # noqa: BLE001 - a broken gate must not block delivery forever
         log.exception("gate for %s failed; sending anyway", n.kind)
-        result = GateResult(True, flag="availability could not be checked")
+        return GateResult(True, flag="availability could not be checked")
+
+
+def _record_gate(n: Notification, result: GateResult) -> bool:
     if result.send:
         updates = {}
         if result.flag:
@@ -160,6 +241,28 @@ def _apply_gate(n: Notification) -> bool:
     (Notification.update(send_after=result.retry_at or clock.now() + timedelta(minutes=1))
      .where((Notification.id == n.id) & (Notification.status == "pending")).execute())
     return False
+
+
+GATE_CONCURRENCY = 4
+
+
+def _gate_all(rows: list[Notification]) -> list[bool]:
+    """Every row's gate, several at once (bounded): one slow upstream answer costs its own
+    timeout, not one timeout per message in a row."""
+    gated = [n for n in rows if n.kind in GATES]
+    decisions: dict[int, GateResult] = {}
+    if len(gated) > 1 and has_app_context():
+        app = current_app._get_current_object()
+
+        def decide(n):
+            with app.app_context(), db_session():
+                return _gate_decision(n)
+        with ThreadPoolExecutor(max_workers=min(GATE_CONCURRENCY, len(gated)), thread_name_prefix="gate") as pool:
+            for n, result in zip(gated, pool.map(decide, gated)):
+                decisions[n.id] = result
+    else:
+        decisions = {n.id: _gate_decision(n) for n in gated}
+    return [_record_gate(n, decisions[n.id]) if n.id in decisions else True for n in rows]
 
 
 def build_email(n: Notification, content: Rendered) -> EmailMessage:
@@ -192,54 +295,52 @@ def send(ids: list[int]) -> dict:
     seal(ids)
     rows = list(Notification.select().where((Notification.id.in_(ids)) & (Notification.status == "pending")
                                             & (Notification.send_after <= clock.now())).order_by(Notification.id))
-    ready = []
-    for n in rows:
-        if _apply_gate(n):
-            ready.append(n)
-        else:
-            counts["waiting"] += 1
-    emails = [n for n in ready if n.channel == "email"]
-    others = [n for n in ready if n.channel != "email"]
+    holder = holder_id()
+    lease = lease_length().total_seconds()
+    with Heartbeat(lambda: _renew(holder), every=lease / 3):
+        # Rows without a gate go first: a slow availability check must not hold up an admin alert.
+        _deliver([n for n in rows if n.kind not in GATES], counts, holder)
+        gated = [n for n in rows if n.kind in GATES]
+        ready = []
+        for n, go in zip(gated, _gate_all(gated)):
+            if go:
+                ready.append(n)
+            else:
+                counts["waiting"] += 1
+        _deliver(ready, counts, holder)
+    return counts
+
+
+def _deliver(rows: list[Notification], counts: dict, holder: str) -> None:
+    emails = [n for n in rows if n.channel == "email"]
+    others = [n for n in rows if n.channel != "email"]
+    if others:
+        _send_others(others, counts, holder)
     if emails:
-        _send_emails(emails, counts)
-    for n in others:
+        _send_emails(emails, counts, holder)
+
+
+def _send_others(rows: list[Notification], counts: dict, holder: str) -> None:
+    for n in rows:
         transport = TRANSPORTS.get(n.channel)
-        if not _claim(n.id):
+        if not _claim(n.id, holder):
             continue
         if transport is None:
-            _mark_failed(n, GatewayError(f"No transport for channel {n.channel}.", permanent=True), True)
+            _mark_failed(n, GatewayError(f"No transport for channel {n.channel}.", permanent=True), holder)
             counts["failed"] += 1
             continue
         try:
             transport(n, render(n))
         except GatewayError as err:
-            _mark_failed(n, err, True)
+            _mark_failed(n, err, holder)
             counts["failed"] += 1
         except Exception as err:  # noqa: BLE001
             log.exception("transport %s crashed", n.channel)
-            _mark_failed(n, GatewayError(f"{type(err).__name__} while sending"), True)
+            _mark_failed(n, GatewayError(f"{type(err).__name__} while sending"), holder)
             counts["failed"] += 1
         else:
-            _mark_sent(n)
+            _mark_sent(n, holder)
             counts["sent"] += 1
-    return counts
-
-
-CLAIM_CHUNK = 50
-
-
-def _claim_chunk(ids: list[int]) -> list[int]:
-    """Claim several rows in one short transaction (one commit instead of one per row): each row
-    is still claimed by its own conditional UPDATE, so a row another sender holds is skipped."""
-    with db.atomic():
-        return [nid for nid in ids if _claim(nid)]
-
-
-def _release(ids: list[int]) -> None:
-    """Hand claimed-but-unsent rows straight back (instead of waiting for release_stuck)."""
-    if ids:
-        (Notification.update(status="pending", claimed_at=None)
-         .where((Notification.id.in_(ids)) & (Notification.status == "sending")).execute())
 
 
 def _with_users(rows: list[Notification]) -> None:
@@ -255,45 +356,76 @@ def _with_users(rows: list[Notification]) -> None:
             n.user = users[n.user_id]
 
 
-def _send_emails(rows: list[Notification], counts: dict) -> None:
-    smtp = email_gateway.settings_from_store()
+def _connect(smtp) -> "email_gateway.SmtpConnection | None":
+    """Open the SMTP connection, or note the server down (sending pauses) and return None."""
     try:
         conn = email_gateway.SmtpConnection(smtp).__enter__()
-    except GatewayError as err:
+    except email_gateway.TransportDown as err:
+        mailserver.note_down(err.message)
+        return None
+    mailserver.note_up()
+    return conn
+
+
+def _send_emails(rows: list[Notification], counts: dict, holder: str) -> None:
+    """One SMTP connection for the rows; each row is claimed just before it goes out, so a slow
+    server never leaves a pile of claimed-but-unsent rows. While the server is unreachable nothing
+    is claimed and no attempt is spent: one probe connection at a time, backing off."""
+    # A test message is someone asking "does mail work now?": it probes at once.
+    asked = any(n.kind == "notify.test" for n in rows)
+    if not asked and (mailserver.paused_until() is not None or not mailserver.claim_probe()):
+        counts["waiting"] += len(rows)
+        return
+    smtp = email_gateway.settings_from_store()
+    try:
+        conn = _connect(smtp)
+    except GatewayError as err:                       # not configured: nothing to wait for
         for n in rows:
-            _mark_failed(n, err, claimed=False)
+            _mark_failed(n, err, None)
             counts["failed"] += 1
+        return
+    if conn is None:
+        counts["waiting"] += len(rows)
         return
     _with_users(rows)
     try:
-        for start in range(0, len(rows), CLAIM_CHUNK):
-            chunk = rows[start:start + CLAIM_CHUNK]
-            claimed = set(_claim_chunk([n.id for n in chunk]))
-            todo = [n for n in chunk if n.id in claimed]      # the others belong to another sender
-            for i, n in enumerate(todo):
-                try:
-                    message = build_email(n, render(n))
-                    conn.send(message)
-                except GatewayError as err:
-                    _mark_failed(n, err, True)
-                    counts["failed"] += 1
-                    if conn.smtp is None:            # connection lost: the rest wait for the next run
-                        try:
-                            conn = email_gateway.SmtpConnection(smtp).__enter__()
-                        except GatewayError:
-                            _release([r.id for r in todo[i + 1:]])
-                            return
-                    continue
-                except Exception as err:  # noqa: BLE001 - a render bug fails this row, not the batch
-                    log.exception("could not build notification %s", n.id)
-                    _mark_failed(n, GatewayError(f"{type(err).__name__} while building the message",
-                                                 permanent=True), True)
-                    counts["failed"] += 1
-                    continue
-                _mark_sent(n)
+        for i, n in enumerate(rows):
+            if conn is None:
+                conn = _connect(smtp)                 # the last message broke the session
+                if conn is None:
+                    counts["waiting"] += len(rows) - i
+                    return
+            if not _claim(n.id, holder):
+                continue                              # another sender has it, or it was cancelled
+            try:
+                message = build_email(n, render(n))
+            except Exception as err:  # noqa: BLE001 - a render bug fails this row, not the batch
+                log.exception("could not build notification %s", n.id)
+                _mark_failed(n, GatewayError(f"{type(err).__name__} while building the message",
+                                             permanent=True), holder)
+                counts["failed"] += 1
+                continue
+            try:
+                conn.send(message)
+            except email_gateway.TransportDown as err:
+                _release_unsent(n, err, holder)
+                mailserver.note_down(err.message)
+                counts["waiting"] += len(rows) - i
+                return
+            except email_gateway.DeliveryUncertain as err:
+                _mark_uncertain(n, err, holder)
+                counts["failed"] += 1
+            except GatewayError as err:
+                _mark_failed(n, err, holder)
+                counts["failed"] += 1
+            else:
+                _mark_sent(n, holder)
                 counts["sent"] += 1
+            if conn.smtp is None:
+                conn = None
     finally:
-        conn.__exit__(None, None, None)
+        if conn is not None:
+            conn.__exit__(None, None, None)
 
 
 def send_due() -> dict:

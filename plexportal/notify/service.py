@@ -17,6 +17,7 @@ from datetime import datetime
 
 from peewee import IntegrityError
 
+from plexportal import db as _db_module
 from plexportal.db import db
 from plexportal.lib import clock
 from plexportal.notify.models import Notification
@@ -39,12 +40,17 @@ def _kick(rows: list[Notification]) -> None:
     """Ask the worker to send now what is due now; the periodic sweep catches anything else."""
     due = [n.id for n in rows if n.status == "pending" and n.send_after <= clock.now()]
     if due:
-        from plexportal.notify.tasks import send_notifications_task
+        _db_module.on_commit(_enqueue_send, due)
 
-        try:
-            send_notifications_task(due)
-        except Exception as err:  # noqa: BLE001 - the row is stored; the sweep will send it
-            log.warning("could not enqueue send for %s: %s", due, err)
+
+def _enqueue_send(ids: list[int]) -> None:
+    """After the commit (law 13): the worker must find the rows it is told about."""
+    from plexportal.notify.tasks import send_notifications_task
+
+    try:
+        send_notifications_task(ids)
+    except Exception as err:  # noqa: BLE001 - the row is stored; the sweep will send it
+        log.warning("could not enqueue send for %s: %s", ids, err)
 
 
 def queue_email(to: str, subject: str, text: str, html: str = "", *, kind: str = "message",
@@ -81,11 +87,14 @@ def notify_user(user, kind: str, group_key: str, item=None, payload: dict | None
 
 def _schedule(rows: list[Notification]) -> None:
     """Wake the worker when the batch is due (the minute sweep is the safety net)."""
+    _db_module.on_commit(_schedule_send, [r.id for r in rows], min(r.send_after for r in rows))
+
+
+def _schedule_send(ids: list[int], at) -> None:
     from plexportal.notify.tasks import send_notifications_task
 
-    at = min(r.send_after for r in rows)
     try:
-        send_notifications_task.schedule(args=([r.id for r in rows],), eta=at)
+        send_notifications_task.schedule(args=(ids,), eta=at)
     except Exception as err:  # noqa: BLE001 - the rows are stored; the sweep will send them
         log.warning("could not schedule send for batch: %s", err)
 

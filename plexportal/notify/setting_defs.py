@@ -17,8 +17,18 @@ def _private_hosts(text: str) -> str | None:
     return None
 
 DEFS = [
-    S("NOTIFY_MAX_ATTEMPTS", "Attempts before a message fails", G, kind="int", default="8", minimum=1, maximum=50,
-      help="Each retry waits longer (1, 2, 4 … minutes, at most an hour)."),
+    S("NOTIFY_GIVE_UP_HOURS", "Keep retrying a message for (hours)", G, kind="int", default="72", minimum=1,
+      maximum=720, help="A message the other side keeps deferring (a 4xx reply, a chat service down) is retried "
+      "after 1, 2, 4 … minutes (at most an hour) for this long after its first failure, then marked failed. "
+      "Time the mail server is unreachable does not count: sending pauses instead."),
+    S("NOTIFY_UNCERTAIN_RETRY_MINUTES", "Wait before resending a message that may have arrived (minutes)", G,
+      kind="int", default="360", minimum=1, maximum=10080,
+      help="When the mail server took a message but never confirmed it, it probably has it: the message is "
+      "marked \"may have been delivered\" and sent again only after this long."),
+    S("WORKER_LEASE_SECONDS", "A worker's hold on a message or an invite (seconds)", G, kind="int", default="60",
+      minimum=2, maximum=3600, help="A running worker renews its hold every few seconds, however slow the mail "
+      "server or plex.tv; a worker that was killed lets go of what it held this long after it stopped, and the "
+      "next worker takes it over."),
     S("BATCH_INITIAL_DELAY", "Wait before the first message of a batch (seconds)", G, kind="int", default="420",
       minimum=0, maximum=86400,
       help="Episodes of the same series arriving together become one message; this is how long the first waits."),
@@ -31,4 +41,13 @@ DEFS = [
            "Gotify or JSON destinations may reach inside your network. Everything else private is refused."),
     S("USER_LINK_DAYS", "Days a personal link stays valid", G, kind="int", default="30", minimum=1, maximum=365,
       help="The link to a user's page in every message. Unsubscribe links last four times longer."),
+]
+
+DEFS += [
+    S("SMTP_TIMEOUT", "Wait for each SMTP reply (seconds)", G, kind="int", default="300", minimum=1, maximum=3600,
+      help="RFC 5321 asks for at least 5 minutes. A server that does not answer in time counts as unreachable: "
+      "sending pauses and retries with one probe."),
+    S("SMTP_DATA_TIMEOUT", "Wait for the server to accept a message (seconds)", G, kind="int", default="600",
+      minimum=1, maximum=3600, help="The reply after the message itself; RFC 5321 asks for at least 10 minutes "
+      "(servers scan the message first). Giving up sooner is how a slow server gets a message twice."),
 ]

@@ -7,7 +7,7 @@ from markupsafe import Markup
 from plexportal import web
 from plexportal.admin import audit
 from plexportal.extensions import limiter
-from plexportal.notify import outbox, service
+from plexportal.notify import mailserver, outbox, service
 from plexportal.notify.models import Notification
 
 bp = Blueprint("notify", __name__, url_prefix="/notify")
@@ -19,7 +19,7 @@ def notifications():
     number = web.int_arg("page", 1, minimum=1, maximum=1_000_000)
     rows, has_more = outbox.page(f, number)
     ctx = dict(rows=rows, has_more=has_more, page_number=number, f=f, kinds=outbox.kinds(), counts=outbox.counts(),
-               users=outbox.users_with_messages(), label=outbox.destination_label,
+               users=outbox.users_with_messages(), label=outbox.destination_label, mail_down=mailserver.status(),
                more_url=url_for("notify.notifications", page=number + 1, **f.as_args()))
     return web.render_page("notify/notifications.html", "notify/_rows.html", **ctx)
 

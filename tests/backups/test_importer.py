@@ -124,6 +124,48 @@ def test_the_poller_finishes_the_rotated_file_then_reads_the_new_one(app, backup
     assert cursor.offset == log.stat().st_size and cursor.inode == log.stat().st_ino
 
 
+import gzip  # noqa: E402
+import shutil  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("rotated_name,compress", [
+    ("-20260223", False), (".2026-02-23", False), (".1.gz", True), ("-20260223.gz", True)])
+def test_the_poller_follows_rotation_to_dated_and_compressed_names(app, backup_files, rotated_name, compress):
+    log, _ = backup_files
+    start = datetime(2026, 2, 22, 3, 0, 1)
+    log.write_text(night(21) + f"=== Plex Backup Started: {g.date_us(start, 'EST')} ===\nsending incremental file list\n")
+    importer.read_log()
+    with open(log, "a") as fh:          # the end of the run, written just before the rotation
+        fh.write(g.summary(5, 5, 6_000_000_000) + "\n"
+                 + f"=== Plex Backup Completed Successfully: {g.date_us(start.replace(minute=4), 'EST')} ===\n")
+    rotated = log.with_name(log.name + rotated_name)
+    if compress:                        # logrotate: rename, then gzip into a new file
+        with open(log, "rb") as src, gzip.open(rotated, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        log.unlink()
+    else:
+        os.rename(log, rotated)
+    log.write_text(night(23))
+    importer.read_log()
+    got = {r.day.day: (r.status, r.total_size_bytes, r.duration_seconds) for r in BackupRun.select()}
+    assert got[22] == ("success", 6_000_000_000, 240)     # its size and times were not lost
+    assert set(got) == {21, 22, 23}
+
+
+def test_a_garbage_line_ending_like_a_marker_does_not_split_a_run(app, backup_files):
+    log, _ = backup_files
+    start = datetime(2026, 2, 22, 3, 0, 1)
+    log.write_text(f"=== Plex Backup Started: {g.date_us(start, 'EST')} ===\n"
+                   + "x\x00\x13garbage=== Plex Backup FAILED with code 12: "
+                   + f"{g.date_us(start.replace(minute=1), 'EST')} ===\n"
+                   + g.summary(5, 5, 6_000_000_000) + "\n"
+                   + f"=== Plex Backup Completed Successfully: {g.date_us(start.replace(minute=4), 'EST')} ===\n")
+    importer.read_log()
+    assert [(r.status, r.total_size_bytes) for r in BackupRun.select()] == [("success", 6_000_000_000)]
+
+
 def test_it_keeps_tracking_history_when_the_file_is_trimmed(app, backup_files):
     _, tracking = backup_files
     tracking.write_text("".join(f"2026-01-{d:02d}:success\n" for d in range(1, 31)))

@@ -76,15 +76,40 @@ def test_it_lets_the_admin_expand_attempts_and_cancel(served, browser, smtp_serv
     from plexportal.db import db
     from plexportal.notify import service
 
-    smtp_server.stop()
+    smtp_server.refuse["bob@example.com"] = "450 4.2.0 <bob@example.com>: mailbox busy, try later"
     with app.app_context(), db.connection_context():
         row = service.queue_email("bob@example.com", "Hello Bob", "hi")
     page, _ = signed_in_page(browser, base, DESKTOP)
     page.locator(".navlinks a", has_text="Notifications").click()
     page.wait_for_url(base + "/notify/")
     page.locator(f"#n-{row.id} td[data-label=Attempts] button").click()
-    page.locator(f"#attempts-{row.id}", has_text="refused the connection").wait_for()
+    page.locator(f"#attempts-{row.id}", has_text="deferred the recipient (450").wait_for()
     page.once("dialog", lambda d: d.accept())
     page.locator(f"#n-{row.id} button", has_text="Cancel").click()
     page.locator(f"#n-{row.id} .badge", has_text="cancelled").wait_for()
     save_shot(page, "notify-outbox-desktop")
+
+
+def test_it_shows_the_admin_that_the_mail_server_is_unreachable(served, browser, smtp_server):
+    base, _, app = served
+    from plexportal.db import db
+    from plexportal.notify import service
+
+    smtp_server.stop()
+    with app.app_context(), db.connection_context():
+        row = service.queue_email("bob@example.com", "Hello Bob", "hi")
+    for viewport, name in ((PHONE, "phone"), (DESKTOP, "desktop")):
+        page, _ = signed_in_page(browser, base, viewport)
+        page.goto(base + "/notify/")
+        banner = page.locator("#mail-down")
+        banner.wait_for()
+        assert "Mail server unreachable since" in banner.inner_text()
+        assert "refused the connection" in banner.inner_text()
+        assert page.locator(f"#n-{row.id} .badge").inner_text() == "pending"
+        save_shot(page, f"notify-mail-down-{name}")
+        page.goto(base + "/")
+        card = page.locator("article.card", has=page.locator("h2 a[href=\"/notify/\"]"))
+        assert "Mail server unreachable since" in card.inner_text()
+        card.scroll_into_view_if_needed()
+        save_shot(page, f"dashboard-mail-down-{name}")
+        page.context.close()

@@ -21,6 +21,30 @@ class _Handler:
     def __init__(self, box: "SmtpServer"):
         self.box = box
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.box.mail_reply:
+            return self.box.mail_reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        box = self.box
+        with box.lock:
+            box.rcpt_log.append(address)
+            refusal = box.refuse.get(address.lower())
+            triple = (envelope.mail_from, address.lower())
+            if refusal is None and box.greylist:
+                seen = box.greylisted.get(triple, 0)
+                if seen < box.greylist:          # postgrey: the first tries of a new triple are deferred
+                    box.greylisted[triple] = seen + 1
+                    refusal = "450 4.7.1 <%s>: Recipient address rejected: Greylisted, see " \
+                              "http://postgrey.schweikert.ch/help/example.com.html" % address
+        if refusal:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         if self.box.delay:
             await asyncio.sleep(self.box.delay)     # a slow server: keeps a sender mid-batch
@@ -30,6 +54,9 @@ class _Handler:
         with self.box.lock:
             self.box.messages.append(msg)
             self.box.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        if self.box.stall_after_store:
+            # Stored, but the reply to the end of DATA comes late (a server scanning the message).
+            await asyncio.sleep(self.box.stall_after_store)
         return "250 Message accepted for delivery"
 
 
@@ -41,8 +68,14 @@ class SmtpServer:
         self.messages: list[email.message.EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.connections = 0
-        self.reject_with: str | None = None
+        self.reject_with: str | None = None          # reply to the end of DATA instead of 250
+        self.mail_reply: str | None = None           # reply to MAIL FROM instead of 250 (e.g. "451 4.3.0 …")
+        self.refuse: dict[str, str] = {}             # recipient → reply to its RCPT (e.g. "550 5.1.1 …")
+        self.greylist = 0                            # defer each new (sender, recipient) this many times
+        self.greylisted: dict[tuple, int] = {}
+        self.rcpt_log: list[str] = []                # every RCPT the server was sent
         self.delay = 0.0
+        self.stall_after_store = 0.0                 # seconds between storing a message and saying 250
         self.lock = threading.Lock()
         self.controller: Controller | None = None
 

@@ -157,6 +157,7 @@ def test_it_reprocesses_without_sending_again(hooks):
 
 def test_it_tells_subscribers_after_processing(hooks):
     seen = []
+    registered = {key: list(fns) for key, fns in events._subscribers.items()}
 
     @events.subscribe("sonarr", "ManualInteractionRequired")
     def on_blocked(event, parsed):
@@ -169,7 +170,8 @@ def test_it_tells_subscribers_after_processing(hooks):
     try:
         event = hooks("sonarr", "sonarr_v4_manual_interaction")
     finally:
-        events._subscribers.clear()
+        events._subscribers.clear()             # the real subscribers come back for later tests
+        events._subscribers.update(registered)
     assert seen == [("ignored", "0123456789ABCDEF0123456789ABCDEF01234567", [(2, 3)])]
     assert event.status == "ignored"
 

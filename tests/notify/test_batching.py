@@ -35,12 +35,24 @@ def test_it_waits_the_initial_delay_then_extends_but_never_past_the_max(db, make
     assert row.send_after == start + timedelta(seconds=420)
     clock.freeze(start + timedelta(seconds=300))
     [row] = service.notify_user(user, "media.ready", "tv:81189", ep(1, 2), payload())
-    assert row.send_after == start + timedelta(seconds=480)
+    assert row.send_after == start + timedelta(seconds=600)     # 420 pushed back by 180
     for minute in range(6, 30, 2):             # an episode every 2 minutes for a long while
         clock.freeze(start + timedelta(minutes=minute))
         [row] = service.notify_user(user, "media.ready", "tv:81189", ep(1, minute), payload())
     assert row.send_after == start + timedelta(seconds=1200)
     assert Notification.select().count() == 1
+
+
+def test_it_never_pulls_a_batch_forward_when_an_episode_arrives_soon_after(db, make_user):
+    user = make_user()
+    start = clock.now().replace(microsecond=0)
+    clock.freeze(start)
+    [row] = service.notify_user(user, "media.ready", "tv:81189", ep(1, 1), payload())
+    assert row.send_after == start + timedelta(seconds=420)
+    clock.freeze(start + timedelta(seconds=5))                 # was: due at +186 s, earlier than before
+    [row] = service.notify_user(user, "media.ready", "tv:81189", ep(1, 2), payload())
+    assert row.send_after == start + timedelta(seconds=600)
+    assert Notification.get_by_id(row.id).send_after == start + timedelta(seconds=600)
 
 
 def test_it_uses_the_delays_from_settings(db, make_user, set_settings):

@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 from plexportal.lib import clock
-from plexportal.notify import send, service
+from plexportal.notify import mailserver, send, service
 from plexportal.notify.models import Delivery, Notification
 
 
@@ -22,32 +22,40 @@ def test_it_delivers_a_queued_email_with_text_and_html(db, set_settings, smtp_se
     assert Notification.get_by_id(row.id).status == "sent"
 
 
-def test_it_retries_while_smtp_is_down_and_sends_once_when_back(db, set_settings, smtp_server):
+def test_it_pauses_while_smtp_is_down_spends_no_attempt_and_sends_once_when_back(db, set_settings, smtp_server):
     smtp_settings(set_settings, smtp_server)
     smtp_server.stop()
     row = service.queue_email("friend@example.com", "Ready", "text")
     row = Notification.get_by_id(row.id)
-    assert row.status == "pending" and row.attempts == 1
-    assert "refused" in row.last_error
-    assert row.send_after > clock.now()
-    assert send.send_due()["sent"] == 0          # not due yet: backoff holds
+    assert row.status == "pending" and row.attempts == 0      # the outage is not the message's fault
+    down = mailserver.status()
+    assert down and "refused" in down["error"]
+    assert send.send_due()["waiting"] == 1                    # paused: no probe before next_probe_at
     smtp_server.start()
     clock.freeze(clock.now() + timedelta(minutes=2))
     assert send.send_due()["sent"] == 1
     assert send.send_due()["sent"] == 0
+    assert mailserver.status() is None
     assert len(smtp_server.wait_for(1)) == 1
-    assert [d.ok for d in Delivery.select().where(Delivery.notification == row.id).order_by(Delivery.id)] == [False, True]
+    assert [d.ok for d in Delivery.select().where(Delivery.notification == row.id)] == [True]
+    assert Notification.get_by_id(row.id).attempts == 1
 
 
-def test_it_gives_up_after_the_attempt_limit_and_shows_failed(db, set_settings, smtp_server):
+def test_it_gives_up_only_when_the_retry_budget_is_spent(db, set_settings, smtp_server):
     smtp_settings(set_settings, smtp_server)
-    set_settings(NOTIFY_MAX_ATTEMPTS="2")
-    smtp_server.stop()
+    set_settings(NOTIFY_GIVE_UP_HOURS="2")
+    smtp_server.refuse["friend@example.com"] = "452 4.2.2 Mailbox full, try later"
     row = service.queue_email("friend@example.com", "Ready", "text")
-    clock.freeze(clock.now() + timedelta(hours=2))
+    start = clock.now()
+    while clock.now() < start + timedelta(hours=1, minutes=50):
+        clock.freeze(clock.now() + timedelta(minutes=10))
+        send.send_due()
+        assert Notification.get_by_id(row.id).status == "pending"
+    clock.freeze(start + timedelta(hours=3, minutes=5))       # the first try after the budget ends it
     send.send_due()
     row = Notification.get_by_id(row.id)
-    assert row.status == "failed" and row.attempts == 2
+    assert row.status == "failed" and "452" in row.last_error
+    assert Delivery.select().where(Delivery.notification == row.id).count() == row.attempts > 5
 
 
 def test_it_never_sends_a_row_twice_even_when_asked_twice(db, set_settings, smtp_server):

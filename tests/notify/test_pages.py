@@ -22,18 +22,18 @@ def test_it_lists_messages_with_filters_and_flags(logged_in, make_user, set_sett
     ana = make_user("ana")
     ok = service.queue_email("ana@example.com", "Hello Ana", "hi", user=ana)
     Notification.update(flagged="sent without Plex confirmation").where(Notification.id == ok.id).execute()
-    smtp_server.stop()
+    smtp_server.refuse["bob@example.com"] = "550 5.1.1 <bob@example.com>: Recipient address rejected"
     bad = service.queue_email("bob@example.com", "Hello Bob", "hi")
     page = logged_in.get("/notify/").get_data(as_text=True)
     assert "Hello Ana" in page and "Hello Bob" in page
     assert 'class="flagged"' in page and "sent without Plex confirmation" in page
-    failing = logged_in.get("/notify/?status=pending").get_data(as_text=True)
+    failing = logged_in.get("/notify/?status=failed").get_data(as_text=True)
     assert "Hello Bob" in failing and "Hello Ana" not in failing
-    assert "refused" in failing
+    assert "refused the recipient" in failing
     mine = logged_in.get(f"/notify/?user={ana.id}").get_data(as_text=True)
     assert "Hello Ana" in mine and "Hello Bob" not in mine
     attempts = logged_in.get(f"/notify/{bad.id}/attempts", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert "refused the connection" in attempts
+    assert "refused the recipient address (550)" in attempts
 
 
 def test_it_cancels_and_resends_from_the_page(logged_in, set_settings, smtp_server):
@@ -46,6 +46,8 @@ def test_it_cancels_and_resends_from_the_page(logged_in, set_settings, smtp_serv
     smtp_server.start()
     r = logged_in.post(f"/notify/{row.id}/resend", htmx=True)
     assert "Queued to send again." in r.get_data(as_text=True)
+    clock.freeze(clock.now() + timedelta(minutes=1))       # the next probe of the mail server
+    send.send_due()
     assert smtp_server.wait_for(1)[0]["Subject"] == "Hello Bob"
     assert Notification.get_by_id(row.id).status == "sent"
     r = logged_in.post(f"/notify/{row.id}/cancel", htmx=True)
@@ -94,8 +96,9 @@ def test_it_sends_a_test_email_from_the_command_line(app, db, set_settings, smtp
     assert smtp_server.wait_for(1)[0]["To"] == "me@example.com"
     smtp_server.stop()
     result = app.test_cli_runner().invoke(args=["notify", "test-email", "me@example.com"])
-    assert result.exit_code == 1 and "refused the connection" in result.output
-    assert Delivery.select().where(Delivery.ok == False).count() == 1  # noqa: E712
+    assert result.exit_code == 1 and "mail server unreachable" in result.output
+    assert "refused the connection" in result.output
+    assert Delivery.select().where(Delivery.ok == False).count() == 0  # noqa: E712 - no attempt spent
 
 
 def test_it_offers_send_test_email_under_the_email_settings(logged_in, set_settings, smtp_server):
@@ -116,3 +119,14 @@ def test_it_answers_404_for_ids_that_cannot_exist(logged_in):
     assert logged_in.get("/notify/99999999999999999/attempts").status_code == 404
     assert logged_in.get("/notify/users/99999999999999999").status_code == 404
     assert logged_in.post("/notify/99999999999999999/resend", htmx=True).status_code == 404
+
+
+def test_it_turns_the_dashboard_card_red_while_the_mail_server_is_unreachable(logged_in, set_settings, smtp_server):
+    smtp_settings(set_settings, smtp_server)
+    service.queue_email("bob@example.com", "Hello Bob", "hi")
+    card = logged_in.get("/").get_data(as_text=True).split("<h2><a href=\"/notify/\">Messages", 1)[1].split("</article>")[0]
+    assert "Mail is going out." in card and "badge-ok" in card
+    smtp_server.stop()
+    service.queue_email("ann@example.com", "Hello Ann", "hi")
+    card = logged_in.get("/").get_data(as_text=True).split("<h2><a href=\"/notify/\">Messages", 1)[1].split("</article>")[0]
+    assert "Mail server unreachable since" in card and "badge-bad" in card and "refused the connection" in card

@@ -24,7 +24,9 @@ def on_seerr(event, parsed) -> None:
     from plexportal.media.monitors import issue_fix
 
     body = _body(event)
-    kind = str(body.get("notification_type") or "")
+    kind = body.get("notification_type")
+    if not isinstance(kind, str):
+        return
     if kind in issue_fix.ISSUE_EVENTS:
         outcome = issue_fix.handle_issue_event(kind, body)
         log.info("seerr %s (event %s): %s", kind, event.id, outcome)
@@ -42,7 +44,9 @@ def _on_manual_interaction(event, parsed) -> None:
     """ManualInteractionRequired: fix that download now instead of at the next poll."""
     from plexportal.monitors import service
 
-    download_id = str(_body(event).get("downloadId") or "")
+    from plexportal.media import shape
+
+    download_id = shape.text(_body(event).get("downloadId"), "downloadId", 200)
     if not download_id:
         return
     try:

@@ -13,6 +13,7 @@ from plexportal.auth.models import User
 from plexportal.db import db
 from plexportal.gateways.base import GatewayError
 from plexportal.lib import clock
+from plexportal.media import shape
 from plexportal.media.monitors import base, issue_repair, messages
 from plexportal.monitors.models import IssueFix
 from plexportal.notify import service as outbox
@@ -27,29 +28,36 @@ TO_FIX = ("open", "approved", "retry")
 
 
 def _int(value) -> int | None:
+    """Lenient: anything that does not read as a (database-sized) number is None."""
     try:
-        return int(str(value).strip())
+        number = int(str(value).strip())
     except (TypeError, ValueError):
         return None
+    return number if -2**63 <= number < 2**63 else None
 
 
 def parse_issue(body: dict) -> dict | None:
     """The parts of a Seerr issue webhook we use (values arrive as strings, "" when missing)."""
-    issue = body.get("issue") or {}
-    issue_id = _int(issue.get("issue_id"))
+    issue = shape.obj(body, "issue")
+    issue_id = shape.int_id(issue.get("issue_id"), "issue.issue_id")
     if issue_id is None:
         return None
-    media = body.get("media") or {}
-    extra = {e.get("name"): e.get("value") for e in body.get("extra") or [] if isinstance(e, dict)}
-    return {"seerr_issue_id": issue_id, "issue_type": str(issue.get("issue_type") or "OTHER")[:16],
-            "issue_status": str(issue.get("issue_status") or "OPEN"),
-            "media_type": str(media.get("media_type") or "")[:8], "tmdb_id": _int(media.get("tmdbId")),
-            "tvdb_id": _int(media.get("tvdbId")), "title": str(body.get("subject") or "")[:300],
+    media = shape.obj(body, "media")
+    extra = {}
+    for e in shape.objects(body, "extra"):
+        name = e.get("name")
+        if isinstance(name, str):
+            extra[name] = e.get("value")
+    return {"seerr_issue_id": issue_id, "issue_type": shape.text(issue.get("issue_type"), "issue.issue_type", 16) or "OTHER",
+            "issue_status": shape.text(issue.get("issue_status"), "issue.issue_status", 32) or "OPEN",
+            "media_type": shape.text(media.get("media_type"), "media.media_type", 8),
+            "tmdb_id": _int(media.get("tmdbId")), "tvdb_id": _int(media.get("tvdbId")),
+            "title": shape.text(body.get("subject"), "subject", 300),
             "season": _int(extra.get("Affected Season")), "episode": _int(extra.get("Affected Episode")),
-            "message": str(body.get("message") or ""),
-            "reporter_email": str(issue.get("reportedBy_email") or "")[:254],
-            "reporter_name": str(issue.get("reportedBy_username") or "")[:150],
-            "comment": str((body.get("comment") or {}).get("comment_message") or "")}
+            "message": shape.text(body.get("message"), "message", 10_000),
+            "reporter_email": shape.text(issue.get("reportedBy_email"), "issue.reportedBy_email", 254),
+            "reporter_name": shape.text(issue.get("reportedBy_username"), "issue.reportedBy_username", 150),
+            "comment": shape.text(shape.obj(body, "comment").get("comment_message"), "comment.comment_message")}
 
 
 def _update(fix: IssueFix, **fields) -> None:
@@ -151,13 +159,14 @@ def handle_import(service: str, body: dict) -> list[int]:
     """A Download webhook: note imported episodes/films against repairs waiting for them; resolve
     the ones now complete. Returns the Seerr issue ids resolved."""
     if service == "sonarr":
-        tvdb = _int((body.get("series") or {}).get("tvdbId"))
-        ids = {e.get("id") for e in body.get("episodes") or [] if isinstance(e, dict)}
+        tvdb = shape.int_id(shape.obj(body, "series").get("tvdbId"), "series.tvdbId")
+        ids = {shape.int_id(e.get("id"), f"episodes[{i}].id") for i, e in enumerate(shape.objects(body, "episodes"))}
         waiting = IssueFix.select().where((IssueFix.state == "fixing") & (IssueFix.media_type == "tv")
                                           & (IssueFix.tvdb_id == tvdb))
     else:
-        tmdb = _int((body.get("movie") or {}).get("tmdbId"))
-        ids = {(body.get("movie") or {}).get("id")}
+        movie = shape.obj(body, "movie")
+        tmdb = shape.int_id(movie.get("tmdbId"), "movie.tmdbId")
+        ids = {shape.int_id(movie.get("id"), "movie.id")}
         waiting = IssueFix.select().where((IssueFix.state == "fixing") & (IssueFix.media_type == "movie")
                                           & (IssueFix.tmdb_id == tmdb))
     resolved = []

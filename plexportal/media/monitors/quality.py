@@ -147,16 +147,18 @@ def run(ctx) -> None:
 
 def cancel_on_grab(service: str, body: dict) -> int:
     """A Grab webhook: the item is on its way, so unsent quality messages for it are moot."""
-    def field(name: str) -> dict:
-        value = body.get(name)
-        return value if isinstance(value, dict) else {}    # a malformed body names nothing
+    from plexportal.media import shape
 
     if service == "radarr":
-        tmdb = field("movie").get("tmdbId")
+        tmdb = shape.int_id(shape.obj(body, "movie").get("tmdbId"), "movie.tmdbId")
+        if tmdb is None:
+            return 0
         requests = MediaRequest.select(MediaRequest.id).where(
             (MediaRequest.media_type == "movie") & (MediaRequest.tmdb_id == tmdb))
     else:
-        tvdb = field("series").get("tvdbId")
+        tvdb = shape.int_id(shape.obj(body, "series").get("tvdbId"), "series.tvdbId")
+        if tvdb is None:
+            return 0
         requests = MediaRequest.select(MediaRequest.id).where(
             (MediaRequest.media_type == "tv") & (MediaRequest.tvdb_id == tvdb))
     keys = [f"quality:{kind}:{r.id}" for r in requests for kind in (messages.COMING_SOON, messages.WAITING_QUALITY)]

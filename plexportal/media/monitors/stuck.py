@@ -105,13 +105,16 @@ def check_service(ctx, service: str, client) -> None:
             continue
         ctx.found += 1
         if watch.alerted_at is None:
+            # "alerted" and the alert itself commit together (law 13): a crash in between can
+            # neither lose the alert nor send it without the flag.
             with db.atomic():
                 claimed = (DownloadWatch.update(alerted_at=clock.now(), problem=problem[:300],
                                                 alerts=DownloadWatch.alerts + 1)
                            .where((DownloadWatch.id == watch.id) & DownloadWatch.alerted_at.is_null()).execute())
+                if claimed:
+                    watch = DownloadWatch.get_by_id(watch.id)
+                    _alert(service, watch, items, problem)
             if claimed:
-                watch = DownloadWatch.get_by_id(watch.id)
-                _alert(service, watch, items, problem)
                 ctx.acted(f"alerted: {items[0].title} ({problem})")
         else:
             ctx.note(f"still stuck (already alerted): {items[0].title} ({problem})")

@@ -145,3 +145,23 @@ def test_it_pages_through_a_large_queue_with_few_calls(db, set_settings, smtp_se
         assert DownloadWatch.select().count() == 2000
     finally:
         sonarr.stop()
+
+
+def test_it_keeps_no_alerted_flag_without_its_alert_when_the_run_dies_in_between(db, stack, monkeypatch):
+    from plexportal.media.monitors import stuck
+
+    sonarr = stack["sonarr"]
+    sonarr.add_series(42, "Show", 371234)
+    sonarr.add_queue_item(42000, download_id="D1", status="warning", error_message="stalled")
+    real = stuck.outbox.queue_admin_alert
+
+    def killed(*args, **kwargs):
+        raise RuntimeError("worker killed between the flag and the alert")
+    monkeypatch.setattr(stuck.outbox, "queue_admin_alert", killed)
+    service.run_monitor("stuck")
+    assert DownloadWatch.get(DownloadWatch.download_id == "D1").alerted_at is None   # rolled back with it
+    monkeypatch.setattr(stuck.outbox, "queue_admin_alert", real)
+    clock.advance(timedelta(minutes=31))
+    service.run_monitor("stuck")                                # the next run alerts after all
+    assert len(stuck_alerts()) == 1
+    assert DownloadWatch.get(DownloadWatch.download_id == "D1").alerted_at is not None
