@@ -60,6 +60,11 @@ class Writer:
     def add_json(self, name: str, value) -> None:
         self.add(name, json.dumps(value, indent=1, sort_keys=False).encode())
 
+    def abort(self) -> None:
+        """Drop the stream without writing more (the file is being deleted)."""
+        self._tar.closed = True
+        self._tar.fileobj.closed = True
+
     def finish(self) -> None:
         self.add_json(CHECKSUMS, {"algorithm": "sha256", "files": self._sums})
         self._tar.close()

@@ -118,8 +118,16 @@ def _sync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _write(database, fh, folder: Path, *, secret_key, kind, passphrase, progress, now):
+def _write(database, fh, folder: Path, **kw):
     writer = archive.Writer(fh)
+    try:
+        return _write_members(writer, database, folder, **kw)
+    except BaseException:
+        writer.abort()
+        raise
+
+
+def _write_members(writer: archive.Writer, database, folder: Path, *, secret_key, kind, passphrase, progress, now):
     with dump.snapshot(database, folder) as snap:
         tables = snap.tables()
         columns = {t: snap.columns(t) for t in tables}

@@ -17,8 +17,9 @@ from typing import Iterator
 
 import peewee
 
-# Not data: the applied migrations travel in the manifest; the log store is recent noise.
-EXCLUDED = {"schema_migration", "log_record"}
+# Not data: the applied migrations travel in the manifest; the log store, the task states and
+# the backups' own history describe the running processes, not the server's people and messages.
+EXCLUDED = {"schema_migration", "log_record", "job_state", "self_backup"}
 FETCH = 2000
 
 
@@ -182,6 +183,7 @@ def snapshot(database: peewee.Database, scratch_dir: Path):
     if isinstance(database, peewee.PostgresqlDatabase):
         conn = database._connect()           # a connection of its own: its transaction is the snapshot
         try:
+            conn.autocommit = False
             conn.set_session(isolation_level="REPEATABLE READ", readonly=True)
             yield PostgresSnapshot(conn)
         finally:

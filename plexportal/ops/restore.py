@@ -21,7 +21,7 @@ from plexportal.ops import archive, keyfile, running
 from plexportal.ops.dump import EXCLUDED
 
 # Tables whose rows say nothing about the data itself: a database holding only these is empty.
-HOUSEKEEPING = EXCLUDED | {"job_state", "self_backup"}
+HOUSEKEEPING = EXCLUDED
 HEARTBEAT = timedelta(seconds=90)
 BATCH = 1000
 
@@ -288,6 +288,8 @@ def _runner(db: peewee.Database):
 
 def _reset_sequences(db: peewee.PostgresqlDatabase, tables: list[str]) -> None:
     for t in tables:
+        if "id" not in {c.name for c in db.get_columns(t)}:
+            continue
         seq = db.execute_sql("SELECT pg_get_serial_sequence(%s, 'id')", (f'"{t}"',)).fetchone()
         if seq and seq[0]:
             db.execute_sql(f'SELECT setval(%s, COALESCE((SELECT MAX(id) FROM "{t}"), 1), '
@@ -425,13 +427,19 @@ def restore(path: Path, *, database: peewee.Database, data_dir: Path, env_secret
             safety = safety_backup()
             echo(f"Safety backup of the current data: {safety}")
         echo(f"Restoring {checked.manifest.get('rows', 0)} rows in {len(checked.counts)} tables…")
-        if isinstance(database, peewee.PostgresqlDatabase):
-            if not database.is_closed():
-                database.close()
-            _, counts, key, forward = _load_postgres(database, path, passphrase, target, progress)
-        else:
-            live = Path(database.database)
-            _, counts, key, forward = _load_sqlite(live, path, passphrase, target, progress)
+        try:
+            if isinstance(database, peewee.PostgresqlDatabase):
+                if not database.is_closed():
+                    database.close()
+                _, counts, key, forward = _load_postgres(database, path, passphrase, target, progress)
+            else:
+                live = Path(database.database)
+                _, counts, key, forward = _load_sqlite(live, path, passphrase, target, progress)
+        except archive.ArchiveError as err:
+            raise RestoreError(str(err)) from None
+        except (peewee.DatabaseError, sqlite3.Error, OSError) as err:
+            raise RestoreError(f"Loading the archive into the database failed ({err}).") from None
+        if not isinstance(database, peewee.PostgresqlDatabase):
             if not database.is_closed():
                 database.close()
             if hasattr(database, "close_all"):

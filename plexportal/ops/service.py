@@ -131,7 +131,9 @@ def run_backup(row_id: int) -> SelfBackup | None:
 
 
 def schedule() -> str:
-    return settings.get("SELF_BACKUP_SCHEDULE").strip()
+    """The cron expression, or "" when scheduled backups are off."""
+    expr = settings.get("SELF_BACKUP_SCHEDULE").strip()
+    return "" if expr.lower() == "off" else expr
 
 
 def last_fire(now: datetime) -> datetime | None:

@@ -5,6 +5,8 @@ from plexportal.settings.registry import SettingDef as S
 def _cron(text: str) -> str | None:
     from plexportal.backups import service as backups
 
+    if text.strip().lower() == "off":
+        return None
     return backups.cron_problem(text)
 
 
@@ -20,7 +22,7 @@ METRICS = "Metrics"
 DEFS = [
     S("SELF_BACKUP_SCHEDULE", "Back up plexportal (cron)", DATA, default="30 3 * * *", validate=_cron,
       help="When the worker backs plexportal itself up (database and key), in the general time zone. "
-           "Empty: never on its own (Create now and `flask data backup` still work)."),
+           "off: never on its own (Create now and `flask data backup` still work)."),
     S("SELF_BACKUP_DIR", "Backup folder", DATA, validate=_folder,
       help="Where plexportal's own backups go. Empty: backups/ in the data directory. Best on another disk."),
     S("SELF_BACKUP_KEEP", "Backups to keep", DATA, kind="int", default="7", minimum=1, maximum=365,
