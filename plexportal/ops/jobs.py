@@ -168,6 +168,9 @@ def describe(times: list[datetime]) -> str:
         gap = gaps.pop()
         if gap == 1:
             return "every minute"
+        if gap < 60 and times[0].minute % gap and 60 % gap == 0 and 60 // gap <= 4:
+            minutes = sorted({(times[0].minute + k * gap) % 60 for k in range(60 // gap)})
+            return "hourly at " + " and ".join(f":{m:02d}" for m in minutes)
         if gap < 60:
             return f"every {gap} minutes"
         if gap == 60:
