@@ -150,11 +150,15 @@ def next_fire(now: datetime | None = None) -> datetime | None:
 
 def run_due(now: datetime | None = None) -> SelfBackup | None:
     """Queue the backup for the latest scheduled time if nothing was queued for it yet (state, not
-    ticks: a worker that was down catches up with one backup when it returns)."""
+    ticks: a worker that was down catches up with one backup when it returns). A time long past
+    is only caught up when scheduled backups ran before it."""
     now = now or clock.now()
     fire = last_fire(now)
     if fire is None or SelfBackup.select().where(SelfBackup.fire_at == fire).exists():
         return None
+    if now - fire > GRACE and not SelfBackup.select().where((SelfBackup.kind == "scheduled")
+                                                          & (SelfBackup.requested_at < fire)).exists():
+        return None          # a new install (or a new schedule): wait for the next time, don't catch up
     try:
         with db.atomic():
             row = SelfBackup.create(kind="scheduled", fire_at=fire, requested_at=now, folder=str(folder()))

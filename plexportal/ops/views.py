@@ -59,7 +59,8 @@ def backup_progress(backup_id: int):
         # Finished: show the result and refresh the list of archives out of band.
         ctx = _data_context()
         html = (render_template("ops/_progress.html", row=row)
-                + render_template("ops/_archives.html", oob=True, **ctx))
+                + render_template("ops/_archives.html", oob=True, **ctx)
+                + render_template("ops/_summary.html", oob=True, **ctx))
         return web.with_toast(html, "Backup done." if row.status == "success" else "The backup failed.",
                               "ok" if row.status == "success" else "error")
     return web.render_page("ops/data.html", "ops/_progress.html", row=row, **_data_context())
