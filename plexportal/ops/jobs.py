@@ -48,8 +48,14 @@ SUBJECTS = {
 }
 
 
+def name_of(task) -> str:
+    """The task's dotted name (module.function), as TaskHandle.name and Huey's registry spell it."""
+    kind = type(task)
+    return f"{kind.__module__}.{kind.__name__}"
+
+
 def subject_of(task) -> tuple[str, int] | None:
-    short = task.name.rsplit(".", 1)[-1]
+    short = name_of(task).rsplit(".", 1)[-1]
     kind = SUBJECTS.get(short)
     if not kind or not task.args:
         return None
@@ -78,9 +84,9 @@ def _upsert(name: str, **values) -> None:
 def on_executing(signal, task, *args, **kwargs) -> None:
     _started[task.id] = time.monotonic()
     try:
-        _upsert(task.name, last_started_at=clock.now(), last_outcome="running", run_requested_at=None)
+        _upsert(name_of(task), last_started_at=clock.now(), last_outcome="running", run_requested_at=None)
     except Exception:  # noqa: BLE001 - bookkeeping never stops a task
-        log.warning("could not record the start of %s", task.name, exc_info=True)
+        log.warning("could not record the start of %s", name_of(task), exc_info=True)
 
 
 def _finished(task, outcome: str, error: str = "") -> None:
@@ -92,9 +98,9 @@ def _finished(task, outcome: str, error: str = "") -> None:
     else:
         values.update(last_error="")
     try:
-        _upsert(task.name, **values)
+        _upsert(name_of(task), **values)
     except Exception:  # noqa: BLE001
-        log.warning("could not record the end of %s", task.name, exc_info=True)
+        log.warning("could not record the end of %s", name_of(task), exc_info=True)
 
 
 def on_complete(signal, task, *args, **kwargs) -> None:
@@ -106,7 +112,8 @@ def on_error(signal, task, exc=None, *args, **kwargs) -> None:
     _finished(task, "error", text)
     subject = subject_of(task)
     about = f" ({subject[0]} {subject[1]})" if subject else ""
-    log.error("Task %s failed%s: %s", task.name.rsplit(".", 1)[-1], about, text,
+    log.error("Task %s failed%s: %s", name_of(task).rsplit(".", 1)[-1], about, text,
+              exc_info=(type(exc), exc, exc.__traceback__) if isinstance(exc, BaseException) else None,
               extra={"subject": subject} if subject else {})
 
 

@@ -107,6 +107,8 @@ def _run() -> None:
     while True:
         _wake.wait(FLUSH_EVERY)
         _wake.clear()
+        if not _state["background"] or _state["pid"] != os.getpid():
+            continue                        # a test app took over this process: it flushes itself
         try:
             flush()
         except Exception:  # noqa: BLE001 - keep the thread alive whatever happens

@@ -52,7 +52,7 @@ def test_the_worker_records_each_run(db):
         return 1
 
     tidy_something_task()
-    state = JobState.get(JobState.name.endswith("tidy_something_task"))
+    state = JobState.get(JobState.name == "tests.ops.test_jobs_and_metrics.tidy_something_task")
     assert state.last_outcome == "ok" and state.runs == 1 and state.last_duration_ms is not None
     tidy_something_task()
     assert JobState.get_by_id(state.id).runs == 2
