@@ -1,6 +1,7 @@
 """The container entry point and health check, run as plain processes (no Docker engine needed):
 `web` migrates and serves, `worker` waits for the migrations, the health check follows /healthz."""
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -131,8 +132,8 @@ def test_run_now_works_in_the_container_against_the_mounted_script_log_and_desti
     """The compose file's mounts, stood in for by folders: the script (bash + rsync, as the image
     has them) copies the 'Plex data' to the 'destination' and writes the backup log, all started
     by Run now in the web and run by the worker."""
-    from tests.integration.conftest import signed_in_session
-    from tests.live import flask_cli, prepare_data_dir
+    from tests.integration.conftest import csrf_token, signed_in_session
+    from tests.live import prepare_data_dir
 
     plex = tmp_path / "plexmediaserver" / "Library"
     (plex / "Plug-in Support" / "Databases").mkdir(parents=True)
@@ -160,21 +161,18 @@ echo "=== Plex Backup Completed: $(date) ===" >> {log}
             time.sleep(0.5)
         base = f"http://127.0.0.1:{port}"
         s = signed_in_session(base)
-        from tests.integration.conftest import csrf_token
-
         token = csrf_token(s.get(base + "/backups/", timeout=10).text)
         r = s.post(base + "/backups/run", headers={"X-CSRFToken": token, "HX-Request": "true"}, timeout=10)
         assert r.status_code == 200 and "Backup started" in r.text, r.text
+        job_url = base + re.search(r'hx-get="(/backups/jobs/\d+)"', r.text).group(1)
         deadline = time.monotonic() + 60
-        status = ""
-        while time.monotonic() < deadline:
-            status = flask_cli(env, "backups", "jobs").stdout if False else ""
-            if (dest / "Preferences.xml").exists() and "Completed" in (log.read_text() if log.exists() else ""):
-                break
+        while time.monotonic() < deadline and "Manual run" in (page := s.get(job_url, timeout=10).text) \
+                and re.search(r"badge-\w+\">(queued|running)<", page):
             time.sleep(0.5)
+        assert re.search(r"Manual run\s*<span class=\"badge badge-ok\">success</span>", page), page
         assert (dest / "Plug-in Support" / "Databases" / "com.plexapp.plugins.library.db").stat().st_size == 50_000
         assert "Number of files" in log.read_text()          # rsync --stats, through the script
-        del status
+        assert "Number of files" in page                     # and its output on the page
     finally:
         stop(worker, signal.SIGINT)
         stop(web, signal.SIGTERM)
