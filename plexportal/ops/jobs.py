@@ -108,7 +108,13 @@ def on_complete(signal, task, *args, **kwargs) -> None:
 
 
 def on_error(signal, task, exc=None, *args, **kwargs) -> None:
-    text = redact(f"{type(exc).__name__}: {exc}" if exc is not None else "failed")
+    from plexportal.ops.redact import known_secrets
+
+    try:
+        known = known_secrets()
+    except Exception:  # noqa: BLE001 - the patterns still apply
+        known = []
+    text = redact(f"{type(exc).__name__}: {exc}" if exc is not None else "failed", known)
     _finished(task, "error", text)
     subject = subject_of(task)
     about = f" ({subject[0]} {subject[1]})" if subject else ""

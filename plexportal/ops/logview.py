@@ -44,9 +44,8 @@ class Filters:
             query = query.where(LogRecord.area == self.area)
         if self.process:
             query = query.where(LogRecord.process == self.process)
-        if self.q:
-            escaped = self.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            query = query.where(LogRecord.message.contains(escaped) | LogRecord.logger.contains(escaped))
+        if self.q:            # contains() escapes % and _ itself
+            query = query.where(LogRecord.message.contains(self.q) | LogRecord.logger.contains(self.q))
         return query
 
 

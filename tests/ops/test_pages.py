@@ -116,3 +116,14 @@ def test_the_store_is_capped(db, set_settings, caplog):
     logstore.prune()
     assert LogRecord.select().count() == 1000
     assert LogRecord.select().order_by(LogRecord.id.desc()).get().message == "record 1499"
+
+
+def test_search_takes_wildcards_literally(logged_in, caplog):
+    caplog.set_level(logging.INFO)
+    logging.getLogger("plexportal.backups").info("copied 50% of the_files")
+    logging.getLogger("plexportal.backups").info("copied 500 of thexfiles")
+    logstore.flush()
+    page = logged_in.get("/ops/logs?q=50%25").get_data(as_text=True)
+    assert "copied 50% of the_files" in page and "copied 500" not in page
+    page = logged_in.get("/ops/logs?q=the_files").get_data(as_text=True)
+    assert "thexfiles" not in page and "the_files" in page
