@@ -1,17 +1,17 @@
 """Prometheus figures of the media area (see plexportal/ops/metrics.py)."""
 from peewee import fn
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily
 
+from plexportal.lib.metrics import grouped_counter
 from plexportal.media.models import WebhookEvent
 
 
 def collect(now):
-    received = CounterMetricFamily("plexportal_webhooks_received", "Webhooks stored, by source and what "
-                                   "processing made of them (received, processed, ignored, unmatched, failed, invalid).",
-                                   labels=["source", "outcome"])
-    for source, status, n in (WebhookEvent.select(WebhookEvent.source, WebhookEvent.status, fn.COUNT(WebhookEvent.id))
-                              .group_by(WebhookEvent.source, WebhookEvent.status).tuples()):
-        received.add_metric([source, status], n)
+    received = grouped_counter("plexportal_webhooks_received", "Webhooks stored, by source and what processing "
+                               "made of them (received, processed, ignored, unmatched, failed, invalid).",
+                               ["source", "outcome"],
+                               WebhookEvent.select(WebhookEvent.source, WebhookEvent.status, fn.COUNT(WebhookEvent.id))
+                               .group_by(WebhookEvent.source, WebhookEvent.status).tuples())
     waiting = GaugeMetricFamily("plexportal_webhook_oldest_unprocessed_seconds",
                                 "Age of the oldest webhook not processed yet (0: none waiting).")
     oldest = (WebhookEvent.select(WebhookEvent.received_at).where(WebhookEvent.status == "received")

@@ -1,16 +1,16 @@
 """Prometheus figures of the outbox (see plexportal/ops/metrics.py)."""
 from peewee import fn
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily
 
+from plexportal.lib.metrics import grouped_counter
 from plexportal.notify.models import Notification
 
 
 def collect(now):
-    messages = CounterMetricFamily("plexportal_messages", "Messages by channel (email, apprise) and status "
-                                   "(sent, failed, cancelled, pending…).", labels=["channel", "status"])
-    for channel, status, n in (Notification.select(Notification.channel, Notification.status, fn.COUNT(Notification.id))
-                               .group_by(Notification.channel, Notification.status).tuples()):
-        messages.add_metric([channel, status], n)
+    messages = grouped_counter("plexportal_messages", "Messages by channel (email, apprise) and status "
+                               "(sent, failed, cancelled, pending…).", ["channel", "status"],
+                               Notification.select(Notification.channel, Notification.status, fn.COUNT(Notification.id))
+                               .group_by(Notification.channel, Notification.status).tuples())
     depth = GaugeMetricFamily("plexportal_outbox_depth", "Messages not sent yet (collecting, pending or sending).")
     depth.add_metric([], Notification.select().where(Notification.status.in_(("collecting", "pending", "sending"))).count())
     oldest = GaugeMetricFamily("plexportal_outbox_oldest_due_seconds",

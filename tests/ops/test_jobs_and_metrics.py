@@ -97,3 +97,23 @@ def test_metrics_report_what_the_database_holds_and_nothing_secret(client, fille
     assert 'plexportal_metrics_collector_up{area="media"} 1.0' in text
     for secret in (SONARR_KEY, "metrics-token-0123456789"):
         assert secret not in text
+
+
+def test_the_grafana_dashboard_only_uses_metrics_that_exist(client, filled, set_settings):
+    import json
+    import re
+    from pathlib import Path
+
+    set_settings(METRICS_ENABLED="true", METRICS_TOKEN="metrics-token-0123456789")
+    client.get("/auth/login")
+    metrics.reset_cache()
+    text = scrape(client, token="metrics-token-0123456789").get_data(as_text=True)
+    served = set()
+    for name, kind in re.findall(r"^# TYPE (plexportal_\w+) (\w+)$", text, re.M):
+        served |= {name, name + "_total"} if kind == "counter" else {name}
+        if kind == "histogram":
+            served |= {name + "_bucket", name + "_count", name + "_sum"}
+    dashboard = json.loads((Path(__file__).resolve().parents[2] / "deploy" / "grafana" / "plexportal.json").read_text())
+    used = {name for panel in dashboard["panels"] for target in panel["targets"]
+            for name in re.findall(r"plexportal_\w+", target["expr"])}
+    assert used and used <= served, used - served
