@@ -380,7 +380,13 @@ def small_disk(tmp_path):
 
 
 def test_a_really_full_disk_stops_the_backup_with_a_sentence(app, filled, cli, small_disk):
-    (small_disk / "already-there").write_bytes(b"x" * 200_000)     # the disk is nearly full already
+    (small_disk / "backups").mkdir()
+    with open(small_disk / "already-there", "wb", buffering=0) as fh:   # the disk is full already
+        try:
+            while True:
+                fh.write(b"x" * 4096)
+        except OSError:
+            pass
     r = cli("data", "backup", "--to", small_disk / "backups")
     assert r.exit_code == 1, r.output
     assert f"The disk holding {small_disk / 'backups'} is full, so the backup was not made" in r.output
