@@ -202,6 +202,18 @@ def evaluate(now: datetime | None = None) -> dict:
     return {"failed": failed, "missed": missed}
 
 
+def same_disk_as_data(where: Path | None = None) -> bool:
+    """Whether the backup folder is on the data dir's file system (a lost disk takes both)."""
+    import os
+
+    where = where or folder()
+    probe = where if where.exists() else where.parent
+    try:
+        return os.stat(probe).st_dev == os.stat(config().data_dir).st_dev
+    except OSError:
+        return False
+
+
 def history(limit: int = 20) -> list[SelfBackup]:
     return list(SelfBackup.select().order_by(SelfBackup.id.desc()).limit(limit))
 

@@ -27,7 +27,7 @@ def _data_context():
     where = service.folder()
     expr = service.schedule()
     return dict(
-        folder=where, schedule=expr, explained=backups.explain_cron(expr) if expr else "",
+        folder=where, same_disk=service.same_disk_as_data(where), schedule=expr, explained=backups.explain_cron(expr) if expr else "",
         next_fire=service.next_fire(), keep=settings.get_int("SELF_BACKUP_KEEP"),
         sealed=bool(settings.get("SELF_BACKUP_PASSPHRASE")), archives=backup.archives(where),
         active=service.active_backup(), recent=service.history(8),

@@ -24,6 +24,7 @@ def test_the_data_page_creates_a_backup_shows_it_and_downloads_it(logged_in, set
     set_settings(SELF_BACKUP_DIR=str(tmp_path / "mine"))
     page = logged_in.get("/ops/data").get_data(as_text=True)
     assert "No backups of plexportal yet." in page and "Create now" in page and str(tmp_path / "mine") in page
+    assert "This folder is on the same disk as the data" in page        # both under the test's tmp dir
     r = logged_in.post("/ops/data/backups", htmx=True)
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and "Backup started." in html
