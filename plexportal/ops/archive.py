@@ -3,8 +3,8 @@
 A gzip-compressed tar whose members come in this order:
 
     manifest.json                 what the archive holds (format, app version, schema, tables, counts)
-    database/<table>/NNNNN.jsonl  the rows of one table, one JSON array per line, in chunks of ~4 MiB
     secret.key | secret.key.enc   the key that decrypts stored secrets (.enc: sealed with a passphrase)
+    database/<table>/NNNNN.jsonl  the rows of one table, one JSON array per line, in chunks of ~4 MiB
     checksums.json                the SHA-256 of every member above
 
 docs/operations.md describes it for people who want to read an archive without plexportal."""

@@ -148,6 +148,12 @@ def _write_members(writer: archive.Writer, database, folder: Path, *, secret_key
         }
         manifest["schema"]["migration"] = (manifest["schema"]["applied"] or [""])[-1]
         writer.add_json(archive.MANIFEST, manifest)
+        # The key right after the manifest: a restore with a wrong passphrase stops at once.
+        key = (secret_key + "\n").encode()
+        if sealed:
+            writer.add(archive.KEY_SEALED, keyfile.seal(key, passphrase))
+        else:
+            writer.add(archive.KEY_PLAIN, key)
         done = 0
         if progress:
             progress(0, len(tables), 0, total)
@@ -158,11 +164,6 @@ def _write_members(writer: archive.Writer, database, folder: Path, *, secret_key
             done += _write_table(writer, snap, table, columns[table], chunk_done)
             if progress:
                 progress(i + 1, len(tables), done, total)
-    key = (secret_key + "\n").encode()
-    if sealed:
-        writer.add(archive.KEY_SEALED, keyfile.seal(key, passphrase))
-    else:
-        writer.add(archive.KEY_PLAIN, key)
     writer.finish()
     return manifest, counts
 

@@ -14,6 +14,23 @@ from plexportal.lib import fmt
 data_cli = AppGroup("data", help="Back up and restore plexportal's own database and key.")
 
 
+class _Progress:
+    """Prints "… 40% (452,000 of 1,128,650 rows)" at each tenth, for long backups and restores."""
+
+    def __init__(self, verb: str):
+        self.verb = verb
+        self.shown = 0
+
+    def rows(self, done: int, total: int) -> None:
+        step = done * 10 // total if total else 10
+        if total >= 10_000 and step > self.shown and step < 10:
+            self.shown = step
+            click.echo(f"  {self.verb} {step * 10}% ({done:,} of {total:,} rows)")
+
+    def tables(self, tables_done: int, tables_total: int, done: int, total: int) -> None:
+        self.rows(done, total)
+
+
 def _passphrase(from_stdin: bool, confirm: bool) -> str | None:
     if not from_stdin:
         return None
@@ -36,7 +53,7 @@ def data_backup(to, passphrase_stdin):
     passphrase = _passphrase(passphrase_stdin, confirm=True)
     with db_session():
         try:
-            result = service.backup_now("cli", passphrase=passphrase, to=to)
+            result = service.backup_now("cli", passphrase=passphrase, to=to, progress=_Progress("written").tables)
         except backup.BackupError as err:
             raise click.ClickException(str(err)) from None
     click.echo(f"Backed up {result.rows} rows in {len(result.counts)} tables to {result.path} "
@@ -80,7 +97,7 @@ def data_restore(archive, dry_run, force, passphrase_stdin):
 
         result = restore.restore(archive, database=db.obj, data_dir=config.data_dir,
                                  env_secret_key=_env_key(), passphrase=passphrase, force=force,
-                                 safety_backup=safety, echo=click.echo)
+                                 safety_backup=safety, echo=click.echo, progress=_Progress("loaded").rows)
     except (restore.RestoreError, backup.BackupError) as err:
         raise click.ClickException(f"{err} The current data was not changed.") from None
     _clear_queue()
