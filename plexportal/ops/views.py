@@ -8,7 +8,7 @@ from flask import Blueprint, abort, g, make_response, render_template, request, 
 from plexportal import web
 from plexportal.admin import audit
 from plexportal.backups import service as backups
-from plexportal.extensions import csrf
+from plexportal.extensions import csrf, limiter
 from plexportal.lib import fmt
 from plexportal.ops import backup, jobs, logview, metrics, service
 from plexportal.ops.models import SelfBackup
@@ -131,6 +131,7 @@ def _metrics_allowed() -> bool:
 
 @metrics_bp.get("/metrics")
 @web.public
+@limiter.limit("120 per minute")            # Prometheus asks every 15-60 s; guessing the token gets nowhere
 def prometheus():
     if not settings.get_bool("METRICS_ENABLED"):
         abort(404)

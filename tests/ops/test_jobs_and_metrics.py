@@ -117,3 +117,9 @@ def test_the_grafana_dashboard_only_uses_metrics_that_exist(client, filled, set_
     used = {name for panel in dashboard["panels"] for target in panel["targets"]
             for name in re.findall(r"plexportal_\w+", target["expr"])}
     assert used and used <= served, used - served
+
+
+def test_guessing_the_metrics_token_is_rate_limited(client, set_settings):
+    set_settings(METRICS_ENABLED="true", METRICS_TOKEN="metrics-token-0123456789")
+    codes = [scrape(client, token=f"guess-{i}").status_code for i in range(125)]
+    assert codes[:120] == [401] * 120 and codes[-1] == 429
