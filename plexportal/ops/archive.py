@@ -14,7 +14,9 @@ import gzip
 import hashlib
 import io
 import json
+import queue
 import tarfile
+import threading
 import time
 import zlib
 from typing import BinaryIO, Iterator
@@ -40,33 +42,67 @@ def table_member(table: str, index: int) -> str:
 
 
 class Writer:
-    """Writes members in order, hashing each; `finish()` appends checksums.json."""
+    """Writes members in order, hashing each; `finish()` appends checksums.json.
+
+    Compressing, hashing and writing happen on a thread of its own (zlib and hashlib release the
+    GIL), so they overlap with reading and encoding the next rows; at most a few chunks wait in
+    between, which bounds the memory."""
 
     def __init__(self, fileobj: BinaryIO):
         self._gz = gzip.GzipFile(fileobj=fileobj, mode="wb", compresslevel=COMPRESS_LEVEL, mtime=0)
         self._tar = tarfile.open(fileobj=self._gz, mode="w|", format=tarfile.PAX_FORMAT)
         self._sums: dict[str, str] = {}
-        self.bytes_in = 0
+        self._queue: queue.Queue = queue.Queue(maxsize=3)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._drain, name="plexportal-archive-writer", daemon=True)
+        self._thread.start()
 
-    def add(self, name: str, data: bytes) -> None:
+    def _drain(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error is None:
+                try:
+                    self._write(*item)
+                except BaseException as err:  # noqa: BLE001 - handed to the caller on its next call
+                    self._error = err
+
+    def _write(self, name: str, data: bytes) -> None:
         info = tarfile.TarInfo(name)
         info.size = len(data)
         info.mtime = int(time.time())
         info.mode = 0o600
         self._tar.addfile(info, io.BytesIO(data))
         self._sums[name] = hashlib.sha256(data).hexdigest()
-        self.bytes_in += len(data)
+
+    def _check(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def add(self, name: str, data: bytes) -> None:
+        self._check()
+        self._queue.put((name, data))
 
     def add_json(self, name: str, value) -> None:
         self.add(name, json.dumps(value, indent=1, sort_keys=False).encode())
 
+    def _stop(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
     def abort(self) -> None:
         """Drop the stream without writing more (the file is being deleted)."""
+        self._error = self._error or RuntimeError("aborted")
+        self._stop()
         self._tar.closed = True
         self._tar.fileobj.closed = True
 
     def finish(self) -> None:
-        self.add_json(CHECKSUMS, {"algorithm": "sha256", "files": self._sums})
+        self._stop()
+        self._check()
+        self._write(CHECKSUMS, json.dumps({"algorithm": "sha256", "files": self._sums}, indent=1).encode())
         self._tar.close()
         self._gz.close()
 
