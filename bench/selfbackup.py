@@ -138,6 +138,8 @@ def child(phase: str, data: Path, target: Path) -> None:
             result = restore.restore(Path(data), database=db.obj, data_dir=target, env_secret_key=None, echo=lambda s: None)
         out = {"rows": sum(result.counts.values())}
     out["seconds"] = time.monotonic() - started
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    out["cpu"] = usage.ru_utime + usage.ru_stime        # all threads; steadier than wall time on a shared machine
     out["rss_mb"] = peak_rss_mb()
     print(json.dumps(out))
 
@@ -181,11 +183,13 @@ def main() -> int:
           f"{365 * args.years} backup runs in {time.monotonic() - t:.0f} s: database {size / 1e6:.0f} MB")
     out = work / "out"
     b = run_child("backup", data, out)
-    print(f"backup:  {b['seconds']:6.1f} s  peak RSS {b['rss_mb']:5.0f} MB  archive {b['size'] / 1e6:.0f} MB, {b['rows']} rows")
+    print(f"backup:  {b['seconds']:6.1f} s wall, {b['cpu']:5.1f} s CPU  peak RSS {b['rss_mb']:5.0f} MB  "
+          f"archive {b['size'] / 1e6:.0f} MB, {b['rows']} rows")
     fresh = work / "restored"
     fresh.mkdir()
     r = run_child("restore", Path(b["path"]), fresh)
-    print(f"restore: {r['seconds']:6.1f} s  peak RSS {r['rss_mb']:5.0f} MB  {r['rows']} rows (into an empty data dir)")
+    print(f"restore: {r['seconds']:6.1f} s wall, {r['cpu']:5.1f} s CPU  peak RSS {r['rss_mb']:5.0f} MB  "
+          f"{r['rows']} rows (into an empty data dir)")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"(work files in {work}; delete when done)")
     return 0

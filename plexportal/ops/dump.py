@@ -111,6 +111,24 @@ class SqliteSnapshot(Snapshot):
                 return
             yield from batch
 
+    def json_rows(self, table: str, columns: list[str]) -> Iterator[str] | None:
+        """Each row as the JSON array line the Python encoder would write, built by SQLite's
+        json_array() in C (several times faster than a tuple per row encoded in Python). None
+        for a table with BLOB columns, which JSON cannot hold; rows() serves those."""
+        types = {r[1]: (r[2] or "").upper() for r in self.conn.execute(f"PRAGMA table_info({_q(table)})")}
+        if any("BLOB" in types.get(c, "") for c in columns):
+            return None
+        cur = self.conn.execute(f"SELECT json_array({', '.join(map(_q, columns))}) FROM {_q(table)} ORDER BY rowid")
+
+        def lines():
+            while True:
+                batch = cur.fetchmany(FETCH)
+                if not batch:
+                    return
+                for (line,) in batch:
+                    yield line
+        return lines()
+
 
 class PostgresSnapshot(Snapshot):
     backend = "postgresql"

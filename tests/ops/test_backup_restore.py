@@ -392,3 +392,17 @@ def test_a_really_full_disk_stops_the_backup_with_a_sentence(app, filled, cli, s
     assert f"The disk holding {small_disk / 'backups'} is full, so the backup was not made" in r.output
     assert "Traceback" not in r.output
     assert list((small_disk / "backups").iterdir()) == []          # no partial archive, no snapshot copy
+
+
+@pytest.mark.sqlite_only
+def test_sqlite_json_rows_match_the_python_encoding(app, filled, tmp_path):
+    """The fast path (SQLite's json_array) writes the same values as encoding each row in Python."""
+    from plexportal.db import db
+    from plexportal.ops import dump
+
+    with dump.snapshot(db.obj, tmp_path) as snap:
+        for table in snap.tables():
+            columns = snap.columns(table)
+            fast = [json.loads(line) for line in snap.json_rows(table, columns)]
+            slow = [json.loads(json.dumps(list(row), default=dump.jsonable)) for row in snap.rows(table, columns)]
+            assert fast == slow, table
