@@ -215,7 +215,8 @@ def _decode(value):
     return value
 
 
-def _loader(db: peewee.Database, table: str, columns: list[str]) -> Callable[[list[list]], None]:
+def _loader(db: peewee.Database, table: str, columns: list[str]) -> Callable[[bytes], int]:
+    """A function that inserts one chunk (JSON lines) into `table` and returns its row count."""
     present = {c.name: c for c in db.get_columns(table)}
     missing = [c for c in columns if c not in present]
     if missing:
@@ -223,25 +224,34 @@ def _loader(db: peewee.Database, table: str, columns: list[str]) -> Callable[[li
                            "at the same migration does not: the archive was altered.")
     bools = [i for i, c in enumerate(columns) if present[c].data_type.lower() == "boolean"]
     cols = ", ".join(f'"{c}"' for c in columns)
+
+    def parsed(data: bytes) -> list[list]:
+        rows = [json.loads(line) for line in data.splitlines() if line]
+        if b'{"$base64"' in data:
+            rows = [[_decode(v) for v in r] for r in rows]
+        return rows
+
     if isinstance(db, peewee.PostgresqlDatabase):
         from psycopg2.extras import execute_values
 
         sql = f'INSERT INTO "{table}" ({cols}) VALUES %s'
 
-        def insert(rows, binary):
+        def insert(data: bytes) -> int:
+            rows = parsed(data)
             for row in rows:
                 for i in bools:
                     if row[i] is not None:
                         row[i] = bool(row[i])
-            if binary:
-                rows = [[_decode(v) for v in r] for r in rows]
             execute_values(db.cursor(), sql, rows, page_size=BATCH)
+            return len(rows)
         return insert
-    sql = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" for _ in columns)})'
     conn = db.connection()
+    sql = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" for _ in columns)})'
 
-    def insert(rows, binary):
-        conn.executemany(sql, ([_decode(v) for v in r] for r in rows) if binary else rows)
+    def insert(data: bytes) -> int:
+        rows = parsed(data)
+        conn.executemany(sql, rows)
+        return len(rows)
     return insert
 
 
@@ -266,12 +276,9 @@ def _load(db: peewee.Database, members: Iterator[archive.Member], passphrase, pr
         table = _table_of(member.name, tables)
         if table not in loaders:
             loaders[table] = _loader(db, table, tables[table]["columns"])
-        rows = [json.loads(line) for line in member.data.splitlines() if line]
-        binary = b'{"$base64"' in member.data
-        for start in range(0, len(rows), BATCH * 10):
-            loaders[table](rows[start:start + BATCH * 10], binary)
-        counts[table] += len(rows)
-        done += len(rows)
+        n = loaders[table](member.data)
+        counts[table] += n
+        done += n
         if progress:
             progress(done, total)
     _check_counts(manifest, counts)
@@ -314,7 +321,14 @@ def _load_sqlite(live: Path, path: Path, passphrase, target: str, progress) -> t
         sdb.connect()
         _runner(sdb).up(target)
         with sdb.atomic():
+            # Indexes are built once after loading (a sort) rather than row by row: several times faster.
+            indexes = sdb.execute_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                                      "AND tbl_name != 'schema_migration'").fetchall()
+            for name, _ in indexes:
+                sdb.execute_sql(f'DROP INDEX "{name}"')
             manifest, counts, key = _load(sdb, _members(path, passphrase), passphrase, progress)
+            for _, sql in indexes:
+                sdb.execute_sql(sql)
         forward = _runner(sdb).up()
         _verify_loaded(sdb, counts)
         broken = sdb.execute_sql("PRAGMA foreign_key_check").fetchall()
