@@ -10,6 +10,8 @@ X-Forwarded-Proto is believed only with PLEXPORTAL_TRUSTED_PROXIES >= 1 (then Pr
 reads it for exactly those hops), never on gunicorn's own say.
 """
 import os
+import shutil
+import tempfile
 
 from dotenv import load_dotenv
 from gunicorn.glogging import Logger
@@ -17,6 +19,11 @@ from gunicorn.glogging import Logger
 from plexportal.lib import redact
 
 load_dotenv(override=False)          # the same .env the app reads, so PLEXPORTAL_BIND works there too
+
+# /metrics: each worker process keeps its request-latency histogram in files here, so any of them
+# answers for all (prometheus-client's multiprocess mode). Set before a worker imports the app.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="plexportal-metrics-")
 
 bind = [os.environ.get("PLEXPORTAL_BIND") or "127.0.0.1:8000"]
 workers = int(os.environ.get("WEB_CONCURRENCY") or 1)
@@ -88,3 +95,22 @@ def when_ready(server):
     if host.startswith("0.0.0.0"):
         host = "127.0.0.1" + host[len("0.0.0.0"):]
     server.log.info("plexportal is ready: open http://%s", host)
+
+
+def post_worker_init(worker):
+    # A restore refuses to run while a web process uses the data directory (plexportal/ops/running.py).
+    from plexportal.ops import running
+
+    running.hold(worker.app.wsgi().config["PLEXPORTAL"].data_dir, "web")
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+    if os.path.basename(path).startswith("plexportal-metrics-"):
+        shutil.rmtree(path, ignore_errors=True)

@@ -49,6 +49,9 @@ def create_app(config=None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=0)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from plexportal.ops import logstore
+
+    logstore.install(config)                             # the Logs page's store (redacted, bounded)
 
     init_db(app, config)
     settings_service.configure(SecretBox(config.secret_key, config.secret_key_previous))

@@ -69,8 +69,13 @@ db_cli = AppGroup("db", help="Database schema.")
 
 
 @db_cli.command("upgrade")
-def db_upgrade():
-    """Apply pending migrations."""
+@click.option("--no-backup", is_flag=True, help="Migrate without backing plexportal up first.")
+def db_upgrade(no_backup):
+    """Apply pending migrations (after a backup of the database and key, when there is data)."""
+    if not no_backup:
+        from plexportal.ops import service as ops
+
+        ops.backup_before_upgrade(click.echo)
     applied = upgrade()
     if applied:
         for name in applied:

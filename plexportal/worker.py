@@ -5,6 +5,7 @@ Building the app configures the queue, binds tasks to it and imports every area'
 import logging
 
 from plexportal import areas, create_app
+from plexportal.ops import jobs, running
 from plexportal.queue import huey as _lazy
 from plexportal.queue import install_startup
 
@@ -12,6 +13,8 @@ app = create_app()
 areas.import_all("tasks")
 huey = _lazy.instance
 install_startup(huey)
+jobs.install(huey)                          # what each task did, for the Jobs and Logs pages
+running.hold(app.config["PLEXPORTAL"].data_dir, "worker")   # a restore must not run under us
 # huey_consumer gives the "huey" logger its own handler; without this every line would also reach
 # the root handler create_app() installed, and be printed twice.
 logging.getLogger("huey").propagate = False

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Container entry point.
-#   web     (default) apply migrations, then exec gunicorn (PID 1; SIGTERM stops it gracefully)
+#   web     (default) back up and apply pending migrations (`db upgrade` writes the backup to
+#           /data/backups first and says where), then exec gunicorn (PID 1; SIGTERM stops it gracefully)
 #   worker  wait until the web has migrated the database, then exec the Huey consumer (SIGINT stops
 #           it gracefully: docker-compose.yml sets stop_signal: SIGINT)
 #   anything else is run as given, e.g. `flask --app wsgi create-admin NAME`

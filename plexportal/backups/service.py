@@ -9,6 +9,11 @@ from datetime import date, datetime, timedelta
 from peewee import Case, fn
 
 from plexportal.backups import importer, monitor, parsing
+# The cron helpers, shared with plexportal's own scheduled backups (ops area).
+from plexportal.backups.schedule import explain as explain_cron  # noqa: F401
+from plexportal.backups.schedule import next_run as next_cron_fire  # noqa: F401
+from plexportal.backups.schedule import previous_run as previous_cron_fire  # noqa: F401
+from plexportal.backups.schedule import problem as cron_problem  # noqa: F401
 from plexportal.backups.models import BackupCheck, BackupRun
 from plexportal.db import db
 from plexportal.lib import clock
@@ -45,6 +50,12 @@ def poll_backup_logs(force: bool = False) -> list[importer.ImportReport] | None:
     else:
         BackupCheck.update(polled_at=now).where(BackupCheck.id == row.id).execute()
     return [importer.read_log(), importer.read_tracking()]
+
+
+def track_alert(kind: str, active: bool, subject: str, text: str, recovery: str) -> None:
+    """Open (`active`) or close an incident of `kind` the way the monitor does for the Plex backup:
+    one admin alert when it opens, one when it closes. Used for plexportal's own backups."""
+    monitor._condition(kind, active, subject, text, None, clock.now(), recovery)
 
 
 # -- pings -------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import statistics
 from datetime import date, timedelta
+from pathlib import Path
 
 from flask import Blueprint, abort, jsonify, request, url_for
 from flask_login import current_user
@@ -179,7 +180,8 @@ def restore():
 def setup():
     token = service.ping_token()
     return web.render_page("backups/setup.html", token_mask=mask(token), has_token=bool(token),
-                           checks=health.run_checks(), base=_ping_base("TOKEN"))
+                           checks=health.run_checks(), base=_ping_base("TOKEN"),
+                           in_container=Path("/.dockerenv").exists())
 
 
 def _ping_base(token: str) -> str:

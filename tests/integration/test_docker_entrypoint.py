@@ -1,6 +1,7 @@
 """The container entry point and health check, run as plain processes (no Docker engine needed):
 `web` migrates and serves, `worker` waits for the migrations, the health check follows /healthz."""
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -86,3 +87,92 @@ def test_it_runs_any_other_command_as_given(tmp_path):
                           text=True, timeout=60)
     assert done.returncode == 1                                # nothing applied yet: db status says so
     assert "PENDING" in done.stdout
+
+
+def _old_database(data_dir):
+    """A data dir as an older version left it: migrated up to 0082, with an admin."""
+    from playhouse.migrations import Runner
+
+    from plexportal import create_app
+    from plexportal.cli import MIGRATIONS_DIR
+    from plexportal.config import Config
+    from plexportal.db import db
+    from tests.conftest import SECRET
+
+    data_dir.mkdir(parents=True)
+    app = create_app(Config(data_dir=data_dir, secret_key=SECRET, huey_immediate=True))
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        Runner(db.obj, str(MIGRATIONS_DIR)).up("0082_monitor_first_seen")
+        db.execute_sql("INSERT INTO \"user\" (username, display_name, role, session_version, is_active, created_at) "
+                       "VALUES ('owner', 'Owner', 'admin', 1, 1, '2026-01-02 03:04:05')")
+        db.close()
+        db.obj.close_all()
+
+
+def test_the_web_backs_up_before_migrating_an_older_database(tmp_path):
+    port = free_port()
+    env = container_env(tmp_path, port)
+    _old_database(tmp_path / "data")
+    web = spawn(["web"], env, tmp_path / "web.log")
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and healthy(env).returncode != 0:
+            assert web.poll() is None, (tmp_path / "web.log").read_text()
+            time.sleep(0.5)
+        log = (tmp_path / "web.log").read_text()
+        (archive,) = (tmp_path / "data" / "backups").glob("plexportal-backup-*-upgrade.tar.gz")
+        assert f"Backed up plexportal before upgrading: {archive}" in log
+        assert log.index("Backed up plexportal") < log.index("applied 0130_operations")
+    finally:
+        assert stop(web, signal.SIGTERM) == 0
+
+
+def test_run_now_works_in_the_container_against_the_mounted_script_log_and_destination(tmp_path):
+    """The compose file's mounts, stood in for by folders: the script (bash + rsync, as the image
+    has them) copies the 'Plex data' to the 'destination' and writes the backup log, all started
+    by Run now in the web and run by the worker."""
+    from tests.integration.conftest import csrf_token, signed_in_session
+    from tests.live import prepare_data_dir
+
+    plex = tmp_path / "plexmediaserver" / "Library"
+    (plex / "Plug-in Support" / "Databases").mkdir(parents=True)
+    (plex / "Preferences.xml").write_text("<Preferences/>")
+    (plex / "Plug-in Support" / "Databases" / "com.plexapp.plugins.library.db").write_bytes(b"x" * 50_000)
+    dest, log = tmp_path / "mnt-backup", tmp_path / "plex-backup.log"
+    script = tmp_path / "plex-backup.sh"
+    script.write_text(f"""#!/usr/bin/env bash
+set -euo pipefail
+echo "=== Plex Backup Started: $(date) ===" >> {log}
+rsync -a --stats "{plex}/" "{dest}/" | tee -a {log}
+echo "=== Plex Backup Completed: $(date) ===" >> {log}
+""")
+    script.chmod(0o755)
+    port = free_port()
+    env = container_env(tmp_path, port)
+    env.update(PLEXPORTAL_BACKUP_SCRIPT_PATH=str(script), PLEXPORTAL_BACKUP_LOG_PATH=str(log),
+               PLEXPORTAL_BACKUP_DEST_PATH=str(dest), PLEXPORTAL_BACKUP_COOLDOWN="0")
+    prepare_data_dir(tmp_path / "data", admin=True)
+    web = spawn(["web"], env, tmp_path / "web.log")
+    worker = spawn(["worker"], env, tmp_path / "worker.log")
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and healthy(env).returncode != 0:
+            time.sleep(0.5)
+        base = f"http://127.0.0.1:{port}"
+        s = signed_in_session(base)
+        token = csrf_token(s.get(base + "/backups/", timeout=10).text)
+        r = s.post(base + "/backups/run", headers={"X-CSRFToken": token, "HX-Request": "true"}, timeout=10)
+        assert r.status_code == 200 and "Backup started" in r.text, r.text
+        job_url = base + re.search(r'hx-get="(/backups/jobs/\d+)"', r.text).group(1)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "Manual run" in (page := s.get(job_url, timeout=10).text) \
+                and re.search(r"badge-\w+\">(queued|running)<", page):
+            time.sleep(0.5)
+        assert re.search(r"Manual run\s*<span class=\"badge badge-ok\">success</span>", page), page
+        assert (dest / "Plug-in Support" / "Databases" / "com.plexapp.plugins.library.db").stat().st_size == 50_000
+        assert "Number of files" in log.read_text()          # rsync --stats, through the script
+        assert "Number of files" in page                     # and its output on the page
+    finally:
+        stop(worker, signal.SIGINT)
+        stop(web, signal.SIGTERM)
