@@ -92,6 +92,8 @@ def test_every_place_that_encrypts_declares_its_column():
     for path in sorted((ROOT / "plexportal").rglob("*.py")):
         if path.name == "security.py" or path.parts[-2:] == ("settings", "service.py"):
             continue
+        if path.parts[-2:] == ("ops", "keyfile.py"):
+            continue        # seals the key file in a backup with the operator's passphrase, not the SecretBox
         if re.search(r"\.encrypt\(", path.read_text()):
             sites.append(str(path.relative_to(ROOT)))
     # Each of these stores into a declared column; a new one must be added here after declaring it.
