@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 
 def install(app: Flask) -> None:
     login_manager.session_protection = None   # the server-side session row is the protection
+    from plexportal.auth import proxy_header
+
+    proxy_header.install(app)                 # before require_admin: the proxy may have signed them in
 
     @login_manager.user_loader
     def load_user(session_id: str):

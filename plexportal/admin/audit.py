@@ -16,3 +16,9 @@ def record(action: str, message: str, actor=None) -> None:
             actor = None
     AuditEntry.create(action=action, message=message[:2000], actor=actor.id if actor else None,
                       actor_label=getattr(actor, "username", None) or "system")
+
+
+def recent(actor, action: str, limit: int = 10) -> list[AuditEntry]:
+    """The latest entries of one kind made by one user (newest first)."""
+    return list(AuditEntry.select().where((AuditEntry.actor == actor.id) & (AuditEntry.action == action))
+                .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit))

@@ -74,6 +74,19 @@ def user_page(token=None, user_id=None):
     return render_template("notify/user_page.html", **_context(user, token, admin))
 
 
+@bp.get("/me")
+@web.user_view
+def my_page():
+    """The same page for a person signed in (Sign in with Plex), without a link. Its forms post to
+    the signed-link addresses, like the page reached from an email."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    if current_user.is_admin:
+        return redirect(url_for("admin.dashboard"))
+    user = current_user._get_current_object()
+    return render_template("notify/user_page.html", **_context(user, links.make_token(user), False))
+
+
 def _choices(prefix: str) -> dict[str, bool]:
     return {e.key: bool(request.form.get(f"{prefix}{e.key}")) for e in events.all_events()}
 
