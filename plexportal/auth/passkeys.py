@@ -43,10 +43,10 @@ def relying_party() -> tuple[str, str]:
     return (urlsplit(origin).hostname or "localhost"), origin
 
 
-def _remember(purpose: str, challenge: bytes, user_id: int | None) -> None:
+def _remember(purpose: str, challenge: bytes, user_id: int | None, handle: bytes | None = None) -> None:
     rp_id, origin = relying_party()
     session[CHALLENGE_KEY] = {"c": bytes_to_base64url(challenge), "p": purpose, "u": user_id, "t": time.time(),
-                              "rp": rp_id, "o": origin}
+                              "rp": rp_id, "o": origin, "h": bytes_to_base64url(handle) if handle else None}
 
 
 def _take(purpose: str) -> dict:
@@ -109,13 +109,14 @@ def registration_options(user: User) -> str:
     existing = list(Passkey.select().where(Passkey.user == user.id))
     if len(existing) >= MAX_PASSKEYS:
         raise PasskeyError(f"You have {MAX_PASSKEYS} passkeys; remove one before adding another.")
+    handle = _user_handle(user)
     options = generate_registration_options(
         rp_id=rp_id, rp_name=settings.get("SERVER_NAME") or "plexportal", user_name=user.username,
-        user_id=_user_handle(user), user_display_name=user.name,
+        user_id=handle, user_display_name=user.name,
         exclude_credentials=[_descriptor(pk) for pk in existing],
         authenticator_selection=AuthenticatorSelectionCriteria(
             resident_key=ResidentKeyRequirement.REQUIRED, user_verification=UserVerificationRequirement.PREFERRED))
-    _remember("register", options.challenge, user.id)
+    _remember("register", options.challenge, user.id, handle)
     return options_to_json(options)
 
 
@@ -139,7 +140,7 @@ def register(user: User, credential_json: str, name: str) -> Passkey:
             raise PasskeyError("This passkey is already registered.")
         return Passkey.create(user=user, credential_id=credential_id,
                               public_key=bytes_to_base64url(verified.credential_public_key),
-                              sign_count=verified.sign_count, user_handle=bytes_to_base64url(_user_handle(user)),
+                              sign_count=verified.sign_count, user_handle=state.get("h") or bytes_to_base64url(_user_handle(user)),
                               name=name, transports=[t for t in transports if isinstance(t, str)][:8],
                               backed_up=bool(getattr(verified, "credential_backed_up", False)))
 
