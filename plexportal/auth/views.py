@@ -140,12 +140,13 @@ def second_factor():
         if not ok:
             record_failure()
     if ok:
-        if kind == "recovery":
+        target = signin.complete_pending(user, data, kind)
+        if kind == "recovery":             # after the session started: starting one clears the cookie
             left = totp.recovery_codes_left(user)
             audit.record("auth.recovery_code_used", f"{user.username} used a recovery code ({left} left)", actor=user)
             flash(f"You used a recovery code; {left} left. Make new ones on your account page if you are running out.",
                   "warn" if left < 4 else "ok")
-        return signin.finish_pending(user, data, kind)
+        return web.hx_redirect(target)
     log.warning("wrong %s for %s from %s", kind, user.username, client_address())
     if signin.pending_failed():
         flash("Too many wrong codes. Sign in again.", "error")

@@ -145,11 +145,16 @@
         if (result.redirect) { window.location.href = result.redirect; return; }
         if (!result.ok) throw { mine: result.error || "The passkey was not added." };
         busy(button, false);
-        say(box, result.message || "Passkey added.");
+        var text = result.message || "Passkey added.";
+        say(box, text);
         var refresh = box.getAttribute("data-refresh-url");
         var section = document.getElementById("signin-methods");
         if (refresh && section && window.htmx) {
-          window.htmx.ajax("GET", refresh, { target: section, swap: "outerHTML" });
+          // Show the new list, then say it again in the section that replaced this one.
+          window.htmx.ajax("GET", refresh, { target: section, swap: "outerHTML" }).then(function () {
+            var fresh = document.querySelector(".passkey-register");
+            if (fresh) say(fresh, text);
+          });
         }
       })
       .catch(function (err) {
