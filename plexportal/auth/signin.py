@@ -30,7 +30,7 @@ PENDING_KEY = "signin_pending"
 PENDING_SECONDS = 300                          # time to type the code after the password
 PENDING_TRIES = 5                              # wrong codes before the password is asked again
 
-_LABELS = {"password": "password", "plex": "Sign in with Plex", "passkey": "passkey",
+_LABELS = {"password": "password", "plex": "Plex", "passkey": "passkey",
            "oidc": "single sign-on", "header": "proxy sign-in", "totp": "authenticator code",
            "recovery": "recovery code", "setup": "setup wizard"}
 

@@ -13,7 +13,7 @@ from plexportal.admin import audit
 from plexportal.auth import passkeys, service, signin, totp
 from plexportal.auth.forms import LoginForm, PasswordChangeForm
 from plexportal.auth.models import Passkey
-from plexportal.extensions import client_address
+from plexportal.extensions import client_address, limiter
 from plexportal.settings import service as settings
 
 log = logging.getLogger(__name__)
@@ -190,6 +190,7 @@ def _json_text(text: str):
 
 @bp.post("/passkey/options")
 @web.public
+@limiter.limit("30/minute")
 def passkey_options():
     """Options for navigator.credentials.get(): alone on the sign-in page, or as the second factor."""
     purpose = (request.get_json(silent=True) or {}).get("purpose")

@@ -20,10 +20,26 @@ def session_handle(sid: str) -> str:
     return hashlib.sha256(sid.encode()).hexdigest()[:16]
 
 
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
+             ("Chromium/", "Chromium"), ("Safari/", "Safari"))
+_SYSTEMS = (("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"), ("Windows", "Windows"),
+            ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
+
+
+def device(user_agent: str) -> str:
+    """'Chrome on Android' from a User-Agent, for the sessions list (the full text is in a tooltip)."""
+    ua = user_agent or ""
+    browser = next((name for mark, name in _BROWSERS if mark in ua), "")
+    system = next((name for mark, name in _SYSTEMS if mark in ua), "")
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or (ua[:40] or "unknown device")
+
+
 def _context(user: User, **extra) -> dict:
     current = session.get("_user_id")
-    rows = [{"s": s, "handle": session_handle(s.id), "current": s.id == current, "how": signin.describe(s.method)}
-            for s in service.sessions_of(user)]
+    rows = [{"s": s, "handle": session_handle(s.id), "current": s.id == current, "how": signin.describe(s.method),
+             "device": device(s.user_agent)} for s in service.sessions_of(user)]
     return dict(user=user, has_totp=totp.is_enabled(user), codes_left=totp.recovery_codes_left(user),
                 keys=list(Passkey.select().where(Passkey.user == user.id).order_by(Passkey.created_at)),
                 sessions=rows, signins=audit.recent(user, "auth.signin", 10), identities=oidc.identities_of(user),

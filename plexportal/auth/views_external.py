@@ -7,6 +7,7 @@ import re
 
 from flask import flash, jsonify, redirect, request, url_for
 from flask_login import current_user
+from werkzeug.exceptions import TooManyRequests
 
 from plexportal import web
 from plexportal.auth import oidc, plex, signin
@@ -56,10 +57,15 @@ def _plex_outcome():
         problem = plex.link(current_user, account)
         flash(problem or f"Plex account {account.username} linked: you can sign in with Plex.", "error" if problem else "ok")
         return "done", url_for("auth.account")
-    with signin.throttled("plex") as record_failure:
-        kind, user = plex.resolve(account)
-        if kind in ("stranger", "disabled"):
-            record_failure()
+    try:
+        with signin.throttled("plex") as record_failure:
+            kind, user = plex.resolve(account)
+            if kind in ("stranger", "disabled"):
+                record_failure()
+    except TooManyRequests:
+        # The page polls for JSON: a 429 would read as "still waiting". Say it on the sign-in page.
+        flash("Too many attempts. Wait a few minutes and try again.", "error")
+        return "refused", url_for("auth.login")
     if kind == "stranger":
         log.info("Sign in with Plex refused for Plex account %s from %s: no access", account.id, client_address())
         flash(f"The Plex account {account.username or account.email} has no access to this server, so there is "

@@ -121,6 +121,8 @@ def discover(issuer: str, *, timeout=http.CHECK_TIMEOUT, fresh: bool = False, se
     missing = [n for n in names if not isinstance(doc.get(n), str) or not doc.get(n)]
     if missing:
         raise GatewayError(f"The discovery document lacks {', '.join(missing)}.", permanent=True)
+    if len(doc["issuer"]) > 500 or len(doc["authorization_endpoint"]) > 2000:
+        raise GatewayError("The discovery document's addresses are too long to be real.", permanent=True)
     if not _same_issuer(doc["issuer"], issuer):
         raise GatewayError(f"The provider calls itself {doc['issuer'][:120]}, not the issuer URL entered: "
                            "use exactly that URL.", permanent=True)

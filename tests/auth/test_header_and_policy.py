@@ -145,9 +145,10 @@ def test_it_lists_the_rule_on_the_settings_page(logged_in):
 def test_it_lists_sessions_and_signs_out_the_others(app, logged_in, admin):
     other = Browserless(app.test_client())
     other.post("/auth/login", data={"username": "admin", "password": PASSWORD},
-               environ_base={"REMOTE_ADDR": "198.51.100.20"}, headers={"User-Agent": "PhoneBrowser/1.0"})
+               environ_base={"REMOTE_ADDR": "198.51.100.20"},
+               headers={"User-Agent": "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36"})
     page = logged_in.get("/auth/account").get_data(as_text=True)
-    assert "198.51.100.20" in page and "PhoneBrowser/1.0" in page and "this browser" in page
+    assert "198.51.100.20" in page and "Chrome on Android" in page and "this browser" in page
     for s in UserSession.select():
         assert s.id not in page                                 # session ids are the cookies' secret
     r = logged_in.post("/auth/sessions/others", htmx=True)

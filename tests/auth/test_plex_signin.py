@@ -146,7 +146,9 @@ def test_it_throttles_refused_plex_sign_ins(app, web, admin, accounts):
     _grant(42, "friend")
     pin, _ = _start(app, web, accounts)
     accounts.approve_pin(pin["id"], token="friend-token")
-    assert web.client.get("/auth/plex").status_code == 429
+    assert web.client.get("/auth/plex").get_json() == {"status": "refused", "redirect": "/auth/login"}
+    assert "Too many attempts" in web.get("/auth/login").get_data(as_text=True)
+    assert UserSession.select().count() == 0
 
 
 def test_it_keeps_waiting_while_plex_tv_is_down_and_says_so_when_it_refuses(app, web, admin, accounts):
