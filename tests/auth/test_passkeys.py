@@ -162,3 +162,33 @@ def test_it_does_not_let_a_visitor_register_a_passkey(app, admin):
     web = _fresh(app)
     assert _post_json(web, "/auth/passkeys/options").status_code == 403
     assert _post_json(web, "/auth/passkeys", {"credential": "{}"}).status_code == 403
+
+
+def test_it_lets_an_admin_add_a_passkey_as_the_required_second_factor_at_sign_in(app, admin, set_settings):
+    set_settings(REQUIRE_SECOND_FACTOR="true")
+    web = _fresh(app)
+    r = web.post("/auth/login", data={"username": "admin", "password": PASSWORD})
+    assert r.headers["Location"] == "/auth/second-factor"
+    assert "Or a passkey" in web.get("/auth/second-factor").get_data(as_text=True)
+    auth = SoftAuthenticator()
+    r = _register(web, auth, name="Phone")
+    assert r.get_json() == {"redirect": "/"}
+    assert UserSession.get().method == "password+passkey"
+    assert web.get("/").status_code == 200
+    # Once the account has a factor, the sign-in step no longer offers to register another.
+    other = _fresh(app)
+    other.post("/auth/login", data={"username": "admin", "password": PASSWORD})
+    assert _post_json(other, "/auth/passkeys/options").status_code == 403
+
+
+def test_it_keeps_a_person_signed_in_with_plex_away_from_passkeys(app, make_user):
+    from plexportal.auth import service
+
+    person = make_user("friend")
+    web = Browserless(app.test_client())
+    sid = service.start_session(person, "127.0.0.1", "test", method="plex")
+    with web.client.session_transaction() as sess:
+        sess["_user_id"] = sid
+    assert "Hi friend" in web.get("/notify/me").get_data(as_text=True)     # signed in, with a CSRF token
+    assert _post_json(web, "/auth/passkeys/options").status_code == 403
+    assert _post_json(web, "/auth/passkeys", {"credential": "{}"}).status_code == 403
