@@ -43,9 +43,8 @@ DEFS = [
     S("OIDC_PROVIDER_NAME", "Provider name", SSO, default="",
       help="Shown on the sign-in button: “Sign in with Authentik”."),
     S("OIDC_ISSUER", "Issuer URL", SSO, kind="url",
-      help="e.g. https://auth.example.com/application/o/plexportal/ (Authentik), https://auth.example.com "
-           "(Authelia), https://kc.example.com/realms/home (Keycloak). The redirect URI to register is "
-           "<public URL>/auth/oidc/callback; Test connection shows it."),
+      help="The provider's issuer, e.g. https://auth.example.com/application/o/plexportal/ (Authentik). "
+           "Test connection shows the redirect URI to register there."),
     S("OIDC_CLIENT_ID", "Client ID", SSO),
     S("OIDC_CLIENT_SECRET", "Client secret", SSO, kind="secret"),
     S("OIDC_SCOPES", "Scopes", SSO, default="openid email profile",
