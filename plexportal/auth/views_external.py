@@ -3,7 +3,6 @@ in auth/signin.py, or on the sign-in page with a sentence saying what happened."
 from __future__ import annotations
 
 import logging
-import re
 
 from flask import flash, jsonify, redirect, request, url_for
 from flask_login import current_user
@@ -13,6 +12,7 @@ from plexportal import web
 from plexportal.auth import oidc, plex, signin
 from plexportal.auth.views import bp
 from plexportal.extensions import client_address, limiter
+from plexportal.gateways import plextv
 from plexportal.gateways.base import GatewayError
 
 log = logging.getLogger(__name__)
@@ -29,16 +29,11 @@ def _signed_in_admin() -> bool:
 @limiter.limit("10/minute")
 def plex_start():
     """The browser made a PIN at plex.tv: keep it, answer where to approve it."""
-    data = request.get_json(silent=True) or {}
-    try:
-        pin_id, pin_code = int(data.get("pin_id")), str(data.get("pin_code") or "")
-    except (TypeError, ValueError):
-        return jsonify(error="Sign-in could not start; reload the page and try again."), 400
-    if not re.fullmatch(r"[A-Za-z0-9]{1,64}", pin_code):
+    pin = plextv.browser_pin(request.get_json(silent=True))
+    if pin is None:
         return jsonify(error="Sign-in could not start; reload the page and try again."), 400
     intent = "link" if request.args.get("intent") == "link" and _signed_in_admin() else "signin"
-    next_url = web.safe_next(request.args.get("next"), "")
-    return jsonify(plex.remember_pin(pin_id, pin_code, intent, next_url))
+    return jsonify(plex.remember_pin(*pin, intent, web.safe_next(request.args.get("next"), "")))
 
 
 def _plex_outcome():

@@ -135,6 +135,20 @@ def client_identifier(secret_key: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "plexportal:" + secret_key))
 
 
+def browser_pin(data) -> tuple[int, str] | None:
+    """The PIN a page made at plex.tv, as it posts it back ({"pin_id", "pin_code"}): (id, code),
+    or None when either is not what plex.tv hands out."""
+    if not isinstance(data, dict):
+        return None
+    try:
+        pin_id, pin_code = int(data.get("pin_id")), str(data.get("pin_code") or "")
+    except (TypeError, ValueError):
+        return None
+    if not (0 < pin_id < 2**63) or not re.fullmatch(r"[A-Za-z0-9]{1,64}", pin_code):
+        return None
+    return pin_id, pin_code
+
+
 def auth_urls(app_url: str, client_id: str, pin_code: str, forward_url: str) -> dict:
     """The two app.plex.tv addresses that approve a PIN: for a popup (the opener polls) and for the
     same tab (Plex sends the browser back to `forward_url` once approved; phones, blocked popups)."""

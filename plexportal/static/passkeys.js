@@ -59,6 +59,20 @@
     if (on) button.setAttribute("aria-busy", "true"); else button.removeAttribute("aria-busy");
   }
 
+  function descriptors(list) {
+    return (list || []).map(function (c) { return { type: c.type, id: b64urlToBuffer(c.id), transports: c.transports }; });
+  }
+
+  // The credential as py_webauthn reads it: binary fields in base64url, plus the response's own.
+  function credentialJSON(cred, response) {
+    return JSON.stringify({
+      id: cred.id, rawId: bufferToB64url(cred.rawId), type: cred.type,
+      authenticatorAttachment: cred.authenticatorAttachment || null,
+      clientExtensionResults: cred.getClientExtensionResults ? cred.getClientExtensionResults() : {},
+      response: response
+    });
+  }
+
   function signIn(box, button) {
     if (!supported(box)) return;
     var purpose = box.getAttribute("data-purpose") || "signin";
@@ -67,32 +81,20 @@
     post(box.getAttribute("data-options-url"), { purpose: purpose })
       .then(function (options) {
         if (options.error) throw { mine: options.error };
-        var publicKey = {
-          challenge: b64urlToBuffer(options.challenge),
-          timeout: options.timeout,
-          rpId: options.rpId,
-          userVerification: options.userVerification,
-          allowCredentials: (options.allowCredentials || []).map(function (c) {
-            return { type: c.type, id: b64urlToBuffer(c.id), transports: c.transports };
-          })
-        };
-        return navigator.credentials.get({ publicKey: publicKey });
+        return navigator.credentials.get({ publicKey: {
+          challenge: b64urlToBuffer(options.challenge), timeout: options.timeout, rpId: options.rpId,
+          userVerification: options.userVerification, allowCredentials: descriptors(options.allowCredentials)
+        } });
       })
       .then(function (cred) {
         var r = cred.response;
-        var payload = {
-          id: cred.id, rawId: bufferToB64url(cred.rawId), type: cred.type,
-          authenticatorAttachment: cred.authenticatorAttachment || null,
-          clientExtensionResults: cred.getClientExtensionResults ? cred.getClientExtensionResults() : {},
-          response: {
-            clientDataJSON: bufferToB64url(r.clientDataJSON),
-            authenticatorData: bufferToB64url(r.authenticatorData),
-            signature: bufferToB64url(r.signature),
-            userHandle: r.userHandle ? bufferToB64url(r.userHandle) : null
-          }
-        };
-        return post(box.getAttribute("data-verify-url"),
-                    { credential: JSON.stringify(payload), purpose: purpose, next: box.getAttribute("data-next") || "" });
+        return post(box.getAttribute("data-verify-url"), {
+          credential: credentialJSON(cred, {
+            clientDataJSON: bufferToB64url(r.clientDataJSON), authenticatorData: bufferToB64url(r.authenticatorData),
+            signature: bufferToB64url(r.signature), userHandle: r.userHandle ? bufferToB64url(r.userHandle) : null
+          }),
+          purpose: purpose, next: box.getAttribute("data-next") || ""
+        });
       })
       .then(function (result) {
         if (result.redirect) { window.location.href = result.redirect; return; }
@@ -112,34 +114,22 @@
     post(box.getAttribute("data-options-url"), {})
       .then(function (options) {
         if (options.error) throw { mine: options.error };
-        var publicKey = {
-          challenge: b64urlToBuffer(options.challenge),
-          rp: options.rp,
+        return navigator.credentials.create({ publicKey: {
+          challenge: b64urlToBuffer(options.challenge), rp: options.rp,
           user: { id: b64urlToBuffer(options.user.id), name: options.user.name, displayName: options.user.displayName },
-          pubKeyCredParams: options.pubKeyCredParams,
-          timeout: options.timeout,
-          attestation: options.attestation,
-          authenticatorSelection: options.authenticatorSelection,
-          excludeCredentials: (options.excludeCredentials || []).map(function (c) {
-            return { type: c.type, id: b64urlToBuffer(c.id), transports: c.transports };
-          })
-        };
-        return navigator.credentials.create({ publicKey: publicKey });
+          pubKeyCredParams: options.pubKeyCredParams, timeout: options.timeout, attestation: options.attestation,
+          authenticatorSelection: options.authenticatorSelection, excludeCredentials: descriptors(options.excludeCredentials)
+        } });
       })
       .then(function (cred) {
         var r = cred.response;
-        var payload = {
-          id: cred.id, rawId: bufferToB64url(cred.rawId), type: cred.type,
-          authenticatorAttachment: cred.authenticatorAttachment || null,
-          clientExtensionResults: cred.getClientExtensionResults ? cred.getClientExtensionResults() : {},
-          response: {
-            clientDataJSON: bufferToB64url(r.clientDataJSON),
-            attestationObject: bufferToB64url(r.attestationObject),
+        return post(box.getAttribute("data-register-url"), {
+          credential: credentialJSON(cred, {
+            clientDataJSON: bufferToB64url(r.clientDataJSON), attestationObject: bufferToB64url(r.attestationObject),
             transports: r.getTransports ? r.getTransports() : []
-          }
-        };
-        return post(box.getAttribute("data-register-url"),
-                    { credential: JSON.stringify(payload), name: nameInput ? nameInput.value : "" });
+          }),
+          name: nameInput ? nameInput.value : ""
+        });
       })
       .then(function (result) {
         if (result.redirect) { window.location.href = result.redirect; return; }
