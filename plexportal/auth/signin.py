@@ -126,9 +126,6 @@ def complete_pending(user: User, data: dict, second: str) -> str:
     return complete(user, f"{data.get('m') or 'password'}+{second}", data.get("n") or None)
 
 
-def finish_pending(user: User, data: dict, second: str):
-    return web.hx_redirect(complete_pending(user, data, second))
-
 
 # -- the session -----------------------------------------------------------------------------------
 
