@@ -7,7 +7,7 @@ PYTEST := $(BIN)/python -m pytest -q
 export VENV
 
 .PHONY: run web worker install install-dev migrate test test-sqlite test-e2e test-postgres test-integration \
-        docs check-docs clean
+        check audit docs check-docs clean
 
 # -- environment ---------------------------------------------------------------------------------
 
@@ -47,11 +47,12 @@ worker: migrate
 	$(BIN)/huey_consumer plexportal.worker.huey --workers 2 --worker-type thread --flush-locks
 
 # -- tests ---------------------------------------------------------------------------------------
+# 0. the security checks (`make check`);
 # 1. everything but the browser on SQLite + immediate Huey (slow tests start real gunicorn and
 #    huey_consumer processes on both SQLite and PostgreSQL + Redis);
 # 2. the browser walk-throughs (Playwright + /usr/bin/chromium);
 # 3. the same unit tests on PostgreSQL (127.0.0.1:5432, database test) + Redis (127.0.0.1:6379).
-test: install-dev
+test: install-dev check
 	$(PYTEST) -m "not e2e"
 	$(PYTEST) -m e2e
 	PLEXPORTAL_TEST_BACKEND=postgres $(PYTEST) -m "not e2e and not sqlite_only and not slow"
@@ -67,6 +68,14 @@ test-postgres: install-dev
 
 test-integration: install-dev
 	$(PYTEST) -m slow
+
+# bandit over plexportal/ and pip-audit over requirements.txt (scripts/security-check); `make test`
+# runs it first. A vulnerability database that cannot be reached is reported, not failed.
+check: install-dev
+	scripts/security-check
+
+audit: install-dev
+	$(BIN)/python scripts/audit_dependencies.py requirements.txt
 
 # -- generated files -----------------------------------------------------------------------------
 

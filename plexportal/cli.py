@@ -219,16 +219,25 @@ def settings_set(key, value):
 
 @settings_cli.command("rotate-secrets")
 def settings_rotate():
-    """Re-encrypt stored secrets with the current PLEXPORTAL_SECRET_KEY."""
+    """Re-encrypt every encrypted value (settings, notification destinations, Plex tokens…) with
+    the current PLEXPORTAL_SECRET_KEY."""
     from plexportal.settings import service
 
     with db_session():
-        n = service.rotate_secrets()
-        from plexportal.auth import totp
-
-        n += totp.rotate_secrets()
-        _audit("settings.rotated", f"Re-encrypted {n} stored secret(s) with the current key")
-    click.echo(f"re-encrypted {n} secret(s)")
+        report = service.rotate_secrets()
+        total = sum(c["rotated"] for c in report.values())
+        unreadable = sum(c["unreadable"] for c in report.values())
+        _audit("settings.rotated", f"Re-encrypted {total} stored secret(s) with the current key"
+               + (f"; {unreadable} could not be read" if unreadable else ""))
+    for table, counts in report.items():
+        line = f"{table}: re-encrypted {counts['rotated']}"
+        if counts["unreadable"]:
+            line += f", {counts['unreadable']} unreadable with either key (left as they are)"
+        click.echo(line)
+    click.echo(f"re-encrypted {total} secret(s)")
+    if unreadable:
+        click.echo("Some values could not be read with PLEXPORTAL_SECRET_KEY or PLEXPORTAL_SECRET_KEY_PREVIOUS: "
+                   "keep the previous key until they are entered again.", err=True)
 
 
 def install(app: Flask) -> None:

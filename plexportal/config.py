@@ -81,9 +81,16 @@ class Config:
         return self.data_dir / "huey.db"
 
     def ensure_data_dir(self) -> None:
-        """Create the data dir and check it is writable, with an error an operator can act on."""
+        """Create the data dir (0700) and check it is writable, with an error an operator can act
+        on. Files plexportal creates from here on are private to its user (umask 077), and the
+        databases, queue and key file already there are made 0600."""
+        # The databases hold encrypted secrets and people's addresses; secret.key decrypts them.
+        os.umask(0o077)
         try:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            created = not self.data_dir.exists()
+            self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if created:
+                self.data_dir.chmod(0o700)
         except OSError as err:
             raise ConfigError(f"Cannot create the data directory {self.data_dir.resolve()}: {err.strerror}. "
                               "Set PLEXPORTAL_DATA_DIR to a writable folder.") from None
@@ -96,6 +103,27 @@ class Config:
         except OSError as err:
             raise ConfigError(f"The data directory {self.data_dir.resolve()} is not writable ({err.strerror}). "
                               "Fix its permissions or set PLEXPORTAL_DATA_DIR to a writable folder.") from None
+        self.tighten_files()
+
+    PRIVATE_FILES = ("plexportal.db", "plexportal.db-wal", "plexportal.db-shm", "huey.db", "huey.db-wal",
+                     "huey.db-shm", "secret.key")
+
+    def tighten_files(self) -> None:
+        """Make the databases, queue and key file readable by plexportal's user only (0600); an
+        older version or a copy may have left them world-readable."""
+        import logging
+        import stat
+
+        for name in self.PRIVATE_FILES:
+            path = self.data_dir / name
+            try:
+                mode = stat.S_IMODE(path.stat().st_mode)
+                if mode & 0o077:
+                    path.chmod(0o600)
+            except FileNotFoundError:
+                continue
+            except OSError as err:
+                logging.getLogger(__name__).warning("cannot make %s private (mode 0600): %s", path, err.strerror)
 
     def resolve_secret_key(self) -> None:
         """Use PLEXPORTAL_SECRET_KEY, or generate one once into the data dir (mode 0600)."""
@@ -131,6 +159,27 @@ class Config:
         finally:
             tmp.unlink(missing_ok=True)
         self.secret_key = key
+
+
+# The only networks the local-network bypass may name: private, loopback, link-local and CGNAT
+# (Tailscale and friends) ranges. "Everyone" (0.0.0.0/0, ::/0) or a public range would turn the
+# bypass into no sign-in at all.
+LOCAL_NETWORKS = [ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16", "100.64.0.0/10",
+    "fc00::/7", "fe80::/10", "::1/128")]
+
+
+def is_local_network(net) -> bool:
+    return any(net.version == allowed.version and net.subnet_of(allowed) for allowed in LOCAL_NETWORKS)
+
+
+def local_network_problem(text: str) -> str | None:
+    """Why a LOCAL_BYPASS_CIDRS value is refused (a network that is not local), or None."""
+    for net in parse_cidrs(text):
+        if not is_local_network(net):
+            return (f"{net} is not a local network: only private ranges (10.0.0.0/8, 172.16.0.0/12, "
+                    "192.168.0.0/16, fc00::/7), loopback, link-local and 100.64.0.0/10 can skip the sign-in.")
+    return None
 
 
 def parse_cidrs(text: str) -> list[ipaddress._BaseNetwork]:

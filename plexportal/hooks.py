@@ -9,17 +9,41 @@ import peewee
 from flask import Flask, g, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 from plexportal import __version__, web
+from plexportal.auth import hosts, throttle
 from plexportal.auth import service as auth_service
 from plexportal.extensions import client_address, login_manager
-from plexportal.lib import clock, fmt
+from plexportal.lib import clock, fmt, redact
 from plexportal.settings import service as settings
 
 log = logging.getLogger(__name__)
+DATABASE_INT_MAX = 2**31 - 1
+TOKEN_ARGS = frozenset({"token", "code"})      # URL parts that are secrets
+
+
+class DatabaseInt(IntegerConverter):
+    """`<int:…>` in every route: an id beyond what the database's integer columns hold (PostgreSQL's
+    are 32-bit) is simply not found, instead of an overflow error (500) in the query."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > DATABASE_INT_MAX:
+            raise NotFound()        # the route matched; the thing cannot exist (not another route's turn)
+        return number
 
 
 def install(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseInt       # before any blueprint adds its rules
+    hosts.install(app)          # first: a refused Host reaches neither the bypass nor the wizard
+    throttle.warn_if_unshared(app)
+
+    def log_exception(exc_info):
+        # Flask's own line names the path, which may carry a token (a person's link, a ping).
+        app.logger.error("Exception on %s [%s]", redact.path(request.path), request.method, exc_info=exc_info)
+    app.log_exception = log_exception
     login_manager.session_protection = None   # the server-side session row is the protection
     from plexportal.auth import proxy_header
 
@@ -78,12 +102,16 @@ def install(app: Flask) -> None:
         user = g.get("_login_user")    # only if this request loaded one: never a query here
         if user is not None and user.is_authenticated and "Cache-Control" not in h:
             h["Cache-Control"] = "no-store"
+        if request.view_args and not TOKEN_ARGS.isdisjoint(request.view_args):
+            # A page reached by a token (a person's link, an invite code, a feed) is that person's:
+            # no shared or browser cache may keep it.
+            h["Cache-Control"] = "no-store"
         return response
 
     @app.errorhandler(peewee.DatabaseError)
     @app.errorhandler(peewee.InterfaceError)
     def database_error(err):
-        log.error("database error on %s: %s", request.path, err)
+        log.error("database error on %s: %s", redact.path(request.path), err)
         g._login_user = login_manager.anonymous_user()     # the error page must not query again
         from plexportal.api.views import database_status
 
@@ -100,7 +128,7 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(err):
-        log.info("CSRF rejected on %s: %s", request.path, err.description)
+        log.info("CSRF rejected on %s: %s", redact.path(request.path), err.description)
         if web.is_htmx():
             response = make_response("", 200)
             response.headers["HX-Refresh"] = "true"
@@ -175,7 +203,7 @@ def content_security_policy() -> str:
             parts = urlsplit(settings.get(key))
             if parts.scheme and parts.netloc:
                 connect.append(f"{parts.scheme}://{parts.netloc}")
-        except Exception:  # noqa: BLE001 - a header must never fail the response
+        except Exception:  # noqa: BLE001 - a header must never fail the response  # nosec B110 # 'self' stays
             pass
     return ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
             f"connect-src {' '.join(connect)}; object-src 'none'; base-uri 'none'; "

@@ -36,12 +36,12 @@ def hx_redirect(location: str, status: int = 200):
 
 def toast(message: str, kind: str = "ok") -> Markup:
     """An out-of-band toast to append to any htmx response (kind: ok | warn | error)."""
-    return Markup(render_template("_toast.html", message=message, kind=kind))
+    return Markup(render_template("_toast.html", message=message, kind=kind))  # nosec B704 # autoescaped template
 
 
 def with_toast(body, message: str, kind: str = "ok", status: int = 200):
     # `body` is HTML the caller rendered; a plain str + Markup would escape it.
-    html = Markup(body if isinstance(body, str) else "") + toast(message, kind)
+    html = Markup(body if isinstance(body, str) else "") + toast(message, kind)  # nosec B704 # body: our rendered HTML
     response = make_response(html, status)
     response.vary.add("HX-Request")
     return response
@@ -58,6 +58,20 @@ def user_view(view):
     view.is_public = True
     view.is_user_view = True
     return view
+
+
+INT_MAX = 2**31 - 1      # what the database's integer columns hold (PostgreSQL's are 32-bit)
+
+
+def int_arg(name: str, default: int = 0, *, minimum: int = 0, maximum: int = INT_MAX, source=None) -> int:
+    """A whole number from the query string (or `source`), kept within [minimum, maximum]: a page
+    number or id typed as 99999999999999999999 is an empty page, not an overflow (500)."""
+    from flask import request
+
+    value = (source if source is not None else request.args).get(name, default, type=int)
+    if value is None:
+        value = default
+    return min(max(value, minimum), maximum)
 
 
 def safe_next(target: str | None, fallback: str = "/") -> str:
@@ -133,4 +147,4 @@ def active_nav(endpoint: str | None) -> bool:
 
 
 def nl2br(text: str) -> Markup:
-    return Markup("<br>".join(escape(line) for line in (text or "").splitlines()))
+    return Markup("<br>".join(escape(line) for line in (text or "").splitlines()))  # nosec B704 # every line escaped

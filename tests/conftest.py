@@ -239,11 +239,22 @@ def logged_in(web, admin):
 
 
 @pytest.fixture
-def set_settings(db):
+def set_settings(db, monkeypatch):
+    """Store settings as an admin would; host-only ones (programs plexportal runs) can only come
+    from the environment, so they are set there, as an operator would in .env."""
     from plexportal.settings import service
+    from plexportal.settings.registry import get_def
 
     def apply(**values):
-        service.set_many({k: v for k, v in values.items()})
+        stored = {}
+        for key, value in values.items():
+            if get_def(key).host_only:
+                monkeypatch.setenv(get_def(key).env_var, str(value))
+            else:
+                stored[key] = value
+        if stored:
+            service.set_many(stored)
+        service.invalidate()
     return apply
 
 

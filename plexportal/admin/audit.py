@@ -1,21 +1,32 @@
 """The audit trail: one call from any area's service."""
 from __future__ import annotations
 
+import logging
+
 from plexportal.admin.models import AuditEntry
+
+log = logging.getLogger(__name__)
 
 
 def record(action: str, message: str, actor=None) -> None:
-    if actor is None:
-        try:
-            from flask import has_request_context
-            from flask_login import current_user
+    """One entry: who, from which address, and whether through the local-network bypass."""
+    ip, bypass = "", False
+    try:
+        from flask import g, has_request_context
+        from flask_login import current_user
 
-            if has_request_context() and current_user.is_authenticated:
+        if has_request_context():
+            from plexportal.extensions import client_address
+
+            ip = client_address()[:64]
+            if actor is None and current_user.is_authenticated:
                 actor = current_user
-        except Exception:  # noqa: BLE001 - auditing never breaks the action
-            actor = None
+            bypass = bool(getattr(g, "bypass", False))
+    except Exception as err:  # noqa: BLE001 - auditing never breaks the action
+        log.debug("audit entry without request details: %s", err)
+    label = getattr(actor, "username", None) or "system"
     AuditEntry.create(action=action, message=message[:2000], actor=actor.id if actor else None,
-                      actor_label=getattr(actor, "username", None) or "system")
+                      actor_label=label, ip=ip, via_bypass=bypass)
 
 
 def recent(actor, action: str, limit: int = 10) -> list[AuditEntry]:

@@ -1,4 +1,4 @@
-from peewee import CharField, ForeignKeyField, TextField
+from peewee import BooleanField, CharField, ForeignKeyField, TextField
 
 from plexportal.auth.models import User
 from plexportal.db import BaseModel, UTCDateTimeField
@@ -12,3 +12,5 @@ class AuditEntry(BaseModel):
     actor_label = CharField(max_length=150, default="system")
     action = CharField(max_length=64, index=True)
     message = TextField(default="")
+    ip = CharField(max_length=64, default="")             # the client address ("" outside a request: CLI, worker)
+    via_bypass = BooleanField(default=False)              # done through the local-network bypass, not a sign-in

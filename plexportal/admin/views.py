@@ -30,7 +30,7 @@ def dashboard():
 
 @bp.get("/audit")
 def audit_log():
-    page = max(1, request.args.get("page", 1, type=int))
+    page = web.int_arg("page", 1, minimum=1, maximum=web.INT_MAX // PAGE_SIZE)
     query = AuditEntry.select().order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     total = query.count()
     entries = list(query.paginate(page, PAGE_SIZE))

@@ -8,8 +8,9 @@ import logging
 from flask import Blueprint, jsonify, request
 
 from plexportal import __version__, areas, web
+from plexportal.auth import hosts, throttle
 from plexportal.db import db, db_session
-from plexportal.extensions import csrf
+from plexportal.extensions import client_address, csrf
 from plexportal.lib import fmt
 from plexportal.queue import queue_status
 from plexportal.security import constant_time_equals
@@ -28,8 +29,15 @@ def require_api_key():
     given = request.headers.get("X-Api-Key", "")
     if not expected:
         return jsonify(error="the API is disabled: set an API key in Settings → Security"), 401
-    if not constant_time_equals(given, expected):
-        return jsonify(error="missing or wrong X-Api-Key"), 401
+    address = client_address()
+    try:
+        with throttle.MACHINE_SECRET.attempt(address, abort_with=None) as record_failure:
+            if not constant_time_equals(given, expected):
+                record_failure()
+                log.warning("wrong X-Api-Key from %s", address)
+                return jsonify(error="missing or wrong X-Api-Key"), 401
+    except throttle.Throttled:
+        return jsonify(error="too many wrong keys from this address; wait a few minutes"), 429
     return None
 
 
@@ -70,13 +78,14 @@ def status():
 
 def paging(default: int = 50, maximum: int = 500) -> tuple[int, int]:
     """(limit, offset) from ?limit=&offset=, clamped."""
-    limit = min(max(request.args.get("limit", default, type=int) or default, 1), maximum)
-    offset = max(request.args.get("offset", 0, type=int) or 0, 0)
+    limit = web.int_arg("limit", default, minimum=1, maximum=maximum)
+    offset = web.int_arg("offset", 0)
     return limit, offset
 
 
 @health_bp.get("/healthz")
 @web.public
+@hosts.any_host
 def healthz():
     database, queue = database_status(), queue_status()
     ok = database == "ok" and queue == "ok"

@@ -62,6 +62,9 @@ class TotpFactor(BaseModel):
     created_at = UTCDateTimeField(default=clock.now)
     last_used_at = UTCDateTimeField(null=True)
 
+    class Meta:
+        encrypted = ("secret",)                 # re-encrypted by `settings rotate-secrets`
+
 
 class RecoveryCode(BaseModel):
     """Single-use codes for when the authenticator app is lost; only their SHA-256 is kept."""

@@ -11,7 +11,7 @@ import logging
 import re
 import time
 
-from flask import current_app, session, url_for
+from flask import session, url_for
 from peewee import IntegrityError
 
 from plexportal.admin import audit
@@ -28,7 +28,7 @@ PIN_SECONDS = 15 * 60
 
 
 def client_id() -> str:
-    return plextv.client_identifier(current_app.config["SECRET_KEY"])
+    return plextv.client_identifier()
 
 
 def button_context() -> dict:

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import secrets
 from datetime import timedelta
 
-from plexportal.config import parse_cidrs
+from plexportal.config import is_local_network, parse_cidrs
 from plexportal.db import db
 from plexportal.lib import clock
 from plexportal.security import hash_password, needs_rehash, password_problem, verify_password
@@ -45,6 +46,27 @@ def create_admin(username: str, password: str, email: str | None = None) -> User
         if User.select().where(User.username == username).exists():
             raise AuthError(f"A user named {username} already exists.")
         return User.create(username=username, email=email, role="admin", password_hash=hash_password(password))
+
+
+class AdminExists(AuthError):
+    pass
+
+
+_SETUP_LOCK = 0x706C6578          # pg_advisory_xact_lock key for the setup wizard ("plex")
+
+
+def create_first_admin(username: str, password: str, email: str | None = None) -> User:
+    """The setup wizard's admin: created only while there is none, however many tabs submit at
+    once. The check and the insert share one transaction that holds the write lock first (SQLite:
+    BEGIN IMMEDIATE; PostgreSQL: an advisory lock), so a second submission waits, then sees the admin."""
+    from plexportal.db import is_sqlite
+
+    with db.atomic():
+        if not is_sqlite():
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_SETUP_LOCK,))
+        if has_admin():
+            raise AdminExists("The admin account already exists: sign in instead.")
+        return create_admin(username, password, email)
 
 
 def user_exists(username: str) -> bool:
@@ -150,14 +172,25 @@ def _strong_enough(method: str) -> bool:
     return is_strong(method)
 
 
+_refused_networks: set[str] = set()
+
+
 def bypass_networks() -> list:
+    """The bypass networks in effect: only local ones, whatever the environment says (the page
+    refuses others; PLEXPORTAL_LOCAL_BYPASS_CIDRS is not checked by it)."""
     text = settings.get("LOCAL_BYPASS_CIDRS")
     if not text:
         return []
     try:
-        return parse_cidrs(text)
+        nets = parse_cidrs(text)
     except ValueError:
         return []
+    local = [n for n in nets if is_local_network(n)]
+    for n in nets:
+        if n not in local and str(n) not in _refused_networks:
+            _refused_networks.add(str(n))
+            logging.getLogger(__name__).warning("LOCAL_BYPASS_CIDRS: %s is not a local network and is ignored", n)
+    return local
 
 
 def is_bypass_address(addr: str | None) -> bool:

@@ -46,7 +46,7 @@ DEFS = [
       help="The provider's issuer, e.g. https://auth.example.com/application/o/plexportal/ (Authentik). "
            "Test connection shows the redirect URI to register there."),
     S("OIDC_CLIENT_ID", "Client ID", SSO),
-    S("OIDC_CLIENT_SECRET", "Client secret", SSO, kind="secret"),
+    S("OIDC_CLIENT_SECRET", "Client secret", SSO, kind="secret", bound_to=("OIDC_ISSUER",)),
     S("OIDC_SCOPES", "Scopes", SSO, default="openid email profile",
       help="Add groups when the admin group below comes from a groups claim (Authelia, Authentik).",
       validate=lambda t: None if "openid" in t.split() else "The scopes must include openid."),

@@ -71,13 +71,14 @@ def has_second_factor(user: User) -> bool:
 # -- the throttle ----------------------------------------------------------------------------------
 
 def throttled(method: str, account: int | None = None):
-    """`with throttled("totp", user.id) as record_failure:` the shared sign-in throttle
-    (auth/throttle.py: 5 failures per 5 minutes) with a key per method: the client address, plus
-    the account where the guessing is against one account (codes after a password)."""
+    """`with throttled("totp", user.id) as record_failure:` the sign-in throttle (throttle.LOGIN:
+    5 failures per 5 minutes) with a key per method: the client address, plus the account where
+    the guessing is against one account (codes after a password). "password" is shared by the
+    sign-in form and the current-password check on /auth/password."""
     key = f"{method}:{client_address()}"
     if account is not None:
         key += f":{account}"
-    return throttle.attempt(key)
+    return throttle.LOGIN.attempt(key)
 
 
 # -- after a first factor --------------------------------------------------------------------------
@@ -134,8 +135,8 @@ def landing(user: User) -> str:
     people on the server to their own page."""
     if user.is_admin:
         return url_for("admin.dashboard")
-    if "notify.my_page" in current_app.view_functions:
-        return url_for("notify.my_page")
+    if "notify.user_page" in current_app.view_functions:
+        return url_for("notify.user_page")
     return "/"
 
 

@@ -185,14 +185,3 @@ def use_recovery_code(user: User, text: str | None) -> bool:
                    & RecoveryCode.used_at.is_null()).execute())
     return used == 1
 
-
-def rotate_secrets() -> int:
-    """Re-encrypt the stored TOTP secrets with the current key (after a key change)."""
-    box = _box()
-    count = 0
-    with db.atomic():
-        for factor in TotpFactor.select():
-            if box.decrypt(factor.secret) is not None:
-                TotpFactor.update(secret=box.rotate(factor.secret)).where(TotpFactor.id == factor.id).execute()
-                count += 1
-    return count

@@ -31,8 +31,9 @@ def methods() -> dict:
 def _login_page(form, error=None, status=200, next_url="/"):
     from plexportal.auth import plex
 
+    offered = methods()
     return web.render_page("auth/login.html", "auth/_login_form.html", status=status, form=form, error=error,
-                           next_url=next_url, methods=methods(), plex=plex.button_context())
+                           next_url=next_url, methods=offered, plex=plex.button_context() if offered["plex"] else {})
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -80,7 +81,14 @@ def password():
     form = PasswordChangeForm()
     error = None
     if form.validate_on_submit():
-        if service.authenticate(current_user.username, form.current.data) is None:
+        # Throttled like sign-in, and from the same allowance: a stolen session cookie must not
+        # become an unlimited password oracle.
+        with signin.throttled("password") as record_failure:
+            checked = service.authenticate(current_user.username, form.current.data)
+            if checked is None:
+                record_failure()
+        if checked is None:
+            log.warning("wrong current password for %s from %s", current_user.username, client_address())
             form.current.errors.append("That is not your current password.")
         else:
             try:

@@ -38,12 +38,13 @@ def device(user_agent: str) -> str:
 
 def _context(user: User, **extra) -> dict:
     current = session.get("_user_id")
+    offered = methods()
     rows = [{"s": s, "handle": session_handle(s.id), "current": s.id == current, "how": signin.describe(s.method),
              "device": device(s.user_agent)} for s in service.sessions_of(user)]
     return dict(user=user, has_totp=totp.is_enabled(user), codes_left=totp.recovery_codes_left(user),
                 keys=list(Passkey.select().where(Passkey.user == user.id).order_by(Passkey.created_at)),
                 sessions=rows, signins=audit.recent(user, "auth.signin", 10), identities=oidc.identities_of(user),
-                methods=methods(), plex=plex.button_context(), describe=signin.describe,
+                methods=offered, plex=plex.button_context() if offered["plex"] else {}, describe=signin.describe,
                 policy=signin.policy_requires_strong(), **extra)
 
 

@@ -127,7 +127,7 @@ def compute(now: datetime | None = None, read_cron: bool = True) -> State:
         st.reason = f"The run due {fmt.localtime(st.next_expected_at)} has not been seen yet."
     elif not sched.expr:
         st.state = "unknown"
-        st.reason = "No schedule: set BACKUP_SCHEDULE (or CRON_USER) to know when a run is missed."
+        st.reason = "No schedule: set BACKUP_SCHEDULE (or PLEXPORTAL_CRON_USER on the server) to know when a run is missed."
     else:
         st.state = "up"
         st.reason = "Running now." if running else "Backups are on schedule."

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from plexportal import web
 from plexportal.admin import audit
+from plexportal.auth import hosts
 from plexportal.backups import health, monitor, runner, schedule, service
 from plexportal.backups.models import BackupJob
 from plexportal.extensions import csrf, limiter
@@ -30,7 +31,7 @@ def _filters() -> service.HistoryFilter:
     status = request.args.get("status", "")
     return service.HistoryFilter(status=status if status in STATUSES else "", since=day("since"), until=day("until"),
                                  search=request.args.get("q", "").strip()[:100],
-                                 page=max(1, request.args.get("page", 1, type=int) or 1))
+                                 page=web.int_arg("page", 1, minimum=1))
 
 
 def _history_ctx(f: service.HistoryFilter) -> dict:
@@ -186,25 +187,22 @@ def _ping_base(token: str) -> str:
     return f"{base.rstrip('/')}/backups/ping/{token}"
 
 
-@bp.get("/setup/token")
-def reveal_token():
-    token = service.ping_token()
-    return web.render_page("backups/setup.html", "backups/_token.html", token=token,
-                           url=_ping_base(token) if token else "")
-
-
 @bp.post("/setup/token")
 def new_token():
+    """A new token, shown this once (afterwards only masked: a token shown again on demand is a
+    token any admin session, or a glance at the screen, can take away)."""
     token = service.generate_ping_token()
     audit.record("backups.ping_token", "Generated a new backup ping token")
     body = web.render_page("backups/setup.html", "backups/_token.html", token=token, url=_ping_base(token))
-    return web.with_toast(body.get_data(as_text=True), "New ping token saved; update your backup script.")
+    return web.with_toast(body.get_data(as_text=True), "New ping token saved; copy the address now, it is shown "
+                          "only once. Then update your backup script.")
 
 
 @bp.post("/ping/<token>/<kind>")
 @csrf.exempt
 @limiter.limit("60 per minute")
 @web.public
+@hosts.any_host
 def ping(token, kind):
     if kind not in ("start", "success", "fail"):
         return jsonify(error="use /start, /success or /fail"), 404

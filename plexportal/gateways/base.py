@@ -69,6 +69,11 @@ def describe_exception(err: Exception, service: str) -> GatewayError:
 
 def raise_for_status(response: requests.Response, service: str) -> None:
     code = response.status_code
+    if 300 <= code < 400:
+        # Never followed: the key would go to an address it was not stored for (DESIGN law 11).
+        raise GatewayError(f"{service} answered with a redirect ({code}); plexportal does not follow redirects "
+                           "with a key: enter the final address (https://… or the right URL base).",
+                           permanent=True, status=code)
     if code < 400:
         return
     if code in (401, 403):

@@ -106,7 +106,7 @@ class SmtpConnection:
         if self.smtp is not None:
             try:
                 self.smtp.close()
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001  # nosec B110 # closing a broken connection: nothing left to do
                 pass
             self.smtp = None
 

@@ -37,6 +37,10 @@ def connect(settings: PlexSettings, *, timeout: float = 15, retries: int = 1) ->
     except NotFound:
         raise GatewayError("Plex answered 404 Not Found: check the URL.", permanent=True, status=404) from None
     except BadRequest as err:
+        if str(err).startswith("(3"):      # a redirect plexapi was not allowed to follow (lib/http)
+            raise GatewayError("Plex answered with a redirect; plexportal does not follow redirects with the "
+                               "token: enter the final address (http:// or https://, the right port).",
+                               permanent=True) from None
         raise GatewayError(f"Plex refused the request: {str(err)[:80]}", permanent=True) from None
     except Exception as err:  # noqa: BLE001
         raise describe_exception(err, SERVICE) from None

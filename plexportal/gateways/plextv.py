@@ -12,7 +12,9 @@ import html
 import json
 import re
 import uuid
-import xml.etree.ElementTree as ET
+# ElementTree never fetches external entities or DTDs, and Python's expat (2.4.1 and later)
+# stops entity-expansion bombs, so plex.tv's XML needs no defusedxml.
+import xml.etree.ElementTree as ET  # nosec B405 # see above
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import urlencode
@@ -130,9 +132,14 @@ def _ts(value: str | None) -> datetime | None:
     return datetime.fromtimestamp(n, timezone.utc) if n > 0 else None
 
 
-def client_identifier(secret_key: str) -> str:
-    """A stable per-install X-Plex-Client-Identifier (plexapi's default is the host's MAC address)."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, "plexportal:" + secret_key))
+def client_identifier(*_ignored) -> str:
+    """A stable per-install X-Plex-Client-Identifier (plexapi's default is the host's MAC address):
+    random, generated once and kept in the PLEX_CLIENT_ID setting. It is public (the join page and
+    plex.tv see it), so it must not be derived from SECRET_KEY, which a fast hash of it would let
+    anyone try to guess offline. (An argument, the key it once came from, is ignored.)"""
+    from plexportal.settings import service as settings
+
+    return settings.get_or_create("PLEX_CLIENT_ID", lambda: str(uuid.uuid4()))
 
 
 def browser_pin(data) -> tuple[int, str] | None:
@@ -200,6 +207,9 @@ class PlexTV:
     @staticmethod
     def _raise_for_status(response: requests.Response) -> None:
         code = response.status_code
+        if 300 <= code < 400:      # never followed: the token would go where it was not stored for
+            raise GatewayError(f"plex.tv answered with a redirect ({code}); plexportal does not follow redirects "
+                               "with a token: check the plex.tv addresses.", permanent=True, status=code)
         if code < 400:
             return
         text = (response.text or "")[:500]
@@ -344,7 +354,7 @@ class PlexTV:
 
 def _xml(response: requests.Response) -> ET.Element:
     try:
-        return ET.fromstring(response.content)
+        return ET.fromstring(response.content)  # nosec B314 # no external entities; expat caps expansion
     except ET.ParseError:
         raise GatewayError("plex.tv did not answer with XML.", permanent=True) from None
 
@@ -368,13 +378,10 @@ def _short(text: str) -> str:
 
 
 def settings_from_store() -> PlexTVSettings:
-    from flask import current_app
-
     from plexportal.settings import service as settings
 
     return PlexTVSettings(url=settings.get("PLEX_TV_URL"), clients_url=settings.get("PLEX_CLIENTS_URL"),
-                          token=settings.get("PLEX_TOKEN"),
-                          client_id=client_identifier(current_app.config["SECRET_KEY"]))
+                          token=settings.get("PLEX_TOKEN"), client_id=client_identifier())
 
 
 def from_store(**kwargs) -> PlexTV:

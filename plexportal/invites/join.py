@@ -2,12 +2,14 @@
 global invite code at /join, and the status/welcome page. They say little (law 9)."""
 from __future__ import annotations
 
+import hashlib
 import re
 
 from flask import abort, jsonify, redirect, request, url_for
 
 from plexportal import web
-from plexportal.extensions import limiter
+from plexportal.auth import throttle
+from plexportal.extensions import client_address, limiter
 from plexportal.gateways import plextv
 from plexportal.invites import codes, joining, service
 from plexportal.invites.views import bp
@@ -172,10 +174,13 @@ def request_form():
     return _page("invites/request.html", errors={}, form={}, mine=mine)
 
 
+# Wrong global codes per address (and code): one shared bucket let anyone lock everyone out.
+GLOBAL_CODE = throttle.Throttle("invites.global-code", "10 per hour")
+
+
 @bp.post("/join")
 @web.public
 @submissions
-@per_code
 def request_submit():
     expected = settings.get("INVITE_CODE")
     if not expected:
@@ -184,8 +189,11 @@ def request_submit():
         return redirect(url_for("invites.request_status"), 303)
     errors = {}
     given = (request.form.get("code") or "").strip()
-    if not constant_time_equals(given.upper(), expected.strip().upper()):
-        errors["code"] = "That invite code is not right. Check it with the person who gave it to you."
+    key = f"{client_address()}:{hashlib.sha256(expected.strip().upper().encode()).hexdigest()[:12]}"
+    with GLOBAL_CODE.attempt(key) as record_failure:
+        if not constant_time_equals(given.upper(), expected.strip().upper()):
+            record_failure()
+            errors["code"] = "That invite code is not right. Check it with the person who gave it to you."
     ident, problem = _identifier()
     if problem:
         errors["identifier"] = problem

@@ -2,7 +2,7 @@
 session (never in a URL), read from plex.tv by the server, and turned into a redemption."""
 from __future__ import annotations
 
-from flask import current_app, session, url_for
+from flask import session, url_for
 
 from plexportal.gateways import plextv
 from plexportal.gateways.base import GatewayError
@@ -23,7 +23,7 @@ def _save(bag: dict) -> None:
 
 
 def client_id() -> str:
-    return plextv.client_identifier(current_app.config["SECRET_KEY"])
+    return plextv.client_identifier()
 
 
 def remember_pin(code: str, pin_id: int, pin_code: str) -> dict:

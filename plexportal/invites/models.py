@@ -81,6 +81,7 @@ class Redemption(BaseModel):
 
     class Meta:
         indexes = ((("invite", "account_key"), True),)
+        encrypted = ("user_token",)             # re-encrypted by `settings rotate-secrets`
 
 
 class Access(BaseModel):

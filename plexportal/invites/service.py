@@ -334,3 +334,12 @@ def person_with_access(plex_user_id: int, email: str = "", username: str = ""):
         user = link_user(plex_user_id, email, username or access.username)
         Access.update(user=user).where((Access.id == access.id) & Access.user.is_null()).execute()
     return user
+
+
+def has_lost_access(user) -> bool:
+    """The person's share of the server was suspended, removed or expired, and no other is active:
+    their page link stops working (notify.links)."""
+    from plexportal.invites.models import Access
+
+    statuses = {a.status for a in Access.select(Access.status).where(Access.user == user.id)}
+    return bool(statuses) and "active" not in statuses

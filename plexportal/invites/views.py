@@ -60,7 +60,8 @@ def index():
 
 @bp.get("/invites/new")
 def new():
-    preset = Preset.get_or_none(Preset.id == request.args.get("preset", type=int)) if request.args.get("preset") else None
+    preset = (Preset.get_or_none(Preset.id == web.int_arg("preset", 0))
+              if request.args.get("preset") else None)
     draft = service.terms_of(preset) if preset else {"libraries": [], "home": False}
     return web.render_page("invites/new.html", **_form_ctx(invite=None, draft=draft, preset=preset, form={}))
 

@@ -1,6 +1,9 @@
-"""The one requests.Session factory (DESIGN law 6): timeouts, User-Agent, retries on idempotent calls.
+"""The one requests.Session factory (DESIGN law 6): timeouts, User-Agent, retries on idempotent calls,
+and no redirects.
 
 Gateways call `session()` and pass `timeout=` themselves only to shorten it (Test buttons).
+Redirects are never followed (DESIGN law 11): every call carries an API key or token, and a
+redirect would take it to an address it was not stored for. A 3xx comes back as the answer.
 """
 from __future__ import annotations
 
@@ -26,6 +29,17 @@ class _TimeoutAdapter(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
+class NoRedirectSession(requests.Session):
+    """A Session that never follows a redirect, whatever the caller (plexapi included) asks."""
+
+    def request(self, method, url, *args, **kwargs):
+        kwargs["allow_redirects"] = False
+        return super().request(method, url, *args, **kwargs)
+
+    def resolve_redirects(self, resp, req, *args, **kwargs):
+        return iter(())          # belt and braces: send(..., allow_redirects=True) follows nothing either
+
+
 def session(*, retries: int = 2, timeout=DEFAULT_TIMEOUT) -> requests.Session:
     """A session that retries idempotent requests on connection errors and 502/503/504."""
     retry = Retry(
@@ -34,10 +48,10 @@ def session(*, retries: int = 2, timeout=DEFAULT_TIMEOUT) -> requests.Session:
         allowed_methods=frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}),
         raise_on_status=False, respect_retry_after_header=False,
     )
-    s = requests.Session()
+    s = NoRedirectSession()
     adapter = _TimeoutAdapter(max_retries=retry, timeout=timeout)
     s.mount("http://", adapter)
     s.mount("https://", adapter)
     s.headers["User-Agent"] = USER_AGENT
-    s.max_redirects = 3
+    s.max_redirects = 0
     return s

@@ -25,7 +25,8 @@ def _banners():
             return []
         if not active and not soon:
             return []
-        return [Markup(render_template("maintenance/_banner.html", active=active, soon=soon[:1]))]
+        return [Markup(render_template("maintenance/_banner.html", active=active,  # nosec B704 # autoescaped template
+                                       soon=soon[:1]))]
     return {"banners": banners}
 
 

@@ -25,7 +25,7 @@ def get_request_or_404(request_id: int) -> MediaRequest:
 @bp.get("/requests")
 def requests():
     f = {k: request.args.get(k, "") for k in ("status", "user", "type")}
-    page = max(1, request.args.get("page", 1, type=int))
+    page = web.int_arg("page", 1, minimum=1, maximum=1_000_000)
     rows, has_more = queries.requests_page(f, page, PAGE_SIZE)
     users = User.select().where(User.id.in_(MediaRequest.select(MediaRequest.requested_by))).order_by(User.username)
     return web.render_page("media/requests.html", "media/_request_rows.html", rows=rows, filters=f, page_no=page,
@@ -139,7 +139,7 @@ def on_behalf_search():
 @bp.get("/inbox")
 def inbox():
     f = {k: request.args.get(k, "") for k in ("source", "status")}
-    page = max(1, request.args.get("page", 1, type=int))
+    page = web.int_arg("page", 1, minimum=1, maximum=1_000_000)
     rows, has_more = queries.events_page(f, page, PAGE_SIZE)
     return web.render_page("media/inbox.html", "media/_inbox_rows.html", rows=rows, filters=f, page_no=page,
                            has_more=has_more)
@@ -167,8 +167,7 @@ def reprocess(event_id: int):
 def inbox_event_status(event_id: int):
     """Polled after Reprocess until the worker has run the event again (its run count went up)."""
     event = WebhookEvent.get_or_none(WebhookEvent.id == event_id) or abort(404)
-    return _event_status(event, request.args.get("since", 0, type=int),
-                         tries=min(60, max(0, request.args.get("tries", 0, type=int))))
+    return _event_status(event, web.int_arg("since", 0), tries=web.int_arg("tries", 0, maximum=60))
 
 
 def _event_status(event: WebhookEvent, since: int, *, tries: int):
@@ -185,10 +184,11 @@ def setup():
 @bp.post("/follow/<int:request_id>")
 @web.user_view
 def follow(request_id: int):
-    """A user follows someone else's requested title from their own page (signed link, no password)."""
+    """A user follows someone else's requested title from their own page (signed link, or signed
+    in with Plex; no password)."""
     from plexportal.notify import links
 
-    user = links.user_from_token(request.args.get("token") or request.form.get("token") or "")
+    user = links.person_for(request.args.get("token") or request.form.get("token") or "")
     if user is None:
         abort(403)
     req = get_request_or_404(request_id)

@@ -15,7 +15,7 @@ def requests_query(filters: dict):
         q = q.where(MediaRequest.status == filters["status"])
     if filters.get("type") in ("tv", "movie"):
         q = q.where(MediaRequest.media_type == filters["type"])
-    if str(filters.get("user") or "").isdigit():
+    if str(filters.get("user") or "").isdecimal() and len(str(filters["user"])) < 10:   # beyond: no such user
         uid = int(filters["user"])
         q = q.where((MediaRequest.requested_by == uid)
                     | MediaRequest.id.in_(Follower.select(Follower.request).where(Follower.user == uid)))

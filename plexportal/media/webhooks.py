@@ -16,6 +16,7 @@ from urllib.parse import parse_qs
 
 from flask import Blueprint
 
+from plexportal.auth import throttle
 from plexportal.db import db_session, is_sqlite
 from plexportal.media import service
 from plexportal.media.parsing import MAX_BYTES
@@ -28,7 +29,8 @@ PREFIX = "/webhooks/"
 # Jellyseerr and Overseerr are Seerr under older names; their URLs keep working.
 SOURCES = {"sonarr": "sonarr", "radarr": "radarr", "seerr": "seerr", "jellyseerr": "seerr", "overseerr": "seerr"}
 _STATUS = {200: "200 OK", 400: "400 Bad Request", 401: "401 Unauthorized", 404: "404 Not Found",
-           411: "411 Length Required", 413: "413 Content Too Large", 503: "503 Service Unavailable"}
+           411: "411 Length Required", 413: "413 Content Too Large", 429: "429 Too Many Requests",
+           503: "503 Service Unavailable"}
 
 
 # SQLite lets one writer in at a time, and a thread that finds the file locked polls with growing
@@ -69,7 +71,17 @@ def _read_body(environ) -> bytes | None:
     return None if len(raw) > MAX_BYTES else raw
 
 
-def receive(environ, start_response):
+def client_address(environ, trusted_proxies: int) -> str:
+    """The client as ProxyFix would see it (this layer runs in front of it): with N trusted
+    proxies the N-th X-Forwarded-For entry from the right, else the TCP peer."""
+    if trusted_proxies:
+        forwarded = [p.strip() for p in environ.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
+        if len(forwarded) >= trusted_proxies:
+            return forwarded[-trusted_proxies]
+    return environ.get("REMOTE_ADDR") or "127.0.0.1"
+
+
+def receive(environ, start_response, app):
     name = environ.get("PATH_INFO", "")[len(PREFIX):].strip("/")
     source = SOURCES.get(name)
     if source is None:
@@ -80,8 +92,16 @@ def receive(environ, start_response):
     except Exception:  # noqa: BLE001 - database unreachable: the tool should retry later
         log.exception("webhook %s: could not read the webhook secret", source)
         return _answer(start_response, 503, error="temporarily unavailable")
-    if not service.secret_matches(expected, environ.get("HTTP_AUTHORIZATION", ""), token):
-        return _answer(start_response, 401, error="wrong or missing webhook secret")
+    address = client_address(environ, app.config["PLEXPORTAL"].trusted_proxies)
+    prefix = app.config.get("RATELIMIT_KEY_PREFIX")
+    try:
+        with throttle.MACHINE_SECRET.attempt(address, prefix=prefix, abort_with=None) as record_failure:
+            if not service.secret_matches(expected, environ.get("HTTP_AUTHORIZATION", ""), token):
+                record_failure()
+                log.warning("webhook %s: wrong or missing secret from %s", source, address)
+                return _answer(start_response, 401, error="wrong or missing webhook secret")
+    except throttle.Throttled:
+        return _answer(start_response, 429, error="too many wrong secrets from this address; wait a few minutes")
     raw = _read_body(environ)
     if raw is None:
         return _answer(start_response, 413, error="body too large")
@@ -105,15 +125,16 @@ def receive(environ, start_response):
 
 
 class WebhookLayer:
-    def __init__(self, wsgi_app):
+    def __init__(self, wsgi_app, app):
         self.wsgi_app = wsgi_app
+        self.app = app
 
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO", "").startswith(PREFIX):
-            return receive(environ, start_response)
+            return receive(environ, start_response, self.app)
         return self.wsgi_app(environ, start_response)
 
 
 @bp.record_once
 def _install(state) -> None:
-    state.app.wsgi_app = WebhookLayer(state.app.wsgi_app)
+    state.app.wsgi_app = WebhookLayer(state.app.wsgi_app, state.app)

@@ -12,7 +12,7 @@ def section(user, *, admin: bool) -> dict | None:
     if not admin:
         from plexportal.notify import links
 
-        token = links.make_token(user)
+        token = links.request_token()        # the link the person came with; never a new one
     return {"template": "monitors/_profile_calendar.html", "ical_url": feed_url(feed),
             "upcoming": calendar.upcoming(user, days=14)[:5], "admin": admin, "user_id": user.id,
             "token": token}

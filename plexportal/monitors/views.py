@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from plexportal import web
 from plexportal.admin import audit
+from plexportal.auth import hosts
 from plexportal.extensions import limiter
 from plexportal.lib import clock
 from plexportal.media.monitors import hooks  # noqa: F401 - registers the webhook subscribers
@@ -157,10 +158,11 @@ def _new_address(user, *, admin: bool):
 @web.user_view
 @limiter.limit("10 per minute")
 def new_ical():
-    """A person replaces their own calendar address from their page (signed page token, no password)."""
+    """A person replaces their own calendar address from their page (signed page token, or signed
+    in with Plex; no password)."""
     from plexportal.notify import links
 
-    user = links.user_from_token(request.form.get("token", ""))
+    user = links.person_for(request.form.get("token", ""))
     if user is None:
         abort(403)
     return _new_address(user, admin=False)
@@ -181,6 +183,7 @@ def new_ical_for_user(user_id):
 
 @bp.get("/ical/<token>.ics")
 @web.public
+@hosts.any_host
 def ical(token):
     from flask import make_response
 

@@ -26,6 +26,8 @@ NATIVE = [
     (re.compile(r"^https://hooks\.slack\.com/services/[\w/]+$"), "Slack"),
 ]
 MAX_CHANNELS_PER_USER = 10
+# Public services at fixed names, not looked up when added (messages to them are still checked).
+KNOWN_PUBLIC = {"ntfy.sh"}
 
 
 class ChannelError(ValueError):
@@ -75,9 +77,45 @@ def url_of(channel: Channel) -> str | None:
     return _box().decrypt(channel.url_encrypted)
 
 
+def allowed_private_hosts() -> list[str]:
+    return settings.get("NOTIFY_PRIVATE_HOSTS").replace(",", " ").split()
+
+
+def is_guarded(user) -> bool:
+    """A person's destinations may reach public addresses only (an admin's own may reach any)."""
+    return getattr(user, "role", "user") != "admin"
+
+
+def address_problem(url: str) -> str | None:
+    """Why a person's destination may not be used: a self-hosted server whose address is not
+    public and not allowed by the admin, or a host name that does not resolve. Resolves names."""
+    import socket
+
+    from plexportal.gateways import apprise as apprise_gateway
+    from plexportal.lib import netguard
+
+    address = apprise_gateway.self_hosted_address(url)
+    if address is None or address[0].lower().rstrip(".") in KNOWN_PUBLIC:
+        return None
+    host, port = address[0].strip("[]"), address[1]          # an IPv6 literal comes bracketed
+    try:
+        netguard.check(host, port, netguard.Policy(allowed_private_hosts()))
+    except netguard.Blocked:
+        return (f"{host} is inside a private network (or not a public address), so it cannot be used as your "
+                "destination. If it is the server owner's own ntfy or Gotify, ask them to allow it under "
+                "Settings → Notifications → Private destinations allowed.")
+    except (socket.gaierror, UnicodeError):
+        return f"The host name {host} could not be found. Check the address."
+    return None
+
+
 def add_channel(user, url: str, label: str = "", *, admin: bool, admin_alerts: bool = False) -> Channel:
     service = classify(url, admin=admin)
     url = url.strip()
+    if is_guarded(user):
+        problem = address_problem(url)
+        if problem:
+            raise ChannelError(problem)
     if Channel.select().where(Channel.user == user).count() >= MAX_CHANNELS_PER_USER:
         raise ChannelError(f"At most {MAX_CHANNELS_PER_USER} destinations per person.")
     with db.atomic():

@@ -58,6 +58,9 @@ class Channel(BaseModel):
     enabled = BooleanField(default=True)
     created_at = UTCDateTimeField(default=clock.now)
 
+    class Meta:
+        encrypted = ("url_encrypted",)          # re-encrypted by `settings rotate-secrets`
+
 
 class NotifyPrefs(BaseModel):
     """A user's email choices: which events, or nothing at all (unsubscribed)."""

@@ -34,9 +34,11 @@ def footer_links(n: Notification) -> dict:
     if n.user_id is None or n.audience != "user":
         return {"manage_url": "", "unsubscribe_url": ""}
     user = n.user
-    # Unsubscribe turns email off; on a chat channel the person's page (remove the channel) is the way.
-    unsubscribe = links.unsubscribe_url(user) if n.channel == "email" else ""
-    return {"manage_url": links.user_page_url(user), "unsubscribe_url": unsubscribe}
+    if n.channel != "email":
+        # A page link goes only to the person's own mailbox: a chat destination may have been
+        # added by anyone who held a link, and must not hand out fresh ones.
+        return {"manage_url": "", "unsubscribe_url": ""}
+    return {"manage_url": links.user_page_url(user), "unsubscribe_url": links.unsubscribe_url(user)}
 
 
 def watch_link(payload: dict) -> tuple[str, str]:

@@ -92,14 +92,14 @@ def _schedule(rows: list[Notification]) -> None:
 
 def queue_user_test(user, target: str) -> Notification:
     """"Send me a test" from the user's page: to their email, or to one of their channels."""
-    from plexportal.notify import links
     from plexportal.notify.models import Channel
     from plexportal.settings import service as settings
 
     name = settings.get("SERVER_NAME")
     subject = f"Test message from {name}"
-    text = (f"This is a test from {name}. If you can read it, messages will reach you here.\n\n"
-            f"Manage notifications: {links.user_page_url(user)}")
+    # No page link: whoever pressed the button already has one, and a test to a destination they
+    # added must not hand them a fresh one.
+    text = f"This is a test from {name}. If you can read it, messages will reach you here."
     if target == "email":
         if not user.email:
             raise ValueError("There is no email address on this account.")

@@ -19,7 +19,10 @@ def deliver_apprise(n: Notification, content: Rendered) -> None:
     url = channels.url_of(channel)
     if not url:
         raise GatewayError("The destination's URL cannot be read with the current secret key.", permanent=True)
-    apprise_gateway.send(url, content.subject, content.text)
+    # A person's own destination reaches public addresses only (checked at connect time, so a
+    # name re-pointed after it was added cannot reach inside the network).
+    apprise_gateway.send(url, content.subject, content.text, public_only=channels.is_guarded(channel.user),
+                         allowed=channels.allowed_private_hosts())
 
 
 TRANSPORTS["apprise"] = deliver_apprise

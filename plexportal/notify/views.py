@@ -16,7 +16,7 @@ bp = Blueprint("notify", __name__, url_prefix="/notify")
 @bp.get("/")
 def notifications():
     f = outbox.Filters.from_args(request.args)
-    number = max(1, request.args.get("page", 1, type=int))
+    number = web.int_arg("page", 1, minimum=1, maximum=1_000_000)
     rows, has_more = outbox.page(f, number)
     ctx = dict(rows=rows, has_more=has_more, page_number=number, f=f, kinds=outbox.kinds(), counts=outbox.counts(),
                users=outbox.users_with_messages(), label=outbox.destination_label,
@@ -91,7 +91,7 @@ class _SettingsExtras:
     def get(self, name, default=None):
         if name != "Email":
             return default
-        return Markup(render_template("notify/_settings_email_extra.html"))
+        return Markup(render_template("notify/_settings_email_extra.html"))  # nosec B704 # autoescaped template
 
     def __getitem__(self, name):
         value = self.get(name)

@@ -3,7 +3,7 @@ one-click unsubscribe. Every route exists twice: /notify/u/<token>/… for the u
 /notify/users/<id>/… for a signed-in admin; both resolve to (user, admin) in _subject()."""
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from plexportal import areas, web
@@ -15,11 +15,27 @@ from plexportal.notify.models import Channel, Notification
 from plexportal.notify.views import MAX_ID, bp
 
 
+def link_gone():
+    """What a person sees when their link no longer works: why, and how to get a new one."""
+    response = make_response(render_template("notify/link_gone.html"), 404)
+    if web.is_htmx():                   # the whole page moves: the link cannot be used any more
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = url_for("notify.link_gone_page")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _subject(token: str | None, user_id: int | None):
+    if token is None and user_id is None:            # /notify/me: the person signed in with Plex
+        person = links.signed_in_person()
+        if person is None:
+            abort(redirect(url_for("admin.dashboard") if current_user.is_authenticated
+                           else url_for("auth.login", next=request.path)))
+        return person, False
     if token is not None:
         user = links.user_from_token(token)
         if user is None:
-            abort(404)
+            abort(link_gone())
         return user, False
     if not (current_user.is_authenticated and current_user.is_admin):
         abort(redirect(url_for("auth.login", next=request.path)))
@@ -30,18 +46,22 @@ def _subject(token: str | None, user_id: int | None):
 
 
 def both(rule: str, **options):
-    """Register a view under the user's token URL and the admin's user-id URL."""
+    """Register a view under the user's token URL, the admin's user-id URL, and /notify/me for a
+    person signed in (Sign in with Plex)."""
     def register(view):
         view = web.user_view(view)
         bp.add_url_rule(f"/u/<token>{rule}", view.__name__, view, **options)
         bp.add_url_rule(f"/users/<int:user_id>{rule}", view.__name__, view, **options)
+        bp.add_url_rule(f"/me{rule}", view.__name__, view, **options)     # signed in with Plex
         return view
     return register
 
 
 def _ref(user, token, admin) -> dict:
-    """url_for arguments that lead back to the same page (token or user id)."""
-    return {"user_id": user.id} if admin else {"token": token}
+    """url_for arguments that lead back to the same page (user id, token, or none for /notify/me)."""
+    if admin:
+        return {"user_id": user.id}
+    return {"token": token} if token else {}
 
 
 def _sections(user, admin: bool) -> list[dict]:
@@ -72,19 +92,6 @@ def _context(user, token, admin, **extra) -> dict:
 def user_page(token=None, user_id=None):
     user, admin = _subject(token, user_id)
     return render_template("notify/user_page.html", **_context(user, token, admin))
-
-
-@bp.get("/me")
-@web.user_view
-def my_page():
-    """The same page for a person signed in (Sign in with Plex), without a link. Its forms post to
-    the signed-link addresses, like the page reached from an email."""
-    if not current_user.is_authenticated:
-        return redirect(url_for("auth.login"))
-    if current_user.is_admin:
-        return redirect(url_for("admin.dashboard"))
-    user = current_user._get_current_object()
-    return render_template("notify/user_page.html", **_context(user, links.make_token(user), False))
 
 
 def _choices(prefix: str) -> dict[str, bool]:
@@ -160,7 +167,7 @@ def send_test(token=None, user_id=None):
         row = service.queue_user_test(user, target)
     except ValueError as err:
         return web.with_toast("", str(err), "error")
-    return render_template("notify/_test_status.html", row=row, ref=_ref(user, token, admin))
+    return render_template("notify/_test_status.html", row=row, ref=_ref(user, token, admin), admin=admin)
 
 
 @both("/test/<int:notification_id>")
@@ -170,7 +177,7 @@ def test_status(notification_id, token=None, user_id=None):
            if notification_id <= MAX_ID else None)
     if row is None:
         abort(404)
-    return render_template("notify/_test_status.html", row=row, ref=_ref(user, token, admin))
+    return render_template("notify/_test_status.html", row=row, ref=_ref(user, token, admin), admin=admin)
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
@@ -184,5 +191,50 @@ def unsubscribe(token):
         return render_template("notify/unsubscribe.html", user=None), 404
     if request.method == "POST":
         prefs.unsubscribe(user)
-        return render_template("notify/unsubscribed.html", user=user, page_url=links.user_page_url(user))
+        return render_template("notify/unsubscribed.html", user=user)
     return render_template("notify/unsubscribe.html", user=user, token=token)
+
+
+# -- ending links -----------------------------------------------------------------------------------
+
+@bp.get("/link-gone")
+@web.public
+def link_gone_page():
+    return link_gone()
+
+
+@bp.post("/u/<token>/sign-out")
+@bp.post("/me/sign-out")
+@limiter.limit("6 per minute")
+@web.user_view
+def sign_out_everywhere(token=None):
+    """The person ends every link to their page (this one too); a new one goes to their email."""
+    user, _ = _subject(token, None)
+    links.revoke(user)
+    sent_to = ""
+    if user.email:
+        from plexportal.settings import service as settings
+
+        name = settings.get("SERVER_NAME")
+        service.queue_email(user.email, f"Your new link to {name}",
+                            f"You asked {name} to end every link to your page. This is the new one:\n\n"
+                            f"{links.user_page_url(user)}\n\nIf that was not you, ask the server's admin.",
+                            kind="notify.new_link", user=user)
+        sent_to = user.email
+    return web.hx_redirect(url_for("notify.signed_out", sent="1" if sent_to else "0"))
+
+
+@bp.get("/signed-out")
+@web.public
+def signed_out():
+    return render_template("notify/signed_out.html", sent=request.args.get("sent") == "1")
+
+
+@bp.post("/users/<int:user_id>/new-link")
+def new_link(user_id):
+    """The admin ends every link to a person's page and gets a new one to hand over."""
+    user, _ = _subject(None, user_id)
+    links.revoke(user)
+    audit.record("notify.new_link", f"Made a new page link for {user.name}; earlier links stopped working")
+    html = render_template("notify/_new_link.html", user=user, url=links.user_page_url(user))
+    return web.with_toast(html, f"Every earlier link to {user.name}'s page stopped working.")

@@ -4,13 +4,21 @@ from __future__ import annotations
 from plexportal.gateways import email, jellyfin, oidc, plex, radarr, seerr, sonarr
 from plexportal.gateways.base import CheckResult
 from plexportal.settings.registry import InvalidSetting, get_def
+from plexportal.settings.service import AddressChanged
 
 
 def _value(values: dict, key: str, current) -> str:
     raw = values.get(key)
-    if raw is None or raw == "" and get_def(key).is_secret:
+    d = get_def(key)
+    if (raw is None or raw == "") and d.is_secret and d.bound_to:
+        # A blank secret field means "keep the stored one", but only for the address it was saved
+        # with (DESIGN law 11): typed a new URL or host, the secret must be typed again.
+        from plexportal.settings import service
+
+        return service.secret_for(key, {k: _value(values, k, current) for k in d.bound_to})
+    if raw is None or raw == "" and d.is_secret:
         return current(key)           # a blank secret field means "keep the stored one"
-    return get_def(key).clean(raw)
+    return d.clean(raw)
 
 
 def run(group: str, values: dict, current) -> CheckResult:
@@ -40,6 +48,8 @@ def run(group: str, values: dict, current) -> CheckResult:
 
             return oidc.check(_value(values, "OIDC_ISSUER", current), _value(values, "OIDC_CLIENT_ID", current),
                               sso.redirect_uri())
+    except AddressChanged as err:
+        return CheckResult(False, err.message)
     except InvalidSetting as err:
         return CheckResult(False, f"{get_def(err.key).label}: {err.message}")
     return CheckResult(False, "There is nothing to test for this group.")

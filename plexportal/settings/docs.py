@@ -70,6 +70,8 @@ KIND_WORDS = {
 
 def _describe(d: SettingDef) -> str:
     parts = [d.help.strip()] if d.help else []
+    if d.host_only:
+        parts.append("Server only: read from the environment or .env, never from the settings page.")
     if d.choices:
         parts.append("Choices: " + ", ".join(f"`{v}` ({label})" for v, label in d.choices) + ".")
     if d.kind == "int" and (d.minimum is not None or d.maximum is not None):
@@ -137,7 +139,8 @@ def markdown() -> str:
         "  database and are edited on the Settings page (or `flask --app wsgi settings set KEY VALUE`).",
         "  Each can be forced by an environment variable `PLEXPORTAL_<KEY>`: the variable wins and the",
         "  page shows the setting as locked. Secrets are stored encrypted with the secret key and are",
-        "  never shown again in full (`flask --app wsgi settings list` shows them masked).",
+        "  never shown again in full (`flask --app wsgi settings list` shows them masked). Settings",
+        "  marked *server only* (the programs plexportal runs) are read only from the environment.",
         "",
         "[`.env.example`](../.env.example) lists every variable with the same descriptions.",
         "",

@@ -7,6 +7,8 @@ from plexportal.lib import clock
 class Setting(BaseModel):
     key = CharField(primary_key=True, max_length=64)
     value = TextField(default="")              # secrets: a Fernet token
+    # A secret's addresses when it was saved (registry.address_of per bound_to key, one a line).
+    bound_to = TextField(null=True)
     updated_at = UTCDateTimeField(default=clock.now)
 
 

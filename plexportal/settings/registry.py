@@ -31,6 +31,12 @@ class SettingDef:
     maximum: int | None = None
     validate: Callable[[str], str | None] | None = field(default=None, compare=False)
     generate: bool = False       # a secret plexportal issues (API key, webhook secret): offer "Generate"
+    # Set only on the host (environment or .env), never from a page or the database: programs and
+    # their arguments that plexportal executes (DESIGN law 10). The page shows it read-only.
+    host_only: bool = False
+    # A secret's addresses (DESIGN law 11): the settings whose scheme, host and port it was saved
+    # with. It is sent nowhere else; a changed address needs the secret again.
+    bound_to: tuple[str, ...] = ()
 
     @property
     def env_var(self) -> str:
@@ -109,6 +115,22 @@ def url_problem(text: str) -> str | None:
     if any(c.isspace() for c in text):
         return "The address cannot contain spaces."
     return None
+
+
+def address_of(d: SettingDef, value: str) -> str:
+    """The part of an address setting a secret is bound to: a URL's scheme, host and port (the
+    path may change), any other value as it is."""
+    value = (value or "").strip()
+    if d.kind == "url" and value:
+        parts = urlsplit(value)
+        try:
+            port = parts.port
+        except ValueError:
+            port = None
+        scheme = parts.scheme.lower()
+        port = port or {"http": 80, "https": 443}.get(scheme)
+        return f"{scheme}://{(parts.hostname or '').lower().rstrip('.')}:{port}"
+    return value.lower()
 
 
 _cache: dict[str, SettingDef] | None = None

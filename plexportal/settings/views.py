@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_login import login_user
 
 from plexportal import web
@@ -48,8 +48,9 @@ def _field_rows(defs, values=None, errors=None):
             shown = values[d.key]
         else:
             shown = service.get(d.key)
+        held_back = d.is_secret and service.is_held_back(d.key)
         rows.append({"def": d, "value": shown, "locked": locked, "error": errors.get(d.key),
-                     "stored_mask": service.display_value(d) if d.is_secret else ""})
+                     "stored_mask": service.display_value(d) if d.is_secret else "", "held_back": held_back})
     return rows
 
 
@@ -57,7 +58,10 @@ def _save_group(name: str):
     """Save the submitted group; returns (ok, rows)."""
     defs = _group_or_404(name)
     submitted = {}
+    refused = {}
     for d in defs:
+        if d.host_only and request.form.get(d.key, "").strip() not in ("", service.get(d.key)):
+            refused[d.key] = service.host_only_message(d)     # a crafted form: say no, never ignore silently
         if service.is_locked(d.key):
             continue
         raw = request.form.get(d.key, "") if d.kind != "bool" else ("true" if request.form.get(d.key) else "false")
@@ -65,9 +69,17 @@ def _save_group(name: str):
             continue                                  # blank secret: keep the stored value
         submitted[d.key] = raw
     try:
+        if refused:
+            raise service.SettingsInvalid(refused)
         service.set_many(submitted)
     except service.SettingsInvalid as err:
-        return False, _field_rows(defs, values=submitted, errors=err.errors)
+        errors = {**err.errors, **refused}
+        rows = _field_rows(defs, values=submitted, errors=errors)
+        # A problem with a setting of another group (a secret bound to an address in this one)
+        # has no field here: it travels in the toast.
+        rows_keys = {d.key for d in defs}
+        g.settings_elsewhere = [msg for key, msg in errors.items() if key not in rows_keys]
+        return False, rows
     audit.record("settings.saved", f"Saved {name} settings ({', '.join(sorted(submitted)) or 'nothing changed'})")
     return True, _field_rows(defs)
 
@@ -83,7 +95,9 @@ def save_group(name):
     ok, rows = _save_group(name)
     html = render_template("settings/_group.html", name=name, rows=rows, checkable=checks.CHECKABLE)
     if not ok:
-        return web.with_toast(html, "Not saved: fix the highlighted fields.", "error", status=422)
+        elsewhere = " ".join(g.get("settings_elsewhere") or [])
+        return web.with_toast(html, f"Not saved: {elsewhere}" if elsewhere else "Not saved: fix the highlighted fields.",
+                              "error", status=422)
     return web.with_toast(html, f"{name} settings saved.")
 
 
@@ -112,14 +126,19 @@ def wizard():
     error = None
     if form.validate_on_submit():
         try:
-            user = auth_service.create_admin(form.username.data, form.password.data, form.email.data)
+            user = auth_service.create_first_admin(form.username.data, form.password.data, form.email.data)
+        except auth_service.AdminExists:
+            # Another tab (or someone else) finished the wizard first: this one creates nothing.
+            flash("The admin account was just created in another tab or browser, so this form created "
+                  "nothing. Sign in with that account.", "warn")
+            return web.hx_redirect(url_for("auth.login"))
         except auth_service.AuthError as err:
             error = str(err)
         else:
             if form.email.data and not service.get("ADMIN_EMAIL") and not service.is_locked("ADMIN_EMAIL"):
                 try:
                     service.set_value("ADMIN_EMAIL", form.email.data)
-                except Exception:  # noqa: BLE001 - optional convenience
+                except Exception:  # noqa: BLE001 - optional convenience  # nosec B110 # the wizard works without it
                     pass
             session.clear()
             user.session_id = auth_service.start_session(user, client_address(), request.user_agent.string)

@@ -48,8 +48,11 @@ def test_it_sends_the_security_headers(client, admin):
 
 def test_it_keeps_flask_wtf_https_referer_check_working(app, admin):
     """Over HTTPS flask-wtf demands a same-origin Referer; Referrer-Policy: same-origin sends one."""
+    from plexportal.settings import service
+
     client = app.test_client()
     base = "https://portal.example"
+    service.set_value("BASE_URL", base)                  # the name plexportal is reached by
     page = client.get("/auth/login", base_url=base)
     assert page.headers["Referrer-Policy"] == "same-origin"
     assert page.headers["Strict-Transport-Security"].startswith("max-age=31536000")

@@ -24,7 +24,7 @@ def accounts(plex):
 
 def _start(app, web, fake, intent=None):
     web.get("/auth/login")
-    pin = browser_pin(fake, plextv.client_identifier(app.config["SECRET_KEY"]))
+    pin = browser_pin(fake, plextv.client_identifier())
     url = "/auth/plex" + ("?intent=link" if intent else "")
     r = web.client.post(url, json={"pin_id": pin["id"], "pin_code": pin["code"]}, headers={"X-CSRFToken": web.token})
     assert r.status_code == 200, r.get_data(as_text=True)
@@ -112,10 +112,47 @@ def test_it_lands_a_person_with_access_on_their_own_page(app, web, admin, accoun
     assert friend.role == "user" and Access.get(Access.plex_user_id == 42).user_id == friend.id
     assert web.get("/settings/").status_code == 403          # admin pages stay closed
     assert web.get("/").status_code == 403
-    # The page's forms work for them (they post to the page's signed addresses).
-    token = page.split("/notify/u/")[1].split("/")[0]
-    r = web.post(f"/notify/u/{token}/email", data={"action": "unsubscribe"}, htmx=True)
+    # The page's forms work for them through their session; no link is minted for it.
+    assert "/notify/u/" not in page and 'hx-post="/notify/me/email"' in page
+    r = web.post("/notify/me/email", data={"action": "unsubscribe"}, htmx=True)
+    assert r.status_code == 200 and "Unsubscribed" in r.get_data(as_text=True)
+    from plexportal.notify import prefs
+
+    assert prefs.get(friend).email_enabled is False
+
+
+def test_it_lets_a_signed_in_person_follow_titles_and_renew_their_calendar(app, web, admin, accounts):
+    from plexportal.media.models import Follower, MediaRequest
+    from plexportal.monitors.models import CalendarFeed
+
+    _grant(42, "friend")
+    _sign_in_as(app, web, accounts, "friend-token")
+    other = User.create(username="aunt", email="aunt@example.com")
+    req = MediaRequest.create(media_type="movie", title="Paper Lanterns", tmdb_id=77,
+                              requested_by=other, status="approved")
+    page = web.get("/notify/me").get_data(as_text=True)
+    assert "Paper Lanterns" in page and "Tell me too" in page
+    r = web.post(f"/media/follow/{req.id}", data={"action": "follow"}, htmx=True)
     assert r.status_code == 200
+    friend = User.get(User.plex_user_id == 42)
+    assert Follower.select().where((Follower.user == friend.id) & (Follower.request == req.id)).exists()
+    web.get("/notify/me")
+    before = CalendarFeed.get_or_none(CalendarFeed.user == friend.id)
+    r = web.post("/monitors/ical/new", htmx=True)
+    assert r.status_code == 200
+    after = CalendarFeed.get(CalendarFeed.user == friend.id)
+    assert before is None or after.token != before.token
+    stranger = Browserless(app.test_client())                  # no session, no link: nothing
+    assert stranger.post(f"/media/follow/{req.id}", data={"action": "unfollow"}).status_code == 403
+
+
+def test_it_ends_a_persons_session_when_they_sign_out_everywhere(app, web, admin, accounts):
+    _grant(42, "friend")
+    _sign_in_as(app, web, accounts, "friend-token")
+    assert 'hx-post="/notify/me/sign-out"' in web.get("/notify/me").get_data(as_text=True)
+    r = web.post("/notify/me/sign-out", htmx=True)
+    assert r.status_code == 200 and "/notify/signed-out" in r.headers["HX-Redirect"]
+    assert web.get("/notify/me").status_code == 302
 
 
 def test_it_never_joins_a_person_to_an_admin_with_the_same_email(app, web, admin, accounts):

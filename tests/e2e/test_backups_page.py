@@ -42,9 +42,10 @@ def test_the_backups_page_shows_an_imported_log_and_runs_the_script_live(live_se
                       "sleep 2\necho 'sent 1,000 bytes  received 10 bytes  100.00 bytes/sec'\n"
                       "echo 'total size is 8,000,000,000  speedup is 1.00'\n")
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    # The script is the host's choice (environment), never a stored setting.
     server = live_server_factory(admin=True, worker=True, settings={
         "BACKUP_LOG_PATH": str(log), "BACKUP_SCHEDULE": "0 3 * * *", "TIMEZONE": "America/New_York",
-        "BACKUP_SCRIPT_PATH": str(script), "SERVER_NAME": "Harbour Server"})
+        "SERVER_NAME": "Harbour Server"}, env={"PLEXPORTAL_BACKUP_SCRIPT_PATH": str(script)})
     done = flask_cli(server.env, "backups", "import")
     assert "40 run(s): 1 failed, 39 success" in done.stdout, done.stdout + done.stderr
 

@@ -22,7 +22,8 @@ def served(serve, app_factory, smtp_server):
     with app.app_context():
         service.create_admin("admin", PASSWORD)
         settings.set_many({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_server.port), "SMTP_SECURITY": "none",
-                           "SMTP_FROM": "portal@example.com", "SERVER_NAME": "Harbour Server"})
+                           "SMTP_FROM": "portal@example.com", "SERVER_NAME": "Harbour Server",
+                           "NOTIFY_PRIVATE_HOSTS": "127.0.0.1"})      # the push fake runs on this machine
         ana = User.create(username="ana", email="ana@example.com", display_name="Ana")
         token = links.make_token(ana)
     yield serve(app), token, app

@@ -105,7 +105,8 @@ def test_it_fails_for_good_on_a_rejected_request(db, admin, push):
     assert row.status == "failed" and row.attempts == 1
 
 
-def test_it_sends_ready_messages_to_a_users_ntfy_channel_with_their_event_choices(db, make_user, push):
+def test_it_sends_ready_messages_to_a_users_ntfy_channel_with_their_event_choices(db, make_user, push, set_settings):
+    set_settings(NOTIFY_PRIVATE_HOSTS="127.0.0.1")        # the owner's own ntfy on this machine
     user = make_user("ana", email="")
     ch = Channel.create(user=user, label="ntfy", service="ntfy", url_hint="x",
                         url_encrypted=channels._box().encrypt(f"ntfy://127.0.0.1:{push.port}/ana-tv"))
@@ -117,15 +118,17 @@ def test_it_sends_ready_messages_to_a_users_ntfy_channel_with_their_event_choice
     [call] = push.calls_to("/", "POST")
     assert call.json["topic"] == "ana-tv"
     assert call.json["title"] == "Ready to watch: The Quiet Harbour S01E01–E02"
-    assert "Manage notifications: " in call.json["message"]
+    # Page links go to the person's own mailbox only, never to a chat destination.
+    assert "Manage notifications" not in call.json["message"] and "/notify/u/" not in call.json["message"]
     assert "Unsubscribe" not in call.json["message"]         # that link only turns email off
     channels.set_channel_events(ch, {"media.ready": False})
     assert service.notify_user(user, "media.ready", "tv:2", {"season": 1, "episode": 1}, payload) == []
 
 
-def test_it_adds_tests_and_removes_a_channel_from_the_users_page(client, make_user, push, monkeypatch):
+def test_it_adds_tests_and_removes_a_channel_from_the_users_page(client, make_user, push, set_settings):
     from plexportal.notify import links
 
+    set_settings(NOTIFY_PRIVATE_HOSTS="127.0.0.1")        # the owner's own ntfy on this machine
     user = make_user("ana")
     web = Browserless(client)
     path = "/notify/u/" + links.make_token(user)

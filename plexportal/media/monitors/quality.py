@@ -147,12 +147,16 @@ def run(ctx) -> None:
 
 def cancel_on_grab(service: str, body: dict) -> int:
     """A Grab webhook: the item is on its way, so unsent quality messages for it are moot."""
+    def field(name: str) -> dict:
+        value = body.get(name)
+        return value if isinstance(value, dict) else {}    # a malformed body names nothing
+
     if service == "radarr":
-        tmdb = (body.get("movie") or {}).get("tmdbId")
+        tmdb = field("movie").get("tmdbId")
         requests = MediaRequest.select(MediaRequest.id).where(
             (MediaRequest.media_type == "movie") & (MediaRequest.tmdb_id == tmdb))
     else:
-        tvdb = (body.get("series") or {}).get("tvdbId")
+        tvdb = field("series").get("tvdbId")
         requests = MediaRequest.select(MediaRequest.id).where(
             (MediaRequest.media_type == "tv") & (MediaRequest.tvdb_id == tvdb))
     keys = [f"quality:{kind}:{r.id}" for r in requests for kind in (messages.COMING_SOON, messages.WAITING_QUALITY)]
