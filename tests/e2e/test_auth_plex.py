@@ -52,7 +52,7 @@ def test_it_brings_a_person_to_their_page_on_a_phone(stack, browser):
     page.get_by_role("heading", name="Hi friend").wait_for(timeout=15000)
     assert page.url.endswith("/notify/me")
     save_shot(page, "auth-plex-person-page-phone")
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     page.wait_for_url(stack["url"] + "/auth/login")
     assert not [e for e in errors if "Content Security Policy" in e or "Uncaught" in e], errors
 

@@ -31,7 +31,7 @@ def _password(page, base):
 def _sign_out(page, viewport):
     if viewport == "phone":
         page.locator("details.navmenu > summary").click()
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     page.wait_for_url(re.compile(r".*/auth/login.*"))
 
 
