@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from joserfc.jws import JWSRegistry
 
 from plexportal.gateways.base import CheckResult, GatewayError, describe_exception
 from plexportal.lib import http
+
+log = logging.getLogger(__name__)
 
 SERVICE = "the sign-in provider"
 ASYMMETRIC = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
@@ -50,6 +53,7 @@ class Provider:
     jwks_uri: str
     algorithms: list[str] = field(default_factory=list)
     token_auth_methods: list[str] = field(default_factory=list)
+    userinfo_endpoint: str = ""          # only one on the issuer's own address (the access token goes there)
 
 
 @dataclass
@@ -130,11 +134,13 @@ def discover(issuer: str, *, timeout=http.CHECK_TIMEOUT, fresh: bool = False, se
         # The client secret goes to the token endpoint: only to the address it was saved with.
         raise GatewayError("The provider's token endpoint is on another address than the issuer; plexportal "
                            "sends the client secret only to the issuer's address.", permanent=True)
+    userinfo = doc.get("userinfo_endpoint") if isinstance(doc.get("userinfo_endpoint"), str) else ""
     algs = [a for a in (doc.get("id_token_signing_alg_values_supported") or ["RS256"]) if a in ASYMMETRIC + SYMMETRIC]
     provider = Provider(issuer=doc["issuer"], authorization_endpoint=doc["authorization_endpoint"],
                         token_endpoint=doc["token_endpoint"], jwks_uri=doc["jwks_uri"], algorithms=algs or ["RS256"],
                         token_auth_methods=[m for m in doc.get("token_endpoint_auth_methods_supported") or []
-                                            if isinstance(m, str)])
+                                            if isinstance(m, str)],
+                        userinfo_endpoint=userinfo if userinfo and _origin(userinfo) == _origin(key) else "")
     with _lock:
         _cache[key] = (time.monotonic(), provider)
     return provider
@@ -176,8 +182,38 @@ def exchange(provider: Provider, client: Client, *, code: str, redirect_uri: str
     id_token = token.get("id_token") if isinstance(token, dict) else None
     if not isinstance(id_token, str) or not id_token:
         raise TokenRefused(f"{SERVICE} sent no ID token (is the openid scope allowed for this client?).", permanent=True)
-    return verify_id_token(provider, client, id_token, nonce=nonce, access_token=token.get("access_token"), now=now,
-                           timeout=timeout)
+    access_token = token.get("access_token") if isinstance(token.get("access_token"), str) else None
+    identity = verify_id_token(provider, client, id_token, nonce=nonce, access_token=access_token, now=now,
+                               timeout=timeout)
+    if provider.userinfo_endpoint and access_token:
+        _add_userinfo(provider, identity, access_token, timeout)
+    return identity
+
+
+def _add_userinfo(provider: Provider, identity: Identity, access_token: str, timeout) -> None:
+    """Claims the ID token left out (Authelia keeps it minimal and serves email and groups here).
+    The ID token's own claims win; a userinfo answer for another subject is refused (OIDC Core
+    5.3.2); a provider whose userinfo endpoint fails leaves the ID token's claims as they are."""
+    s = http.session(retries=1, timeout=timeout)
+    try:
+        response = s.get(provider.userinfo_endpoint, allow_redirects=False,
+                         headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"})
+        data = response.json() if response.status_code == 200 else None
+    except Exception as err:  # noqa: BLE001 - the ID token alone still signs in
+        log.warning("userinfo of %s failed: %s", SERVICE, describe_exception(err, SERVICE).message)
+        return
+    if not isinstance(data, dict):
+        log.warning("userinfo of %s answered %s without claims", SERVICE, response.status_code)
+        return
+    if str(data.get("sub")) != identity.subject:
+        raise TokenRefused("The provider's user information is about another account than the ID token.",
+                           permanent=True)
+    merged = {**data, **identity.claims}
+    identity.claims = merged
+    identity.email = identity.email or str(merged.get("email") or "")[:254]
+    identity.email_verified = merged.get("email_verified") in (True, "true")
+    identity.name = identity.name or str(merged.get("name") or "")[:150]
+    identity.username = identity.username or str(merged.get("preferred_username") or merged.get("nickname") or "")[:150]
 
 
 def _keys(provider: Provider, timeout) -> KeySet:

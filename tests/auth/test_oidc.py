@@ -137,6 +137,31 @@ def test_it_refuses_a_tampered_id_token(web, admin, provider, tamper, words):
     assert UserSession.select().count() == 0 and User.select().count() == 1
 
 
+def test_it_reads_groups_and_email_from_userinfo_when_the_id_token_is_minimal(app, web, admin, provider, set_settings):
+    _admin_member(provider)
+    provider.minimal_id_token = True                        # Authelia's way
+    assert _go(web, provider).headers["Location"] == "/"
+    alice = User.get(User.username == "alice")
+    assert alice.is_admin and alice.email == "alice@example.com"
+    [call] = provider.calls_to(provider.issuer_path + "userinfo")
+    assert call.headers["Authorization"].startswith("Bearer ")
+
+
+def test_it_refuses_userinfo_about_another_account(web, admin, provider):
+    _admin_member(provider)
+    provider.minimal_id_token = True
+    provider.tamper = "userinfo-sub"
+    assert _go(web, provider).headers["Location"] == "/auth/login"
+    assert "about another account" in _flash(web)
+    assert UserSession.select().count() == 0
+
+
+def test_it_signs_in_on_the_id_token_alone_when_userinfo_fails(web, admin, provider):
+    _admin_member(provider)
+    provider.fail_next(503, path=provider.issuer_path + "userinfo", times=3)
+    assert _go(web, provider).headers["Location"] == "/"
+
+
 def test_it_refuses_a_callback_with_another_state_or_replayed(app, web, admin, provider):
     _admin_member(provider)
     r = web.get("/auth/oidc/start")

@@ -4,7 +4,9 @@ account in `signed_in`, a token endpoint that checks the client secret, the code
 verifier, and RS256-signed ID tokens whose keys are published as JWKS.
 
 `tamper` makes the next ID tokens lie the ways a forged or replayed callback would:
-"nonce", "audience", "expired", "signature", "issuer", "no-nonce"."""
+"nonce", "audience", "expired", "signature", "issuer", "no-nonce", or "userinfo-sub" (the userinfo
+endpoint answers for someone else). `minimal_id_token` puts only the protocol claims in the ID
+token and the rest behind /userinfo, as Authelia does."""
 from __future__ import annotations
 
 import base64
@@ -35,6 +37,8 @@ class FakeOIDC(FakeService):
         self.codes: dict[str, dict] = {}
         self.tamper: str | None = None
         self.deny: str | None = None            # an OAuth error to answer on /authorize (access_denied…)
+        self.minimal_id_token = False
+        self.access: dict[str, dict] = {}       # access token -> the user it was issued for
         super().__init__()
 
     @property
@@ -46,7 +50,8 @@ class FakeOIDC(FakeService):
         claims = {"iss": self.issuer, "sub": grant["user"]["sub"], "aud": self.client_id, "iat": now, "exp": now + 300,
                   "auth_time": now, "nonce": grant["nonce"], "azp": self.client_id,
                   "at_hash": _half_hash(access_token)}
-        claims.update({k: v for k, v in grant["user"].items() if k != "sub"})
+        if not self.minimal_id_token:
+            claims.update({k: v for k, v in grant["user"].items() if k != "sub"})
         key = self.key
         if self.tamper == "nonce":
             claims["nonce"] = "someone-elses-nonce"
@@ -81,6 +86,17 @@ class FakeOIDC(FakeService):
         def jwks():
             return Response(json.dumps({"keys": [self.key.as_dict(private=False)]}), mimetype="application/json")
 
+        @app.get(base + "/userinfo")
+        def userinfo():
+            auth = request.headers.get("Authorization", "")
+            user = self.access.get(auth.removeprefix("Bearer ")) if auth.startswith("Bearer ") else None
+            if user is None:
+                return _error("invalid_token", 401)
+            data = dict(user)
+            if self.tamper == "userinfo-sub":
+                data["sub"] = "someone-else"
+            return Response(json.dumps(data), mimetype="application/json")
+
         @app.get(base + "/authorize")
         def authorize():
             args = request.args
@@ -114,6 +130,7 @@ class FakeOIDC(FakeService):
             if expected != grant["challenge"]:
                 return _error("invalid_grant")
             access = secrets.token_urlsafe(24)
+            self.access[access] = grant["user"]
             return Response(json.dumps({"access_token": access, "token_type": "Bearer", "expires_in": 300,
                                         "id_token": self._id_token(grant, access)}), mimetype="application/json")
 
