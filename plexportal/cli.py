@@ -166,22 +166,37 @@ def create_admin(username, email, password_stdin):
 @click.command("reset-password")
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def reset_password(username, password_stdin):
-    """Set a new password for an admin; ends all of their sessions."""
+@click.option("--clear-2fa", "clear_2fa", is_flag=True,
+              help="Also remove the second factors (authenticator app, recovery codes, passkeys): for a lost phone.")
+@click.option("--keep-password", is_flag=True, help="With --clear-2fa: leave the password as it is.")
+def reset_password(username, password_stdin, clear_2fa, keep_password):
+    """Set a new password for an admin (and with --clear-2fa remove their second factors); ends
+    all of their sessions."""
     from plexportal.auth import service
     from plexportal.auth.models import User
 
+    if keep_password and not clear_2fa:
+        raise click.UsageError("--keep-password only goes with --clear-2fa")
     with db_session():
         user = User.get_or_none(User.username == username)
         if user is None:
             raise click.ClickException(f"no user named {username}")
-        password = _read_password(password_stdin, "New password")
-        try:
-            service.set_password(user, password)
-        except service.AuthError as err:
-            raise click.ClickException(str(err)) from None
-        _audit("admin.password_reset", f"Password of {username} reset from the command line; sessions ended")
-    click.echo(f"password changed for {username}; their sessions have ended")
+        if not keep_password:
+            password = _read_password(password_stdin, "New password")
+            try:
+                service.set_password(user, password)
+            except service.AuthError as err:
+                raise click.ClickException(str(err)) from None
+            _audit("admin.password_reset", f"Password of {username} reset from the command line; sessions ended")
+        if clear_2fa:
+            removed = service.clear_second_factors(user)
+            _audit("auth.second_factor_cleared", f"Second factors of {username} removed from the command line "
+                   f"({removed}); sessions ended")
+    if not keep_password:
+        click.echo(f"password changed for {username}; their sessions have ended")
+    if clear_2fa:
+        click.echo(f"second factors of {username} removed ({removed}); they can sign in with their password "
+                   "and set up a new one")
 
 
 settings_cli = AppGroup("settings", help="Read and change settings.")

@@ -45,6 +45,9 @@ def install(app: Flask) -> None:
         app.logger.error("Exception on %s [%s]", redact.path(request.path), request.method, exc_info=exc_info)
     app.log_exception = log_exception
     login_manager.session_protection = None   # the server-side session row is the protection
+    from plexportal.auth import proxy_header
+
+    proxy_header.install(app)                 # before require_admin: the proxy may have signed them in
 
     @login_manager.user_loader
     def load_user(session_id: str):

@@ -27,3 +27,9 @@ def record(action: str, message: str, actor=None) -> None:
     label = getattr(actor, "username", None) or "system"
     AuditEntry.create(action=action, message=message[:2000], actor=actor.id if actor else None,
                       actor_label=label, ip=ip, via_bypass=bypass)
+
+
+def recent(actor, action: str, limit: int = 10) -> list[AuditEntry]:
+    """The latest entries of one kind made by one user (newest first)."""
+    return list(AuditEntry.select().where((AuditEntry.actor == actor.id) & (AuditEntry.action == action))
+                .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit))

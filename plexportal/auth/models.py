@@ -1,7 +1,7 @@
 from flask_login import UserMixin
-from peewee import BooleanField, CharField, ForeignKeyField, IntegerField
+from peewee import BigIntegerField, BooleanField, CharField, ForeignKeyField, IntegerField, TextField
 
-from plexportal.db import BaseModel, UTCDateTimeField
+from plexportal.db import BaseModel, JSONField, UTCDateTimeField
 from plexportal.lib import clock
 
 ROLES = ("admin", "user")
@@ -48,3 +48,55 @@ class UserSession(BaseModel):
     last_seen_at = UTCDateTimeField(default=clock.now)
     ip = CharField(max_length=64, default="")
     user_agent = CharField(max_length=300, default="")
+    # How this browser signed in: password, password+totp, passkey, plex, oidc, header… (auth/signin.py)
+    method = CharField(max_length=32, default="password")
+
+
+class TotpFactor(BaseModel):
+    """An authenticator app (RFC 6238). Unconfirmed while enrolling; only a confirmed one is asked for."""
+    user = ForeignKeyField(User, unique=True, backref="totp_factors", on_delete="CASCADE")
+    secret = TextField()                       # encrypted with the secret key (security.SecretBox)
+    confirmed_at = UTCDateTimeField(null=True)
+    # The highest 30-second time step a code was accepted for: a code is never accepted twice.
+    last_step = BigIntegerField(default=0)
+    created_at = UTCDateTimeField(default=clock.now)
+    last_used_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        encrypted = ("secret",)                 # re-encrypted by `settings rotate-secrets`
+
+
+class RecoveryCode(BaseModel):
+    """Single-use codes for when the authenticator app is lost; only their SHA-256 is kept."""
+    user = ForeignKeyField(User, backref="recovery_codes", on_delete="CASCADE")
+    code_hash = CharField(max_length=64, unique=True)
+    used_at = UTCDateTimeField(null=True)
+    created_at = UTCDateTimeField(default=clock.now)
+
+
+class Passkey(BaseModel):
+    """A WebAuthn credential (passkey or security key) registered by an admin."""
+    user = ForeignKeyField(User, backref="passkeys", on_delete="CASCADE")
+    credential_id = CharField(max_length=1400, unique=True)      # base64url
+    public_key = TextField()                                 # COSE key, base64url
+    sign_count = BigIntegerField(default=0)
+    user_handle = CharField(max_length=128)                 # base64url; the same for all of a user's passkeys
+    name = CharField(max_length=80, default="Passkey")
+    transports = JSONField(default=list)
+    backed_up = BooleanField(default=False)                 # synced passkey (iCloud, Google) vs. bound to a device
+    created_at = UTCDateTimeField(default=clock.now)
+    last_used_at = UTCDateTimeField(null=True)
+
+
+class ExternalIdentity(BaseModel):
+    """An account at a single sign-on provider linked to a plexportal user (issuer + subject)."""
+    user = ForeignKeyField(User, backref="identities", on_delete="CASCADE")
+    provider = CharField(max_length=16, default="oidc")
+    issuer = CharField(max_length=500)
+    subject = CharField(max_length=255)
+    email = CharField(max_length=254, default="")
+    created_at = UTCDateTimeField(default=clock.now)
+    last_used_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("provider", "issuer", "subject"), True),)

@@ -96,18 +96,48 @@ def set_password(user: User, password: str) -> None:
         UserSession.delete().where(UserSession.user == user.id).execute()
 
 
-def start_session(user: User, ip: str, user_agent: str) -> str:
+def clear_second_factors(user: User) -> str:
+    """Remove the authenticator app, recovery codes and passkeys of a user (a lost phone) and end
+    every session; returns what was removed, in words."""
+    from plexportal.auth.models import Passkey, RecoveryCode, TotpFactor
+
+    with db.atomic():
+        totp = TotpFactor.delete().where(TotpFactor.user == user.id).execute()
+        codes = RecoveryCode.delete().where(RecoveryCode.user == user.id).execute()
+        keys = Passkey.delete().where(Passkey.user == user.id).execute()
+        User.update(session_version=User.session_version + 1).where(User.id == user.id).execute()
+        UserSession.delete().where(UserSession.user == user.id).execute()
+    return (f"{'an authenticator app' if totp else 'no authenticator app'}, {codes} recovery code(s), "
+            f"{keys} passkey(s)")
+
+
+def start_session(user: User, ip: str, user_agent: str, method: str = "password") -> str:
     sid = secrets.token_urlsafe(32)
     now = clock.now()
     with db.atomic():
         UserSession.create(id=sid, user=user, created_at=now, last_seen_at=now, ip=ip[:64],
-                           user_agent=(user_agent or "")[:300])
+                           user_agent=(user_agent or "")[:300], method=method[:32])
         User.update(last_login_at=now).where(User.id == user.id).execute()
     return sid
 
 
 def end_session(sid: str) -> None:
     UserSession.delete().where(UserSession.id == sid).execute()
+
+
+def sessions_of(user: User) -> list[UserSession]:
+    """The user's live sessions, newest activity first (expired rows are skipped, not shown)."""
+    cutoff = clock.now() - session_lifetime()
+    return list(UserSession.select().where((UserSession.user == user.id) & (UserSession.last_seen_at >= cutoff))
+                .order_by(UserSession.last_seen_at.desc()))
+
+
+def end_other_sessions(user: User, keep: str | None) -> int:
+    """Sign out every other browser of this user; returns how many sessions ended."""
+    query = UserSession.delete().where(UserSession.user == user.id)
+    if keep:
+        query = query.where(UserSession.id != keep)
+    return query.execute()
 
 
 def session_lifetime() -> timedelta:
@@ -120,6 +150,9 @@ def load_session(sid: str) -> User | None:
            .where(UserSession.id == sid).first())
     if row is None or not row.user.is_active:
         return None
+    if row.user.is_admin and not _strong_enough(row.method):
+        end_session(sid)                       # "require a second factor" was switched on since
+        return None
     now = clock.now()
     if now - row.last_seen_at > session_lifetime():
         end_session(sid)
@@ -129,6 +162,14 @@ def load_session(sid: str) -> User | None:
     user = row.user
     user.session_id = sid
     return user
+
+
+def _strong_enough(method: str) -> bool:
+    if not settings.get_bool("REQUIRE_SECOND_FACTOR"):
+        return True
+    from plexportal.auth.signin import is_strong
+
+    return is_strong(method)
 
 
 _refused_networks: set[str] = set()

@@ -142,6 +142,28 @@ def client_identifier(*_ignored) -> str:
     return settings.get_or_create("PLEX_CLIENT_ID", lambda: str(uuid.uuid4()))
 
 
+def browser_pin(data) -> tuple[int, str] | None:
+    """The PIN a page made at plex.tv, as it posts it back ({"pin_id", "pin_code"}): (id, code),
+    or None when either is not what plex.tv hands out."""
+    if not isinstance(data, dict):
+        return None
+    try:
+        pin_id, pin_code = int(data.get("pin_id")), str(data.get("pin_code") or "")
+    except (TypeError, ValueError):
+        return None
+    if not (0 < pin_id < 2**63) or not re.fullmatch(r"[A-Za-z0-9]{1,64}", pin_code):
+        return None
+    return pin_id, pin_code
+
+
+def auth_urls(app_url: str, client_id: str, pin_code: str, forward_url: str) -> dict:
+    """The two app.plex.tv addresses that approve a PIN: for a popup (the opener polls) and for the
+    same tab (Plex sends the browser back to `forward_url` once approved; phones, blocked popups)."""
+    base = app_url.rstrip("/") + "/auth#?"
+    params = {"clientID": client_id, "code": pin_code, "context[device][product]": PRODUCT}
+    return {"popup_url": base + urlencode(params), "redirect_url": base + urlencode({**params, "forwardUrl": forward_url})}
+
+
 def filter_string(content_ratings: str = "", labels: str = "") -> str:
     """Build plexapi's filter format from comma lists: 'contentRating=G%2CPG|label=kids'."""
     parts = []
@@ -294,6 +316,13 @@ class PlexTV:
         data = self._json(self._call("GET", self.tv(f"/api/v2/pins/{int(pin_id)}"), token="",
                                      accept="application/json"))
         return Pin(id=_int(data.get("id")), code=str(data.get("code", "")), auth_token=data.get("authToken") or None)
+
+    def approved_account(self, pin_id: int) -> tuple[str, Account] | None:
+        """Sign in with Plex: the token and account that approved the PIN, or None while it waits."""
+        pin = self.pin(pin_id)
+        if not pin.auth_token:
+            return None
+        return pin.auth_token, self.account(pin.auth_token)
 
     def pending_invites(self, user_token: str) -> list[dict]:
         """clients.plex.tv: the share invites waiting for this user."""

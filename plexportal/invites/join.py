@@ -10,6 +10,7 @@ from flask import abort, jsonify, redirect, request, url_for
 from plexportal import web
 from plexportal.auth import throttle
 from plexportal.extensions import client_address, limiter
+from plexportal.gateways import plextv
 from plexportal.invites import codes, joining, service
 from plexportal.invites.views import bp
 from plexportal.security import constant_time_equals
@@ -102,14 +103,10 @@ def join_pin(code: str):
     invite, gone = _invite_or_gone(code)
     if gone:
         return jsonify(error="This invite can no longer be used."), 410
-    data = request.get_json(silent=True) or {}
-    try:
-        pin_id, pin_code = int(data.get("pin_id")), str(data.get("pin_code") or "")
-    except (TypeError, ValueError):
+    pin = plextv.browser_pin(request.get_json(silent=True))
+    if pin is None:
         return jsonify(error="Sign-in could not start; reload the page and try again."), 400
-    if not re.fullmatch(r"[A-Za-z0-9]{1,64}", pin_code):
-        return jsonify(error="Sign-in could not start; reload the page and try again."), 400
-    return jsonify(joining.remember_pin(invite.code, pin_id, pin_code))
+    return jsonify(joining.remember_pin(invite.code, *pin))
 
 
 @bp.get("/join/<code>/pin")

@@ -2,8 +2,6 @@
 session (never in a URL), read from plex.tv by the server, and turned into a redemption."""
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from flask import session, url_for
 
 from plexportal.gateways import plextv
@@ -34,9 +32,7 @@ def remember_pin(code: str, pin_id: int, pin_code: str) -> dict:
     bag["pin"] = {"id": int(pin_id), "invite": code}
     _save(bag)
     forward = url_for("invites.join_plex_return", code=code, _external=True)
-    base = settings.get("PLEX_APP_URL").rstrip("/") + "/auth#?"
-    params = {"clientID": client_id(), "code": pin_code, "context[device][product]": plextv.PRODUCT}
-    return {"popup_url": base + urlencode(params), "redirect_url": base + urlencode({**params, "forwardUrl": forward})}
+    return plextv.auth_urls(settings.get("PLEX_APP_URL"), client_id(), pin_code, forward)
 
 
 def pin_for(code: str) -> int | None:
@@ -76,18 +72,18 @@ def check_pin(invite: Invite) -> SignInResult:
         return SignInResult("error")
     gw = plextv.from_store(timeout=(3, 8))
     try:
-        pin = gw.pin(pin_id)
-        if not pin.auth_token:
-            return SignInResult("waiting")
-        account = gw.account(pin.auth_token)
+        approved = gw.approved_account(pin_id)
     except GatewayError as err:
         return SignInResult("waiting" if not err.permanent else "error")
+    if approved is None:
+        return SignInResult("waiting")
+    token, account = approved
     forget_pin()
     if account.confirmed is False:
         return SignInResult("unverified")
     who = service.Claimant(account_key=f"plex:{account.id}", identifier=account.email or account.username, via="plex",
                            plex_user_id=account.id, plex_username=account.username, email=account.email,
-                           user_token=pin.auth_token)
+                           user_token=token)
     try:
         redemption = service.redeem_invite(invite.id, who)
     except service.AlreadyRedeemed as err:

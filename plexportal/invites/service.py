@@ -316,6 +316,33 @@ def decline(redemption: Redemption, actor=None) -> bool:
     return done
 
 
+# -- people signing in ---------------------------------------------------------------------------
+
+def person_with_access(plex_user_id: int, email: str = "", username: str = ""):
+    """The plexportal user of a Plex account the server is shared with now (its access row is
+    active), linked on first use; None for an account without access (never shared, suspended,
+    removed, expired). Access rows come from invites and the plex.tv sync (every 10 minutes)."""
+    from plexportal.invites.access import link_user
+    from plexportal.invites.models import Access
+
+    if not plex_user_id:
+        return None
+    access = Access.get_or_none(Access.plex_user_id == plex_user_id)
+    if access is None or access.status != "active":
+        return None
+    if access.user_id is not None:
+        return access.user
+    from plexportal.auth.models import User
+
+    email = email or access.email
+    if email and User.select().where((fn.LOWER(User.email) == email.lower()) & (User.role == "admin")).exists():
+        email = ""          # never join a person to an admin's row by email: that would make them admin
+    with db.atomic():
+        user = link_user(plex_user_id, email, username or access.username)
+        Access.update(user=user).where((Access.id == access.id) & Access.user.is_null()).execute()
+    return user
+
+
 def has_lost_access(user) -> bool:
     """The person's share of the server was suspended, removed or expired, and no other is active:
     their page link stops working (notify.links)."""

@@ -184,10 +184,11 @@ def setup():
 @bp.post("/follow/<int:request_id>")
 @web.user_view
 def follow(request_id: int):
-    """A user follows someone else's requested title from their own page (signed link, no password)."""
+    """A user follows someone else's requested title from their own page (signed link, or signed
+    in with Plex; no password)."""
     from plexportal.notify import links
 
-    user = links.user_from_token(request.args.get("token") or request.form.get("token") or "")
+    user = links.person_for(request.args.get("token") or request.form.get("token") or "")
     if user is None:
         abort(403)
     req = get_request_or_404(request_id)

@@ -11,13 +11,14 @@ def section(user, *, admin: bool) -> dict | None:
     mine = {r.id for r in own} | {r.id for r in followed}
     others = [r for r in MediaRequest.select().where(MediaRequest.status.in_(("pending", "approved", "available")))
               .order_by(MediaRequest.created_at.desc()).limit(60) if r.id not in mine][:30]
-    token = ""
+    token, can_follow = "", False
     if not admin:
         try:
             from plexportal.notify import links
 
             token = links.request_token()        # the link the person came with; never a new one
+            can_follow = bool(token) or links.signed_in_person() is not None
         except ImportError:
             token = ""
     return {"template": "media/_profile_section.html", "own": own, "followed": followed, "others": others,
-            "token": token, "admin": admin, "profile_user": user}
+            "token": token, "can_follow": can_follow, "admin": admin, "profile_user": user}

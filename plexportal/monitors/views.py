@@ -158,10 +158,11 @@ def _new_address(user, *, admin: bool):
 @web.user_view
 @limiter.limit("10 per minute")
 def new_ical():
-    """A person replaces their own calendar address from their page (signed page token, no password)."""
+    """A person replaces their own calendar address from their page (signed page token, or signed
+    in with Plex; no password)."""
     from plexportal.notify import links
 
-    user = links.user_from_token(request.form.get("token", ""))
+    user = links.person_for(request.form.get("token", ""))
     if user is None:
         abort(403)
     return _new_address(user, admin=False)

@@ -74,6 +74,22 @@ def revoke(user) -> None:
     user.session_version = User.get_by_id(user.id).session_version
 
 
+def signed_in_person():
+    """The person signed in in this browser (Sign in with Plex), not an admin; else None."""
+    if not has_request_context():
+        return None
+    from flask_login import current_user
+
+    if current_user.is_authenticated and not current_user.is_admin:
+        return current_user._get_current_object()
+    return None
+
+
+def person_for(token: str | None):
+    """Whose page an action is for: the person of the signed link, else the person signed in."""
+    return (user_from_token(token) if token else None) or signed_in_person()
+
+
 def request_token() -> str:
     """The page token of the current request (a person's own page), to build its forms with:
     a page never mints a new one."""

@@ -26,6 +26,12 @@ def link_gone():
 
 
 def _subject(token: str | None, user_id: int | None):
+    if token is None and user_id is None:            # /notify/me: the person signed in with Plex
+        person = links.signed_in_person()
+        if person is None:
+            abort(redirect(url_for("admin.dashboard") if current_user.is_authenticated
+                           else url_for("auth.login", next=request.path)))
+        return person, False
     if token is not None:
         user = links.user_from_token(token)
         if user is None:
@@ -40,18 +46,22 @@ def _subject(token: str | None, user_id: int | None):
 
 
 def both(rule: str, **options):
-    """Register a view under the user's token URL and the admin's user-id URL."""
+    """Register a view under the user's token URL, the admin's user-id URL, and /notify/me for a
+    person signed in (Sign in with Plex)."""
     def register(view):
         view = web.user_view(view)
         bp.add_url_rule(f"/u/<token>{rule}", view.__name__, view, **options)
         bp.add_url_rule(f"/users/<int:user_id>{rule}", view.__name__, view, **options)
+        bp.add_url_rule(f"/me{rule}", view.__name__, view, **options)     # signed in with Plex
         return view
     return register
 
 
 def _ref(user, token, admin) -> dict:
-    """url_for arguments that lead back to the same page (token or user id)."""
-    return {"user_id": user.id} if admin else {"token": token}
+    """url_for arguments that lead back to the same page (user id, token, or none for /notify/me)."""
+    if admin:
+        return {"user_id": user.id}
+    return {"token": token} if token else {}
 
 
 def _sections(user, admin: bool) -> list[dict]:
@@ -194,9 +204,10 @@ def link_gone_page():
 
 
 @bp.post("/u/<token>/sign-out")
+@bp.post("/me/sign-out")
 @limiter.limit("6 per minute")
 @web.user_view
-def sign_out_everywhere(token):
+def sign_out_everywhere(token=None):
     """The person ends every link to their page (this one too); a new one goes to their email."""
     user, _ = _subject(token, None)
     links.revoke(user)

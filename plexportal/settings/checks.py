@@ -1,7 +1,7 @@
 """The Test-connection checks behind the wizard and the settings page, by group."""
 from __future__ import annotations
 
-from plexportal.gateways import email, jellyfin, plex, radarr, seerr, sonarr
+from plexportal.gateways import email, jellyfin, oidc, plex, radarr, seerr, sonarr
 from plexportal.gateways.base import CheckResult
 from plexportal.settings.registry import InvalidSetting, get_def
 from plexportal.settings.service import AddressChanged
@@ -43,6 +43,11 @@ def run(group: str, values: dict, current) -> CheckResult:
                 password=_value(values, "SMTP_PASSWORD", current),
                 security=_value(values, "SMTP_SECURITY", current),
                 sender=_value(values, "SMTP_FROM", current)))
+        if group == "Single sign-on":
+            from plexportal.auth import oidc as sso
+
+            return oidc.check(_value(values, "OIDC_ISSUER", current), _value(values, "OIDC_CLIENT_ID", current),
+                              sso.redirect_uri())
     except AddressChanged as err:
         return CheckResult(False, err.message)
     except InvalidSetting as err:
@@ -50,7 +55,7 @@ def run(group: str, values: dict, current) -> CheckResult:
     return CheckResult(False, "There is nothing to test for this group.")
 
 
-CHECKABLE = {"Seerr", "Sonarr", "Radarr", "Plex", "Jellyfin", "Email"}
+CHECKABLE = {"Seerr", "Sonarr", "Radarr", "Plex", "Jellyfin", "Email", "Single sign-on"}
 
 
 def record(group: str, result: CheckResult) -> None:

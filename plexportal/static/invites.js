@@ -13,6 +13,12 @@
     if (el) el.textContent = text;
   }
 
+  // The sign-in page words its failures itself (data-msg-failed, data-msg-unreachable on #plex-signin).
+  function message(kind, fallback) {
+    var box = document.getElementById("plex-signin");
+    return (box && box.getAttribute("data-msg-" + kind)) || fallback;
+  }
+
   function isPhone() {
     return window.matchMedia("(max-width: 700px)").matches || /Mobi|Android|iPhone|iPad/i.test(navigator.userAgent);
   }
@@ -43,7 +49,7 @@
           if (data.redirect) {
             window.location.href = data.redirect;
           } else {
-            say("Sign-in didn't work. Press the button to try again, or type your username below.");
+            say(message("failed", "Sign-in didn't work. Press the button to try again, or type your username below."));
           }
         })
         .catch(function () { setTimeout(once, POLL_MS * 2); });
@@ -95,7 +101,7 @@
         if (popup && !popup.closed) popup.close();
         button.disabled = false;
         button.removeAttribute("aria-busy");
-        say("Couldn't reach Plex just now. Try again in a moment, or type your username below.");
+        say(message("unreachable", "Couldn't reach Plex just now. Try again in a moment, or type your username below."));
       });
   }
 
