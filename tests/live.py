@@ -46,7 +46,9 @@ def prepare_data_dir(data_dir: Path, settings: dict | None = None, admin: bool =
     from plexportal.db import db
     from plexportal.settings import service as settings_service
 
-    config = Config(data_dir=data_dir, secret_key=SECRET, huey_immediate=True, extra=config_extra)
+    # testing=True: this process only prepares the files; no background log-store thread of its own
+    # may write to them while the pool is closed below (that crashed SQLite in a browser test).
+    config = Config(data_dir=data_dir, secret_key=SECRET, testing=True, huey_immediate=True, extra=config_extra)
     app = create_app(config)
     with app.app_context():
         upgrade()

@@ -22,7 +22,7 @@ def _person(server, name="ana"):
     from plexportal.db import db
     from plexportal.notify import links
 
-    app = create_app(Config(data_dir=server.data_dir, secret_key=SECRET))
+    app = create_app(Config(data_dir=server.data_dir, secret_key=SECRET, testing=True))
     with app.app_context(), db.connection_context():
         user = User.create(username=name, email=f"{name}@example.com", display_name=name.title())
         token = links.make_token(user)

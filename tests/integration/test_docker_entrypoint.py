@@ -100,7 +100,7 @@ def _old_database(data_dir):
     from tests.conftest import SECRET
 
     data_dir.mkdir(parents=True)
-    app = create_app(Config(data_dir=data_dir, secret_key=SECRET, huey_immediate=True))
+    app = create_app(Config(data_dir=data_dir, secret_key=SECRET, testing=True, huey_immediate=True))
     with app.app_context():
         db.connect(reuse_if_open=True)
         Runner(db.obj, str(MIGRATIONS_DIR)).up("0082_monitor_first_seen")

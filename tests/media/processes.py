@@ -30,7 +30,7 @@ def prepare(data_dir: Path, settings: dict, admin_password: str | None = None) -
     from plexportal.db import db
     from plexportal.settings import service as settings_service
 
-    app = create_app(Config(data_dir=data_dir, secret_key=SECRET_KEY, huey_immediate=True))
+    app = create_app(Config(data_dir=data_dir, secret_key=SECRET_KEY, testing=True, huey_immediate=True))
     with app.app_context():
         upgrade()
         with db.connection_context():
