@@ -83,12 +83,10 @@ def title_search(q: str, pick: str = "") -> dict:
             found["results"] = sync.search_titles(q)
         except GatewayError as err:
             found["error"] = err.message
-    for r in found["results"]:
-        r["value"] = f"{r['media_type']}:{r['tmdb_id']}"
     picked = sync.parse_pick(pick)
-    if picked and pick.strip() not in {r["value"] for r in found["results"]}:
+    if picked and pick.strip() not in {r.ref for r in found["results"]}:
         # Picked earlier but not among these results (Seerr down now, say): keep it as a choice.
-        found["kept"] = {"value": pick.strip(), "media_type": picked[0], "tmdb_id": picked[1]}
+        found["kept"] = {"ref": pick.strip(), "media_type": picked[0], "tmdb_id": picked[1]}
     return found
 
 
