@@ -14,7 +14,6 @@ from typing import Any, ClassVar
 from plexportal.gateways import wire
 from plexportal.gateways.base import CheckResult, GatewayError, run_check
 from plexportal.gateways.rest import RestClient
-from plexportal.gateways.wire import Json
 
 PAGE_SIZE = 1000          # the *arr default is 10: always ask for big pages
 # history eventType ints (§4.3), the same in Sonarr and Radarr for these three.
@@ -233,18 +232,14 @@ class ArrClient(RestClient):
         page = 1
         while True:
             data = self.get(path, page=page, pageSize=page_size, **params)
-            if not isinstance(data, dict) or not isinstance(data.get("records", []), list):
+            if not isinstance(data, dict) or not isinstance(data.get("records"), list):
                 raise GatewayError(f"{self.service} answered an unexpected page for {path}.", permanent=True)
-            records = data.get("records") or []
+            records = data["records"]
             yield from wire.objects(records)
             total = wire.integer(data.get("totalRecords")) or 0
             if not records or page * page_size >= total:
                 return
             page += 1
-
-    def list_of(self, data: Json) -> list[dict[str, Any]]:
-        """The objects of an unpaged list answer ([] when the answer is not a list)."""
-        return wire.objects(data)
 
     def queue(self, page_size: int = PAGE_SIZE) -> list[QueueItem]:
         params = dict(self.embed)
@@ -266,7 +261,7 @@ class ArrClient(RestClient):
         params: dict[str, Any] = {"date": wire.iso(since), **self.embed}
         if event_type is not None:
             params["eventType"] = event_type
-        return [HistoryRecord.from_wire(r) for r in self.list_of(self.get("history/since", **params))]
+        return [HistoryRecord.from_wire(r) for r in self.expect_list(self.get("history/since", **params), "history")]
 
     def history(self, *, event_type: int | None = None, page_size: int = PAGE_SIZE,
                 **filters: Any) -> list[HistoryRecord]:
@@ -278,11 +273,12 @@ class ArrClient(RestClient):
     def calendar_records(self, start: datetime | str, end: datetime | str, *, unmonitored: bool = False,
                          **extra: str) -> list[dict[str, Any]]:
         params = {"start": wire.iso(start), "end": wire.iso(end), "unmonitored": _flag(unmonitored), **extra}
-        return self.list_of(self.get("calendar", **params))
+        return self.expect_list(self.get("calendar", **params), "the calendar")
 
     # -- actions ---------------------------------------------------------------------------------
     def command(self, name: str, **body: Any) -> Command:
-        return Command.from_wire(wire.obj(self.request("POST", "command", json={"name": name, **body})))
+        return Command.from_wire(self.expect_object(self.request("POST", "command", json={"name": name, **body}),
+                                                    f"the {name} command"))
 
     def mark_history_failed(self, history_id: int) -> None:
         """Blocklist the release behind a 'grabbed' history record (the history page's Mark as failed)."""
@@ -290,7 +286,8 @@ class ArrClient(RestClient):
 
     def redownloads_failed(self) -> bool:
         """Whether the *arr searches again by itself after a release is marked failed."""
-        return wire.flag(wire.obj(self.get("config/downloadclient")).get("autoRedownloadFailed"))
+        config = self.expect_object(self.get("config/downloadclient"), "the download client settings")
+        return wire.flag(config.get("autoRedownloadFailed"))
 
 
 def latest_grab(records: list[HistoryRecord]) -> HistoryRecord | None:

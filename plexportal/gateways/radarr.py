@@ -20,7 +20,7 @@ class RadarrClient(ArrClient):
     unknown_items: ClassVar[str] = "includeUnknownMovieItems"
 
     def movie_by_tmdb(self, tmdb_id: int) -> Movie | None:
-        found = self.list_of(self.get("movie", tmdbId=int(tmdb_id)))
+        found = self.expect_list(self.get("movie", tmdbId=int(tmdb_id)), "the film lookup")
         return Movie.from_wire(found[0]) if found else None
 
     def calendar(self, start: datetime | str, end: datetime | str, *, unmonitored: bool = False) -> list[Movie]:
@@ -38,7 +38,7 @@ class RadarrClient(ArrClient):
 
     def movie_history(self, movie_id: int, event_type: int = GRABBED) -> list[HistoryRecord]:
         data = self.get("history/movie", movieId=int(movie_id), eventType=event_type)
-        return [HistoryRecord.from_wire(r) for r in self.list_of(data)]
+        return [HistoryRecord.from_wire(r) for r in self.expect_list(data, "the film history")]
 
 
 def client(**kwargs: Any) -> RadarrClient:

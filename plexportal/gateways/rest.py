@@ -13,6 +13,7 @@ from typing import Any
 import requests
 
 from plexportal.gateways.base import GatewayError, describe_exception, json_or_error, raise_for_status
+from plexportal.gateways import wire
 from plexportal.gateways.wire import Json
 from plexportal.lib import http
 from plexportal.lib.breaker import Breaker
@@ -70,6 +71,20 @@ class RestClient:
 
     def get(self, path: str, **params: Any) -> Json:
         return self.request("GET", path, params=params or None)
+
+    def expect_object(self, data: Json, what: str) -> dict[str, Any]:
+        """`data` when it is a JSON object; otherwise the address is not the API we expect."""
+        if not isinstance(data, dict):
+            raise GatewayError(f"{self.service} answered {what} with something unexpected: check the URL.",
+                               permanent=True)
+        return data
+
+    def expect_list(self, data: Json, what: str) -> list[dict[str, Any]]:
+        """The objects of a JSON array answer (anything in it that is not an object is skipped)."""
+        if not isinstance(data, list):
+            raise GatewayError(f"{self.service} answered {what} with something unexpected: check the URL.",
+                               permanent=True)
+        return wire.objects(data)
 
     def _skip_if_open(self) -> None:
         if self.breaker is None:

@@ -203,7 +203,7 @@ class SeerrClient(RestClient):
         while True:
             data = self.get(path, take=take, skip=skip, **params)
             if not isinstance(data, dict) or not isinstance(data.get("results"), list):
-                raise GatewayError(f"Seerr answered {path} without a result list.")
+                raise GatewayError(f"Seerr answered {path} without a result list.", permanent=True)
             results = data["results"]
             total = wire.integer(wire.obj(data.get("pageInfo")).get("results")) or 0
             if on_page is not None:
@@ -225,7 +225,8 @@ class SeerrClient(RestClient):
         return [SeerrRequest.from_wire(r) for r in self.pages("request", take=take, filter=filter)]
 
     def details(self, media_type: str, tmdb_id: int) -> TitleDetails:
-        return TitleDetails.from_wire(wire.obj(self.get(f"{'tv' if media_type == 'tv' else 'movie'}/{int(tmdb_id)}")))
+        return TitleDetails.from_wire(self.expect_object(self.get(f"{'tv' if media_type == 'tv' else 'movie'}/{int(tmdb_id)}"),
+                                                      "the title's details"))
 
     def search(self, query: str, page: int = 1) -> list[SeerrTitle]:
         """Films and series matching `query` (people are dropped)."""
@@ -237,7 +238,7 @@ class SeerrClient(RestClient):
         raise_for_status(response, SERVICE)
         data = json_or_error(response, SERVICE)
         if not isinstance(data, dict) or not isinstance(data.get("results"), list):
-            raise GatewayError("Seerr answered the search without a result list.")
+            raise GatewayError("Seerr answered the search without a result list.", permanent=True)
         return [title for title in map(SeerrTitle.from_wire, data["results"]) if title is not None]
 
     def create_request(self, media_type: str, tmdb_id: int, *, as_user: int, seasons: str | list[int] = "all"
@@ -255,20 +256,21 @@ class SeerrClient(RestClient):
         raise_for_status(response, SERVICE)
         data = json_or_error(response, SERVICE)
         if not isinstance(data, dict) or "id" not in data:
-            raise GatewayError("Seerr did not return the new request.")
+            raise GatewayError("Seerr did not return the new request.", permanent=True)
         return SeerrRequest.from_wire(data)
 
     # -- reported issues -------------------------------------------------------------------------
     # Both calls come back to us as ISSUE_COMMENT / ISSUE_RESOLVED webhooks (the loop guard's job).
     def issue(self, issue_id: int) -> SeerrIssue:
-        return SeerrIssue.from_wire(wire.obj(self.get(f"issue/{int(issue_id)}")))
+        return SeerrIssue.from_wire(self.expect_object(self.get(f"issue/{int(issue_id)}"), "the issue"))
 
     def comment_issue(self, issue_id: int, message: str) -> SeerrIssue:
-        return SeerrIssue.from_wire(wire.obj(self.request("POST", f"issue/{int(issue_id)}/comment",
-                                                          json={"message": message})))
+        data = self.request("POST", f"issue/{int(issue_id)}/comment", json={"message": message})
+        return SeerrIssue.from_wire(self.expect_object(data, "the comment"))
 
     def resolve_issue(self, issue_id: int) -> SeerrIssue:
-        return SeerrIssue.from_wire(wire.obj(self.request("POST", f"issue/{int(issue_id)}/resolved")))
+        return SeerrIssue.from_wire(self.expect_object(self.request("POST", f"issue/{int(issue_id)}/resolved"),
+                                                      "the resolution"))
 
 
 def _reason(response: requests.Response) -> str:

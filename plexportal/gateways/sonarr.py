@@ -20,14 +20,14 @@ class SonarrClient(ArrClient):
     unknown_items: ClassVar[str] = "includeUnknownSeriesItems"
 
     def series_by_tvdb(self, tvdb_id: int) -> Series | None:
-        found = self.list_of(self.get("series", tvdbId=int(tvdb_id)))
+        found = self.expect_list(self.get("series", tvdbId=int(tvdb_id)), "the series lookup")
         return Series.from_wire(found[0]) if found else None
 
     def episodes(self, series_id: int, season_number: int | None = None) -> list[Episode]:
         params = {"seriesId": int(series_id)}
         if season_number is not None:
             params["seasonNumber"] = int(season_number)
-        return [Episode.from_wire(r) for r in self.list_of(self.get("episode", **params))]
+        return [Episode.from_wire(r) for r in self.expect_list(self.get("episode", **params), "the episode list")]
 
     def calendar(self, start: datetime | str, end: datetime | str, *, unmonitored: bool = False) -> list[Episode]:
         """Episodes airing between start and end, each with its series."""
