@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import socket
 from xml.etree import ElementTree
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 import urllib3
@@ -26,7 +28,7 @@ class CheckResult:
     message: str
     detail: str = ""        # e.g. a version string; never a secret
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         return {"ok": self.ok, "message": self.message, "detail": self.detail}
 
 
@@ -92,14 +94,14 @@ def raise_for_status(response: requests.Response, service: str) -> None:
     raise GatewayError(f"{service} answered {code}.", permanent=True, status=code)
 
 
-def json_or_error(response: requests.Response, service: str):
+def json_or_error(response: requests.Response, service: str) -> Any:
     try:
         return response.json()
     except ValueError:
         raise GatewayError(f"{service} did not answer with JSON: is this the right URL?", permanent=True) from None
 
 
-def run_check(fn, service: str) -> CheckResult:
+def run_check(fn: Callable[[], tuple[str, str]], service: str) -> CheckResult:
     """Run a check function that returns (message, detail) and catch everything into a result."""
     try:
         message, detail = fn()

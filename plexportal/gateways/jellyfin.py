@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from plexportal.gateways.base import (CheckResult, GatewayError, describe_exception, json_or_error,
                                       raise_for_status, run_check)
@@ -17,7 +18,8 @@ class JellyfinSettings:
 
 
 class JellyfinClient:
-    def __init__(self, settings: JellyfinSettings, *, timeout=http.DEFAULT_TIMEOUT, retries: int = 2):
+    def __init__(self, settings: JellyfinSettings, *, timeout: http.Timeout = http.DEFAULT_TIMEOUT,
+                 retries: int = 2) -> None:
         if not settings.url:
             raise GatewayError("Jellyfin is not configured (no URL).", permanent=True)
         self.base = settings.url.rstrip("/")
@@ -25,7 +27,7 @@ class JellyfinClient:
         self.session.headers["Authorization"] = f'MediaBrowser Token="{settings.api_key or ""}"'
         self.session.headers["Accept"] = "application/json"
 
-    def get(self, path: str, **params):
+    def get(self, path: str, **params: Any) -> Any:
         try:
             response = self.session.get(f"{self.base}/{path.lstrip('/')}", params=params or None,
                                         allow_redirects=False)
@@ -34,21 +36,21 @@ class JellyfinClient:
         raise_for_status(response, SERVICE)
         return json_or_error(response, SERVICE)
 
-    def public_info(self) -> dict:
+    def public_info(self) -> dict[str, Any]:
         data = self.get("System/Info/Public")
         if not isinstance(data, dict) or "Id" not in data:
             raise GatewayError("That does not look like Jellyfin: check the URL.", permanent=True)
         return data
 
     def check(self) -> CheckResult:
-        def probe():
+        def probe() -> tuple[str, str]:
             info = self.get("System/Info")     # needs the key, unlike /System/Info/Public
             return f"Connected to {info.get('ServerName', 'Jellyfin')} (Jellyfin {info.get('Version', '?')}).", \
                 info.get("Version", "")
         return run_check(probe, SERVICE)
 
 
-def client(**kwargs) -> JellyfinClient:
+def client(**kwargs: Any) -> JellyfinClient:
     from plexportal.settings import service as settings
 
     return JellyfinClient(JellyfinSettings(settings.get("JELLYFIN_URL"), settings.get("JELLYFIN_API_KEY")), **kwargs)
@@ -74,16 +76,16 @@ class JellyfinItem:
     item_id: str
     title: str
     web_url: str
-    episodes: dict            # {(season, episode): item id}
+    episodes: dict[tuple[int, int], str]    # {(season, episode): item id}
 
 
-def find_item(settings: JellyfinSettings, media_type: str, ids: dict, *,
-              timeout=(3.0, 10.0)) -> JellyfinItem | None:
+def find_item(settings: JellyfinSettings, media_type: str, ids: dict[str, object], *,
+              timeout: http.Timeout = (3.0, 10.0)) -> JellyfinItem | None:
     wanted = {(_PROVIDERS[k], str(v)) for k, v in ids.items() if v and k in _PROVIDERS}
     if not wanted:
         return None
     c = JellyfinClient(settings, retries=0, timeout=timeout)
-    server_id = c.public_info().get("Id", "")
+    server_id = str(c.public_info().get("Id", ""))
     kind = "Series" if media_type == "tv" else "Movie"
     start = 0
     while True:
@@ -106,7 +108,7 @@ def find_item(settings: JellyfinSettings, media_type: str, ids: dict, *,
             return None
 
 
-def _episodes(c: JellyfinClient, series_id: str) -> dict:
+def _episodes(c: JellyfinClient, series_id: str) -> dict[tuple[int, int], str]:
     data = c.get(f"Shows/{series_id}/Episodes")
     out = {}
     for ep in (data.get("Items") or []) if isinstance(data, dict) else []:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+from xml.etree.ElementTree import Element
 
 from plexapi.exceptions import BadRequest, NotFound, Unauthorized
 from plexapi.server import PlexServer
@@ -29,7 +31,7 @@ def connect(settings: PlexSettings, *, timeout: float = 15, retries: int = 1) ->
     if not settings.url:
         raise GatewayError("Plex is not configured (no URL).", permanent=True)
     try:
-        return PlexServer(settings.url.rstrip("/"), settings.token or None,
+        return PlexServer(settings.url.rstrip("/"), settings.token or None,  # type: ignore[no-untyped-call]
                           session=http.session(retries=retries), timeout=timeout)
     except Unauthorized:
         raise GatewayError("Plex rejected the token (401): copy the X-Plex-Token again.", permanent=True,
@@ -46,13 +48,13 @@ def connect(settings: PlexSettings, *, timeout: float = 15, retries: int = 1) ->
         raise describe_exception(err, SERVICE) from None
 
 
-def server_info(settings: PlexSettings, **kwargs) -> ServerInfo:
+def server_info(settings: PlexSettings, **kwargs: Any) -> ServerInfo:
     server = connect(settings, **kwargs)
     return ServerInfo(server.friendlyName, server.version, server.machineIdentifier)
 
 
 def check(url: str, token: str) -> CheckResult:
-    def probe():
+    def probe() -> tuple[str, str]:
         info = server_info(PlexSettings(url, token), timeout=5, retries=0)
         return f"Connected to {info.name} (Plex {info.version}).", info.version
     return run_check(probe, SERVICE)
@@ -77,7 +79,7 @@ class LibraryItem:
     rating_key: str
     title: str
     machine_identifier: str
-    episodes: dict            # {(season, episode): ratingKey} for shows, {} for films
+    episodes: dict[tuple[int, int], str]    # {(season, episode): ratingKey} for shows, {} for films
 
     @property
     def web_url(self) -> str:
@@ -87,7 +89,7 @@ class LibraryItem:
         return WEB_URL.format(machine=self.machine_identifier, key=self.episodes[(season, episode)])
 
 
-def _guids(element) -> set[str]:
+def _guids(element: Element) -> set[str]:
     """External ids of a library item as 'tmdb://123', from Guid tags and a legacy agent guid."""
     out = {g.attrib.get("id", "") for g in element.findall("Guid")}
     legacy = element.attrib.get("guid", "")
@@ -97,9 +99,10 @@ def _guids(element) -> set[str]:
     return {g for g in out if g}
 
 
-def _query(server: PlexServer, key: str, **params):
+def _query(server: PlexServer, key: str, **params: Any) -> Element | None:
     try:
-        return server.query(key, params=params or None)
+        answer: Element | None = server.query(key, params=params or None)  # type: ignore[no-untyped-call]
+        return answer
     except Unauthorized:
         raise GatewayError("Plex rejected the token (401).", permanent=True, status=401) from None
     except (NotFound, BadRequest) as err:
@@ -108,7 +111,7 @@ def _query(server: PlexServer, key: str, **params):
         raise describe_exception(err, SERVICE) from None
 
 
-def find_item(settings: PlexSettings, media_type: str, ids: dict, *, timeout: float = 10) -> LibraryItem | None:
+def find_item(settings: PlexSettings, media_type: str, ids: dict[str, object], *, timeout: float = 10) -> LibraryItem | None:
     """The library item carrying one of these ids (tmdb/tvdb/imdb), with its episodes for a show.
     Sweeps each matching section with includeGuids=1, page by page (a guid= filter only works for
     plex:// guids)."""
@@ -139,12 +142,12 @@ def find_item(settings: PlexSettings, media_type: str, ids: dict, *, timeout: fl
     return None
 
 
-def _episodes(server: PlexServer, show_key: str) -> dict:
+def _episodes(server: PlexServer, show_key: str) -> dict[tuple[int, int], str]:
     leaves = _query(server, f"/library/metadata/{show_key}/allLeaves")
     out = {}
     for ep in (leaves.findall("Video") if leaves is not None else []):
         try:
-            out[(int(ep.attrib.get("parentIndex")), int(ep.attrib.get("index")))] = ep.attrib.get("ratingKey", "")
+            out[(int(ep.attrib.get("parentIndex", "")), int(ep.attrib.get("index", "")))] = ep.attrib.get("ratingKey", "")
         except (TypeError, ValueError):
             continue
     return out
@@ -159,7 +162,7 @@ class Library:
     type: str
 
 
-def list_libraries(settings: PlexSettings, **kwargs) -> tuple[ServerInfo, list[Library]]:
+def list_libraries(settings: PlexSettings, **kwargs: Any) -> tuple[ServerInfo, list[Library]]:
     """The server's identity and its library sections (one connection, one sections call)."""
     server = connect(settings, **kwargs)
     try:

@@ -143,7 +143,11 @@ def radarr_client() -> RadarrClient:
 
 
 def arr_client(service: str) -> SonarrClient | RadarrClient:
-    return {"sonarr": sonarr_client, "radarr": radarr_client}[service]()
+    if service == "sonarr":
+        return sonarr_client()
+    if service == "radarr":
+        return radarr_client()
+    raise KeyError(service)
 
 
 def seerr_client() -> SeerrClient | None:
