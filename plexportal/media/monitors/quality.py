@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from plexportal.gateways.base import GatewayError
 from plexportal.gateways.radarr import Movie
+from plexportal.gateways.sonarr import Episode
 from plexportal.lib import clock
 from plexportal.media.models import Follower, MediaRequest
 from plexportal.media.monitors import base, messages
@@ -103,14 +104,8 @@ def _series(ctx, requests: list[MediaRequest], now: datetime) -> None:
         if series is None:
             continue
         seasons = set(request.seasons or [])
-        missing = []
-        for ep in client.episodes(series.id):
-            aired = ep.air_date_utc
-            if (ep.has_file or not ep.monitored or ep.id in queued or aired is None
-                    or (seasons and ep.season_number not in seasons) or not ep.season_number):
-                continue
-            if now - aired >= GRACE:
-                missing.append(ep)
+        missing = [ep for ep in client.episodes(series.id)
+                   if ep.id not in queued and _is_overdue(ep, seasons, now)]
         if missing:
             ctx.found += 1
             title = request.title or series.title
@@ -119,6 +114,14 @@ def _series(ctx, requests: list[MediaRequest], now: datetime) -> None:
             _send(ctx, request, messages.WAITING_QUALITY, f"Waiting for a good copy: {title}",
                   f"{which}{more} of {title} aired, but no copy in the quality you asked for has turned up yet. "
                   "They are being looked for; you will hear as soon as they are ready.")
+
+
+def _is_overdue(ep: Episode, seasons: set, now: datetime) -> bool:
+    """A wanted episode (monitored, of a requested season, not a special) that aired more than the
+    grace period ago and still has no file."""
+    if ep.has_file or not ep.monitored or not ep.season_number or (seasons and ep.season_number not in seasons):
+        return False
+    return ep.air_date_utc is not None and now - ep.air_date_utc >= GRACE
 
 
 def run(ctx) -> None:
