@@ -46,21 +46,7 @@ def describe_exception(err: Exception, service: str) -> GatewayError:
     if isinstance(err, requests.exceptions.ReadTimeout):
         return GatewayError(f"{service} accepted the connection but did not answer in time.")
     if isinstance(err, requests.exceptions.ConnectionError):
-        # Without retries, urllib3 hands requests a MaxRetryError whose reason is the real cause:
-        # a read timeout then arrives as a ConnectionError.
-        reason = getattr(err.args[0], "reason", None) if err.args else None
-        if isinstance(reason, urllib3.exceptions.ConnectTimeoutError) and not isinstance(
-                reason, urllib3.exceptions.NewConnectionError):      # urllib3 derives "refused" from it
-            return GatewayError(f"{service} did not answer in time (connection timed out).")
-        if isinstance(reason, urllib3.exceptions.ReadTimeoutError):
-            return GatewayError(f"{service} accepted the connection but did not answer in time.")
-        text = str(err).lower()
-        if "name or service not known" in text or "nodename nor servname" in text or "failed to resolve" in text \
-                or "name resolution" in text:
-            return GatewayError(f"{service}: the host name could not be found.", permanent=True)
-        if "refused" in text:
-            return GatewayError(f"{service} refused the connection: is it running, and is the port right?")
-        return GatewayError(f"Could not connect to {service}.")
+        return _connection_error(err, service)
     if isinstance(err, requests.exceptions.TooManyRedirects):
         return GatewayError(f"{service} redirected too many times; check the URL.", permanent=True)
     if isinstance(err, requests.RequestException):
@@ -70,6 +56,25 @@ def describe_exception(err: Exception, service: str) -> GatewayError:
     if isinstance(err, ElementTree.ParseError | ValueError):
         return GatewayError(f"{service} answered something that is not its API (an HTML page? check the URL).")
     return GatewayError(f"Unexpected error talking to {service}.")
+
+
+def _connection_error(err: requests.exceptions.ConnectionError, service: str) -> GatewayError:
+    """requests' catch-all connection failure, told apart by its cause."""
+    # Without retries, urllib3 hands requests a MaxRetryError whose reason is the real cause:
+    # a read timeout then arrives as a ConnectionError.
+    reason = getattr(err.args[0], "reason", None) if err.args else None
+    if isinstance(reason, urllib3.exceptions.ConnectTimeoutError) and not isinstance(
+            reason, urllib3.exceptions.NewConnectionError):      # urllib3 derives "refused" from it
+        return GatewayError(f"{service} did not answer in time (connection timed out).")
+    if isinstance(reason, urllib3.exceptions.ReadTimeoutError):
+        return GatewayError(f"{service} accepted the connection but did not answer in time.")
+    text = str(err).lower()
+    if any(words in text for words in ("name or service not known", "nodename nor servname", "failed to resolve",
+                                       "name resolution")):
+        return GatewayError(f"{service}: the host name could not be found.", permanent=True)
+    if "refused" in text:
+        return GatewayError(f"{service} refused the connection: is it running, and is the port right?")
+    return GatewayError(f"Could not connect to {service}.")
 
 
 def raise_for_status(response: requests.Response, service: str) -> None:

@@ -106,7 +106,14 @@ def discover(issuer: str, *, timeout: http.Timeout = http.CHECK_TIMEOUT, fresh: 
         hit = _cache.get(key)
     if hit and not fresh and time.monotonic() - hit[0] < DISCOVERY_CACHE:
         return hit[1]
-    s = session or http.session(retries=1)
+    provider = _provider(_discovery_document(key, timeout, session or http.session(retries=1)), issuer, key)
+    with _lock:
+        _cache[key] = (time.monotonic(), provider)
+    return provider
+
+
+def _discovery_document(key: str, timeout: http.Timeout, s: requests.Session) -> dict[str, Any]:
+    """The issuer's discovery document as a JSON object; GatewayError for anything else."""
     try:
         response = s.get(key + "/.well-known/openid-configuration", timeout=timeout,
                          headers={"Accept": "application/json"})
@@ -124,6 +131,12 @@ def discover(issuer: str, *, timeout: http.Timeout = http.CHECK_TIMEOUT, fresh: 
         raise GatewayError("The issuer URL did not answer with a discovery document (not JSON).", permanent=True) from None
     if not isinstance(doc, dict):
         raise GatewayError("The issuer URL did not answer with a discovery document.", permanent=True)
+    return doc
+
+
+def _provider(doc: dict[str, Any], issuer: str, key: str) -> Provider:
+    """The provider the document describes, once it is complete, about this issuer, and keeps the
+    client secret on the issuer's address."""
     names = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
     missing = [n for n in names if not isinstance(doc.get(n), str) or not doc.get(n)]
     if missing:
@@ -139,14 +152,11 @@ def discover(issuer: str, *, timeout: http.Timeout = http.CHECK_TIMEOUT, fresh: 
                            "sends the client secret only to the issuer's address.", permanent=True)
     userinfo = doc.get("userinfo_endpoint") if isinstance(doc.get("userinfo_endpoint"), str) else ""
     algs = [a for a in (doc.get("id_token_signing_alg_values_supported") or ["RS256"]) if a in ASYMMETRIC + SYMMETRIC]
-    provider = Provider(issuer=doc["issuer"], authorization_endpoint=doc["authorization_endpoint"],
-                        token_endpoint=doc["token_endpoint"], jwks_uri=doc["jwks_uri"], algorithms=algs or ["RS256"],
-                        token_auth_methods=[m for m in doc.get("token_endpoint_auth_methods_supported") or []
-                                            if isinstance(m, str)],
-                        userinfo_endpoint=userinfo if userinfo and _origin(userinfo) == _origin(key) else "")
-    with _lock:
-        _cache[key] = (time.monotonic(), provider)
-    return provider
+    return Provider(issuer=doc["issuer"], authorization_endpoint=doc["authorization_endpoint"],
+                    token_endpoint=doc["token_endpoint"], jwks_uri=doc["jwks_uri"], algorithms=algs or ["RS256"],
+                    token_auth_methods=[m for m in doc.get("token_endpoint_auth_methods_supported") or []
+                                        if isinstance(m, str)],
+                    userinfo_endpoint=userinfo if userinfo and _origin(userinfo) == _origin(key) else "")
 
 
 def _oauth(provider: Provider, client: Client, redirect_uri: str, timeout: http.Timeout) -> OAuth2Session:
