@@ -17,6 +17,24 @@ class JellyfinSettings:
     api_key: str
 
 
+# -- library lookup by provider ids ---------------------------------------------------------------
+# Jellyfin has no provider-id filter on /Items (AnyProviderIdEquals is Emby's and is silently
+# ignored, returning an unfiltered list), so we page through and compare ProviderIds ourselves.
+
+PAGE_SIZE = 500
+_PROVIDERS = {"tmdb": "Tmdb", "tvdb": "Tvdb", "imdb": "Imdb"}
+
+
+@dataclass
+class JellyfinItem:
+    item_id: str
+    title: str
+    web_url: str
+    episodes: dict[tuple[int, int], str]    # {(season, episode): item id}
+
+
+
+
 class JellyfinClient:
     def __init__(self, settings: JellyfinSettings, *, timeout: http.Timeout = http.DEFAULT_TIMEOUT,
                  retries: int = 2) -> None:
@@ -50,6 +68,41 @@ class JellyfinClient:
         return run_check(probe, SERVICE)
 
 
+    # -- library lookup by provider ids ---------------------------------------------------------
+    def find_item(self, media_type: str, ids: dict[str, object]) -> JellyfinItem | None:
+        """The series or film carrying one of these ids (tmdb/tvdb/imdb), with its episodes."""
+        wanted = {(_PROVIDERS[k], str(v)) for k, v in ids.items() if v and k in _PROVIDERS}
+        if not wanted:
+            return None
+        server_id = str(self.public_info().get("Id", ""))
+        kind = "Series" if media_type == "tv" else "Movie"
+        start = 0
+        while True:
+            page = self.get("Items", Recursive="true", IncludeItemTypes=kind, Fields="ProviderIds", StartIndex=start,
+                            Limit=PAGE_SIZE)
+            items = page.get("Items") if isinstance(page, dict) else None
+            if not isinstance(items, list):
+                raise GatewayError("Jellyfin answered /Items without an item list.")
+            for item in items:
+                if _has_provider_id(item, kind, wanted):
+                    item_id = str(item.get("Id", ""))
+                    url = f"{self.base}/web/index.html#!/details?id={item_id}&context=home&serverId={server_id}"
+                    return JellyfinItem(item_id, str(item.get("Name", "")), url,
+                                        self._episodes(item_id) if media_type == "tv" else {})
+            start += len(items)
+            if not items or start >= int(page.get("TotalRecordCount") or 0):
+                return None
+
+    def _episodes(self, series_id: str) -> dict[tuple[int, int], str]:
+        data = self.get(f"Shows/{series_id}/Episodes")
+        out = {}
+        for ep in (data.get("Items") or []) if isinstance(data, dict) else []:
+            season, number = ep.get("ParentIndexNumber"), ep.get("IndexNumber")
+            if isinstance(season, int) and isinstance(number, int):
+                out[(season, number)] = str(ep.get("Id", ""))
+        return out
+
+
 def client(**kwargs: Any) -> JellyfinClient:
     from plexportal.settings import service as settings
 
@@ -63,56 +116,16 @@ def check(url: str, api_key: str) -> CheckResult:
         return CheckResult(False, err.message)
 
 
-# -- library lookup by provider ids ---------------------------------------------------------------
-# Jellyfin has no provider-id filter on /Items (AnyProviderIdEquals is Emby's and is silently
-# ignored, returning an unfiltered list), so we page through and compare ProviderIds ourselves.
 
-PAGE_SIZE = 500
-_PROVIDERS = {"tmdb": "Tmdb", "tvdb": "Tvdb", "imdb": "Imdb"}
-
-
-@dataclass
-class JellyfinItem:
-    item_id: str
-    title: str
-    web_url: str
-    episodes: dict[tuple[int, int], str]    # {(season, episode): item id}
+def _has_provider_id(item: object, kind: str, wanted: set[tuple[str, str]]) -> bool:
+    if not isinstance(item, dict) or item.get("Type") != kind:
+        return False
+    providers = item.get("ProviderIds")
+    return isinstance(providers, dict) and bool({(k, str(v)) for k, v in providers.items()} & wanted)
 
 
 def find_item(settings: JellyfinSettings, media_type: str, ids: dict[str, object], *,
               timeout: http.Timeout = (3.0, 10.0)) -> JellyfinItem | None:
-    wanted = {(_PROVIDERS[k], str(v)) for k, v in ids.items() if v and k in _PROVIDERS}
-    if not wanted:
+    if not any(v and k in _PROVIDERS for k, v in ids.items()):
         return None
-    c = JellyfinClient(settings, retries=0, timeout=timeout)
-    server_id = str(c.public_info().get("Id", ""))
-    kind = "Series" if media_type == "tv" else "Movie"
-    start = 0
-    while True:
-        page = c.get("Items", Recursive="true", IncludeItemTypes=kind, Fields="ProviderIds", StartIndex=start,
-                     Limit=PAGE_SIZE)
-        items = page.get("Items") if isinstance(page, dict) else None
-        if not isinstance(items, list):
-            raise GatewayError("Jellyfin answered /Items without an item list.")
-        for item in items:
-            providers = item.get("ProviderIds") if isinstance(item, dict) else None
-            if not isinstance(providers, dict) or item.get("Type") != kind:
-                continue
-            if {(k, str(v)) for k, v in providers.items()} & wanted:
-                item_id = str(item.get("Id", ""))
-                url = f"{c.base}/web/index.html#!/details?id={item_id}&context=home&serverId={server_id}"
-                return JellyfinItem(item_id, str(item.get("Name", "")), url,
-                                    _episodes(c, item_id) if media_type == "tv" else {})
-        start += len(items)
-        if not items or start >= int(page.get("TotalRecordCount") or 0):
-            return None
-
-
-def _episodes(c: JellyfinClient, series_id: str) -> dict[tuple[int, int], str]:
-    data = c.get(f"Shows/{series_id}/Episodes")
-    out = {}
-    for ep in (data.get("Items") or []) if isinstance(data, dict) else []:
-        season, number = ep.get("ParentIndexNumber"), ep.get("IndexNumber")
-        if isinstance(season, int) and isinstance(number, int):
-            out[(season, number)] = str(ep.get("Id", ""))
-    return out
+    return JellyfinClient(settings, retries=0, timeout=timeout).find_item(media_type, ids)
