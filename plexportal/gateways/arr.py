@@ -207,9 +207,6 @@ class ArrClient(RestClient):
     embed: ClassVar[dict[str, str]] = {}
     unknown_items: ClassVar[str] = ""
 
-    def __init__(self, settings: ArrSettings, **kwargs: Any) -> None:
-        super().__init__(settings.url, settings.api_key, **kwargs)
-
     # -- connection ------------------------------------------------------------------------------
     def system_status(self) -> SystemStatus:
         data = self.get("system/status")

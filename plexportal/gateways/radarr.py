@@ -7,8 +7,7 @@ from typing import Any, ClassVar
 
 from plexportal.gateways.arr import (FAILED, GRABBED, IMPORTED, ArrClient, ArrSettings, Command, HistoryRecord,
                                      Movie, QueueItem)
-from plexportal.gateways.base import CheckResult, GatewayError
-from plexportal.lib import http
+from plexportal.gateways.base import CheckResult
 
 __all__ = ["FAILED", "GRABBED", "IMPORTED", "HistoryRecord", "Movie", "QueueItem", "RadarrClient", "check",
            "client"]
@@ -48,8 +47,4 @@ def client(**kwargs: Any) -> RadarrClient:
 
 
 def check(url: str, api_key: str) -> CheckResult:
-    """The settings page's Test button: always asks (no breaker), answers within a few seconds."""
-    try:
-        return RadarrClient(ArrSettings(url, api_key), timeout=http.CHECK_TIMEOUT, retries=0, breaker=None).check()
-    except GatewayError as err:
-        return CheckResult(False, err.message)
+    return RadarrClient.test_connection(ArrSettings(url, api_key))

@@ -8,11 +8,11 @@ hung *arr costs a few timeouts, not one per monitor run, message or page view (l
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 
-from plexportal.gateways.base import GatewayError, describe_exception, json_or_error, raise_for_status
+from plexportal.gateways.base import CheckResult, GatewayError, describe_exception, json_or_error, raise_for_status
 from plexportal.gateways import wire
 from plexportal.gateways.wire import Json
 from plexportal.lib import http
@@ -28,21 +28,40 @@ class Skipped(GatewayError):
     """The call was not made: the address did not answer the last few times (breaker open)."""
 
 
+class Address(Protocol):
+    """Where an API is and the key it takes (ArrSettings, SeerrSettings)."""
+    url: str
+    api_key: str
+
+
 class RestClient:
     """One configured JSON API. `api_prefix` is the path under the base URL (e.g. "api/v3")."""
 
     service = "REST"
     api_prefix = ""
 
-    def __init__(self, url: str, api_key: str, *, timeout: http.Timeout = TIMEOUT, retries: int = 1,
+    def __init__(self, settings: Address, *, timeout: http.Timeout = TIMEOUT, retries: int = 1,
                  breaker: Breaker | None = BREAKER) -> None:
-        if not url:
+        if not settings.url:
             raise GatewayError(f"{self.service} is not configured (no URL).", permanent=True)
-        self.base = url.rstrip("/")
+        self.base = settings.url.rstrip("/")
         self.breaker = breaker
         self.session = http.session(retries=retries, timeout=timeout)
-        self.session.headers["X-Api-Key"] = api_key or ""
+        self.session.headers["X-Api-Key"] = settings.api_key or ""
         self.session.headers["Accept"] = "application/json"
+
+    @classmethod
+    def test_connection(cls, settings: Address) -> CheckResult:
+        """The settings page's Test button: answers within a few seconds, never raises, and always
+        really asks (no breaker: the admin wants to know now)."""
+        try:
+            client = cls(settings, timeout=http.CHECK_TIMEOUT, retries=0, breaker=None)
+        except GatewayError as err:
+            return CheckResult(False, err.message)
+        return client.check()
+
+    def check(self) -> CheckResult:
+        raise NotImplementedError
 
     def url(self, path: str) -> str:
         return f"{self.base}/{self.api_prefix}/{path.lstrip('/')}"

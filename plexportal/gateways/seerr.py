@@ -16,7 +16,6 @@ import requests
 from plexportal.gateways import wire
 from plexportal.gateways.base import CheckResult, GatewayError, json_or_error, raise_for_status, run_check
 from plexportal.gateways.rest import RestClient
-from plexportal.lib import http
 
 SERVICE = "Seerr"
 SEARCH_POSTER = "https://image.tmdb.org/t/p/w92"
@@ -178,9 +177,6 @@ class SeerrClient(RestClient):
     service = SERVICE
     api_prefix = "api/v1"
 
-    def __init__(self, settings: SeerrSettings, **kwargs: Any) -> None:
-        super().__init__(settings.url, settings.api_key, **kwargs)
-
     # -- connection ------------------------------------------------------------------------------
     def status(self) -> SeerrStatus:
         data = self.get("status")
@@ -292,8 +288,4 @@ def client(**kwargs: Any) -> SeerrClient:
 
 
 def check(url: str, api_key: str) -> CheckResult:
-    """The settings page's Test button: always asks (no breaker), answers within a few seconds."""
-    try:
-        return SeerrClient(SeerrSettings(url, api_key), timeout=http.CHECK_TIMEOUT, retries=0, breaker=None).check()
-    except GatewayError as err:
-        return CheckResult(False, err.message)
+    return SeerrClient.test_connection(SeerrSettings(url, api_key))

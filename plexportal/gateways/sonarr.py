@@ -7,8 +7,7 @@ from typing import Any, ClassVar
 
 from plexportal.gateways.arr import (FAILED, GRABBED, IMPORTED, ArrClient, ArrSettings, Command, Episode,
                                      HistoryRecord, QueueItem, Series)
-from plexportal.gateways.base import CheckResult, GatewayError
-from plexportal.lib import http
+from plexportal.gateways.base import CheckResult
 
 __all__ = ["FAILED", "GRABBED", "IMPORTED", "Episode", "HistoryRecord", "QueueItem", "Series", "SonarrClient",
            "check", "client"]
@@ -54,8 +53,4 @@ def client(**kwargs: Any) -> SonarrClient:
 
 
 def check(url: str, api_key: str) -> CheckResult:
-    """The settings page's Test button: always asks (no breaker), answers within a few seconds."""
-    try:
-        return SonarrClient(ArrSettings(url, api_key), timeout=http.CHECK_TIMEOUT, retries=0, breaker=None).check()
-    except GatewayError as err:
-        return CheckResult(False, err.message)
+    return SonarrClient.test_connection(ArrSettings(url, api_key))

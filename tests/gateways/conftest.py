@@ -9,25 +9,8 @@ from tests.gateways.helpers import radarr_client, seerr_client, sonarr_client
 
 
 @pytest.fixture
-def sonarr_fake():
-    from tests.fakes.arr import FakeSonarr
-
-    fake = FakeSonarr().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def radarr_fake():
-    from tests.fakes.arr import FakeRadarr
-
-    fake = FakeRadarr().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
 def seerr_fake():
+    """Seerr with reported issues (comment, resolve): the root fake_seerr has none."""
     from tests.fakes.seerr_issues import FakeSeerrIssues
 
     fake = FakeSeerrIssues().start()
@@ -44,13 +27,13 @@ def breaker():
 
 
 @pytest.fixture
-def sonarr(sonarr_fake):
-    return sonarr_client(sonarr_fake)
+def sonarr(fake_sonarr):
+    return sonarr_client(fake_sonarr)
 
 
 @pytest.fixture
-def radarr(radarr_fake):
-    return radarr_client(radarr_fake)
+def radarr(fake_radarr):
+    return radarr_client(fake_radarr)
 
 
 @pytest.fixture

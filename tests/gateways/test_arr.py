@@ -14,34 +14,34 @@ NOW = datetime.now(timezone.utc).replace(microsecond=0)
 
 
 @pytest.fixture
-def show(sonarr_fake):
+def show(fake_sonarr):
     """Series 42 (tvdb 371234): two seasons of three episodes, ids 42000…42005."""
-    sonarr_fake.add_series(42, "The Example Show", 371234, seasons=2, per_season=3, tmdb_id=98765)
-    return sonarr_fake
+    fake_sonarr.add_series(42, "The Example Show", 371234, seasons=2, per_season=3, tmdb_id=98765)
+    return fake_sonarr
 
 
 @pytest.fixture
-def film(radarr_fake):
-    radarr_fake.add_movie(77, "Example Movie", 550123, year=2024)
-    return radarr_fake
+def film(fake_radarr):
+    fake_radarr.add_movie(77, "Example Movie", 550123, year=2024)
+    return fake_radarr
 
 
 # -- connection ----------------------------------------------------------------------------------
 
-def test_it_reads_the_system_status_and_checks_the_app(sonarr, radarr, sonarr_fake):
+def test_it_reads_the_system_status_and_checks_the_app(sonarr, radarr, fake_sonarr):
     assert sonarr.system_status() == SystemStatus(app_name="Sonarr", version="4.0.19.2979")
     assert radarr.system_status().app_name == "Radarr"
     assert sonarr.check().ok and sonarr.check().detail == "4.0.19.2979"
-    assert sonarr_fake.calls_to("/api/v3/system/status")[0].headers["X-Api-Key"] == "arr-key"
+    assert fake_sonarr.calls_to("/api/v3/system/status")[0].headers["X-Api-Key"] == "arr-key"
 
 
-def test_it_refuses_the_other_app_behind_the_url(radarr_fake):
-    result = sonarr_client(radarr_fake).check()
+def test_it_refuses_the_other_app_behind_the_url(fake_radarr):
+    result = sonarr_client(fake_radarr).check()
     assert not result.ok and result.message == "That URL is Radarr, not Sonarr."
 
 
-def test_it_refuses_a_status_that_is_not_an_arr(sonarr_fake, sonarr):
-    sonarr_fake.fail_next(200, {"appName": "Something"}, path="/api/v3/system/status")
+def test_it_refuses_a_status_that_is_not_an_arr(fake_sonarr, sonarr):
+    fake_sonarr.fail_next(200, {"appName": "Something"}, path="/api/v3/system/status")
     with pytest.raises(GatewayError, match="does not look like Sonarr") as err:
         sonarr.system_status()
     assert err.value.permanent
@@ -285,8 +285,8 @@ def test_the_radarr_calendar_lists_films(film, radarr):
 # -- credentials ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("make", [sonarr_client, radarr_client])
-def test_a_wrong_key_is_a_permanent_401(make, sonarr_fake, radarr_fake):
-    fake = sonarr_fake if make is sonarr_client else radarr_fake
+def test_a_wrong_key_is_a_permanent_401(make, fake_sonarr, fake_radarr):
+    fake = fake_sonarr if make is sonarr_client else fake_radarr
     with pytest.raises(GatewayError, match=r"rejected the credentials \(401\)") as err:
         make(fake, key="wrong").queue()
     assert err.value.permanent and err.value.status == 401

@@ -68,7 +68,7 @@ OWN_WORDS = {("seerr.create_request", "403"): "Seerr refused the request (403): 
 
 
 def _fake(request, which: str):
-    return request.getfixturevalue(f"{which}_fake")
+    return request.getfixturevalue({"sonarr": "fake_sonarr", "radarr": "fake_radarr", "seerr": "seerr_fake"}[which])
 
 
 @pytest.mark.parametrize("answer", list(ANSWERS))
@@ -130,10 +130,10 @@ def test_a_url_that_is_not_one_is_permanent(which):
     assert err.value.permanent
 
 
-def test_retries_repeat_only_idempotent_calls_on_overload(sonarr_fake):
-    sonarr_fake.fail_next(503, "busy", path="/api/v3/queue")
-    assert sonarr_client(sonarr_fake, retries=1).queue() == []              # the GET was tried again
-    sonarr_fake.fail_next(503, "busy", path="/api/v3/command")
+def test_retries_repeat_only_idempotent_calls_on_overload(fake_sonarr):
+    fake_sonarr.fail_next(503, "busy", path="/api/v3/queue")
+    assert sonarr_client(fake_sonarr, retries=1).queue() == []              # the GET was tried again
+    fake_sonarr.fail_next(503, "busy", path="/api/v3/command")
     with pytest.raises(GatewayError):
-        sonarr_client(sonarr_fake, retries=1).refresh_series(1)           # a POST is never repeated
-    assert len(sonarr_fake.calls_to("/api/v3/command")) == 1
+        sonarr_client(fake_sonarr, retries=1).refresh_series(1)           # a POST is never repeated
+    assert len(fake_sonarr.calls_to("/api/v3/command")) == 1
