@@ -38,84 +38,107 @@ def app_for(data: Path):
 
 
 def generate(data: Path, args) -> None:
-    from plexportal.auth.models import User
-    from plexportal.backups.models import BackupRun
     from plexportal.cli import upgrade
     from plexportal.db import db
-    from plexportal.media.models import WebhookEvent
-    from plexportal.notify.models import Delivery, Notification
 
-    rnd = random.Random(15)
-    app = app_for(data)
-    bodies = [(p.stem.split("_")[0], p.read_text()) for p in sorted((ROOT / "tests" / "fixtures" / "media").glob("*.json"))
-              if "download" in p.name or "available" in p.name or "grab" in p.name]
     start = datetime(2025, 5, 1, tzinfo=UTC)
+    app = app_for(data)
     with app.app_context():
         upgrade()
         db.connect(reuse_if_open=True)
         db.execute_sql("PRAGMA synchronous=OFF")
-        with db.atomic():
-            User.insert_many([{"username": f"person{i}", "email": f"person{i}@example.com", "display_name": f"Person {i}",
-                               "role": "user", "plex_user_id": 100_000 + i, "plex_username": f"plex{i}",
-                               "created_at": start + timedelta(minutes=i)} for i in range(args.people)]).execute()
-        with db.atomic():
-            for chunk in range(0, args.webhooks, 5000):
-                rows = []
-                for i in range(chunk, min(chunk + 5000, args.webhooks)):
-                    source, body = bodies[i % len(bodies)]
-                    body = body.replace('"id": 1', f'"id": {i}', 1) + " " * (i % 7)
-                    at = start + timedelta(seconds=i * 315)
-                    rows.append({"source": source, "dedup_key": f"{i:064x}", "body": body, "event_type": "Download",
-                                 "status": "processed", "outcome": "2 followers told", "attempts": 1,
-                                 "received_at": at, "processed_at": at + timedelta(seconds=2)})
-                WebhookEvent.insert_many(rows).execute()
-        with db.atomic():
-            for chunk in range(0, args.messages, 10_000):
-                rows = []
-                for i in range(chunk, min(chunk + 10_000, args.messages)):
-                    at = start + timedelta(seconds=i * 31)
-                    alert = i % 10 == 0
-                    rows.append({
-                        "kind": "admin.alert" if alert else "media.ready", "audience": "admin" if alert else "user",
-                        "user": None if alert else 1 + i % args.people, "channel": "email" if i % 4 else "apprise",
-                        "destination": f"person{i % args.people}@example.com",
-                        "subject": "Backup failed on Harbour Server (rsync code 23)" if alert else f"Ready to watch: Show {i % 900} S01E0{i % 9}",
-                        "text_body": ("The backup failed.\n" * 30) if alert else "",
-                        "html_body": ("<p>The backup failed.</p>" * 60) if alert else "",
-                        "payload": None if alert else {
-                            "media_type": "tv", "title": f"Show {i % 900}", "year": 2020 + i % 6,
-                            "poster_url": f"https://image.tmdb.org/t/p/w300/{i % 900:08d}.jpg",
-                            "overview": "A quiet harbour town keeps a secret for one more winter. " * 2,
-                            "ids": {"tmdb": 1000 + i % 900, "tvdb": 70000 + i % 900, "imdb": f"tt{i % 900:07d}"},
-                            "request_id": i % 4000, "items": [{"season": 1, "episode": e, "title": f"Episode {e}"}
-                                                              for e in range(1, 2 + i % 3)],
-                            "watch_url": f"https://app.plex.tv/desktop#!/server/abc/details?key=%2Flibrary%2Fmetadata%2F{i}"},
-                        "dedup_key": f"msg:{i}", "group_key": f"ready:{i % 4000}", "status": "sent" if i % 50 else "failed",
-                        "send_after": at, "first_item_at": at, "attempts": 1 + (i % 50 == 0), "claimed_at": at,
-                        "sent_at": at + timedelta(seconds=3), "created_at": at,
-                        "last_error": "" if i % 50 else "SMTP said 451 try again later"})
-                Notification.insert_many(rows).execute()
-            failed = [{"notification": i + 1, "at": start + timedelta(seconds=i * 31), "ok": False,
-                       "error": "SMTP said 451 try again later"} for i in range(0, args.messages, 50)]
-            for chunk in range(0, len(failed), 10_000):
-                Delivery.insert_many(failed[chunk:chunk + 10_000]).execute()
-        with db.atomic():
-            excerpt = "\n".join(["Metadata/TV Shows/file.jpg"] * 20 + ["sent 24,102,331 bytes  received 2,202 bytes",
-                                                                        "total size is 8,102,331,222  speedup is 336.12"])
-            first = date.today() - timedelta(days=365 * args.years)
-            rows = []
-            for d in range(365 * args.years):
-                day = first + timedelta(days=d)
-                begun = datetime(day.year, day.month, day.day, 8, 0, tzinfo=UTC)
-                rows.append({"key": f"log:{day}", "source": "log", "day": day, "started_at": begun,
-                             "finished_at": begun + timedelta(minutes=7), "duration_seconds": 420 + rnd.randint(0, 90),
-                             "status": "success" if d % 40 else "failed", "exit_code": 0 if d % 40 else 23,
-                             "sent_bytes": 24_000_000 + d, "received_bytes": 2202, "total_size_bytes": 8_000_000_000 + d * 1000,
-                             "files_transferred": 100 + d % 50, "excerpt": excerpt, "updated_at": begun})
-            for chunk in range(0, len(rows), 2000):
-                BackupRun.insert_many(rows[chunk:chunk + 2000]).execute()
+        _people(args, start)
+        _webhooks(args, start)
+        _messages(args, start)
+        _backup_runs(args, random.Random(15))
         db.close()
         db.obj.close_all()
+
+
+def _people(args, start: datetime) -> None:
+    from plexportal.auth.models import User
+    from plexportal.db import db
+
+    with db.atomic():
+        User.insert_many([{"username": f"person{i}", "email": f"person{i}@example.com", "display_name": f"Person {i}",
+                           "role": "user", "plex_user_id": 100_000 + i, "plex_username": f"plex{i}",
+                           "created_at": start + timedelta(minutes=i)} for i in range(args.people)]).execute()
+
+
+def _webhooks(args, start: datetime) -> None:
+    from plexportal.db import db
+    from plexportal.media.models import WebhookEvent
+
+    bodies = [(p.stem.split("_")[0], p.read_text()) for p in sorted((ROOT / "tests" / "fixtures" / "media").glob("*.json"))
+              if "download" in p.name or "available" in p.name or "grab" in p.name]
+    with db.atomic():
+        for chunk in range(0, args.webhooks, 5000):
+            rows = []
+            for i in range(chunk, min(chunk + 5000, args.webhooks)):
+                source, body = bodies[i % len(bodies)]
+                body = body.replace('"id": 1', f'"id": {i}', 1) + " " * (i % 7)
+                at = start + timedelta(seconds=i * 315)
+                rows.append({"source": source, "dedup_key": f"{i:064x}", "body": body, "event_type": "Download",
+                             "status": "processed", "outcome": "2 followers told", "attempts": 1,
+                             "received_at": at, "processed_at": at + timedelta(seconds=2)})
+            WebhookEvent.insert_many(rows).execute()
+
+
+def _messages(args, start: datetime) -> None:
+    from plexportal.db import db
+    from plexportal.notify.models import Delivery, Notification
+
+    with db.atomic():
+        for chunk in range(0, args.messages, 10_000):
+            rows = []
+            for i in range(chunk, min(chunk + 10_000, args.messages)):
+                at = start + timedelta(seconds=i * 31)
+                alert = i % 10 == 0
+                rows.append({
+                    "kind": "admin.alert" if alert else "media.ready", "audience": "admin" if alert else "user",
+                    "user": None if alert else 1 + i % args.people, "channel": "email" if i % 4 else "apprise",
+                    "destination": f"person{i % args.people}@example.com",
+                    "subject": "Backup failed on Harbour Server (rsync code 23)" if alert else f"Ready to watch: Show {i % 900} S01E0{i % 9}",
+                    "text_body": ("The backup failed.\n" * 30) if alert else "",
+                    "html_body": ("<p>The backup failed.</p>" * 60) if alert else "",
+                    "payload": None if alert else {
+                        "media_type": "tv", "title": f"Show {i % 900}", "year": 2020 + i % 6,
+                        "poster_url": f"https://image.tmdb.org/t/p/w300/{i % 900:08d}.jpg",
+                        "overview": "A quiet harbour town keeps a secret for one more winter. " * 2,
+                        "ids": {"tmdb": 1000 + i % 900, "tvdb": 70000 + i % 900, "imdb": f"tt{i % 900:07d}"},
+                        "request_id": i % 4000, "items": [{"season": 1, "episode": e, "title": f"Episode {e}"}
+                                                          for e in range(1, 2 + i % 3)],
+                        "watch_url": f"https://app.plex.tv/desktop#!/server/abc/details?key=%2Flibrary%2Fmetadata%2F{i}"},
+                    "dedup_key": f"msg:{i}", "group_key": f"ready:{i % 4000}", "status": "sent" if i % 50 else "failed",
+                    "send_after": at, "first_item_at": at, "attempts": 1 + (i % 50 == 0), "claimed_at": at,
+                    "sent_at": at + timedelta(seconds=3), "created_at": at,
+                    "last_error": "" if i % 50 else "SMTP said 451 try again later"})
+            Notification.insert_many(rows).execute()
+        failed = [{"notification": i + 1, "at": start + timedelta(seconds=i * 31), "ok": False,
+                   "error": "SMTP said 451 try again later"} for i in range(0, args.messages, 50)]
+        for chunk in range(0, len(failed), 10_000):
+            Delivery.insert_many(failed[chunk:chunk + 10_000]).execute()
+
+
+def _backup_runs(args, rnd: random.Random) -> None:
+    from plexportal.backups.models import BackupRun
+    from plexportal.db import db
+
+    with db.atomic():
+        excerpt = "\n".join(["Metadata/TV Shows/file.jpg"] * 20 + ["sent 24,102,331 bytes  received 2,202 bytes",
+                                                                    "total size is 8,102,331,222  speedup is 336.12"])
+        first = date.today() - timedelta(days=365 * args.years)
+        rows = []
+        for d in range(365 * args.years):
+            day = first + timedelta(days=d)
+            begun = datetime(day.year, day.month, day.day, 8, 0, tzinfo=UTC)
+            rows.append({"key": f"log:{day}", "source": "log", "day": day, "started_at": begun,
+                         "finished_at": begun + timedelta(minutes=7), "duration_seconds": 420 + rnd.randint(0, 90),
+                         "status": "success" if d % 40 else "failed", "exit_code": 0 if d % 40 else 23,
+                         "sent_bytes": 24_000_000 + d, "received_bytes": 2202, "total_size_bytes": 8_000_000_000 + d * 1000,
+                         "files_transferred": 100 + d % 50, "excerpt": excerpt, "updated_at": begun})
+        for chunk in range(0, len(rows), 2000):
+            BackupRun.insert_many(rows[chunk:chunk + 2000]).execute()
 
 
 def child(phase: str, data: Path, target: Path) -> None:

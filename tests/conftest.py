@@ -260,6 +260,16 @@ def set_settings(db, monkeypatch):
 
 # -- fakes ----------------------------------------------------------------------------------------
 
+@pytest.fixture(autouse=True)
+def _fresh_gateway_breaker():
+    """Each test starts with every upstream address trusted: the *arr/Seerr breaker is per process."""
+    from plexportal.gateways import rest
+
+    rest.BREAKER.reset()
+    yield
+    rest.BREAKER.reset()
+
+
 def _serve(fake):
     fake.start()
     yield fake

@@ -84,54 +84,64 @@ def anchor(run: BackupRun) -> datetime:
 
 def compute(now: datetime | None = None, read_cron: bool = True) -> State:
     now = now or clock.now()
-    zone = importer.zone()
     sched = schedule.current(read_cron)
-    grace = timedelta(minutes=settings.get_int("BACKUP_GRACE"))
     max_runtime = timedelta(minutes=settings.get_int("BACKUP_MAX_RUNTIME"))
     last = last_completed()
     running = current_running()
     success = last_success()
     st = State("unknown", "", running=running, last=last, schedule=sched,
                last_success_at=anchor(success) if success else None)
-    if running is not None and running.started_at and now - running.started_at > max_runtime:
-        st.stuck = True
-    signal = None
-    if last is not None:
-        signal = anchor(last)
-    if running is not None and running.started_at and (signal is None or running.started_at > signal):
-        signal = running.started_at
-    if sched.expr and signal is not None:
-        st.next_expected_at = schedule.next_run(sched.expr, zone, signal)
-        if running is not None and signal == running.started_at and not st.stuck:
-            # a run in progress covers the fire it started for; the next one is after it
-            pass
-        if st.next_expected_at:
-            st.down_at = st.next_expected_at + grace
-    elif sched.expr:
-        st.next_expected_at = schedule.next_run(sched.expr, zone, now)
+    st.stuck = bool(running is not None and running.started_at and now - running.started_at > max_runtime)
+    _expect_next(st, sched, _last_sign_of_life(last, running), now)
     if last is None and running is None:
         st.state, st.reason = "unknown", "No backup has been seen yet."
         return st
-    if st.stuck:
-        st.state = "down"
-        st.reason = f"A run started {fmt.reltime(running.started_at, now)} and has not finished."
-    elif last is not None and last.status == "failed" and (running is None or running.started_at is None
-                                                            or running.started_at <= anchor(last)):
-        code = f" (exit code {last.exit_code})" if last.exit_code is not None else ""
-        st.state, st.reason = "down", f"The last run failed{code}."
-    elif st.down_at and now >= st.down_at:
-        st.state = "down"
-        st.reason = f"No backup since the run due {fmt.localtime(st.next_expected_at)}."
-    elif st.next_expected_at and now >= st.next_expected_at:
-        st.state = "late"
-        st.reason = f"The run due {fmt.localtime(st.next_expected_at)} has not been seen yet."
-    elif not sched.expr:
-        st.state = "unknown"
-        st.reason = "No schedule: set BACKUP_SCHEDULE (or PLEXPORTAL_CRON_USER on the server) to know when a run is missed."
-    else:
-        st.state = "up"
-        st.reason = "Running now." if running else "Backups are on schedule."
+    st.state, st.reason = _judge(st, sched, now)
     return st
+
+
+def _last_sign_of_life(last: BackupRun | None, running: BackupRun | None) -> datetime | None:
+    """When the backup last showed up: the last completed run, or a run started after it."""
+    signal = anchor(last) if last is not None else None
+    if running is not None and running.started_at and (signal is None or running.started_at > signal):
+        signal = running.started_at
+    return signal
+
+
+def _expect_next(st: State, sched: schedule.Schedule, signal: datetime | None, now: datetime) -> None:
+    """The next run the schedule promises after the last sign of life (a run in progress covers
+    the fire it started for), and when its absence means "down"."""
+    if not sched.expr:
+        return
+    if signal is None:
+        st.next_expected_at = schedule.next_run(sched.expr, importer.zone(), now)
+        return
+    st.next_expected_at = schedule.next_run(sched.expr, importer.zone(), signal)
+    if st.next_expected_at:
+        st.down_at = st.next_expected_at + timedelta(minutes=settings.get_int("BACKUP_GRACE"))
+
+
+def _judge(st: State, sched: schedule.Schedule, now: datetime) -> tuple[str, str]:
+    """The state and its reason, worst first: stuck, failed, missed, late, unknown schedule, up."""
+    last, running = st.last, st.running
+    if st.stuck and running is not None:
+        return "down", f"A run started {fmt.reltime(running.started_at, now)} and has not finished."
+    if last is not None and last.status == "failed" and _failure_stands(last, running):
+        code = f" (exit code {last.exit_code})" if last.exit_code is not None else ""
+        return "down", f"The last run failed{code}."
+    if st.down_at and now >= st.down_at:
+        return "down", f"No backup since the run due {fmt.localtime(st.next_expected_at)}."
+    if st.next_expected_at and now >= st.next_expected_at:
+        return "late", f"The run due {fmt.localtime(st.next_expected_at)} has not been seen yet."
+    if not sched.expr:
+        return "unknown", ("No schedule: set BACKUP_SCHEDULE (or PLEXPORTAL_CRON_USER on the server) to know "
+                           "when a run is missed.")
+    return "up", "Running now." if running else "Backups are on schedule."
+
+
+def _failure_stands(last: BackupRun, running: BackupRun | None) -> bool:
+    """A failed run still counts unless a newer run has started since."""
+    return running is None or running.started_at is None or running.started_at <= anchor(last)
 
 
 # -- incidents and alerts --------------------------------------------------------------------------------

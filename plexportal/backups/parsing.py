@@ -88,75 +88,140 @@ def parse_date(text: str, zone: ZoneInfo) -> ParsedDate | None:
         return None
     m = _DATE_RE.match(text)
     if m and m.group(1).lower() in MONTHS:          # the usual `date` output: the quick path
-        hour = int(m.group(4))
-        if m.group(7):
-            if not 1 <= hour <= 12:
-                return None
-            hour = hour % 12 + (12 if m.group(7) == "PM" else 0)
-        try:
-            naive = datetime(int(m.group(9)), MONTHS[m.group(1).lower()], int(m.group(2)), hour,
-                             int(m.group(5)), int(m.group(6)))
-        except ValueError:
-            return None
-        return localize(naive, zone, m.group(8))
+        return _from_date_output(m, zone)
     m = _ISO_RE.match(text)
     if m:
-        try:
-            naive = datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)), int(m.group(4)),
-                             int(m.group(5)), int(m.group(6) or 0))
-        except ValueError:
-            return None
-        if m.group(7):
-            off = _offset(m.group(7))
-            if off is None:
-                return None
-            return ParsedDate((naive - off).replace(tzinfo=UTC))
-        return localize(naive, zone, m.group(8))
-    year = month = day = None
-    clock_time = None
-    meridiem = None
-    offset = None
-    abbreviation = None
+        return _from_iso(m, zone)
+    fields = _DateFields()
     for token in re.split(r"[\s,]+", text.strip()):
-        if not token:
-            continue
-        low = token.lower()
-        if low[:3] in WEEKDAYS and token.isalpha() and month is None and day is None and clock_time is None \
-                and low[:3] not in MONTHS:
-            continue
-        if low[:3] in MONTHS and token.isalpha() and month is None:
-            month = MONTHS[low[:3]]
-        elif token.isdigit() and len(token) == 4 and year is None:
-            year = int(token)
-        elif token.isdigit() and len(token) <= 2 and day is None:
-            day = int(token)
-        elif _TIME_RE.match(token) and clock_time is None:
-            t = _TIME_RE.match(token)
-            clock_time = (int(t.group(1)), int(t.group(2)), int(t.group(3) or 0))
-        elif low in ("am", "pm") and meridiem is None:
-            meridiem = low
-        elif _OFFSET_RE.match(token) and offset is None:
-            offset = _offset(token)
-            if offset is None:
-                return None
-        elif token.isalpha() and len(token) <= 6 and abbreviation is None and clock_time is not None:
-            abbreviation = token
-        else:
+        if token and not fields.take(token):
             return None
-    if None in (year, month, day) or clock_time is None:
+    return fields.to_date(zone)
+
+
+def _hour24(hour: int, meridiem: str | None) -> int | None:
+    """A 12-hour clock's hour on the 24-hour clock (None when it is not 1–12)."""
+    if not meridiem:
+        return hour
+    if not 1 <= hour <= 12:
         return None
-    hour, minute, second = clock_time
-    if meridiem:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if meridiem == "pm" else 0)
+    return hour % 12 + (12 if meridiem.lower() == "pm" else 0)
+
+
+def _naive(year: int, month: int, day: int, hour: int, minute: int, second: int) -> datetime | None:
     try:
-        naive = datetime(year, month, day, hour, minute, second)
-    except ValueError:
+        return datetime(year, month, day, hour, minute, second)
+    except ValueError:                               # 31 February, 25 o'clock…
         return None
-    if offset is not None:
-        return ParsedDate((naive - offset).replace(tzinfo=UTC))
-    return localize(naive, zone, abbreviation)
+
+
+def _at_offset(naive: datetime, offset: timedelta | None) -> ParsedDate | None:
+    return None if offset is None else ParsedDate((naive - offset).replace(tzinfo=UTC))
+
+
+def _from_date_output(m: re.Match[str], zone: ZoneInfo) -> ParsedDate | None:
+    hour = _hour24(int(m.group(4)), m.group(7))
+    if hour is None:
+        return None
+    naive = _naive(int(m.group(9)), MONTHS[m.group(1).lower()], int(m.group(2)), hour, int(m.group(5)),
+                   int(m.group(6)))
+    return localize(naive, zone, m.group(8)) if naive is not None else None
+
+
+def _from_iso(m: re.Match[str], zone: ZoneInfo) -> ParsedDate | None:
+    naive = _naive(int(m.group(1)), int(m.group(2)), int(m.group(3)), int(m.group(4)), int(m.group(5)),
+                   int(m.group(6) or 0))
+    if naive is None:
+        return None
+    if m.group(7):
+        return _at_offset(naive, _offset(m.group(7)))
+    return localize(naive, zone, m.group(8))
+
+
+class _DateFields:
+    """A free-form date read token by token ("Tue, 14 May 2024 03:00:01 +0200", "14 May 2024 3:00 PM
+    CEST", …): each token fills the first field it can be, in the order of `take`."""
+
+    def __init__(self) -> None:
+        self.year: int | None = None
+        self.month: int | None = None
+        self.day: int | None = None
+        self.clock_time: tuple[int, int, int] | None = None
+        self.meridiem: str | None = None
+        self.offset: timedelta | None = None
+        self.abbreviation: str | None = None
+
+    def take(self, token: str) -> bool:
+        """Fill the field `token` is; False when it is none of them (the text is not a date)."""
+        low = token.lower()
+        for step in (self._weekday, self._month, self._year, self._day, self._time, self._meridiem,
+                     self._offset, self._zone_name):
+            taken = step(token, low)
+            if taken is not None:
+                return taken
+        return False
+
+    # Each step: None when the token is not its field, True when taken, False when it is its field
+    # but unusable.
+    def _weekday(self, token: str, low: str) -> bool | None:
+        leading = self.month is None and self.day is None and self.clock_time is None
+        is_day_name = low[:3] in WEEKDAYS and low[:3] not in MONTHS and token.isalpha()
+        return True if leading and is_day_name else None
+
+    def _month(self, token: str, low: str) -> bool | None:
+        if low[:3] not in MONTHS or not token.isalpha() or self.month is not None:
+            return None
+        self.month = MONTHS[low[:3]]
+        return True
+
+    def _year(self, token: str, low: str) -> bool | None:
+        if not (token.isdigit() and len(token) == 4) or self.year is not None:
+            return None
+        self.year = int(token)
+        return True
+
+    def _day(self, token: str, low: str) -> bool | None:
+        if not (token.isdigit() and len(token) <= 2) or self.day is not None:
+            return None
+        self.day = int(token)
+        return True
+
+    def _time(self, token: str, low: str) -> bool | None:
+        t = _TIME_RE.match(token)
+        if t is None or self.clock_time is not None:
+            return None
+        self.clock_time = (int(t.group(1)), int(t.group(2)), int(t.group(3) or 0))
+        return True
+
+    def _meridiem(self, token: str, low: str) -> bool | None:
+        if low not in ("am", "pm") or self.meridiem is not None:
+            return None
+        self.meridiem = low
+        return True
+
+    def _offset(self, token: str, low: str) -> bool | None:
+        if not _OFFSET_RE.match(token) or self.offset is not None:
+            return None
+        self.offset = _offset(token)
+        return self.offset is not None
+
+    def _zone_name(self, token: str, low: str) -> bool | None:
+        if not (token.isalpha() and len(token) <= 6) or self.abbreviation is not None or self.clock_time is None:
+            return None
+        self.abbreviation = token
+        return True
+
+    def to_date(self, zone: ZoneInfo) -> ParsedDate | None:
+        if self.year is None or self.month is None or self.day is None or self.clock_time is None:
+            return None
+        hour, minute, second = self.clock_time
+        hour24 = _hour24(hour, self.meridiem)
+        naive = _naive(self.year, self.month, self.day, hour24, minute, second) if hour24 is not None else None
+        if naive is None:
+            return None
+        if self.offset is not None:
+            return _at_offset(naive, self.offset)
+        return localize(naive, zone, self.abbreviation)
 
 
 # -- rsync numbers and summaries -------------------------------------------------------------------

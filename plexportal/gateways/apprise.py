@@ -60,7 +60,7 @@ def send(url: str, title: str, body: str, *, public_only: bool = False, allowed:
     for server in notifier:
         server.redirects = False            # a ?redirect=yes in the URL does not bring them back
     guard = netguard.public_only(allowed) if public_only else contextlib.nullcontext()
-    with apprise.LogCapture(level=apprise.logging.WARNING) as captured, guard as policy:
+    with apprise.LogCapture(level=apprise.logging.WARNING) as captured, guard as policy:  # type: ignore[no-untyped-call]
         try:
             result = notifier.notify(title=title[:250], body=body or title, body_format=apprise.NotifyFormat.TEXT)
         except Exception as err:  # noqa: BLE001 - a plugin bug is a failed attempt, not a crash

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import socket
 from xml.etree import ElementTree
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 import urllib3
@@ -26,7 +28,7 @@ class CheckResult:
     message: str
     detail: str = ""        # e.g. a version string; never a secret
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         return {"ok": self.ok, "message": self.message, "detail": self.detail}
 
 
@@ -44,21 +46,7 @@ def describe_exception(err: Exception, service: str) -> GatewayError:
     if isinstance(err, requests.exceptions.ReadTimeout):
         return GatewayError(f"{service} accepted the connection but did not answer in time.")
     if isinstance(err, requests.exceptions.ConnectionError):
-        # Without retries, urllib3 hands requests a MaxRetryError whose reason is the real cause:
-        # a read timeout then arrives as a ConnectionError.
-        reason = getattr(err.args[0], "reason", None) if err.args else None
-        if isinstance(reason, urllib3.exceptions.ConnectTimeoutError) and not isinstance(
-                reason, urllib3.exceptions.NewConnectionError):      # urllib3 derives "refused" from it
-            return GatewayError(f"{service} did not answer in time (connection timed out).")
-        if isinstance(reason, urllib3.exceptions.ReadTimeoutError):
-            return GatewayError(f"{service} accepted the connection but did not answer in time.")
-        text = str(err).lower()
-        if "name or service not known" in text or "nodename nor servname" in text or "failed to resolve" in text \
-                or "name resolution" in text:
-            return GatewayError(f"{service}: the host name could not be found.", permanent=True)
-        if "refused" in text:
-            return GatewayError(f"{service} refused the connection: is it running, and is the port right?")
-        return GatewayError(f"Could not connect to {service}.")
+        return _connection_error(err, service)
     if isinstance(err, requests.exceptions.TooManyRedirects):
         return GatewayError(f"{service} redirected too many times; check the URL.", permanent=True)
     if isinstance(err, requests.RequestException):
@@ -68,6 +56,25 @@ def describe_exception(err: Exception, service: str) -> GatewayError:
     if isinstance(err, ElementTree.ParseError | ValueError):
         return GatewayError(f"{service} answered something that is not its API (an HTML page? check the URL).")
     return GatewayError(f"Unexpected error talking to {service}.")
+
+
+def _connection_error(err: requests.exceptions.ConnectionError, service: str) -> GatewayError:
+    """requests' catch-all connection failure, told apart by its cause."""
+    # Without retries, urllib3 hands requests a MaxRetryError whose reason is the real cause:
+    # a read timeout then arrives as a ConnectionError.
+    reason = getattr(err.args[0], "reason", None) if err.args else None
+    if isinstance(reason, urllib3.exceptions.ConnectTimeoutError) and not isinstance(
+            reason, urllib3.exceptions.NewConnectionError):      # urllib3 derives "refused" from it
+        return GatewayError(f"{service} did not answer in time (connection timed out).")
+    if isinstance(reason, urllib3.exceptions.ReadTimeoutError):
+        return GatewayError(f"{service} accepted the connection but did not answer in time.")
+    text = str(err).lower()
+    if any(words in text for words in ("name or service not known", "nodename nor servname", "failed to resolve",
+                                       "name resolution")):
+        return GatewayError(f"{service}: the host name could not be found.", permanent=True)
+    if "refused" in text:
+        return GatewayError(f"{service} refused the connection: is it running, and is the port right?")
+    return GatewayError(f"Could not connect to {service}.")
 
 
 def raise_for_status(response: requests.Response, service: str) -> None:
@@ -92,14 +99,14 @@ def raise_for_status(response: requests.Response, service: str) -> None:
     raise GatewayError(f"{service} answered {code}.", permanent=True, status=code)
 
 
-def json_or_error(response: requests.Response, service: str):
+def json_or_error(response: requests.Response, service: str) -> Any:
     try:
         return response.json()
     except ValueError:
         raise GatewayError(f"{service} did not answer with JSON: is this the right URL?", permanent=True) from None
 
 
-def run_check(fn, service: str) -> CheckResult:
+def run_check(fn: Callable[[], tuple[str, str]], service: str) -> CheckResult:
     """Run a check function that returns (message, detail) and catch everything into a result."""
     try:
         message, detail = fn()

@@ -6,8 +6,12 @@ import socket
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import TYPE_CHECKING, Literal
 
 from plexportal.gateways.base import CheckResult, GatewayError
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
 
 SERVICE = "SMTP server"
 
@@ -63,25 +67,41 @@ def _by_code(code: int, message: str) -> GatewayError:
 
 
 def _translate(err: Exception, phase: str = "") -> GatewayError:
+    """Any failure of an SMTP step as a GatewayError: one message refused (retry or not), the
+    session unusable (TransportDown), or a reply lost after DATA (DeliveryUncertain)."""
     if isinstance(err, GatewayError):
         return err
+    return _refusal(err) or _session_refusal(err) or _transport_failure(err, phase)
+
+
+def _refusal(err: Exception) -> GatewayError | None:
+    """The server refused one message: its recipient, its sender or its content."""
     if isinstance(err, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _ in err.recipients.values()] or [-1]
-        worst = min(codes)            # one recipient per message; a 4xx anywhere means "later"
-        if worst == 421:
-            return TransportDown("The SMTP server closed the connection (421) at the recipient.")
-        if 400 <= worst < 500:
-            return GatewayError(f"The SMTP server deferred the recipient ({worst}, e.g. greylisting); "
-                                "will try again.")
-        if 500 <= worst < 600:
-            return GatewayError(f"The SMTP server refused the recipient address ({worst}).", permanent=True)
-        return GatewayError(_code_text(worst, "the recipient"))
+        return _recipient_refused(err)
     if isinstance(err, smtplib.SMTPSenderRefused):
         if 400 <= err.smtp_code < 500 and err.smtp_code != 421:
             return GatewayError(f"The SMTP server deferred the From address ({err.smtp_code}); will try again.")
         return _by_code(err.smtp_code, _code_text(err.smtp_code, "the From address"))
     if isinstance(err, smtplib.SMTPDataError):
         return _by_code(err.smtp_code, _code_text(err.smtp_code, "the message"))
+    return None
+
+
+def _recipient_refused(err: smtplib.SMTPRecipientsRefused) -> GatewayError:
+    codes = [code for code, _ in err.recipients.values()] or [-1]
+    worst = min(codes)            # one recipient per message; a 4xx anywhere means "later"
+    if worst == 421:
+        return TransportDown("The SMTP server closed the connection (421) at the recipient.")
+    if 400 <= worst < 500:
+        return GatewayError(f"The SMTP server deferred the recipient ({worst}, e.g. greylisting); "
+                            "will try again.")
+    if 500 <= worst < 600:
+        return GatewayError(f"The SMTP server refused the recipient address ({worst}).", permanent=True)
+    return GatewayError(_code_text(worst, "the recipient"))
+
+
+def _session_refusal(err: Exception) -> GatewayError | None:
+    """The server will not have us as configured: credentials, security mode, certificate."""
     if isinstance(err, smtplib.SMTPAuthenticationError):
         return TransportDown("The SMTP server rejected the user name or password.", permanent=True)
     if isinstance(err, smtplib.SMTPNotSupportedError):
@@ -92,6 +112,11 @@ def _translate(err: Exception, phase: str = "") -> GatewayError:
                              permanent=True)
     if isinstance(err, ssl.SSLError):
         return TransportDown("TLS failed: check the port and the connection security setting.", permanent=True)
+    return None
+
+
+def _transport_failure(err: Exception, phase: str) -> GatewayError:
+    """The connection failed: not there, too slow, closed, or gone after the message was sent."""
     timed_out = isinstance(err, socket.timeout | TimeoutError) or (
         isinstance(err, smtplib.SMTPServerDisconnected) and "timed out" in str(err))
     if phase == "data-end" and (timed_out or isinstance(err, smtplib.SMTPServerDisconnected | OSError)):
@@ -116,7 +141,7 @@ def _translate(err: Exception, phase: str = "") -> GatewayError:
     return GatewayError("Unexpected SMTP error.")
 
 
-class _Phased:
+class _Phased(smtplib.SMTP):
     """smtplib with RFC 5321 timeouts per step, and knowing when it waits for the reply to the end
     of DATA (the only wait after which the server may already have the message)."""
     command_timeout = 300.0
@@ -124,7 +149,7 @@ class _Phased:
     phase = "connect"
     _data_replies = 0
 
-    def data(self, msg):
+    def data(self, msg: Buffer | str) -> tuple[int, bytes]:
         self.phase, self._data_replies = "data", 0
         result = super().data(msg)          # on an exception the phase stays where it failed
         self.phase = "command"
@@ -132,7 +157,7 @@ class _Phased:
             self.sock.settimeout(self.command_timeout)
         return result
 
-    def getreply(self):
+    def getreply(self) -> tuple[int, bytes]:
         if self.phase == "data":
             self._data_replies += 1
             if self._data_replies == 2:          # the first was 354, this one answers the message
@@ -142,7 +167,7 @@ class _Phased:
         return super().getreply()
 
 
-class _SMTP(_Phased, smtplib.SMTP):
+class _SMTP(_Phased):
     pass
 
 
@@ -159,25 +184,26 @@ class SmtpConnection:
         if not settings.host:
             raise GatewayError("Email is not configured (no SMTP host): set it in Settings → Email.", permanent=True)
         self.settings = settings
-        self.smtp: smtplib.SMTP | None = None
+        self.smtp: _Phased | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> SmtpConnection:
         s = self.settings
         try:
-            if s.security == "tls":
-                self.smtp = _SMTP_SSL(s.host, s.port, timeout=s.timeout, context=ssl.create_default_context())
-            else:
-                self.smtp = _SMTP(s.host, s.port, timeout=s.timeout)
-            self.smtp.command_timeout, self.smtp.data_timeout = s.command_timeout, s.data_timeout
-            self.smtp.sock.settimeout(min(s.timeout, s.command_timeout))
-            self.smtp.ehlo()
+            smtp: _Phased = (_SMTP_SSL(s.host, s.port, timeout=s.timeout, context=ssl.create_default_context())
+                             if s.security == "tls" else _SMTP(s.host, s.port, timeout=s.timeout))
+            self.smtp = smtp
+            smtp.command_timeout, smtp.data_timeout = s.command_timeout, s.data_timeout
+            if smtp.sock is not None:
+                smtp.sock.settimeout(min(s.timeout, s.command_timeout))
+            smtp.ehlo()
             if s.security == "starttls":
-                self.smtp.starttls(context=ssl.create_default_context())
-                self.smtp.ehlo()
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
             if s.user:
-                self.smtp.login(s.user, s.password or "")
-            self.smtp.sock.settimeout(s.command_timeout)
-            self.smtp.phase = "command"
+                smtp.login(s.user, s.password or "")
+            if smtp.sock is not None:
+                smtp.sock.settimeout(s.command_timeout)
+            smtp.phase = "command"
         except Exception as err:  # noqa: BLE001
             self._abort()
             raise _translate(err, "connect") from None
@@ -199,7 +225,7 @@ class SmtpConnection:
                 self.smtp.phase = "command"
             raise error from None
 
-    def _abort(self):
+    def _abort(self) -> None:
         if self.smtp is not None:
             try:
                 self.smtp.close()
@@ -207,7 +233,7 @@ class SmtpConnection:
                 pass
             self.smtp = None
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         if self.smtp is not None:
             try:
                 self.smtp.quit()

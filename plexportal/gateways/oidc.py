@@ -15,8 +15,10 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
+import requests
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 from authlib.oidc.core import CodeIDToken
@@ -64,12 +66,12 @@ class Identity:
     email_verified: bool
     name: str
     username: str
-    claims: dict
+    claims: dict[str, Any]
 
     def values(self, claim: str) -> list[str]:
         """A claim as a list of strings (groups, roles…), whether the provider sent a list or one value.
         A dotted name reaches into nested claims (Keycloak's realm_access.roles)."""
-        value = self.claims
+        value: object = self.claims
         for part in (claim or "").split("."):
             value = value.get(part) if isinstance(value, dict) else None
         if isinstance(value, str):
@@ -96,14 +98,22 @@ _cache: dict[str, tuple[float, Provider]] = {}
 _lock = threading.Lock()
 
 
-def discover(issuer: str, *, timeout=http.CHECK_TIMEOUT, fresh: bool = False, session=None) -> Provider:
+def discover(issuer: str, *, timeout: http.Timeout = http.CHECK_TIMEOUT, fresh: bool = False,
+             session: requests.Session | None = None) -> Provider:
     """Read <issuer>/.well-known/openid-configuration (cached for ten minutes)."""
     key = issuer.rstrip("/")
     with _lock:
         hit = _cache.get(key)
     if hit and not fresh and time.monotonic() - hit[0] < DISCOVERY_CACHE:
         return hit[1]
-    s = session or http.session(retries=1)
+    provider = _provider(_discovery_document(key, timeout, session or http.session(retries=1)), issuer, key)
+    with _lock:
+        _cache[key] = (time.monotonic(), provider)
+    return provider
+
+
+def _discovery_document(key: str, timeout: http.Timeout, s: requests.Session) -> dict[str, Any]:
+    """The issuer's discovery document as a JSON object; GatewayError for anything else."""
     try:
         response = s.get(key + "/.well-known/openid-configuration", timeout=timeout,
                          headers={"Accept": "application/json"})
@@ -121,6 +131,12 @@ def discover(issuer: str, *, timeout=http.CHECK_TIMEOUT, fresh: bool = False, se
         raise GatewayError("The issuer URL did not answer with a discovery document (not JSON).", permanent=True) from None
     if not isinstance(doc, dict):
         raise GatewayError("The issuer URL did not answer with a discovery document.", permanent=True)
+    return doc
+
+
+def _provider(doc: dict[str, Any], issuer: str, key: str) -> Provider:
+    """The provider the document describes, once it is complete, about this issuer, and keeps the
+    client secret on the issuer's address."""
     names = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
     missing = [n for n in names if not isinstance(doc.get(n), str) or not doc.get(n)]
     if missing:
@@ -136,17 +152,14 @@ def discover(issuer: str, *, timeout=http.CHECK_TIMEOUT, fresh: bool = False, se
                            "sends the client secret only to the issuer's address.", permanent=True)
     userinfo = doc.get("userinfo_endpoint") if isinstance(doc.get("userinfo_endpoint"), str) else ""
     algs = [a for a in (doc.get("id_token_signing_alg_values_supported") or ["RS256"]) if a in ASYMMETRIC + SYMMETRIC]
-    provider = Provider(issuer=doc["issuer"], authorization_endpoint=doc["authorization_endpoint"],
-                        token_endpoint=doc["token_endpoint"], jwks_uri=doc["jwks_uri"], algorithms=algs or ["RS256"],
-                        token_auth_methods=[m for m in doc.get("token_endpoint_auth_methods_supported") or []
-                                            if isinstance(m, str)],
-                        userinfo_endpoint=userinfo if userinfo and _origin(userinfo) == _origin(key) else "")
-    with _lock:
-        _cache[key] = (time.monotonic(), provider)
-    return provider
+    return Provider(issuer=doc["issuer"], authorization_endpoint=doc["authorization_endpoint"],
+                    token_endpoint=doc["token_endpoint"], jwks_uri=doc["jwks_uri"], algorithms=algs or ["RS256"],
+                    token_auth_methods=[m for m in doc.get("token_endpoint_auth_methods_supported") or []
+                                        if isinstance(m, str)],
+                    userinfo_endpoint=userinfo if userinfo and _origin(userinfo) == _origin(key) else "")
 
 
-def _oauth(provider: Provider, client: Client, redirect_uri: str, timeout) -> OAuth2Session:
+def _oauth(provider: Provider, client: Client, redirect_uri: str, timeout: http.Timeout) -> OAuth2Session:
     methods = provider.token_auth_methods
     auth_method = "client_secret_post" if methods and "client_secret_basic" not in methods \
         and "client_secret_post" in methods else "client_secret_basic"
@@ -165,11 +178,11 @@ def authorization_url(provider: Provider, client: Client, redirect_uri: str, *, 
     oauth = _oauth(provider, client, redirect_uri, http.CHECK_TIMEOUT)
     url, _ = oauth.create_authorization_url(provider.authorization_endpoint, state=state, nonce=nonce,
                                             code_verifier=code_verifier)
-    return url
+    return str(url)
 
 
 def exchange(provider: Provider, client: Client, *, code: str, redirect_uri: str, code_verifier: str,
-             nonce: str, now: int, timeout=(4, 10)) -> Identity:
+             nonce: str, now: int, timeout: http.Timeout = (4, 10)) -> Identity:
     """Trade the code for tokens and check the ID token; raises TokenRefused or GatewayError."""
     oauth = _oauth(provider, client, redirect_uri, timeout)
     try:
@@ -190,7 +203,7 @@ def exchange(provider: Provider, client: Client, *, code: str, redirect_uri: str
     return identity
 
 
-def _add_userinfo(provider: Provider, identity: Identity, access_token: str, timeout) -> None:
+def _add_userinfo(provider: Provider, identity: Identity, access_token: str, timeout: http.Timeout) -> None:
     """Claims the ID token left out (Authelia keeps it minimal and serves email and groups here).
     The ID token's own claims win; a userinfo answer for another subject is refused (OIDC Core
     5.3.2); a provider whose userinfo endpoint fails leaves the ID token's claims as they are."""
@@ -216,7 +229,7 @@ def _add_userinfo(provider: Provider, identity: Identity, access_token: str, tim
     identity.username = identity.username or str(merged.get("preferred_username") or merged.get("nickname") or "")[:150]
 
 
-def _keys(provider: Provider, timeout) -> KeySet:
+def _keys(provider: Provider, timeout: http.Timeout) -> KeySet:
     s = http.session(retries=1, timeout=timeout)
     try:
         response = s.get(provider.jwks_uri, headers={"Accept": "application/json"})
@@ -233,7 +246,7 @@ def _keys(provider: Provider, timeout) -> KeySet:
 
 
 def verify_id_token(provider: Provider, client: Client, id_token: str, *, nonce: str, now: int,
-                    access_token: str | None = None, timeout=(4, 10)) -> Identity:
+                    access_token: str | None = None, timeout: http.Timeout = (4, 10)) -> Identity:
     if len(id_token) > 16_000:
         raise TokenRefused("The ID token is too large.", permanent=True)
     try:
@@ -265,7 +278,7 @@ def verify_id_token(provider: Provider, client: Client, id_token: str, *, nonce:
                     username=str(c.get("preferred_username") or c.get("nickname") or "")[:150], claims=c)
 
 
-def _peek_header(id_token: str) -> dict:
+def _peek_header(id_token: str) -> dict[str, Any]:
     """The token's header, read before its signature is checked, only to pick the key."""
     try:
         head = id_token.split(".")[0]

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+from xml.etree.ElementTree import Element
 
 from plexapi.exceptions import BadRequest, NotFound, Unauthorized
 from plexapi.server import PlexServer
@@ -25,45 +27,6 @@ class ServerInfo:
     machine_identifier: str
 
 
-def connect(settings: PlexSettings, *, timeout: float = 15, retries: int = 1) -> PlexServer:
-    if not settings.url:
-        raise GatewayError("Plex is not configured (no URL).", permanent=True)
-    try:
-        return PlexServer(settings.url.rstrip("/"), settings.token or None,
-                          session=http.session(retries=retries), timeout=timeout)
-    except Unauthorized:
-        raise GatewayError("Plex rejected the token (401): copy the X-Plex-Token again.", permanent=True,
-                           status=401) from None
-    except NotFound:
-        raise GatewayError("Plex answered 404 Not Found: check the URL.", permanent=True, status=404) from None
-    except BadRequest as err:
-        if str(err).startswith("(3"):      # a redirect plexapi was not allowed to follow (lib/http)
-            raise GatewayError("Plex answered with a redirect; plexportal does not follow redirects with the "
-                               "token: enter the final address (http:// or https://, the right port).",
-                               permanent=True) from None
-        raise GatewayError(f"Plex refused the request: {str(err)[:80]}", permanent=True) from None
-    except Exception as err:  # noqa: BLE001
-        raise describe_exception(err, SERVICE) from None
-
-
-def server_info(settings: PlexSettings, **kwargs) -> ServerInfo:
-    server = connect(settings, **kwargs)
-    return ServerInfo(server.friendlyName, server.version, server.machineIdentifier)
-
-
-def check(url: str, token: str) -> CheckResult:
-    def probe():
-        info = server_info(PlexSettings(url, token), timeout=5, retries=0)
-        return f"Connected to {info.name} (Plex {info.version}).", info.version
-    return run_check(probe, SERVICE)
-
-
-def settings_from_store() -> PlexSettings:
-    from plexportal.settings import service as settings
-
-    return PlexSettings(settings.get("PLEX_URL"), settings.get("PLEX_TOKEN"))
-
-
 # -- library lookup by external ids (never by title: DESIGN law 5) -----------------------------
 
 PAGE_SIZE = 200
@@ -77,7 +40,7 @@ class LibraryItem:
     rating_key: str
     title: str
     machine_identifier: str
-    episodes: dict            # {(season, episode): ratingKey} for shows, {} for films
+    episodes: dict[tuple[int, int], str]    # {(season, episode): ratingKey} for shows, {} for films
 
     @property
     def web_url(self) -> str:
@@ -87,7 +50,7 @@ class LibraryItem:
         return WEB_URL.format(machine=self.machine_identifier, key=self.episodes[(season, episode)])
 
 
-def _guids(element) -> set[str]:
+def _guids(element: Element) -> set[str]:
     """External ids of a library item as 'tmdb://123', from Guid tags and a legacy agent guid."""
     out = {g.attrib.get("id", "") for g in element.findall("Guid")}
     legacy = element.attrib.get("guid", "")
@@ -95,59 +58,6 @@ def _guids(element) -> set[str]:
     if agent in _LEGACY and rest:
         out.add(f"{_LEGACY[agent]}://{rest.split('?')[0]}")
     return {g for g in out if g}
-
-
-def _query(server: PlexServer, key: str, **params):
-    try:
-        return server.query(key, params=params or None)
-    except Unauthorized:
-        raise GatewayError("Plex rejected the token (401).", permanent=True, status=401) from None
-    except (NotFound, BadRequest) as err:
-        raise GatewayError(f"Plex could not answer {key}: {str(err)[:80]}") from None
-    except Exception as err:  # noqa: BLE001
-        raise describe_exception(err, SERVICE) from None
-
-
-def find_item(settings: PlexSettings, media_type: str, ids: dict, *, timeout: float = 10) -> LibraryItem | None:
-    """The library item carrying one of these ids (tmdb/tvdb/imdb), with its episodes for a show.
-    Sweeps each matching section with includeGuids=1, page by page (a guid= filter only works for
-    plex:// guids)."""
-    wanted = {f"{name}://{value}" for name, value in ids.items() if value}
-    if not wanted:
-        return None
-    # Short and without retries: this runs while messages wait (the caller retries later).
-    server = connect(settings, timeout=timeout, retries=0)
-    section_type = "show" if media_type == "tv" else "movie"
-    sections = _query(server, "/library/sections")
-    for section in (sections.findall("Directory") if sections is not None else []):
-        if section.attrib.get("type") != section_type:
-            continue
-        start = 0
-        while True:
-            page = _query(server, f"/library/sections/{section.attrib.get('key')}/all", includeGuids=1,
-                          **{"X-Plex-Container-Start": start, "X-Plex-Container-Size": PAGE_SIZE})
-            children = [c for c in (page if page is not None else []) if c.tag in ("Video", "Directory")]
-            for child in children:
-                if _guids(child) & wanted:
-                    key = child.attrib.get("ratingKey", "")
-                    return LibraryItem(key, child.attrib.get("title", ""), server.machineIdentifier,
-                                       _episodes(server, key) if media_type == "tv" else {})
-            total = int((page.attrib.get("totalSize") or page.attrib.get("size") or 0) if page is not None else 0)
-            start += len(children)
-            if not children or start >= total:
-                break
-    return None
-
-
-def _episodes(server: PlexServer, show_key: str) -> dict:
-    leaves = _query(server, f"/library/metadata/{show_key}/allLeaves")
-    out = {}
-    for ep in (leaves.findall("Video") if leaves is not None else []):
-        try:
-            out[(int(ep.attrib.get("parentIndex")), int(ep.attrib.get("index")))] = ep.attrib.get("ratingKey", "")
-        except (TypeError, ValueError):
-            continue
-    return out
 
 
 # -- libraries (invites) ---------------------------------------------------------------------
@@ -159,14 +69,148 @@ class Library:
     type: str
 
 
-def list_libraries(settings: PlexSettings, **kwargs) -> tuple[ServerInfo, list[Library]]:
-    """The server's identity and its library sections (one connection, one sections call)."""
-    server = connect(settings, **kwargs)
+class PlexClient:
+    """One Plex Media Server, through plexapi (connected on first use, once)."""
+
+    def __init__(self, settings: PlexSettings, *, timeout: float = 15, retries: int = 1) -> None:
+        if not settings.url:
+            raise GatewayError("Plex is not configured (no URL).", permanent=True)
+        self.settings = settings
+        self.timeout = timeout
+        self.retries = retries
+        self._server: PlexServer | None = None
+
+    @property
+    def server(self) -> PlexServer:
+        if self._server is None:
+            self._server = self._connect()
+        return self._server
+
+    def _connect(self) -> PlexServer:
+        try:
+            return PlexServer(self.settings.url.rstrip("/"), self.settings.token or None,  # type: ignore[no-untyped-call]
+                              session=http.session(retries=self.retries), timeout=self.timeout)
+        except Unauthorized:
+            raise GatewayError("Plex rejected the token (401): copy the X-Plex-Token again.", permanent=True,
+                               status=401) from None
+        except NotFound:
+            raise GatewayError("Plex answered 404 Not Found: check the URL.", permanent=True, status=404) from None
+        except BadRequest as err:
+            if str(err).startswith("(3"):      # a redirect plexapi was not allowed to follow (lib/http)
+                raise GatewayError("Plex answered with a redirect; plexportal does not follow redirects with the "
+                                   "token: enter the final address (http:// or https://, the right port).",
+                                   permanent=True) from None
+            raise GatewayError(f"Plex refused the request: {str(err)[:80]}", permanent=True) from None
+        except Exception as err:  # noqa: BLE001
+            raise describe_exception(err, SERVICE) from None
+
+    def info(self) -> ServerInfo:
+        server = self.server
+        return ServerInfo(server.friendlyName, server.version, server.machineIdentifier)
+
+    def check(self) -> CheckResult:
+        def probe() -> tuple[str, str]:
+            info = self.info()
+            return f"Connected to {info.name} (Plex {info.version}).", info.version
+        return run_check(probe, SERVICE)
+
+    # -- library lookup by external ids (never by title: DESIGN law 5) -------------------------
+    def find_item(self, media_type: str, ids: dict[str, object]) -> LibraryItem | None:
+        """The library item carrying one of these ids (tmdb/tvdb/imdb), with its episodes for a show.
+        Sweeps each matching section with includeGuids=1, page by page (a guid= filter only works
+        for plex:// guids)."""
+        wanted = {f"{name}://{value}" for name, value in ids.items() if value}
+        if not wanted:
+            return None
+        section_type = "show" if media_type == "tv" else "movie"
+        sections = self._query("/library/sections")
+        for section in (sections.findall("Directory") if sections is not None else []):
+            if section.attrib.get("type") == section_type:
+                found = self._find_in_section(section.attrib.get("key", ""), wanted, media_type)
+                if found is not None:
+                    return found
+        return None
+
+    def _find_in_section(self, section_key: str, wanted: set[str], media_type: str) -> LibraryItem | None:
+        start = 0
+        while True:
+            page = self._query(f"/library/sections/{section_key}/all", includeGuids=1,
+                               **{"X-Plex-Container-Start": start, "X-Plex-Container-Size": PAGE_SIZE})
+            children = [c for c in (page if page is not None else []) if c.tag in ("Video", "Directory")]
+            for child in children:
+                if _guids(child) & wanted:
+                    key = child.attrib.get("ratingKey", "")
+                    return LibraryItem(key, child.attrib.get("title", ""), self.server.machineIdentifier,
+                                       self._episodes(key) if media_type == "tv" else {})
+            total = int((page.attrib.get("totalSize") or page.attrib.get("size") or 0) if page is not None else 0)
+            start += len(children)
+            if not children or start >= total:
+                return None
+
+    def _episodes(self, show_key: str) -> dict[tuple[int, int], str]:
+        leaves = self._query(f"/library/metadata/{show_key}/allLeaves")
+        out = {}
+        for ep in (leaves.findall("Video") if leaves is not None else []):
+            try:
+                out[(int(ep.attrib.get("parentIndex", "")), int(ep.attrib.get("index", "")))] = \
+                    ep.attrib.get("ratingKey", "")
+            except (TypeError, ValueError):
+                continue
+        return out
+
+    def _query(self, key: str, **params: Any) -> Element | None:
+        try:
+            answer: Element | None = self.server.query(key, params=params or None)  # type: ignore[no-untyped-call]
+            return answer
+        except Unauthorized:
+            raise GatewayError("Plex rejected the token (401).", permanent=True, status=401) from None
+        except (NotFound, BadRequest) as err:
+            raise GatewayError(f"Plex could not answer {key}: {str(err)[:80]}") from None
+        except GatewayError:
+            raise
+        except Exception as err:  # noqa: BLE001
+            raise describe_exception(err, SERVICE) from None
+
+    # -- libraries (invites) -------------------------------------------------------------------
+    def libraries(self) -> tuple[ServerInfo, list[Library]]:
+        """The server's identity and its library sections (one connection, one sections call)."""
+        server = self.server
+        try:
+            sections = server.library.sections()
+        except Unauthorized:
+            raise GatewayError("Plex rejected the token (401).", permanent=True, status=401) from None
+        except Exception as err:  # noqa: BLE001
+            raise describe_exception(err, SERVICE) from None
+        return self.info(), [Library(str(s.key), s.title, s.type) for s in sections]
+
+
+# -- entry points -----------------------------------------------------------------------------------
+
+def settings_from_store() -> PlexSettings:
+    from plexportal.settings import service as settings
+
+    return PlexSettings(settings.get("PLEX_URL"), settings.get("PLEX_TOKEN"))
+
+
+def server_info(settings: PlexSettings, **kwargs: Any) -> ServerInfo:
+    return PlexClient(settings, **kwargs).info()
+
+
+def check(url: str, token: str) -> CheckResult:
+    """The settings page's Test button: a few seconds, no retries, never raises."""
     try:
-        sections = server.library.sections()
-    except Unauthorized:
-        raise GatewayError("Plex rejected the token (401).", permanent=True, status=401) from None
-    except Exception as err:  # noqa: BLE001
-        raise describe_exception(err, SERVICE) from None
-    info = ServerInfo(server.friendlyName, server.version, server.machineIdentifier)
-    return info, [Library(str(s.key), s.title, s.type) for s in sections]
+        return PlexClient(PlexSettings(url, token), timeout=5, retries=0).check()
+    except GatewayError as err:
+        return CheckResult(False, err.message)
+
+
+def find_item(settings: PlexSettings, media_type: str, ids: dict[str, object], *,
+              timeout: float = 10) -> LibraryItem | None:
+    # Short and without retries: this runs while messages wait (the caller retries later).
+    if not any(ids.values()):
+        return None
+    return PlexClient(settings, timeout=timeout, retries=0).find_item(media_type, ids)
+
+
+def list_libraries(settings: PlexSettings, **kwargs: Any) -> tuple[ServerInfo, list[Library]]:
+    return PlexClient(settings, **kwargs).libraries()

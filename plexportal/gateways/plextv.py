@@ -17,6 +17,7 @@ import uuid
 import xml.etree.ElementTree as ET  # nosec B405 # see above
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 from urllib.parse import urlencode
 
 import requests
@@ -106,7 +107,7 @@ class Permissions:
     filter_television: str = ""
     filter_music: str = ""
 
-    def sharing_settings(self) -> dict:
+    def sharing_settings(self) -> dict[str, str]:
         return {"allowSync": _flag(self.allow_sync), "allowCameraUpload": _flag(self.allow_camera_upload),
                 "allowChannels": _flag(self.allow_channels), "filterMovies": self.filter_movies or "",
                 "filterTelevision": self.filter_television or "", "filterMusic": self.filter_music or ""}
@@ -120,10 +121,12 @@ def _bool(value: str | None) -> bool:
     return (value or "").lower() in ("1", "true")
 
 
-def _int(value, default: int = 0) -> int:
+def _int(value: object, default: int = 0) -> int:
+    if not isinstance(value, int | float | str | bytes):
+        return default
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (ValueError, OverflowError):
         return default
 
 
@@ -132,7 +135,7 @@ def _ts(value: str | None) -> datetime | None:
     return datetime.fromtimestamp(n, timezone.utc) if n > 0 else None
 
 
-def client_identifier(*_ignored) -> str:
+def client_identifier(*_ignored: object) -> str:
     """A stable per-install X-Plex-Client-Identifier (plexapi's default is the host's MAC address):
     random, generated once and kept in the PLEX_CLIENT_ID setting. It is public (the join page and
     plex.tv see it), so it must not be derived from SECRET_KEY, which a fast hash of it would let
@@ -142,21 +145,18 @@ def client_identifier(*_ignored) -> str:
     return settings.get_or_create("PLEX_CLIENT_ID", lambda: str(uuid.uuid4()))
 
 
-def browser_pin(data) -> tuple[int, str] | None:
+def browser_pin(data: object) -> tuple[int, str] | None:
     """The PIN a page made at plex.tv, as it posts it back ({"pin_id", "pin_code"}): (id, code),
     or None when either is not what plex.tv hands out."""
     if not isinstance(data, dict):
         return None
-    try:
-        pin_id, pin_code = int(data.get("pin_id")), str(data.get("pin_code") or "")
-    except (TypeError, ValueError):
-        return None
+    pin_id, pin_code = _int(data.get("pin_id"), -1), str(data.get("pin_code") or "")
     if not (0 < pin_id < 2**63) or not re.fullmatch(r"[A-Za-z0-9]{1,64}", pin_code):
         return None
     return pin_id, pin_code
 
 
-def auth_urls(app_url: str, client_id: str, pin_code: str, forward_url: str) -> dict:
+def auth_urls(app_url: str, client_id: str, pin_code: str, forward_url: str) -> dict[str, str]:
     """The two app.plex.tv addresses that approve a PIN: for a popup (the opener polls) and for the
     same tab (Plex sends the browser back to `forward_url` once approved; phones, blocked popups)."""
     base = app_url.rstrip("/") + "/auth#?"
@@ -175,13 +175,14 @@ def filter_string(content_ratings: str = "", labels: str = "") -> str:
 
 
 class PlexTV:
-    def __init__(self, settings: PlexTVSettings, session: requests.Session | None = None, timeout=None):
+    def __init__(self, settings: PlexTVSettings, session: requests.Session | None = None,
+                 timeout: http.Timeout | None = None) -> None:
         self.settings = settings
         self.session = session or http.session(retries=1)
         self.timeout = timeout
 
     # -- plumbing ----------------------------------------------------------------------------
-    def headers(self, token: str | None = None, accept: str | None = None) -> dict:
+    def headers(self, token: str | None = None, accept: str | None = None) -> dict[str, str]:
         h = {"X-Plex-Client-Identifier": self.settings.client_id, "X-Plex-Product": PRODUCT,
              "X-Plex-Version": __version__, "X-Plex-Platform": "Web", "X-Plex-Device-Name": PRODUCT}
         if token:
@@ -191,7 +192,7 @@ class PlexTV:
         return h
 
     def _call(self, method: str, url: str, *, token: str | None = None, accept: str | None = None,
-              json=None) -> requests.Response:
+              json: object = None) -> requests.Response:
         if token is None:
             token = self.settings.token
             if not token:
@@ -324,11 +325,11 @@ class PlexTV:
             return None
         return pin.auth_token, self.account(pin.auth_token)
 
-    def pending_invites(self, user_token: str) -> list[dict]:
+    def pending_invites(self, user_token: str) -> list[dict[str, Any]]:
         """clients.plex.tv: the share invites waiting for this user."""
         data = self._json(self._call("GET", self.clients("/api/v2/shared_servers/invites/received/pending"),
                                      token=user_token, accept="application/json"))
-        return data if isinstance(data, list) else []
+        return [i for i in data if isinstance(i, dict)] if isinstance(data, list) else []
 
     def accept_invite(self, user_token: str, invite_id: int) -> None:
         self._call("POST", self.clients(f"/api/v2/shared_servers/{int(invite_id)}/accept"), token=user_token,
@@ -345,7 +346,7 @@ class PlexTV:
         return False
 
     @staticmethod
-    def _json(response: requests.Response):
+    def _json(response: requests.Response) -> Any:
         try:
             return response.json()
         except ValueError:
@@ -371,7 +372,7 @@ def _short(text: str) -> str:
         except ValueError:
             data = None
         if isinstance(data, dict):
-            errors = data.get("errors") if isinstance(data.get("errors"), list) else [data]
+            errors: list[object] = data["errors"] if isinstance(data.get("errors"), list) else [data]
             reasons = [str(e.get("message") or e.get("error") or "") for e in errors if isinstance(e, dict)]
     reason = "; ".join(html.unescape(r) for r in reasons if r) or text
     return " ".join(reason.split())[:160] or "no detail"
@@ -384,5 +385,5 @@ def settings_from_store() -> PlexTVSettings:
                           token=settings.get("PLEX_TOKEN"), client_id=client_identifier())
 
 
-def from_store(**kwargs) -> PlexTV:
+def from_store(**kwargs: Any) -> PlexTV:
     return PlexTV(settings_from_store(), **kwargs)

@@ -1,18 +1,37 @@
-"""Seerr (Overseerr / Jellyseerr) REST API, /api/v1 with X-Api-Key."""
+"""Seerr (Overseerr / Jellyseerr) REST API, /api/v1 with X-Api-Key (../shared/reference/webhooks.md §3.4).
+
+The only module that knows Seerr's keys and numeric enums. Resources: `SeerrStatus`, `SeerrUser`,
+`SeerrRequest`, `SeerrTitle` (a search result), `TitleDetails` (a film's or series' page) and
+`SeerrIssue`.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote
 
-from plexportal.gateways.base import (CheckResult, GatewayError, describe_exception, json_or_error,
-                                      raise_for_status, run_check)
-from plexportal.lib import http
+import requests
+
+from plexportal.gateways import wire
+from plexportal.gateways.base import CheckResult, GatewayError, json_or_error, raise_for_status, run_check
+from plexportal.gateways.rest import RestClient
 
 SERVICE = "Seerr"
 SEARCH_POSTER = "https://image.tmdb.org/t/p/w92"
-# Seerr's MediaStatus (server/constants/media.ts): 1 unknown, 2 pending, 3 processing,
-# 4 partially available, 5 available. Anything else (Jellyseerr's blacklisted/deleted) shows nothing.
-MEDIA_STATE = {2: "Requested / processing", 3: "Requested / processing", 4: "Partly available", 5: "Available"}
+POSTER = "https://image.tmdb.org/t/p/w600_and_h900_bestv2"
+# REST enums are numbers (§3.4). MediaRequestStatus: Seerr 3.x adds COMPLETED=5.
+REQUEST_STATUS = {1: "pending", 2: "approved", 3: "declined", 4: "failed", 5: "completed"}
+# MediaStatus: Jellyseerr's 6 is BLACKLISTED, Seerr's 6/7 BLOCKLISTED/DELETED.
+MEDIA_STATUS = {1: "unknown", 2: "pending", 3: "processing", 4: "partially_available", 5: "available",
+                6: "blocklisted", 7: "deleted"}
+ISSUE_TYPE = {1: "video", 2: "audio", 3: "subtitles", 4: "other"}
+ISSUE_STATUS = {1: "open", 2: "resolved"}
+# What a search result says Seerr already has; anything else shows nothing.
+MEDIA_STATE = {"pending": "Requested / processing", "processing": "Requested / processing",
+               "partially_available": "Partly available", "available": "Available"}
+
+Progress = Callable[[int, int], None]          # (records read so far, total Seerr reports)
 
 
 @dataclass
@@ -21,101 +40,210 @@ class SeerrSettings:
     api_key: str
 
 
-class SeerrClient:
-    def __init__(self, settings: SeerrSettings, *, timeout=http.DEFAULT_TIMEOUT, retries: int = 2):
-        if not settings.url:
-            raise GatewayError("Seerr is not configured (no URL).", permanent=True)
-        self.base = settings.url.rstrip("/")
-        self.session = http.session(retries=retries, timeout=timeout)
-        self.session.headers["X-Api-Key"] = settings.api_key or ""
-        self.session.headers["Accept"] = "application/json"
+@dataclass
+class SeerrStatus:
+    version: str
 
-    def request(self, method: str, path: str, *, as_user: int | None = None, **kwargs):
-        headers = kwargs.pop("headers", {}) or {}
-        if as_user is not None:
-            headers["X-API-User"] = str(as_user)
-        try:
-            response = self.session.request(method, f"{self.base}/api/v1/{path.lstrip('/')}", headers=headers,
-                                            allow_redirects=False, **kwargs)
-        except Exception as err:  # noqa: BLE001
-            raise describe_exception(err, SERVICE) from None
-        raise_for_status(response, SERVICE)
-        if response.status_code == 204 or not response.content:
+
+def _positive(value: object) -> int | None:
+    number = wire.integer(value)
+    return number if number is not None and number > 0 else None
+
+
+@dataclass
+class SeerrUser:
+    id: int | None
+    email: str = ""
+    display_name: str = ""              # displayName, else username, else plexUsername
+    plex_id: int | None = None          # hidden unless the key's owner has MANAGE_USERS (the admin does)
+    avatar: str = ""
+
+    @classmethod
+    def from_wire(cls, u: dict[str, Any]) -> SeerrUser:
+        name = wire.text(u.get("displayName")) or wire.text(u.get("username")) or wire.text(u.get("plexUsername"))
+        return cls(id=_positive(u.get("id")), email=wire.text(u.get("email")), display_name=name,
+                   plex_id=_positive(u.get("plexId")), avatar=wire.text(u.get("avatar")))
+
+
+@dataclass
+class SeerrRequest:
+    id: int | None
+    status: str                          # pending | approved | declined | failed | completed | unknown
+    media_type: str                      # movie | tv (anything else: not a request we understand)
+    tmdb_id: int | None
+    tvdb_id: int | None = None
+    imdb_id: str | None = None
+    media_status: str = "unknown"        # MEDIA_STATUS names: … processing, partially_available, available
+    seasons: list[int] = field(default_factory=list)
+    requested_by: SeerrUser | None = None
+    is_4k: bool = False
+
+    @classmethod
+    def from_wire(cls, r: dict[str, Any]) -> SeerrRequest:
+        media = wire.obj(r.get("media"))
+        by = r.get("requestedBy")
+        return cls(id=_positive(r.get("id")), status=REQUEST_STATUS.get(wire.integer(r.get("status")) or 0, "unknown"),
+                   media_type=wire.text(r.get("type")) or wire.text(media.get("mediaType")),
+                   tmdb_id=_positive(media.get("tmdbId")), tvdb_id=_positive(media.get("tvdbId")),
+                   imdb_id=wire.optional_text(media.get("imdbId")),
+                   media_status=MEDIA_STATUS.get(wire.integer(media.get("status")) or 0, "unknown"),
+                   seasons=sorted({n for s in wire.objects(r.get("seasons"))
+                                   if (n := wire.integer(s.get("seasonNumber"))) is not None}),
+                   requested_by=SeerrUser.from_wire(by) if isinstance(by, dict) else None,
+                   is_4k=wire.flag(r.get("is4k")))
+
+
+@dataclass
+class SeerrTitle:
+    """A film or series from a search (people are dropped: they cannot be requested)."""
+    media_type: str
+    tmdb_id: int
+    title: str
+    year: int | None
+    poster_url: str
+    state: str                           # what Seerr already has, in words ("" for nothing)
+
+    @property
+    def ref(self) -> str:
+        """"movie:550123": how a picked title travels in a form."""
+        return f"{self.media_type}:{self.tmdb_id}"
+
+    @classmethod
+    def from_wire(cls, r: object) -> SeerrTitle | None:
+        if not isinstance(r, dict) or r.get("mediaType") not in ("movie", "tv"):
             return None
-        return json_or_error(response, SERVICE)
+        tmdb_id = _positive(r.get("id"))
+        if tmdb_id is None or not isinstance(r.get("id"), int):
+            return None
+        movie = r["mediaType"] == "movie"
+        title = wire.text(r.get("title" if movie else "name")) or wire.text(
+            r.get("originalTitle" if movie else "originalName"))
+        date = wire.text(r.get("releaseDate" if movie else "firstAirDate"))
+        poster = wire.text(r.get("posterPath"))
+        status = MEDIA_STATUS.get(wire.integer(wire.obj(r.get("mediaInfo")).get("status")) or 0, "")
+        return cls(media_type=r["mediaType"], tmdb_id=tmdb_id, title=title[:300] or f"TMDB {tmdb_id}",
+                   year=int(date[:4]) if date[:4].isdigit() else None,
+                   poster_url=SEARCH_POSTER + poster if poster.startswith("/") else "",
+                   state=MEDIA_STATE.get(status, ""))
 
-    def get(self, path: str, **params):
-        return self.request("GET", path, params=params or None)
 
-    def status(self) -> dict:
+@dataclass
+class TitleDetails:
+    """A film's or series' page (TMDB data as Seerr serves it); empty when Seerr has none."""
+    title: str = ""
+    year: int | None = None
+    poster_url: str = ""
+    overview: str = ""
+    imdb_id: str | None = None
+    tvdb_id: int | None = None
+
+    @classmethod
+    def from_wire(cls, d: dict[str, Any]) -> TitleDetails:
+        date = wire.text(d.get("releaseDate")) or wire.text(d.get("firstAirDate"))
+        ext = wire.obj(d.get("externalIds"))
+        poster = wire.text(d.get("posterPath"))
+        return cls(title=(wire.text(d.get("title")) or wire.text(d.get("name")))[:300],
+                   year=int(date[:4]) if date[:4].isdigit() else None,
+                   poster_url=POSTER + poster if poster.startswith("/") else "",
+                   overview=wire.text(d.get("overview"))[:2000], imdb_id=wire.optional_text(ext.get("imdbId")),
+                   tvdb_id=_positive(ext.get("tvdbId")))
+
+
+@dataclass
+class SeerrIssue:
+    id: int | None
+    issue_type: str                      # video | audio | subtitles | other
+    status: str                          # open | resolved
+    problem_season: int = 0
+    problem_episode: int = 0
+    media_type: str = ""
+    tmdb_id: int | None = None
+    tvdb_id: int | None = None
+    comments: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_wire(cls, i: dict[str, Any]) -> SeerrIssue:
+        media = wire.obj(i.get("media"))
+        return cls(id=_positive(i.get("id")), issue_type=ISSUE_TYPE.get(wire.integer(i.get("issueType")) or 0, "other"),
+                   status=ISSUE_STATUS.get(wire.integer(i.get("status")) or 0, "open"),
+                   problem_season=wire.integer(i.get("problemSeason")) or 0,
+                   problem_episode=wire.integer(i.get("problemEpisode")) or 0,
+                   media_type=wire.text(media.get("mediaType")), tmdb_id=_positive(media.get("tmdbId")),
+                   tvdb_id=_positive(media.get("tvdbId")),
+                   comments=[wire.text(c.get("message")) for c in wire.objects(i.get("comments"))])
+
+
+class SeerrClient(RestClient):
+    service = SERVICE
+    api_prefix = "api/v1"
+
+    # -- connection ------------------------------------------------------------------------------
+    def status(self) -> SeerrStatus:
         data = self.get("status")
         if not isinstance(data, dict) or "version" not in data:
             raise GatewayError("That does not look like Seerr: check the URL.", permanent=True)
-        return data
+        return SeerrStatus(version=wire.text(data.get("version")))
 
     def check(self) -> CheckResult:
-        def probe():
-            version = self.status().get("version", "")
+        def probe() -> tuple[str, str]:
+            version = self.status().version
             self.get("user", take=1)            # /status is public; this one proves the API key
             return f"Connected to Seerr {version}.", version
         return run_check(probe, SERVICE)
 
-
-    # -- requests and users ------------------------------------------------------------------
-    def pages(self, path: str, take: int = 100, on_page=None, **params):
-        """Every result of a paged list (take/skip), never only the first page."""
+    # -- users and requests ----------------------------------------------------------------------
+    def pages(self, path: str, take: int = 100, on_page: Progress | None = None,
+              **params: Any) -> Iterator[dict[str, Any]]:
+        """Every result of a paged list (take/skip, pageInfo.results = the total), never only the first page."""
         skip = 0
         while True:
             data = self.get(path, take=take, skip=skip, **params)
             if not isinstance(data, dict) or not isinstance(data.get("results"), list):
-                raise GatewayError(f"Seerr answered {path} without a result list.")
+                raise GatewayError(f"Seerr answered {path} without a result list.", permanent=True)
             results = data["results"]
-            info = data.get("pageInfo") if isinstance(data.get("pageInfo"), dict) else {}
+            total = wire.integer(wire.obj(data.get("pageInfo")).get("results")) or 0
             if on_page is not None:
-                on_page(skip + len(results), int(info.get("results") or 0))
-            yield from results
+                on_page(skip + len(results), total)
+            yield from wire.objects(results)
             skip += len(results)
-            if not results or skip >= int(info.get("results") or 0):
+            if not results or skip >= total:
                 return
 
-    def users(self, on_page=None):
-        return self.pages("user", on_page=on_page)
+    def users(self, on_page: Progress | None = None) -> Iterator[SeerrUser]:
+        return (SeerrUser.from_wire(u) for u in self.pages("user", on_page=on_page))
 
-    def requests(self, on_page=None):
-        return self.pages("request", on_page=on_page, filter="all", sort="added")
+    def requests(self, on_page: Progress | None = None) -> Iterator[SeerrRequest]:
+        """Every request, oldest first, read page by page as the caller goes."""
+        return (SeerrRequest.from_wire(r) for r in self.pages("request", on_page=on_page, filter="all", sort="added"))
 
-    def details(self, media_type: str, tmdb_id: int) -> dict:
-        data = self.get(f"{'tv' if media_type == 'tv' else 'movie'}/{int(tmdb_id)}")
-        return data if isinstance(data, dict) else {}
+    def requests_by_filter(self, filter: str = "processing", take: int = 100) -> list[SeerrRequest]:  # noqa: A002
+        """Every request matching Seerr's `filter` (all, approved, processing, …), every page."""
+        return [SeerrRequest.from_wire(r) for r in self.pages("request", take=take, filter=filter)]
 
-    def search(self, query: str, page: int = 1) -> list[dict]:
-        """Films and series matching `query` (people are dropped), as plain dicts:
-        media_type, tmdb_id, title, year, poster_url, state."""
+    def details(self, media_type: str, tmdb_id: int) -> TitleDetails:
+        return TitleDetails.from_wire(self.expect_object(self.get(f"{'tv' if media_type == 'tv' else 'movie'}/{int(tmdb_id)}"),
+                                                      "the title's details"))
+
+    def search(self, query: str, page: int = 1) -> list[SeerrTitle]:
+        """Films and series matching `query` (people are dropped)."""
         # Encoded here, %20 for spaces: Seerr refuses some queries whose spaces arrive as '+'.
-        url = f"{self.base}/api/v1/search?query={quote(query or '', safe='')}&page={max(1, int(page))}"
-        try:
-            response = self.session.get(url, allow_redirects=False)
-        except Exception as err:  # noqa: BLE001
-            raise describe_exception(err, SERVICE) from None
+        response = self.send("GET", f"search?query={quote(query or '', safe='')}&page={max(1, int(page))}")
         if response.status_code == 400:
             reason = _reason(response)
             raise GatewayError(f"Seerr could not search{': ' + reason if reason else '.'}", permanent=True, status=400)
         raise_for_status(response, SERVICE)
         data = json_or_error(response, SERVICE)
         if not isinstance(data, dict) or not isinstance(data.get("results"), list):
-            raise GatewayError("Seerr answered the search without a result list.")
-        return [title for title in map(_search_result, data["results"]) if title is not None]
+            raise GatewayError("Seerr answered the search without a result list.", permanent=True)
+        return [title for title in map(SeerrTitle.from_wire, data["results"]) if title is not None]
 
-    def create_request(self, media_type: str, tmdb_id: int, *, as_user: int, seasons="all") -> dict:
+    def create_request(self, media_type: str, tmdb_id: int, *, as_user: int, seasons: str | list[int] = "all"
+                       ) -> SeerrRequest:
         """Create a request in Seerr as that user (X-API-User), so it counts against their quota."""
-        body = {"mediaType": media_type, "mediaId": int(tmdb_id)}
+        body: dict[str, Any] = {"mediaType": media_type, "mediaId": int(tmdb_id)}
         if media_type == "tv":
             body["seasons"] = seasons
-        try:
-            response = self.session.post(f"{self.base}/api/v1/request", json=body, allow_redirects=False,
-                                         headers={"X-API-User": str(int(as_user))})
-        except Exception as err:  # noqa: BLE001
-            raise describe_exception(err, SERVICE) from None
+        response = self.send("POST", "request", json=body, headers={"X-API-User": str(int(as_user))})
         if response.status_code in (400, 403, 409):
             # Seerr explains quota, duplicate and permission refusals in "message"; show it.
             reason = _reason(response)
@@ -124,11 +252,24 @@ class SeerrClient:
         raise_for_status(response, SERVICE)
         data = json_or_error(response, SERVICE)
         if not isinstance(data, dict) or "id" not in data:
-            raise GatewayError("Seerr did not return the new request.")
-        return data
+            raise GatewayError("Seerr did not return the new request.", permanent=True)
+        return SeerrRequest.from_wire(data)
+
+    # -- reported issues -------------------------------------------------------------------------
+    # Both calls come back to us as ISSUE_COMMENT / ISSUE_RESOLVED webhooks (the loop guard's job).
+    def issue(self, issue_id: int) -> SeerrIssue:
+        return SeerrIssue.from_wire(self.expect_object(self.get(f"issue/{int(issue_id)}"), "the issue"))
+
+    def comment_issue(self, issue_id: int, message: str) -> SeerrIssue:
+        data = self.request("POST", f"issue/{int(issue_id)}/comment", json={"message": message})
+        return SeerrIssue.from_wire(self.expect_object(data, "the comment"))
+
+    def resolve_issue(self, issue_id: int) -> SeerrIssue:
+        return SeerrIssue.from_wire(self.expect_object(self.request("POST", f"issue/{int(issue_id)}/resolved"),
+                                                      "the resolution"))
 
 
-def _reason(response) -> str:
+def _reason(response: requests.Response) -> str:
     """Seerr's own explanation of a refusal ("message", or "error"), short, with one final full stop."""
     try:
         body = response.json()
@@ -136,66 +277,15 @@ def _reason(response) -> str:
         return ""
     if not isinstance(body, dict):
         return ""
-    reason = str(body.get("message") or body.get("error") or "").strip()[:200]
+    reason = (wire.text(body.get("message")) or wire.text(body.get("error"))).strip()[:200]
     return reason if not reason or reason.endswith((".", "!", "?")) else reason + "."
 
 
-def _search_result(r) -> dict | None:
-    if not isinstance(r, dict) or r.get("mediaType") not in ("movie", "tv"):
-        return None                                     # people (and any other kind) cannot be requested
-    tmdb_id = r.get("id")
-    if not isinstance(tmdb_id, int) or isinstance(tmdb_id, bool) or tmdb_id <= 0:
-        return None
-    movie = r["mediaType"] == "movie"
-    title = r.get("title") if movie else r.get("name")
-    title = title or (r.get("originalTitle") if movie else r.get("originalName")) or ""
-    date = r.get("releaseDate") if movie else r.get("firstAirDate")
-    date = date if isinstance(date, str) else ""
-    poster = r.get("posterPath")
-    info = r.get("mediaInfo") if isinstance(r.get("mediaInfo"), dict) else {}
-    return {"media_type": r["mediaType"], "tmdb_id": tmdb_id, "title": str(title)[:300] or f"TMDB {tmdb_id}",
-            "year": int(date[:4]) if date[:4].isdigit() else None,
-            "poster_url": SEARCH_POSTER + poster if isinstance(poster, str) and poster.startswith("/") else "",
-            "state": MEDIA_STATE.get(info.get("status"), "")}
-
-
-def client(**kwargs) -> SeerrClient:
+def client(**kwargs: Any) -> SeerrClient:
     from plexportal.settings import service as settings
 
     return SeerrClient(SeerrSettings(settings.get("SEERR_URL"), settings.get("SEERR_API_KEY")), **kwargs)
 
 
 def check(url: str, api_key: str) -> CheckResult:
-    try:
-        return SeerrClient(SeerrSettings(url, api_key), timeout=http.CHECK_TIMEOUT, retries=0).check()
-    except GatewayError as err:
-        return CheckResult(False, err.message)
-
-
-# -- health monitors: reported issues -------------------------------------------------------------
-# Both calls come back to us as ISSUE_COMMENT / ISSUE_RESOLVED webhooks (the loop guard's job).
-
-def _comment_issue(self, issue_id: int, message: str) -> dict:
-    data = self.request("POST", f"issue/{int(issue_id)}/comment", json={"message": message})
-    return data if isinstance(data, dict) else {}
-
-
-def _resolve_issue(self, issue_id: int) -> dict:
-    data = self.request("POST", f"issue/{int(issue_id)}/resolved")
-    return data if isinstance(data, dict) else {}
-
-
-def _issue(self, issue_id: int) -> dict:
-    data = self.get(f"issue/{int(issue_id)}")
-    return data if isinstance(data, dict) else {}
-
-
-def _requests(self, filter: str = "processing", take: int = 100) -> list[dict]:  # noqa: A002
-    """Every request matching `filter`, every page."""
-    return list(self.pages("request", take=take, filter=filter))
-
-
-SeerrClient.comment_issue = _comment_issue
-SeerrClient.resolve_issue = _resolve_issue
-SeerrClient.issue = _issue
-SeerrClient.requests_by_filter = _requests
+    return SeerrClient.test_connection(SeerrSettings(url, api_key))

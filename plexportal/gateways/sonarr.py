@@ -1,64 +1,56 @@
-from plexportal.gateways.arr import ArrClient, ArrSettings
-from plexportal.lib import http
+"""Sonarr v3 API: the calls only Sonarr answers (series, episodes, episode files), on top of arr.py."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, ClassVar
+
+from plexportal.gateways.arr import (FAILED, GRABBED, IMPORTED, ArrClient, ArrSettings, Command, Episode,
+                                     HistoryRecord, QueueItem, Series)
+from plexportal.gateways.base import CheckResult
+
+__all__ = ["FAILED", "GRABBED", "IMPORTED", "Episode", "HistoryRecord", "QueueItem", "Series", "SonarrClient",
+           "check", "client"]
 
 
 class SonarrClient(ArrClient):
     service = "Sonarr"
+    embed: ClassVar[dict[str, str]] = {"includeSeries": "true", "includeEpisode": "true"}
+    unknown_items: ClassVar[str] = "includeUnknownSeriesItems"
+
+    def series_by_tvdb(self, tvdb_id: int) -> Series | None:
+        found = self.expect_list(self.get("series", tvdbId=int(tvdb_id)), "the series lookup")
+        return Series.from_wire(found[0]) if found else None
+
+    def episodes(self, series_id: int, season_number: int | None = None) -> list[Episode]:
+        params = {"seriesId": int(series_id)}
+        if season_number is not None:
+            params["seasonNumber"] = int(season_number)
+        return [Episode.from_wire(r) for r in self.expect_list(self.get("episode", **params), "the episode list")]
+
+    def calendar(self, start: datetime | str, end: datetime | str, *, unmonitored: bool = False) -> list[Episode]:
+        """Episodes airing between start and end, each with its series."""
+        return [Episode.from_wire(r) for r in self.calendar_records(start, end, unmonitored=unmonitored,
+                                                                    includeSeries="true")]
+
+    def episode_search(self, episode_ids: Iterable[int]) -> Command:
+        return self.command("EpisodeSearch", episodeIds=sorted({int(i) for i in episode_ids}))
+
+    def refresh_series(self, series_id: int) -> Command:
+        return self.command("RefreshSeries", seriesId=int(series_id))
+
+    def delete_episode_file(self, file_id: int) -> None:
+        self.request("DELETE", f"episodefile/{int(file_id)}")
+
+    def episode_history(self, episode_id: int, event_type: int = GRABBED) -> list[HistoryRecord]:
+        return self.history(episodeId=int(episode_id), event_type=event_type, page_size=50)
 
 
-def client(settings_module=None, **kwargs) -> SonarrClient:
+def client(**kwargs: Any) -> SonarrClient:
     from plexportal.settings import service as settings
 
-    s = settings_module or settings
-    return SonarrClient(ArrSettings(s.get("SONARR_URL"), s.get("SONARR_API_KEY")), **kwargs)
+    return SonarrClient(ArrSettings(settings.get("SONARR_URL"), settings.get("SONARR_API_KEY")), **kwargs)
 
 
-def check(url: str, api_key: str):
-    from plexportal.gateways.base import CheckResult, GatewayError
-
-    try:
-        return SonarrClient(ArrSettings(url, api_key), timeout=http.CHECK_TIMEOUT, retries=0).check()
-    except GatewayError as err:
-        return CheckResult(False, err.message)
-
-
-# -- health monitors: targeted lookups, searches, file deletion ----------------------------------
-# history eventType ints (Sonarr): 1 grabbed, 3 downloadFolderImported, 4 downloadFailed.
-GRABBED, IMPORTED, FAILED = 1, 3, 4
-
-
-def _series_by_tvdb(self, tvdb_id: int) -> dict | None:
-    data = self.get("series", tvdbId=int(tvdb_id))
-    return data[0] if isinstance(data, list) and data else None
-
-
-def _episodes(self, series_id: int, season_number: int | None = None) -> list[dict]:
-    params = {"seriesId": int(series_id)}
-    if season_number is not None:
-        params["seasonNumber"] = int(season_number)
-    data = self.get("episode", **params)
-    return data if isinstance(data, list) else []
-
-
-def _episode_search(self, episode_ids) -> dict:
-    return self.command("EpisodeSearch", episodeIds=sorted({int(i) for i in episode_ids}))
-
-
-def _refresh_series(self, series_id: int) -> dict:
-    return self.command("RefreshSeries", seriesId=int(series_id))
-
-
-def _delete_episode_file(self, file_id: int) -> None:
-    self.request("DELETE", f"episodefile/{int(file_id)}")
-
-
-def _episode_history(self, episode_id: int, event_type: int = GRABBED) -> list[dict]:
-    return self.history(episodeId=int(episode_id), event_type=event_type, page_size=50)
-
-
-SonarrClient.series_by_tvdb = _series_by_tvdb
-SonarrClient.episodes = _episodes
-SonarrClient.episode_search = _episode_search
-SonarrClient.refresh_series = _refresh_series
-SonarrClient.delete_episode_file = _delete_episode_file
-SonarrClient.episode_history = _episode_history
+def check(url: str, api_key: str) -> CheckResult:
+    return SonarrClient.test_connection(ArrSettings(url, api_key))

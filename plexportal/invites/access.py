@@ -54,28 +54,18 @@ def activate(redemption: Redemption, plex_user: plextv.PlexUser | None) -> None:
     email = redemption.email or (plex_user.email if plex_user else "")
     username = redemption.plex_username or (plex_user.username if plex_user else "")
     now = clock.now()
-    days = terms.get("access_days")
-    inviter = ""
-    if redemption.invite_id and redemption.invite and redemption.invite.created_by_id:
-        inviter = redemption.invite.created_by.username
-    holder = getattr(redemption, "_holder", None)
     # One transaction: the person, their access row, "active" and the welcome message (law 13); the
     # send is enqueued after the commit. Conditional on "accepted": the sync and the provisioning
     # worker may both get here, and only one of them activates.
     with db.atomic():
         user = link_user(plex_id, email, username)
         if plex_id:
-            share = None
-            if plex_user is not None:
-                share = plex_user.share_for(provisioning.plex_state().machine_identifier)
-            values = {k: terms.get(k) for k in TERM_ATTRS if k in terms}
-            values.update(username=username, email=email, title=(plex_user.title if plex_user else username) or email,
-                          share_id=share.id if share else None, pending=bool(share.pending) if share else False,
-                          status="active", on_plex=True, user=user, redemption=redemption, invited_by=inviter,
-                          expires_at=now + timedelta(days=int(days)) if days else None, reminded_at=None,
-                          changed_at=now, synced_at=now)
+            values = _new_access(redemption, plex_user, terms, now)
+            values.update(username=username, email=email, user=user,
+                          title=(plex_user.title if plex_user else username) or email)
             _upsert_access(plex_id, values, joined_at=now)
         where = (Redemption.id == redemption.id) & (Redemption.state == "accepted")
+        holder = getattr(redemption, "_holder", None)
         if holder:
             where &= Redemption.leased_by == holder
         moved = Redemption.update(state="active", user=user, user_token="", error="", next_retry_at=None,
@@ -86,6 +76,23 @@ def activate(redemption: Redemption, plex_user: plextv.PlexUser | None) -> None:
         redemption.state, redemption.email, redemption.plex_username = "active", email, username
         audit.record("invites.active", f"{username or email} now has access")
         messages.send_welcome(redemption, user)
+
+
+def _new_access(redemption: Redemption, plex_user: plextv.PlexUser | None, terms: dict, now) -> dict:
+    """The access row of a person who just accepted: the invite's terms, the share plex.tv shows."""
+    share = None
+    if plex_user is not None:
+        share = plex_user.share_for(provisioning.plex_state().machine_identifier)
+    inviter = ""
+    if redemption.invite_id and redemption.invite and redemption.invite.created_by_id:
+        inviter = redemption.invite.created_by.username
+    days = terms.get("access_days")
+    values = {k: terms.get(k) for k in TERM_ATTRS if k in terms}
+    values.update(share_id=share.id if share else None, pending=bool(share.pending) if share else False,
+                  status="active", on_plex=True, redemption=redemption, invited_by=inviter,
+                  expires_at=now + timedelta(days=int(days)) if days else None, reminded_at=None,
+                  changed_at=now, synced_at=now)
+    return values
 
 
 def _upsert_access(plex_id: int, values: dict, **on_create) -> None:
@@ -114,46 +121,53 @@ def sync() -> dict:
         provisioning.note_error(err)
         raise
     now = clock.now()
-    seen, count = set(), 0
-    for user in users:
-        share = user.share_for(mid)
-        if share is None and not user.home:
-            continue
-        seen.add(user.id)
-        count += 1
-        values = dict(username=user.username, email=user.email, title=user.title or user.username, thumb=user.thumb,
-                      share_id=share.id if share else None, pending=share.pending if share else False,
-                      allow_sync=user.allow_sync, allow_channels=user.allow_channels,
-                      allow_camera_upload=user.allow_camera_upload, home=user.home, on_plex=True,
-                      last_seen_at=share.last_seen_at if share else None, synced_at=now)
-        existing = Access.get_or_none(Access.plex_user_id == user.id)
-        if existing is None:
-            # Someone shared outside plexportal: learn their libraries once (one call per new person).
-            libraries = _shared_ids(gw, mid, share.id, share.all_libraries) if share else []
-            _upsert_access(user.id, values, status="active", joined_at=now, changed_at=now, libraries=libraries)
-        else:
-            if existing.status in ("suspended", "removed", "expired"):
-                values["status"] = "active"     # shared again outside plexportal
-            Access.update(**values).where(Access.id == existing.id).execute()
+    seen = {user.id for user in users if _refresh_access(gw, mid, user, now)}
     Access.update(on_plex=False, synced_at=now).where(
         (Access.status == "active") & (Access.plex_user_id.not_in(list(seen) or [0]))).execute()
-    advanced = 0
-    for redemption in Redemption.select().where(Redemption.state == "invited"):
-        match = next((u for u in users if (redemption.plex_user_id and u.id == redemption.plex_user_id)
-                      or redemption.identifier.lower() in (u.email.lower(), u.username.lower())), None)
-        share = match.share_for(mid) if match else None
-        if share is not None and not share.pending:
-            moved = (Redemption.update(state="accepted", plex_user_id=redemption.plex_user_id or match.id, updated_at=now)
-                     .where((Redemption.id == redemption.id) & (Redemption.state == "invited")
-                            & (Redemption.lease_until.is_null() | (Redemption.lease_until < now))).execute())
-            if moved != 1:
-                continue                        # a worker is provisioning it, or a concurrent sync got it
-            try:
-                activate(Redemption.get_by_id(redemption.id), match)
-            except provisioning.LostClaim:
-                continue
-            advanced += 1
-    return {"users": count, "activated": advanced}
+    advanced = sum(_finish_accepted(redemption, users, mid, now)
+                   for redemption in Redemption.select().where(Redemption.state == "invited"))
+    return {"users": len(seen), "activated": advanced}
+
+
+def _refresh_access(gw: plextv.PlexTV, mid: str, user: plextv.PlexUser, now) -> bool:
+    """Bring one plex.tv user's access row up to date; False when they have nothing of ours."""
+    share = user.share_for(mid)
+    if share is None and not user.home:
+        return False
+    values = dict(username=user.username, email=user.email, title=user.title or user.username, thumb=user.thumb,
+                  share_id=share.id if share else None, pending=share.pending if share else False,
+                  allow_sync=user.allow_sync, allow_channels=user.allow_channels,
+                  allow_camera_upload=user.allow_camera_upload, home=user.home, on_plex=True,
+                  last_seen_at=share.last_seen_at if share else None, synced_at=now)
+    existing = Access.get_or_none(Access.plex_user_id == user.id)
+    if existing is None:
+        # Someone shared outside plexportal: learn their libraries once (one call per new person).
+        libraries = _shared_ids(gw, mid, share.id, share.all_libraries) if share else []
+        _upsert_access(user.id, values, status="active", joined_at=now, changed_at=now, libraries=libraries)
+        return True
+    if existing.status in ("suspended", "removed", "expired"):
+        values["status"] = "active"     # shared again outside plexportal
+    Access.update(**values).where(Access.id == existing.id).execute()
+    return True
+
+
+def _finish_accepted(redemption: Redemption, users: list[plextv.PlexUser], mid: str, now) -> bool:
+    """An invited person whose share plex.tv shows as accepted becomes active; True when it did."""
+    match = next((u for u in users if (redemption.plex_user_id and u.id == redemption.plex_user_id)
+                  or redemption.identifier.lower() in (u.email.lower(), u.username.lower())), None)
+    share = match.share_for(mid) if match else None
+    if match is None or share is None or share.pending:
+        return False
+    moved = (Redemption.update(state="accepted", plex_user_id=redemption.plex_user_id or match.id, updated_at=now)
+             .where((Redemption.id == redemption.id) & (Redemption.state == "invited")
+                    & (Redemption.lease_until.is_null() | (Redemption.lease_until < now))).execute())
+    if moved != 1:
+        return False                        # a worker is provisioning it, or a concurrent sync got it
+    try:
+        activate(Redemption.get_by_id(redemption.id), match)
+    except provisioning.LostClaim:
+        return False
+    return True
 
 
 # -- admin actions -----------------------------------------------------------------------------------

@@ -19,6 +19,25 @@ EMAIL_RE = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 def parse_csv(data: bytes) -> list[dict]:
     """Rows as {"line", "email", "preset", "label", "error"}; a bad row gets an error, never a crash.
     Raises ValueError only when the file as a whole is unusable."""
+    rows, col, start = _read_rows(data)
+    out, seen = [], set()
+    for n, row in enumerate(rows, start=start):
+        if not any(cell.strip() for cell in row):
+            continue
+        cell = lambda name: row[col[name]].strip() if col[name] is not None and col[name] < len(row) else ""  # noqa: E731
+        item = {"line": n, "email": cell("email"), "preset": cell("preset"), "label": cell("label")[:120],
+                "error": _row_problem(cell("email"), cell("preset"), seen)}
+        seen.add(item["email"].lower())
+        out.append(item)
+        if len(out) > MAX_ROWS:
+            raise ValueError(f"At most {MAX_ROWS} rows per file; split it and upload the parts.")
+    if not out:
+        raise ValueError("The file has no rows. Put one email address per line (optionally: email,preset,label).")
+    return out
+
+
+def _read_rows(data: bytes) -> tuple[list[list[str]], dict[str, int | None], int]:
+    """The rows after any header, the column of each field, and the line number of the first row."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -28,33 +47,23 @@ def parse_csv(data: bytes) -> list[dict]:
     except csv.Error as err:
         raise ValueError(f"The file is not a CSV file plexportal can read ({err}).") from None
     if rows and rows[0] and rows[0][0].strip().lower() in ("email", "e-mail", "email address"):
-        header = [h.strip().lower() for h in rows[0]]
-        rows = rows[1:]
-        start = 2
+        header, rows, start = [h.strip().lower() for h in rows[0]], rows[1:], 2
     else:
         header, start = ["email", "preset", "label"], 1
     col = {name: header.index(name) if name in header else None for name in ("email", "preset", "label")}
     if col["email"] is None:
         col["email"] = 0
-    out, seen = [], set()
-    for n, row in enumerate(rows, start=start):
-        if not any(cell.strip() for cell in row):
-            continue
-        cell = lambda name: row[col[name]].strip() if col[name] is not None and col[name] < len(row) else ""  # noqa: E731
-        item = {"line": n, "email": cell("email"), "preset": cell("preset"), "label": cell("label")[:120], "error": ""}
-        if not EMAIL_RE.match(item["email"]):
-            item["error"] = "not an email address"
-        elif item["email"].lower() in seen:
-            item["error"] = "listed twice"
-        elif item["preset"] and service.get_preset_by_name(item["preset"]) is None:
-            item["error"] = f"no preset called “{item['preset']}”"
-        seen.add(item["email"].lower())
-        out.append(item)
-        if len(out) > MAX_ROWS:
-            raise ValueError(f"At most {MAX_ROWS} rows per file; split it and upload the parts.")
-    if not out:
-        raise ValueError("The file has no rows. Put one email address per line (optionally: email,preset,label).")
-    return out
+    return rows, col, start
+
+
+def _row_problem(email: str, preset: str, seen: set[str]) -> str:
+    if not EMAIL_RE.match(email):
+        return "not an email address"
+    if email.lower() in seen:
+        return "listed twice"
+    if preset and service.get_preset_by_name(preset) is None:
+        return f"no preset called “{preset}”"
+    return ""
 
 
 def create(filename: str, data: bytes, actor=None) -> Batch:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta, timezone
+from typing import overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 UTC = timezone.utc
@@ -41,6 +42,14 @@ def reset() -> None:
     with _lock:
         _frozen = None
         _offset = timedelta(0)
+
+
+@overload
+def ensure_utc(value: datetime) -> datetime: ...
+
+
+@overload
+def ensure_utc(value: None) -> None: ...
 
 
 def ensure_utc(value: datetime | None) -> datetime | None:

@@ -1,12 +1,12 @@
 """Formatting for people: sizes, durations, relative times, the configured zone."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from plexportal.lib import clock
 
 
-def human_bytes(n, binary: bool = False) -> str:
+def human_bytes(n: float | int | None, binary: bool = False) -> str:
     if n is None:
         return "—"
     n = float(n)
@@ -21,7 +21,7 @@ def human_bytes(n, binary: bool = False) -> str:
     return f"{n:.1f} {units[i]}"
 
 
-def human_duration(seconds) -> str:
+def human_duration(seconds: float | int | None) -> str:
     if seconds is None:
         return "—"
     seconds = int(round(float(seconds)))
@@ -37,7 +37,7 @@ def human_duration(seconds) -> str:
     return f"{days} d {hours} h" if hours else f"{days} d"
 
 
-def plural(n, singular: str, many: str | None = None) -> str:
+def plural(n: object, singular: str, many: str | None = None) -> str:
     """The word for `n` things: plural(1, "message") -> "message", plural(3, "message") -> "messages"."""
     return singular if n == 1 else (many or singular + "s")
 
@@ -45,9 +45,8 @@ def plural(n, singular: str, many: str | None = None) -> str:
 def reltime(value: datetime | None, now: datetime | None = None) -> str:
     if value is None:
         return "never"
-    value = clock.ensure_utc(value)
     now = now or clock.now()
-    delta = (now - value).total_seconds()
+    delta = (now - clock.ensure_utc(value)).total_seconds()
     future = delta < 0
     delta = abs(delta)
     if delta < 45:
@@ -71,7 +70,7 @@ def reltime(value: datetime | None, now: datetime | None = None) -> str:
     return f"in {text}" if future else f"{text} ago"
 
 
-def display_zone():
+def display_zone() -> tzinfo:
     from plexportal.settings import service as settings
 
     return clock.zone(settings.get("TIMEZONE"))

@@ -7,40 +7,46 @@ redirect would take it to an address it was not stored for. A 3xx comes back as 
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from plexportal import __version__
 
+Timeout = float | tuple[float, float]          # seconds, or (connect, read)
 DEFAULT_TIMEOUT = (4.0, 15.0)      # connect, read
 CHECK_TIMEOUT = (3.0, 5.0)         # the wizard's "Test connection" answers within a few seconds
 USER_AGENT = f"plexportal/{__version__}"
 
 
 class _TimeoutAdapter(HTTPAdapter):
-    def __init__(self, *args, timeout=DEFAULT_TIMEOUT, **kwargs):
+    def __init__(self, *args: Any, timeout: Timeout = DEFAULT_TIMEOUT, **kwargs: Any) -> None:
         self._timeout = timeout
         super().__init__(*args, **kwargs)
 
-    def send(self, request, **kwargs):
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self._timeout
-        return super().send(request, **kwargs)
+        return super().send(request, *args, **kwargs)
 
 
 class NoRedirectSession(requests.Session):
     """A Session that never follows a redirect, whatever the caller (plexapi included) asks."""
 
-    def request(self, method, url, *args, **kwargs):
+    def request(self, method: str | bytes, url: str | bytes, *args: Any,
+                **kwargs: Any) -> requests.Response:
         kwargs["allow_redirects"] = False
         return super().request(method, url, *args, **kwargs)
 
-    def resolve_redirects(self, resp, req, *args, **kwargs):
+    def resolve_redirects(self, resp: requests.Response, req: requests.PreparedRequest, *args: Any,
+                          **kwargs: Any) -> Iterator[requests.Response]:
         return iter(())          # belt and braces: send(..., allow_redirects=True) follows nothing either
 
 
-def session(*, retries: int = 2, timeout=DEFAULT_TIMEOUT) -> requests.Session:
+def session(*, retries: int = 2, timeout: Timeout = DEFAULT_TIMEOUT) -> requests.Session:
     """A session that retries idempotent requests on connection errors and 502/503/504."""
     retry = Retry(
         total=retries, connect=retries, read=retries, status=retries,

@@ -13,7 +13,7 @@ import os
 import socket
 import threading
 import uuid
-from typing import Callable
+from typing import Callable, Literal
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class Heartbeat:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc: object) -> Literal[False]:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=30)

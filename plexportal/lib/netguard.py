@@ -17,7 +17,9 @@ import contextvars
 import ipaddress
 import socket
 from contextlib import contextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import urllib3.util.connection as _connection
 
@@ -52,7 +54,7 @@ _policy: contextvars.ContextVar[Policy | None] = contextvars.ContextVar("netguar
 _original_create_connection = _connection.create_connection
 
 
-def is_public(address) -> bool:
+def is_public(address: str | ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     address = ipaddress.ip_address(address) if isinstance(address, str) else address
     if address.version == 6 and address.ipv4_mapped:
         address = address.ipv4_mapped
@@ -62,7 +64,7 @@ def is_public(address) -> bool:
 def resolve(host: str, port: int | None) -> list[str]:
     """Every address `host` resolves to (an IP literal is itself)."""
     infos = socket.getaddrinfo(host, port or 0, 0, socket.SOCK_STREAM)
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def check(host: str, port: int | None, policy: Policy) -> list[str]:
@@ -75,7 +77,7 @@ def check(host: str, port: int | None, policy: Policy) -> list[str]:
     return addresses
 
 
-def _guarded_create_connection(address, *args, **kwargs):
+def _guarded_create_connection(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
     policy = _policy.get()
     if policy is None:
         return _original_create_connection(address, *args, **kwargs)
@@ -93,7 +95,7 @@ _connection.create_connection = _guarded_create_connection
 
 
 @contextmanager
-def public_only(allowed: list[str] | None = None):
+def public_only(allowed: list[str] | None = None) -> Iterator[Policy]:
     """Within the block, connections made through urllib3 in this thread go to public addresses
     (or allowed hosts) only. Yields the Policy: `policy.blocked` lists refused hosts."""
     policy = Policy(list(allowed or []))

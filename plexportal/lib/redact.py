@@ -72,7 +72,7 @@ SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie"
 URL_HEADERS = {"referer", "location", "hx-current-url", "hx-redirect"}
 
 
-def header(name: str, value) -> str:
+def header(name: str, value: str | None) -> str | None:
     """A header (or WSGI environ variable) as it may be logged."""
     name = str(name).lower().replace("_", "-")
     if name.startswith("http-"):

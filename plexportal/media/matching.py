@@ -86,40 +86,41 @@ def find_or_create_user(*, email: str = "", username: str = "", seerr_user_id: i
                         plex_user_id: int | None = None, avatar: str = "") -> User | None:
     """Match by Seerr id, then email; otherwise create a user (never match by name alone)."""
     email = (email or "").strip().lower()
-    user = None
-    if seerr_user_id:
-        user = User.get_or_none(User.seerr_user_id == seerr_user_id)
-    if user is None and email:
-        user = User.select().where(db_lower(User.email) == email).order_by(User.id).first()
-    if user is None and plex_user_id:
-        user = User.get_or_none(User.plex_user_id == plex_user_id)
+    user = _find_user(email, seerr_user_id, plex_user_id)
     if user is None:
         if not (email or seerr_user_id):
             return None
         try:
             with db.atomic():
-                user = User.create(username=_free_username(username or email.split("@")[0]), email=email or None,
+                return User.create(username=_free_username(username or email.split("@")[0]), email=email or None,
                                    display_name=(username or "")[:150], role="user", seerr_user_id=seerr_user_id,
                                    plex_user_id=plex_user_id, avatar_url=(avatar or None) and avatar[:500])
-            return user
         except IntegrityError:            # a concurrent sync created them first
             return find_or_create_user(email=email, username=username, seerr_user_id=seerr_user_id)
-    changes = {}
-    if seerr_user_id and user.seerr_user_id is None:
-        changes["seerr_user_id"] = seerr_user_id
-    if plex_user_id and user.plex_user_id is None:
-        changes["plex_user_id"] = plex_user_id
-    if email and not user.email:
-        changes["email"] = email
-    if avatar and not user.avatar_url:
-        changes["avatar_url"] = avatar[:500]
+    _fill_in(user, email=email, seerr_user_id=seerr_user_id, plex_user_id=plex_user_id, avatar=avatar)
+    return user
+
+
+def _find_user(email: str, seerr_user_id: int | None, plex_user_id: int | None) -> User | None:
+    user = User.get_or_none(User.seerr_user_id == seerr_user_id) if seerr_user_id else None
+    if user is None and email:
+        user = User.select().where(db_lower(User.email) == email).order_by(User.id).first()
+    if user is None and plex_user_id:
+        user = User.get_or_none(User.plex_user_id == plex_user_id)
+    return user
+
+
+def _fill_in(user: User, *, email: str, seerr_user_id: int | None, plex_user_id: int | None, avatar: str) -> None:
+    """Add the ids and details the user's row lacks (never overwrite what it has)."""
+    wanted = {"seerr_user_id": seerr_user_id, "plex_user_id": plex_user_id, "email": email,
+              "avatar_url": avatar[:500] if avatar else ""}
+    changes = {field: value for field, value in wanted.items() if value and not getattr(user, field)}
     if changes:
         try:
             with db.atomic():
                 User.update(changes).where(User.id == user.id).execute()
         except IntegrityError:
             log.info("user %s: id already used by another user; left as is", user.id)
-    return user
 
 
 def db_lower(field):

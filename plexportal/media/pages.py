@@ -7,6 +7,7 @@ from flask import Blueprint, abort, redirect, request, url_for
 from plexportal import web
 from plexportal.auth.models import User
 from plexportal.gateways.base import GatewayError
+from plexportal.gateways.seerr import SeerrTitle
 from plexportal.media import matching, queries, service, sync
 from plexportal.media.models import MediaRequest, SyncRun, WebhookEvent
 from plexportal.settings import service as settings
@@ -77,18 +78,17 @@ def sync_progress(run_id: int):
 def title_search(q: str, pick: str = "") -> dict:
     """What the "Find a title" results area shows: results (with `pick` checked), or why there are none."""
     q = (q or "").strip()[:200]
-    found = {"q": q, "results": [], "error": "", "not_configured": not settings.get("SEERR_URL"), "kept": None}
+    results: list[SeerrTitle] = []
+    found = {"q": q, "results": results, "error": "", "not_configured": not settings.get("SEERR_URL"), "kept": None}
     if q and not found["not_configured"]:
         try:
-            found["results"] = sync.search_titles(q)
+            found["results"] = results = sync.search_titles(q)
         except GatewayError as err:
             found["error"] = err.message
-    for r in found["results"]:
-        r["value"] = f"{r['media_type']}:{r['tmdb_id']}"
     picked = sync.parse_pick(pick)
-    if picked and pick.strip() not in {r["value"] for r in found["results"]}:
+    if picked and pick.strip() not in {r.ref for r in results}:
         # Picked earlier but not among these results (Seerr down now, say): keep it as a choice.
-        found["kept"] = {"value": pick.strip(), "media_type": picked[0], "tmdb_id": picked[1]}
+        found["kept"] = {"ref": pick.strip(), "media_type": picked[0], "tmdb_id": picked[1]}
     return found
 
 

@@ -1,6 +1,7 @@
 """Seerr sync (every user and request, page by page, with progress) and requests on behalf of a user."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 
@@ -12,10 +13,9 @@ from plexportal.media.models import MediaRequest, SyncRun
 
 log = logging.getLogger(__name__)
 
-# Seerr's REST enums are numbers (reference §3.4).
-REQUEST_STATUS = {1: "pending", 2: "approved", 3: "declined", 4: "failed", 5: "available"}
-MEDIA_AVAILABLE = 5
-POSTER = "https://image.tmdb.org/t/p/w600_and_h900_bestv2"
+# A Seerr request's status as a MediaRequest's; Seerr 3.x calls an available request "completed".
+STATUS = {"pending": "pending", "approved": "approved", "declined": "declined", "failed": "failed",
+          "completed": "available"}
 _URL = re.compile(r"/(?P<type>movie|tv)/(?P<id>\d{1,10})(?:[/?#]|$)")
 _PICK = re.compile(r"(?P<type>movie|tv):(?P<id>\d{1,10})")
 # The title search runs while the admin types: answer (or give up) within seconds, never retry.
@@ -38,56 +38,37 @@ def _progress(run_id: int, **fields) -> None:
     SyncRun.update(**fields).where(SyncRun.id == run_id).execute()
 
 
-def _int(value) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
-
-
-def details_fields(client: seerr.SeerrClient, media_type: str, tmdb_id: int, cache: dict) -> dict:
+def details_fields(client: seerr.SeerrClient, media_type: str, tmdb_id: int, cache: dict) -> seerr.TitleDetails:
     key = (media_type, tmdb_id)
     if key not in cache:
         try:
-            d = client.details(media_type, tmdb_id)
+            cache[key] = client.details(media_type, tmdb_id)
         except GatewayError as err:
             log.info("Seerr details for %s %s: %s", media_type, tmdb_id, err.message)
-            d = {}
-        date = str(d.get("releaseDate") or d.get("firstAirDate") or "")
-        ext = d.get("externalIds") if isinstance(d.get("externalIds"), dict) else {}
-        poster = d.get("posterPath") if isinstance(d.get("posterPath"), str) else ""
-        cache[key] = {"title": str(d.get("title") or d.get("name") or "")[:300],
-                      "year": int(date[:4]) if date[:4].isdigit() else None,
-                      "poster_url": POSTER + poster if poster.startswith("/") else "",
-                      "overview": str(d.get("overview") or "")[:2000],
-                      "imdb_id": ext.get("imdbId") if isinstance(ext.get("imdbId"), str) else None,
-                      "tvdb_id": _int(ext.get("tvdbId"))}
+            cache[key] = seerr.TitleDetails()
     return cache[key]
 
 
-def user_from_seerr(u: dict):
-    if not isinstance(u, dict) or not _int(u.get("id")):
+def user_from_seerr(u: seerr.SeerrUser | None):
+    if u is None or u.id is None:
         return None
-    return matching.find_or_create_user(email=str(u.get("email") or ""), seerr_user_id=u["id"],
-                                        username=str(u.get("displayName") or u.get("username") or u.get("plexUsername") or ""),
-                                        plex_user_id=_int(u.get("plexId")), avatar=str(u.get("avatar") or ""))
+    return matching.find_or_create_user(email=u.email, seerr_user_id=u.id, username=u.display_name,
+                                        plex_user_id=u.plex_id, avatar=u.avatar)
 
 
-def save_request(client: seerr.SeerrClient, r: dict, cache: dict, origin: str = "sync") -> MediaRequest | None:
-    media = r.get("media") if isinstance(r.get("media"), dict) else {}
-    media_type = r.get("type") or media.get("mediaType")
-    tmdb_id = _int(media.get("tmdbId"))
-    if media_type not in ("tv", "movie") or not tmdb_id or not _int(r.get("id")):
+def save_request(client: seerr.SeerrClient, r: seerr.SeerrRequest, cache: dict,
+                 origin: str = "sync") -> MediaRequest | None:
+    if r.media_type not in ("tv", "movie") or not r.tmdb_id or not r.id:
         return None
-    status = REQUEST_STATUS.get(r.get("status"), "pending")
-    if media.get("status") == MEDIA_AVAILABLE and status != "declined":
+    status = STATUS.get(r.status, "pending")
+    if r.media_status == "available" and status != "declined":
         status = "available"
-    extra = details_fields(client, media_type, tmdb_id, cache)
-    seasons = sorted({s.get("seasonNumber") for s in r.get("seasons") or []
-                      if isinstance(s, dict) and isinstance(s.get("seasonNumber"), int)})
+    extra = details_fields(client, r.media_type, r.tmdb_id, cache)
     return matching.upsert_request(
-        seerr_request_id=r["id"], media_type=media_type, status=status, user=user_from_seerr(r.get("requestedBy")),
-        tmdb_id=tmdb_id, tvdb_id=_int(media.get("tvdbId")) or extra["tvdb_id"],
-        imdb_id=media.get("imdbId") if isinstance(media.get("imdbId"), str) else extra["imdb_id"],
-        title=extra["title"], year=extra["year"], poster_url=extra["poster_url"], overview=extra["overview"],
-        seasons=seasons, is_4k=bool(r.get("is4k")), origin=origin)
+        seerr_request_id=r.id, media_type=r.media_type, status=status, user=user_from_seerr(r.requested_by),
+        tmdb_id=r.tmdb_id, tvdb_id=r.tvdb_id or extra.tvdb_id, imdb_id=r.imdb_id or extra.imdb_id,
+        title=extra.title, year=extra.year, poster_url=extra.poster_url, overview=extra.overview,
+        seasons=r.seasons, is_4k=r.is_4k, origin=origin)
 
 
 def run_sync(run_id: int) -> dict:
@@ -131,7 +112,7 @@ def parse_pick(value: str) -> tuple[str, int] | None:
     return (m.group("type"), int(m.group("id"))) if m and int(m.group("id")) > 0 else None
 
 
-def search_titles(query: str, limit: int = SEARCH_LIMIT) -> list[dict]:
+def search_titles(query: str, limit: int = SEARCH_LIMIT) -> list[seerr.SeerrTitle]:
     """Films and series in Seerr matching `query` (the first `limit`). Raises GatewayError."""
     client = seerr.client(timeout=SEARCH_TIMEOUT, retries=0)
     return client.search(query)[:limit]
@@ -143,11 +124,10 @@ def request_on_behalf(user, media_type: str, tmdb_id: int) -> MediaRequest:
         raise ValueError(f"{user.name} has no Seerr account linked yet: run a Seerr sync first.")
     client = seerr.client()
     created = client.create_request(media_type, tmdb_id, as_user=user.seerr_user_id)
-    created.setdefault("type", media_type)
-    if not isinstance(created.get("media"), dict):
-        created["media"] = {"tmdbId": tmdb_id, "mediaType": media_type}
-    created["media"].setdefault("tmdbId", tmdb_id)
-    created.setdefault("requestedBy", {"id": user.seerr_user_id})
+    # Seerr's answer may leave out what we just sent: fill it in from the request itself.
+    created = dataclasses.replace(created, media_type=created.media_type or media_type,
+                                  tmdb_id=created.tmdb_id or tmdb_id,
+                                  requested_by=created.requested_by or seerr.SeerrUser(id=user.seerr_user_id))
     req = save_request(client, created, {}, origin="on_behalf")
     if req is None:
         raise GatewayError("Seerr's answer did not describe the new request.")

@@ -8,7 +8,10 @@ from datetime import datetime, timedelta
 from peewee import IntegrityError
 
 from plexportal.db import db
+from plexportal.gateways import rest
 from plexportal.gateways.base import GatewayError
+from plexportal.gateways.radarr import Movie
+from plexportal.gateways.sonarr import Episode
 from plexportal.lib import clock
 from plexportal.media.models import Follower, MediaRequest
 from plexportal.media.monitors import base
@@ -17,14 +20,6 @@ from plexportal.settings import service as settings
 
 AHEAD = timedelta(days=60)
 BEHIND = timedelta(days=1)
-RELEASES = (("inCinemas", "in cinemas"), ("digitalRelease", "digital release"), ("physicalRelease", "on disc"))
-
-
-def _when(text) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _requested() -> tuple[set, set]:
@@ -34,35 +29,41 @@ def _requested() -> tuple[set, set]:
             {r.tmdb_id for r in rows if r.media_type == "movie" and r.tmdb_id})
 
 
-def episode_entries(items: list[dict], wanted: set) -> list[dict]:
+def episode_entries(items: list[Episode], wanted: set) -> list[dict]:
     out = []
     for ep in items:
-        series = ep.get("series") or {}
-        start = _when(ep.get("airDateUtc"))
-        if series.get("tvdbId") not in wanted or start is None:
+        series = ep.series
+        start = ep.air_date_utc
+        if series is None or series.tvdb_id not in wanted or start is None:
             continue
-        title = str(ep.get("title") or "")
-        out.append({"key": f"sonarr:episode:{ep['id']}", "media_type": "tv", "tvdb_id": series.get("tvdbId"),
-                    "title": str(series.get("title") or "")[:300],
-                    "detail": f"S{ep.get('seasonNumber', 0):02d}E{ep.get('episodeNumber', 0):02d}"
-                              + (f" · {title}" if title and title.upper() != "TBA" else ""),
-                    "starts_at": start, "all_day": False, "minutes": int(series.get("runtime") or 30)})
+        out.append({"key": f"sonarr:episode:{ep.id}", "media_type": "tv", "tvdb_id": series.tvdb_id,
+                    "title": series.title[:300],
+                    "detail": f"S{ep.season_number or 0:02d}E{ep.episode_number or 0:02d}"
+                              + (f" · {ep.title}" if ep.title and ep.title.upper() != "TBA" else ""),
+                    "starts_at": start, "all_day": False, "minutes": series.runtime or 30})
     return out
 
 
-def film_entries(items: list[dict], wanted: set, start: datetime, end: datetime) -> list[dict]:
+def film_entries(items: list[Movie], wanted: set, start: datetime, end: datetime) -> list[dict]:
     out = []
     for movie in items:
-        if movie.get("tmdbId") not in wanted:
+        if movie.tmdb_id not in wanted:
             continue
-        for field, words in RELEASES:
-            day = _when(movie.get(field))
+        for field, day, words in (("inCinemas", movie.in_cinemas, "in cinemas"),
+                                  ("digitalRelease", movie.digital_release, "digital release"),
+                                  ("physicalRelease", movie.physical_release, "on disc")):
             if day is None or not (start <= day <= end):
                 continue
-            out.append({"key": f"radarr:{movie['id']}:{field}", "media_type": "movie", "tmdb_id": movie["tmdbId"],
-                        "title": str(movie.get("title") or "")[:300], "detail": words, "starts_at": day,
+            out.append({"key": f"radarr:{movie.id}:{field}", "media_type": "movie", "tmdb_id": movie.tmdb_id,
+                        "title": movie.title[:300], "detail": words, "starts_at": day,
                         "all_day": True, "minutes": 0})
     return out
+
+
+def _fetch(service: str, start: datetime, end: datetime, tv: set, films: set) -> list[dict]:
+    if service == "sonarr":
+        return episode_entries(base.sonarr_client().calendar(start, end), tv)
+    return film_entries(base.radarr_client().calendar(start, end), films, start, end)
 
 
 def refresh() -> dict:
@@ -75,12 +76,11 @@ def refresh() -> dict:
         if not settings.get(f"{service.upper()}_URL"):
             continue
         try:
-            items = base.arr_client(service).calendar(start, end)
+            fresh += _fetch(service, start, end, tv, films)
         except GatewayError as err:
-            errors.append(f"{service.title()}: {err.message}")
+            errors.append(err.message if isinstance(err, rest.Skipped) else f"{service.title()}: {err.message}")
             continue
         sources.append(service)
-        fresh += episode_entries(items, tv) if service == "sonarr" else film_entries(items, films, start, end)
     with db.atomic():
         for service in sources:          # a service that failed keeps what it had
             CalendarEntry.delete().where(CalendarEntry.key.startswith(f"{service}:")).execute()

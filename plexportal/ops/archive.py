@@ -133,7 +133,6 @@ def read_members(fileobj: BinaryIO) -> Iterator[Member]:
     """Yield each member in order, then check every checksum against checksums.json (which must
     come last). Raises ArchiveError for anything that is not a whole, unaltered archive."""
     sums: dict[str, str] = {}
-    seen: list[str] = []
     checksums = None
     try:
         gz = gzip.GzipFile(fileobj=fileobj, mode="rb")
@@ -143,19 +142,12 @@ def read_members(fileobj: BinaryIO) -> Iterator[Member]:
                     raise ArchiveError("The archive has files after its checksums: it is not a plexportal backup.")
                 if not info.isfile():
                     continue
-                if info.size > MAX_MEMBER:
-                    raise ArchiveError(f"{info.name} in the archive is larger than any file plexportal writes: "
-                                       "this is not a plexportal backup.")
-                handle = tar.extractfile(info)
-                data = handle.read() if handle else b""
-                if len(data) != info.size:
-                    raise EOFError("unexpected end of data")
+                data = _member_data(tar, info)
                 if info.name == CHECKSUMS:
                     checksums = Member(info.name, data).json()
                     continue
-                if not seen and info.name != MANIFEST:
+                if not sums and info.name != MANIFEST:
                     raise ArchiveError("This is not a plexportal backup (it does not start with manifest.json).")
-                seen.append(info.name)
                 sums[info.name] = hashlib.sha256(data).hexdigest()
                 yield Member(info.name, data)
     except ArchiveError:
@@ -164,13 +156,30 @@ def read_members(fileobj: BinaryIO) -> Iterator[Member]:
         if isinstance(err, OSError) and not isinstance(err, gzip.BadGzipFile) and err.errno is not None:
             raise ArchiveError(f"The archive could not be read: {err.strerror}.") from None
         raise _damaged(err) from None
-    if not seen:
+    _check_sums(sums, checksums)
+
+
+def _member_data(tar: tarfile.TarFile, info: tarfile.TarInfo) -> bytes:
+    """One member's bytes, whole (a short read is a truncated archive)."""
+    if info.size > MAX_MEMBER:
+        raise ArchiveError(f"{info.name} in the archive is larger than any file plexportal writes: "
+                           "this is not a plexportal backup.")
+    handle = tar.extractfile(info)
+    data = handle.read() if handle else b""
+    if len(data) != info.size:
+        raise EOFError("unexpected end of data")
+    return data
+
+
+def _check_sums(sums: dict[str, str], checksums: object) -> None:
+    """Every member read is listed in checksums.json with its digest, and nothing else is."""
+    if not sums:
         raise ArchiveError("The archive is empty: this is not a plexportal backup.")
     if checksums is None:
         raise ArchiveError("The archive is truncated (its checksums are missing): it was not copied whole or "
                            "the backup did not finish. Use another backup.")
-    expected = (checksums or {}).get("files") or {}
-    if set(expected) != set(sums):
+    expected = (checksums.get("files") if isinstance(checksums, dict) else None) or {}
+    if not isinstance(expected, dict) or set(expected) != set(sums):
         raise ArchiveError("The archive does not hold the files its checksums list: it was altered or is damaged.")
     for name, digest in sums.items():
         if expected[name] != digest:

@@ -51,50 +51,67 @@ class SettingDef:
         text = "" if raw is None else str(raw).strip()
         if self.kind == "bool":
             return "true" if text.lower() in ("1", "true", "yes", "on", "y") else "false"
+        self._check_shape(text)
+        if text == "":
+            if self.kind in ("int",) and self.default != "":
+                raise InvalidSetting(self.key, "Enter a number.")
+            return ""
+        check = _KIND_CHECKS.get(self.kind)
+        text, problem = check(self, text) if check is not None else (text, None)
+        if problem is None and self.validate is not None:
+            problem = self.validate(text)
+        if problem:
+            raise InvalidSetting(self.key, problem)
+        return text
+
+    def _check_shape(self, text: str) -> None:
+        """Not too long, and no control characters (but line breaks where a list is typed)."""
         limit = 10_000 if self.kind == "text" else 2_000
         if len(text) > limit:
             raise InvalidSetting(self.key, f"Too long: at most {limit} characters.")
         allowed = "\n\r\t" if self.kind in ("text", "cidrs") else ""
         if any((ord(c) < 32 and c not in allowed) or ord(c) == 127 for c in text):
             raise InvalidSetting(self.key, "Remove the control characters (line breaks, tabs…) from this value.")
-        if text == "":
-            if self.kind in ("int",) and self.default != "":
-                raise InvalidSetting(self.key, "Enter a number.")
-            return ""
-        problem = None
-        if self.kind == "int":
-            try:
-                number = int(text)
-            except ValueError:
-                problem = "Enter a whole number."
-            else:
-                if self.minimum is not None and number < self.minimum:
-                    problem = f"Must be at least {self.minimum}."
-                elif self.maximum is not None and number > self.maximum:
-                    problem = f"Must be at most {self.maximum}."
-                text = str(number)
-        elif self.kind == "url":
-            text = text.rstrip("/")
-            problem = url_problem(text)
-        elif self.kind == "choice":
-            if text not in {c for c, _ in self.choices}:
-                problem = "Pick one of: " + ", ".join(c for c, _ in self.choices) + "."
-        elif self.kind == "cidrs":
-            try:
-                text = ", ".join(str(n) for n in parse_cidrs(text))
-            except ValueError as err:
-                problem = str(err)
-        elif self.kind == "email":
-            if not EMAIL_RE.match(text):
-                problem = "Enter an email address such as you@example.com."
-        elif self.kind == "timezone":
-            if not clock.is_valid_zone(text):
-                problem = "Unknown time zone; use a name such as Europe/London or America/New_York."
-        if problem is None and self.validate is not None:
-            problem = self.validate(text)
-        if problem:
-            raise InvalidSetting(self.key, problem)
-        return text
+
+    # Per kind: (the value as stored, what is wrong with it or None).
+    def _clean_int(self, text: str) -> tuple[str, str | None]:
+        try:
+            number = int(text)
+        except ValueError:
+            return text, "Enter a whole number."
+        if self.minimum is not None and number < self.minimum:
+            return str(number), f"Must be at least {self.minimum}."
+        if self.maximum is not None and number > self.maximum:
+            return str(number), f"Must be at most {self.maximum}."
+        return str(number), None
+
+    def _clean_url(self, text: str) -> tuple[str, str | None]:
+        text = text.rstrip("/")
+        return text, url_problem(text)
+
+    def _clean_choice(self, text: str) -> tuple[str, str | None]:
+        if text in {c for c, _ in self.choices}:
+            return text, None
+        return text, "Pick one of: " + ", ".join(c for c, _ in self.choices) + "."
+
+    def _clean_cidrs(self, text: str) -> tuple[str, str | None]:
+        try:
+            return ", ".join(str(n) for n in parse_cidrs(text)), None
+        except ValueError as err:
+            return text, str(err)
+
+    def _clean_email(self, text: str) -> tuple[str, str | None]:
+        return text, None if EMAIL_RE.match(text) else "Enter an email address such as you@example.com."
+
+    def _clean_timezone(self, text: str) -> tuple[str, str | None]:
+        if clock.is_valid_zone(text):
+            return text, None
+        return text, "Unknown time zone; use a name such as Europe/London or America/New_York."
+
+
+_KIND_CHECKS = {"int": SettingDef._clean_int, "url": SettingDef._clean_url, "choice": SettingDef._clean_choice,
+                "cidrs": SettingDef._clean_cidrs, "email": SettingDef._clean_email,
+                "timezone": SettingDef._clean_timezone}
 
 
 EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")

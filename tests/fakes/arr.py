@@ -106,6 +106,12 @@ class FakeArr(FakeService):
             return jsonify({"appName": self.app_name, "instanceName": self.app_name, "version": self.version,
                             "urlBase": "", "isDocker": True, "authentication": "forms"})
 
+        self._queue_routes(app)
+        self._history_routes(app)
+        self._calendar_and_command_routes(app)
+        self.extra_routes(app)
+
+    def _queue_routes(self, app: Flask) -> None:
         @app.get("/api/v3/queue")
         def queue():
             return self._page(list(self.queue))
@@ -126,6 +132,7 @@ class FakeArr(FakeService):
                     self._auto_research(record)
             return "", 200
 
+    def _history_routes(self, app: Flask) -> None:
         @app.get("/api/v3/history")
         def history():
             items = sorted(self.history, key=lambda r: r["date"], reverse=True)
@@ -169,6 +176,7 @@ class FakeArr(FakeService):
                             "autoRedownloadFailed": self.redownload_failed,
                             "autoRedownloadFailedFromInteractiveSearch": self.redownload_failed})
 
+    def _calendar_and_command_routes(self, app: Flask) -> None:
         @app.get("/api/v3/calendar")
         def calendar():
             start = parse_iso(request.args["start"]) if request.args.get("start") else datetime.now(timezone.utc)
@@ -190,8 +198,6 @@ class FakeArr(FakeService):
             if found is None:
                 abort(404)
             return jsonify(found)
-
-        self.extra_routes(app)
 
     def _record_command(self, name: str, body: dict) -> dict:
         now = iso(datetime.now(timezone.utc))

@@ -146,6 +146,12 @@ class FakePlexTV(FakeService):
                             f'confirmed="{1 if acct.confirmed else 0}" scrobbleTypes="">'
                             '<subscription active="0" status="Inactive" plan="free"/><profile/></user>')
 
+        self._server_routes(app)
+        self._user_routes(app)
+        self._browser_routes(app)
+
+    def _server_routes(self, app: Flask) -> None:
+        """The owner's server: its sections and its shares."""
         @app.get("/api/servers/<mid>")
         def server(mid):
             if not self._is_admin():
@@ -191,6 +197,8 @@ class FakePlexTV(FakeService):
                            for i, k, t, ty in self.sections)
             return self.xml(f'<MediaContainer><SharedServer id="{sid}">{rows}</SharedServer></MediaContainer>')
 
+    def _user_routes(self, app: Flask) -> None:
+        """The owner's users, Plex Home, and the invites a user accepts."""
         @app.get("/api/users/")
         def users():
             if not self._is_admin():
@@ -266,7 +274,8 @@ class FakePlexTV(FakeService):
             share.pending = False
             return Response(json.dumps({"id": sid, "accepted": True}), mimetype="application/json")
 
-        # app.plex.tv ---------------------------------------------------------------------------
+    def _browser_routes(self, app: Flask) -> None:
+        """The app.plex.tv page a person approves a PIN on (and the tests' shortcut for it)."""
         @app.get("/auth")
         @app.get("/auth/")
         def auth_page():

@@ -53,12 +53,12 @@ def test_search_returns_films_and_series_without_people(seerr_on):
     seerr_on.add_request(1, "tv", 98765, 2, media_status=5)
     found = seerr.client().search("example")
     assert found == [
-        {"media_type": "movie", "tmdb_id": 550123, "title": "Example Movie", "year": 2024,
-         "poster_url": "https://image.tmdb.org/t/p/w92/p550123.jpg", "state": ""},
-        {"media_type": "tv", "tmdb_id": 98765, "title": "The Example Show", "year": 2023,
-         "poster_url": "https://image.tmdb.org/t/p/w92/p98765.jpg", "state": "Available"},
-        {"media_type": "movie", "tmdb_id": 600001, "title": "Example Sequel", "year": None,
-         "poster_url": "", "state": ""}]
+        seerr.SeerrTitle(media_type="movie", tmdb_id=550123, title="Example Movie", year=2024,
+                         poster_url="https://image.tmdb.org/t/p/w92/p550123.jpg", state=""),
+        seerr.SeerrTitle(media_type="tv", tmdb_id=98765, title="The Example Show", year=2023,
+                         poster_url="https://image.tmdb.org/t/p/w92/p98765.jpg", state="Available"),
+        seerr.SeerrTitle(media_type="movie", tmdb_id=600001, title="Example Sequel", year=None,
+                         poster_url="", state="")]
     # The person was in Seerr's answer; it is dropped because a person cannot be requested.
     [call] = seerr_on.calls_to("/api/v1/search")
     assert call.headers.get("X-Api-Key") == "seerr-key"
@@ -70,7 +70,7 @@ def test_search_returns_films_and_series_without_people(seerr_on):
 def test_search_says_what_seerr_already_has(seerr_on, media_status, state):
     seerr_on.add_user(2, "alice", "alice@example.com")
     seerr_on.add_request(1, "movie", 700001, 2, media_status=media_status)
-    assert [r["state"] for r in seerr.client().search("paper")] == [state]
+    assert [r.state for r in seerr.client().search("paper")] == [state]
 
 
 def test_search_sends_the_query_intact(seerr_on):
@@ -81,7 +81,7 @@ def test_search_sends_the_query_intact(seerr_on):
     assert call.query == {"query": odd.upper(), "page": "2"}
     assert "%20" in call.raw_query and "+" not in call.raw_query     # spaces as %20, '+' as %2B
     assert found == []                                               # page 2 of one result
-    assert [r["title"] for r in seerr.client().search(odd)] == [odd]
+    assert [r.title for r in seerr.client().search(odd)] == [odd]
 
 
 def test_search_reports_seerr_refusing_the_query(seerr_on):

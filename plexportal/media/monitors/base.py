@@ -10,6 +10,10 @@ from typing import Callable
 from peewee import IntegrityError
 
 from plexportal.db import db
+from plexportal.gateways import radarr, rest, seerr, sonarr
+from plexportal.gateways.radarr import RadarrClient
+from plexportal.gateways.seerr import SeerrClient
+from plexportal.gateways.sonarr import SonarrClient
 from plexportal.gateways.base import GatewayError
 from plexportal.monitors.models import HealthAction
 from plexportal.lib import clock
@@ -17,8 +21,9 @@ from plexportal.settings import service as settings
 
 log = logging.getLogger(__name__)
 
-# Monitors run in the background: shorter than the interactive default, one retry, then next run.
-TIMEOUT = (4.0, 20.0)
+# Monitors run in the background: short timeouts, one retry, then next run. A host that keeps not
+# answering is skipped for a while by the gateways' breaker (gateways/rest.py).
+TIMEOUT = rest.TIMEOUT
 RETRIES = 1
 WORKING_EXPIRES = timedelta(minutes=30)     # an action left "working" by a killed worker is retried
 
@@ -66,7 +71,8 @@ class Context:
 
     def upstream_error(self, service: str, err: Exception) -> None:
         message = err.message if isinstance(err, GatewayError) else f"{type(err).__name__}"
-        self.errors.append(f"{service}: {message}")
+        # "skipped: Sonarr did not answer the last 3 times…" names the service already.
+        self.errors.append(message if isinstance(err, rest.Skipped) else f"{service}: {message}")
         log.warning("%s: %s failed: %s (will retry next run)", self.monitor, service, message)
 
 
@@ -109,15 +115,9 @@ def is_done(key: str) -> bool:
 
 # -- clients -----------------------------------------------------------------------------------------
 
-def arr_clients() -> list[tuple[str, object]]:
+def arr_clients() -> list[tuple[str, SonarrClient | RadarrClient]]:
     """("sonarr", client), ("radarr", client) for each one configured."""
-    from plexportal.gateways import radarr, sonarr
-
-    out = []
-    for name, module, key in (("sonarr", sonarr, "SONARR_URL"), ("radarr", radarr, "RADARR_URL")):
-        if settings.get(key):
-            out.append((name, module.client(timeout=TIMEOUT, retries=RETRIES)))
-    return out
+    return [(name, arr_client(name)) for name in ("sonarr", "radarr") if settings.get(f"{name.upper()}_URL")]
 
 
 def per_arr(check_service):
@@ -134,16 +134,23 @@ def per_arr(check_service):
     return run
 
 
-def arr_client(service: str):
-    from plexportal.gateways import radarr, sonarr
-
-    module = {"sonarr": sonarr, "radarr": radarr}[service]
-    return module.client(timeout=TIMEOUT, retries=RETRIES)
+def sonarr_client() -> SonarrClient:
+    return sonarr.client(timeout=TIMEOUT, retries=RETRIES)
 
 
-def seerr_client():
-    from plexportal.gateways import seerr
+def radarr_client() -> RadarrClient:
+    return radarr.client(timeout=TIMEOUT, retries=RETRIES)
 
+
+def arr_client(service: str) -> SonarrClient | RadarrClient:
+    if service == "sonarr":
+        return sonarr_client()
+    if service == "radarr":
+        return radarr_client()
+    raise KeyError(service)
+
+
+def seerr_client() -> SeerrClient | None:
     if not settings.get("SEERR_URL"):
         return None
     return seerr.client(timeout=TIMEOUT, retries=RETRIES)

@@ -3,7 +3,10 @@ lookups), delete them, blocklist the release that brought them, and make sure ex
 for a replacement happens. Each step is recorded on the IssueFix so a retry never repeats one."""
 from __future__ import annotations
 
+from plexportal.gateways.arr import HistoryRecord, latest_grab
 from plexportal.gateways.base import GatewayError
+from plexportal.gateways.radarr import RadarrClient
+from plexportal.gateways.sonarr import SonarrClient
 from plexportal.media.monitors import base
 from plexportal.monitors.models import IssueFix
 
@@ -17,38 +20,32 @@ def _save(fix: IssueFix, steps: dict) -> None:
     fix.affected = steps
 
 
-def _latest_grab(records: list[dict]) -> dict | None:
-    grabs = [r for r in records if r.get("eventType") == "grabbed" and r.get("downloadId")]
-    return max(grabs, key=lambda r: r.get("date") or "", default=None)
-
-
 def locate(fix: IssueFix) -> dict:
     """What to repair, by ids: {"service", "series_id"/"movie_id", "episode_ids", "file_ids"}."""
     if fix.media_type == "movie":
         if not fix.tmdb_id:
             raise CannotRepair("the issue carries no TMDB id")
-        client = base.arr_client("radarr")
-        movie = client.movie_by_tmdb(fix.tmdb_id)
+        movie = base.radarr_client().movie_by_tmdb(fix.tmdb_id)
         if movie is None:
             raise CannotRepair(f"Radarr has no film with TMDB id {fix.tmdb_id}")
-        files = [movie["movieFileId"]] if movie.get("movieFileId") else []
-        return {"service": "radarr", "movie_id": movie["id"], "file_ids": files, "title": movie.get("title", "")}
+        files = [movie.movie_file_id] if movie.movie_file_id else []
+        return {"service": "radarr", "movie_id": movie.id, "file_ids": files, "title": movie.title}
     if not fix.tvdb_id:
         raise CannotRepair("the issue carries no TVDB id")
     if not fix.season:
         raise CannotRepair("the issue does not say which season is affected")
-    client = base.arr_client("sonarr")
+    client = base.sonarr_client()
     series = client.series_by_tvdb(fix.tvdb_id)
     if series is None:
         raise CannotRepair(f"Sonarr has no series with TVDB id {fix.tvdb_id}")
-    episodes = client.episodes(series["id"], fix.season)
+    episodes = client.episodes(series.id, fix.season)
     if fix.episode:
-        episodes = [e for e in episodes if e.get("episodeNumber") == fix.episode]
+        episodes = [e for e in episodes if e.episode_number == fix.episode]
     if not episodes:
         raise CannotRepair("Sonarr has no such episode")
-    return {"service": "sonarr", "series_id": series["id"], "title": series.get("title", ""),
-            "episode_ids": sorted(e["id"] for e in episodes),
-            "file_ids": sorted({e["episodeFileId"] for e in episodes if e.get("episodeFileId")})}
+    return {"service": "sonarr", "series_id": series.id, "title": series.title,
+            "episode_ids": sorted(e.id for e in episodes),
+            "file_ids": sorted({e.episode_file_id for e in episodes if e.episode_file_id})}
 
 
 def repair(fix: IssueFix) -> dict:
@@ -57,44 +54,62 @@ def repair(fix: IssueFix) -> dict:
     if "service" not in steps:
         steps.update(locate(fix))
         _save(fix, steps)
-    service = steps["service"]
-    client = base.arr_client(service)
+    client = base.arr_client(steps["service"])
+    _delete_files(fix, steps, client)
+    if not steps.get("blocklisted"):
+        # After the files are gone: a search the *arr starts on its own must not find the old file.
+        _blocklist(fix, steps, client)
+    if not steps.get("searched"):
+        _search_once(fix, steps, client)
+    return steps
+
+
+def _delete_files(fix: IssueFix, steps: dict, client: SonarrClient | RadarrClient) -> None:
     for file_id in steps.get("file_ids", []):
         if file_id in steps.get("deleted", []):
             continue
         try:
-            client.delete_episode_file(file_id) if service == "sonarr" else client.delete_movie_file(file_id)
+            if isinstance(client, SonarrClient):
+                client.delete_episode_file(file_id)
+            else:
+                client.delete_movie_file(file_id)
         except GatewayError as err:
             if err.status != 404:          # already gone is what we wanted
                 raise
         steps["deleted"] = [*steps.get("deleted", []), file_id]
         _save(fix, steps)
-    if not steps.get("blocklisted"):
-        # After the files are gone: a search the *arr starts on its own must not find the old file.
-        grabs = ([_latest_grab(client.movie_history(steps["movie_id"]))] if service == "radarr" else
-                 [_latest_grab(client.episode_history(eid)) for eid in steps["episode_ids"]])
-        # One mark per release (downloadId): Sonarr blocklists it once for all its episodes.
-        marked = dict(steps.get("marking") or {})
-        for record in {g["downloadId"]: g for g in grabs if g}.values():
-            if record["downloadId"] in marked:
-                continue
-            client.mark_history_failed(record["id"])
-            marked[record["downloadId"]] = record.get("sourceTitle") or record["downloadId"]
-            steps["marking"] = marked
-            _save(fix, steps)
-        steps.update(blocklisted=list(marked.values()) or ["(no grab history: nothing to blocklist)"],
-                     auto_search=bool(marked) and client.redownloads_failed())
+
+
+def _grabs(steps: dict, client: SonarrClient | RadarrClient) -> list[HistoryRecord | None]:
+    if isinstance(client, SonarrClient):
+        return [latest_grab(client.episode_history(eid)) for eid in steps["episode_ids"]]
+    return [latest_grab(client.movie_history(steps["movie_id"]))]
+
+
+def _blocklist(fix: IssueFix, steps: dict, client: SonarrClient | RadarrClient) -> None:
+    # One mark per release (downloadId): Sonarr blocklists it once for all its episodes.
+    marked = dict(steps.get("marking") or {})
+    for record in {g.download_id: g for g in _grabs(steps, client) if g}.values():
+        if record.download_id in marked:
+            continue
+        client.mark_history_failed(record.id)
+        marked[record.download_id] = record.source_title or record.download_id
+        steps["marking"] = marked
         _save(fix, steps)
-    if not steps.get("searched"):
-        if steps.get("auto_search"):
-            # Marking the release failed made the *arr search by itself ("Redownload failed" is on);
-            # a search of our own would be a second one.
-            steps["searched"] = "by Sonarr/Radarr after the release was marked failed"
-        elif service == "sonarr":
-            client.episode_search(steps["episode_ids"])
-            steps["searched"] = f"EpisodeSearch {steps['episode_ids']}"
-        else:
-            client.movies_search([steps["movie_id"]])
-            steps["searched"] = f"MoviesSearch [{steps['movie_id']}]"
-        _save(fix, steps)
-    return steps
+    steps.update(blocklisted=list(marked.values()) or ["(no grab history: nothing to blocklist)"],
+                 auto_search=bool(marked) and client.redownloads_failed())
+    _save(fix, steps)
+
+
+def _search_once(fix: IssueFix, steps: dict, client: SonarrClient | RadarrClient) -> None:
+    if steps.get("auto_search"):
+        # Marking the release failed made the *arr search by itself ("Redownload failed" is on);
+        # a search of our own would be a second one.
+        steps["searched"] = "by Sonarr/Radarr after the release was marked failed"
+    elif isinstance(client, SonarrClient):
+        client.episode_search(steps["episode_ids"])
+        steps["searched"] = f"EpisodeSearch {steps['episode_ids']}"
+    else:
+        client.movies_search([steps["movie_id"]])
+        steps["searched"] = f"MoviesSearch [{steps['movie_id']}]"
+    _save(fix, steps)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from plexportal.gateways.base import GatewayError
+from plexportal.gateways.radarr import Movie
+from plexportal.gateways.sonarr import Episode
 from plexportal.lib import clock
 from plexportal.media.models import Follower, MediaRequest
 from plexportal.media.monitors import base, messages
@@ -19,28 +21,17 @@ from plexportal.notify.models import Notification
 NAME = "quality"
 OPEN_REQUESTS = ("pending", "approved")
 GRACE = timedelta(days=2)          # time the *arr gets to find a release after it came out
-UNKNOWN = "9999-12-31"
 
 
-def _day(value) -> date | None:
-    if not value or str(value).startswith(UNKNOWN):
-        return None
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).date()
-    except ValueError:
-        return None
-
-
-def film_dates(movie: dict) -> dict[str, date]:
+def film_dates(movie: Movie) -> dict[str, date]:
     """Known release dates by kind: digital, physical, cinema."""
-    found = {"digital": _day(movie.get("digitalRelease")), "physical": _day(movie.get("physicalRelease")),
-             "cinema": _day(movie.get("inCinemas"))}
-    return {k: v for k, v in found.items() if v}
+    found = {"digital": movie.digital_release, "physical": movie.physical_release, "cinema": movie.in_cinemas}
+    return {k: v.date() for k, v in found.items() if v}
 
 
-def film_state(movie: dict, today: date) -> str:
+def film_state(movie: Movie, today: date) -> str:
     """coming_soon | waiting_quality | '' (fine, or nothing to say)."""
-    if movie.get("hasFile"):
+    if movie.has_file:
         return ""
     dates = film_dates(movie)
     home = [d for k, d in dates.items() if k in ("digital", "physical")]
@@ -51,7 +42,7 @@ def film_state(movie: dict, today: date) -> str:
     return ""
 
 
-def _date_words(movie: dict, today: date) -> str:
+def _date_words(movie: Movie, today: date) -> str:
     dates = film_dates(movie)
     parts = [f"{kind} {d:%d %B %Y}" for kind, d in (("digital", dates.get("digital")),
                                                     ("on disc", dates.get("physical")),
@@ -80,16 +71,16 @@ def _send(ctx, request: MediaRequest, kind: str, subject: str, text: str) -> Non
 
 
 def _films(ctx, requests: list[MediaRequest], today: date) -> None:
-    client = base.arr_client("radarr")
+    client = base.radarr_client()
     queued = {i.movie_id for i in client.queue()}
     for request in requests:
         if not request.tmdb_id:
             continue
         movie = client.movie_by_tmdb(request.tmdb_id)
-        if movie is None or movie["id"] in queued:
+        if movie is None or movie.id in queued:
             continue
         state = film_state(movie, today)
-        title = request.title or movie.get("title", "")
+        title = request.title or movie.title
         if state == "coming_soon":
             ctx.found += 1
             when = _date_words(movie, today)
@@ -104,7 +95,7 @@ def _films(ctx, requests: list[MediaRequest], today: date) -> None:
 
 
 def _series(ctx, requests: list[MediaRequest], now: datetime) -> None:
-    client = base.arr_client("sonarr")
+    client = base.sonarr_client()
     queued = {i.episode_id for i in client.queue()}
     for request in requests:
         if not request.tvdb_id:
@@ -113,22 +104,24 @@ def _series(ctx, requests: list[MediaRequest], now: datetime) -> None:
         if series is None:
             continue
         seasons = set(request.seasons or [])
-        missing = []
-        for ep in client.episodes(series["id"]):
-            aired = ep.get("airDateUtc")
-            if (ep.get("hasFile") or not ep.get("monitored", True) or ep["id"] in queued or not aired
-                    or (seasons and ep.get("seasonNumber") not in seasons) or not ep.get("seasonNumber")):
-                continue
-            if now - datetime.fromisoformat(aired.replace("Z", "+00:00")) >= GRACE:
-                missing.append(ep)
+        missing = [ep for ep in client.episodes(series.id)
+                   if ep.id not in queued and _is_overdue(ep, seasons, now)]
         if missing:
             ctx.found += 1
-            title = request.title or series.get("title", "")
-            which = ", ".join(f"S{e['seasonNumber']:02d}E{e['episodeNumber']:02d}" for e in missing[:12])
+            title = request.title or series.title
+            which = ", ".join(f"S{e.season_number or 0:02d}E{e.episode_number or 0:02d}" for e in missing[:12])
             more = f" and {len(missing) - 12} more" if len(missing) > 12 else ""
             _send(ctx, request, messages.WAITING_QUALITY, f"Waiting for a good copy: {title}",
                   f"{which}{more} of {title} aired, but no copy in the quality you asked for has turned up yet. "
                   "They are being looked for; you will hear as soon as they are ready.")
+
+
+def _is_overdue(ep: Episode, seasons: set, now: datetime) -> bool:
+    """A wanted episode (monitored, of a requested season, not a special) that aired more than the
+    grace period ago and still has no file."""
+    if ep.has_file or not ep.monitored or not ep.season_number or (seasons and ep.season_number not in seasons):
+        return False
+    return ep.air_date_utc is not None and now - ep.air_date_utc >= GRACE
 
 
 def run(ctx) -> None:

@@ -10,6 +10,8 @@ from datetime import timedelta
 
 from peewee import OperationalError
 
+from plexportal.gateways import arr
+from plexportal.gateways.arr import HistoryRecord
 from plexportal.gateways.base import GatewayError
 from plexportal.lib import clock
 from plexportal.media import matching, parsing, sync
@@ -18,7 +20,7 @@ from plexportal.media.monitors import base
 from plexportal.settings import service as settings
 
 NAME = "reconcile"
-IMPORTED = 3        # downloadFolderImported, the same number in Sonarr and Radarr
+IMPORTED = arr.IMPORTED        # downloadFolderImported, the same number in Sonarr and Radarr
 
 
 def _known(media_type: str, key: str | None, season: int, episode: int) -> bool:
@@ -26,18 +28,18 @@ def _known(media_type: str, key: str | None, season: int, episode: int) -> bool:
                                                  & (Arrival.season == season) & (Arrival.episode == episode)).exists()
 
 
-def _series_imports(records: list[dict]) -> dict:
+def _series_imports(records: list[HistoryRecord]) -> dict:
     """{tvdb_id: (series, {(season, episode): title})} for imports we have no arrival for."""
     missing: dict = defaultdict(lambda: (None, {}))
     for r in records:
-        series, ep = r.get("series") or {}, r.get("episode") or {}
-        tvdb, season, number = series.get("tvdbId"), ep.get("seasonNumber"), ep.get("episodeNumber")
-        if not tvdb or season is None or number is None:
+        series, ep = r.series, r.episode
+        if series is None or ep is None or not series.tvdb_id or ep.season_number is None or ep.episode_number is None:
             continue
-        if _known("tv", matching.media_key("tv", tvdb, series.get("tmdbId")), season, number):
+        tvdb, season, number = series.tvdb_id, ep.season_number, ep.episode_number
+        if _known("tv", matching.media_key("tv", tvdb, series.tmdb_id), season, number):
             continue
         _, eps = missing[tvdb]
-        eps[(season, number)] = str(ep.get("title") or "")
+        eps[(season, number)] = ep.title
         missing[tvdb] = (series, eps)
     return missing
 
@@ -48,31 +50,30 @@ def _announce(ctx, parsed: parsing.Parsed, what: str) -> None:
 
 
 def check_sonarr(ctx, since) -> None:
-    client = base.arr_client("sonarr")
+    client = base.sonarr_client()
     records = client.history_since(since, event_type=IMPORTED)
     for tvdb, (series, eps) in _series_imports(records).items():
         ctx.found += 1
         episodes = [parsing.Episode(s, e, t) for (s, e), t in sorted(eps.items())]
         parsed = parsing.Parsed(source="sonarr", event_type="Download", kind=parsing.IMPORT, media_type="tv",
-                                title=str(series.get("title") or ""), year=series.get("year") or None,
-                                tvdb_id=tvdb, tmdb_id=series.get("tmdbId") or None,
-                                imdb_id=series.get("imdbId") or None, episodes=episodes, arr_id=series.get("id"))
+                                title=series.title, year=series.year, tvdb_id=tvdb, tmdb_id=series.tmdb_id,
+                                imdb_id=series.imdb_id, episodes=episodes, arr_id=series.id or None)
         _announce(ctx, parsed, matching.describe(parsed.title, episodes, "tv"))
 
 
 def check_radarr(ctx, since) -> None:
-    client = base.arr_client("radarr")
+    client = base.radarr_client()
     seen = set()
     for r in client.history_since(since, event_type=IMPORTED):
-        movie = r.get("movie") or {}
-        tmdb = movie.get("tmdbId")
-        if not tmdb or tmdb in seen or _known("movie", matching.media_key("movie", None, tmdb), 0, 0):
+        movie = r.movie
+        tmdb = movie.tmdb_id if movie is not None else None
+        if movie is None or not tmdb or tmdb in seen or _known("movie", matching.media_key("movie", None, tmdb), 0, 0):
             continue
         seen.add(tmdb)
         ctx.found += 1
         parsed = parsing.Parsed(source="radarr", event_type="Download", kind=parsing.IMPORT, media_type="movie",
-                                title=str(movie.get("title") or ""), year=movie.get("year") or None, tmdb_id=tmdb,
-                                imdb_id=movie.get("imdbId") or None, arr_id=movie.get("id"))
+                                title=movie.title, year=movie.year, tmdb_id=tmdb, imdb_id=movie.imdb_id,
+                                arr_id=movie.id or None)
         _announce(ctx, parsed, parsed.title)
 
 
@@ -84,16 +85,16 @@ def check_seerr(ctx) -> None:
              .where(MediaRequest.seerr_request_id.is_null(False))}
     cache: dict = {}
     for r in client.requests_by_filter("processing"):
-        if not isinstance(r, dict) or r.get("id") in known:
+        if r.id in known:
             continue
         ctx.found += 1
         try:
             saved = sync.save_request(client, r, cache, origin="reconcile")
         except OperationalError as err:      # e.g. SQLite busy while the same request's webhook is processed
-            ctx.errors.append(f"request {r.get('id')}: {err}; retried next run")
+            ctx.errors.append(f"request {r.id}: {err}; retried next run")
             continue
         if saved is not None:
-            ctx.acted(f"missed Seerr request {r.get('id')} saved: {saved.title or saved.media_type}")
+            ctx.acted(f"missed Seerr request {r.id} saved: {saved.title or saved.media_type}")
 
 
 def run(ctx) -> None:
