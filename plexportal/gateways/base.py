@@ -3,7 +3,7 @@ failures into sentences an admin can act on (never a stack trace, never the upst
 from __future__ import annotations
 
 import socket
-from xml.etree import ElementTree
+from xml.etree import ElementTree  # nosec B405 # only ParseError is used here
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any

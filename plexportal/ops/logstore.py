@@ -72,7 +72,7 @@ class StoreHandler(logging.Handler):
                             record.levelname[:8], record.levelno, area_of(record.name), record.name[:100],
                             text[:MESSAGE_LIMIT], str(kind)[:16], ident if isinstance(ident, int) else None))
             _ensure_thread()
-        except Exception:  # noqa: BLE001 - logging must never break the caller
+        except Exception:  # noqa: BLE001 - logging must never break the caller  # nosec B110
             pass
 
 
@@ -111,7 +111,7 @@ def _run() -> None:
             continue                        # a test app took over this process: it flushes itself
         try:
             flush()
-        except Exception:  # noqa: BLE001 - keep the thread alive whatever happens
+        except Exception:  # noqa: BLE001 - keep the thread alive whatever happens  # nosec B110
             pass
 
 

@@ -111,7 +111,7 @@ def collect(now):
     depth = GaugeMetricFamily("plexportal_queue_depth", "Tasks waiting in the queue.")
     try:
         depth.add_metric([], huey.instance.pending_count())
-    except Exception:  # noqa: BLE001 - the queue being down shows as a missing sample
+    except Exception:  # noqa: BLE001 - the queue being down shows as a missing sample  # nosec B110
         pass
     out.append(depth)
     seen = GaugeMetricFamily("plexportal_worker_last_seen_seconds", "Seconds since the worker last started or "

@@ -116,6 +116,22 @@ def _key(member: archive.Member, passphrase: str | None) -> bytes:
     return member.data
 
 
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def _manifest_tables(manifest: dict) -> dict:
+    """The manifest's tables by name. Every table and column name must be a plain identifier, as
+    plexportal's own are: the names are written into SQL, so an altered manifest stops here."""
+    tables = {}
+    for t in manifest.get("tables", []) if isinstance(manifest, dict) else []:
+        names = [t.get("name")] + list(t.get("columns", [])) if isinstance(t, dict) else [None]
+        if not all(isinstance(n, str) and _IDENTIFIER.fullmatch(n) for n in names):
+            raise RestoreError("The archive's manifest names a table or column that plexportal never writes: "
+                               "it was altered.")
+        tables[t["name"]] = t
+    return tables
+
+
 def _table_of(name: str, manifest_tables: dict) -> str:
     parts = name.split("/")
     if len(parts) != 3 or parts[0] != "database" or parts[1] not in manifest_tables:
@@ -132,7 +148,7 @@ def verify(path: Path, passphrase: str | None = None) -> Checked:
         for member in _members(path, passphrase):
             if member.name == archive.MANIFEST:
                 manifest = member.json()
-                tables = {t["name"]: t for t in manifest.get("tables", [])}
+                tables = _manifest_tables(manifest)
                 counts = {t: 0 for t in tables}
             elif member.name in (archive.KEY_PLAIN, archive.KEY_SEALED):
                 key = _key(member, passphrase)
@@ -180,7 +196,7 @@ def current_rows(database: peewee.Database) -> int:
         tables = [t for t in database.get_tables() if t not in HOUSEKEEPING]
         total = 0
         for t in tables:
-            total += database.execute_sql(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0]
+            total += database.execute_sql(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0]  # nosec B608 # t: get_tables()
         return total
 
 
@@ -234,7 +250,7 @@ def _loader(db: peewee.Database, table: str, columns: list[str]) -> Callable[[by
     if isinstance(db, peewee.PostgresqlDatabase):
         from psycopg2.extras import execute_values
 
-        sql = f'INSERT INTO "{table}" ({cols}) VALUES %s'
+        sql = f'INSERT INTO "{table}" ({cols}) VALUES %s'  # nosec B608 # names checked by _manifest_tables
 
         def insert(data: bytes) -> int:
             rows = parsed(data)
@@ -246,7 +262,7 @@ def _loader(db: peewee.Database, table: str, columns: list[str]) -> Callable[[by
             return len(rows)
         return insert
     conn = db.connection()
-    sql = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" for _ in columns)})'
+    sql = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" for _ in columns)})'  # nosec B608 # checked names
 
     def insert(data: bytes) -> int:
         rows = parsed(data)
@@ -266,7 +282,7 @@ def _load(db: peewee.Database, members: Iterator[archive.Member], passphrase, pr
     for member in members:
         if member.name == archive.MANIFEST:
             manifest = member.json()
-            tables = {t["name"]: t for t in manifest.get("tables", [])}
+            tables = _manifest_tables(manifest)
             counts = {t: 0 for t in tables}
             total = sum(t.get("rows", 0) for t in tables.values())
             continue
@@ -299,13 +315,13 @@ def _reset_sequences(db: peewee.PostgresqlDatabase, tables: list[str]) -> None:
             continue
         seq = db.execute_sql("SELECT pg_get_serial_sequence(%s, 'id')", (f'"{t}"',)).fetchone()
         if seq and seq[0]:
-            db.execute_sql(f'SELECT setval(%s, COALESCE((SELECT MAX(id) FROM "{t}"), 1), '
+            db.execute_sql(f'SELECT setval(%s, COALESCE((SELECT MAX(id) FROM "{t}"), 1), '  # nosec B608 # checked
                            f'(SELECT MAX(id) FROM "{t}") IS NOT NULL)', (seq[0],))
 
 
 def _verify_loaded(db: peewee.Database, counts: dict[str, int]) -> None:
     for t, n in counts.items():
-        found = db.execute_sql(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0]
+        found = db.execute_sql(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0]  # nosec B608 # checked names
         if found != n:
             raise RestoreError(f"Table {t} holds {found} rows after loading, not {n}: nothing was replaced.")
 

@@ -288,6 +288,24 @@ def test_an_archive_with_a_row_count_that_does_not_match_is_refused(app, filled,
                    "Table backup_run holds 4 rows, not the 5 the manifest lists")
 
 
+def test_an_archive_whose_manifest_names_sql_instead_of_a_table_is_refused(app, filled, cli, tmp_path):
+    """Table and column names are written into SQL during a restore: a manifest rewritten to smuggle
+    SQL in (with checksums made to match) is refused before anything runs, and nothing changes."""
+    path = backup(cli, tmp_path)
+    for field, evil in (("name", 'user" (id) VALUES (1); DROP TABLE "setting'), ("columns", ['id", "x'])):
+        def smuggle(name, data, field=field, evil=evil):
+            if name == archive.MANIFEST:
+                m = json.loads(data)
+                table = next(t for t in m["tables"] if t["name"] == "user")
+                table[field] = evil
+                return json.dumps(m).encode()
+            return data
+        altered = _rewrite(path, tmp_path / f"smuggled-{field}.tar.gz", smuggle)
+        assert_refused(cli, altered, "names a table or column that plexportal never writes")
+        r = cli("data", "restore", altered, "--dry-run")
+        assert r.exit_code == 1 and "it was altered" in r.output
+
+
 def test_a_restore_over_a_running_worker_is_refused(app, filled, cli, tmp_path):
     from plexportal.lib import clock
     from plexportal.ops.models import JobState
