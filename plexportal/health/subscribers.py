@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 
-from plexportal.health import service
+from plexportal.health import issue_messages, service
 from plexportal.health.monitors import issue_fix, quality
 from plexportal.media import events, shape
 
@@ -30,6 +30,8 @@ def on_seerr(event, parsed) -> None:
     if kind in issue_fix.ISSUE_EVENTS:
         outcome = issue_fix.handle_issue_event(kind, body)
         log.info("seerr %s (event %s): %s", kind, event.id, outcome)
+        told = issue_messages.tell(event, kind, body, outcome)
+        log.info("seerr %s (event %s) for the reporter: %s", kind, event.id, told)
 
 
 def _on_download(event, parsed) -> None:

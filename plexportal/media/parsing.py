@@ -52,6 +52,7 @@ class SeerrRequest:
     avatar: str
     status: str                   # our request status (pending, approved, …)
     seasons: list[int] = field(default_factory=list)
+    reason: str = ""              # why it was declined, when the payload says (an `extra` entry)
 
 
 @dataclass
@@ -274,6 +275,16 @@ def _seasons(extra) -> list[int]:
     return []
 
 
+def _reason(extra) -> str:
+    """Seerr's default payload has no field for a decline reason; an `extra` entry whose name
+    mentions a reason ("Reason", "Decline Reason") carries it when the admin's template adds one."""
+    for item in _list(extra):
+        item = _obj(item)
+        if "reason" in _str(item.get("name"), 100).lower():
+            return " ".join(_str(item.get("value"), 1000).split())
+    return ""
+
+
 def _seerr(data: dict) -> Parsed:
     event_type = event_type_of("seerr", data)
     if not event_type:
@@ -305,7 +316,7 @@ def _seerr(data: dict) -> Parsed:
             email=_str(request.get("requestedBy_email"), 254).strip().lower(),
             username=_str(request.get("requestedBy_username"), 150).strip(),
             avatar=_str(request.get("requestedBy_avatar")),
-            status=SEERR_STATUS[event_type], seasons=_seasons(data.get("extra")))
+            status=SEERR_STATUS[event_type], seasons=_seasons(data.get("extra")), reason=_reason(data.get("extra")))
         if parsed.request.request_id is None:
             raise ParseError(f"{event_type} without request_id")
     return parsed

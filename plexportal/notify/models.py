@@ -86,3 +86,16 @@ class Transport(BaseModel):
     next_probe_at = UTCDateTimeField(null=True)
     last_error = CharField(max_length=500, default="")
     checked_at = UTCDateTimeField(null=True)
+
+
+class Told(BaseModel):
+    """A message that must reach a person once per thing that happened (`notify_user(once=…)`):
+    a Seerr webhook delivered twice, or processed again, finds its row and sends nothing new.
+    Written in the same transaction as the message it stands for."""
+    user = ForeignKeyField(User, backref="told", on_delete="CASCADE")
+    key = CharField(max_length=200)
+    kind = CharField(max_length=64, default="")
+    at = UTCDateTimeField(default=clock.now)
+
+    class Meta:
+        indexes = ((("user", "key"), True),)

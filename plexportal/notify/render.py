@@ -88,3 +88,24 @@ def render_media_ready(n: Notification) -> Rendered:
 
 
 RENDERERS["media.ready"] = render_media_ready
+
+
+# -- short updates (a request's steps, a reported problem's replies) ----------------------------
+
+def render_update(n: Notification) -> Rendered:
+    """A short message about one thing: a headline ("Request declined"), the title with its poster,
+    one paragraph per batched item (each with an optional quote: Seerr's reason, a reply), and the
+    footer. Payload: {"subject", "headline", "title", "year", "poster_url", "why",
+    "items": [{"text", "quote", "by"}]}; every value is plain text from the area that queued it."""
+    payload = n.payload or {}
+    items = [i for i in payload.get("items") or [] if isinstance(i, dict) and _text(i.get("text"), 1000)]
+    year = payload.get("year")
+    ctx = dict(subject=_text(payload.get("subject"), 300) or _text(n.subject, 300) or "Update",
+               headline=_text(payload.get("headline"), 80), title=_text(payload.get("title"), 150),
+               year=str(year) if isinstance(year, int) else "",
+               poster_url=safe_url(payload.get("poster_url")), why=_text(payload.get("why"), 300),
+               items=[{"text": _text(i.get("text"), 1000), "quote": " ".join(str(i.get("quote") or "").split())[:2000],
+                       "by": _text(i.get("by"), 150)} for i in items][:20],
+               server_name=settings.get("SERVER_NAME"), **footer_links(n))
+    return Rendered(subject=ctx["subject"], text=render_template("email/update.txt", **ctx),
+                    html=render_template("email/update.html", **ctx))

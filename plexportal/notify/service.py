@@ -65,24 +65,45 @@ def queue_email(to: str, subject: str, text: str, html: str = "", *, kind: str =
     return row
 
 
-def notify_user(user, kind: str, group_key: str, item=None, payload: dict | None = None) -> list[Notification]:
+def notify_user(user, kind: str, group_key: str, item=None, payload: dict | None = None, *,
+                once: str | None = None) -> list[Notification]:
     """Collect `item` (a dict, or a list of them for a season pack) into one message per destination.
 
     Returns the open batch rows (one per destination the user wants `kind` on); an empty list when
-    the user wants none. Safe to call concurrently for the same user and group."""
+    the user wants none. Safe to call concurrently for the same user and group.
+
+    `once` names the thing that happened (e.g. "seerr:MEDIA_DECLINED:17"): the person is told about
+    it at most once, whatever calls this again (a replayed or reprocessed webhook). The `Told` row
+    and the message commit together."""
     from plexportal.notify import batching, channels
+    from plexportal.notify.models import Told
 
     if user is None or not getattr(user, "is_active", True):
         return []
     items = list(item) if isinstance(item, (list, tuple)) else ([] if item is None else [item])
     items += list((payload or {}).get("items") or [])
+    destinations = channels.user_destinations(user, kind)
+    if not destinations:
+        return []
     rows = []
-    for channel, destination in channels.user_destinations(user, kind):
-        rows.append(batching.add(user_id=user.id, kind=kind, group_key=group_key, channel=channel,
-                                 destination=destination, items=items, payload=payload))
-    if rows:
-        _schedule(rows)
+    with db.atomic():
+        if once is not None:
+            try:
+                with db.atomic():
+                    Told.create(user=user.id, key=once[:200], kind=kind, at=clock.now())
+            except IntegrityError:
+                return []                 # told already (or being told right now by another worker)
+        for channel, destination in destinations:
+            rows.append(batching.add(user_id=user.id, kind=kind, group_key=group_key, channel=channel,
+                                     destination=destination, items=items, payload=payload))
+    _schedule(rows)
     return rows
+
+
+def was_told(user, once: str) -> bool:
+    from plexportal.notify.models import Told
+
+    return Told.select().where((Told.user == user) & (Told.key == once[:200])).exists()
 
 
 def _schedule(rows: list[Notification]) -> None:

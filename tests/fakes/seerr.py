@@ -5,6 +5,12 @@ by (type, tmdbId)), `people`. Lists page with take/skip and pageInfo; POST /requ
 GET /search answers like Overseerr's server/routes/search.ts (models/Search.ts shapes): titles and
 people whose name contains the query (case-insensitive), 20 a page, `mediaInfo` (the Media entity)
 on a title somebody requested.
+
+Request webhooks: `request_webhook(row, "MEDIA_DECLINED")` is the body Seerr's default template
+sends for that request (reference §3.1-3.3: every value a string, "" when missing). POST
+/request/{id}/approve|decline|pending changes the request, answers with it and, like Seerr, fires
+the webhook back (kept in `sent_webhooks`, which tests replay into the app). `fail_decisions`
+makes those calls answer 503 (Seerr down), `decision_calls` records them.
 """
 from __future__ import annotations
 
@@ -24,6 +30,10 @@ class FakeSeerr(FakeService):
         self.requests: list[dict] = []
         self.titles: dict[tuple[str, int], dict] = {}
         self.people: list[dict] = []
+        if not hasattr(self, "sent_webhooks"):
+            self.sent_webhooks: list[dict] = []
+        self.decision_calls: list[tuple[int, str]] = []
+        self.fail_decisions = 0
         super().__init__()
 
     # -- state helpers ------------------------------------------------------------------------
@@ -61,6 +71,35 @@ class FakeSeerr(FakeService):
                "modifiedBy": None, "seasonCount": len(seasons)}
         self.requests.append(row)
         return row
+
+    EVENTS = {"MEDIA_PENDING": "New {kind} Request", "MEDIA_APPROVED": "{kind} Request Approved",
+              "MEDIA_AUTO_APPROVED": "{kind} Request Automatically Approved",
+              "MEDIA_DECLINED": "{kind} Request Declined", "MEDIA_FAILED": "{kind} Request Failed",
+              "MEDIA_AVAILABLE": "{kind} Request Now Available"}
+    MEDIA_STATUS = {1: "UNKNOWN", 2: "PENDING", 3: "PROCESSING", 4: "PARTIALLY_AVAILABLE", 5: "AVAILABLE"}
+
+    def request_webhook(self, row: dict, notification_type: str, extra: list | None = None) -> dict:
+        """The default-template body for a request event (values are strings, "" when missing)."""
+        media = row["media"]
+        kind = "Movie" if row["type"] == "movie" else "Series"
+        title = self.titles.get((row["type"], media["tmdbId"]), {})
+        name = title.get("title") or title.get("name") or f"Title {media['tmdbId']}"
+        year = (title.get("releaseDate") or title.get("firstAirDate") or "")[:4]
+        user = row["requestedBy"]
+        seasons = [s["seasonNumber"] for s in row["seasons"]]
+        extras = [{"name": "Requested Seasons", "value": ", ".join(str(s) for s in seasons)}] if seasons else []
+        return {"notification_type": notification_type,
+                "event": self.EVENTS[notification_type].format(kind=kind),
+                "subject": f"{name} ({year})" if year else name, "message": title.get("overview", ""),
+                "image": (f"https://image.tmdb.org/t/p/w600_and_h900_bestv2{title['posterPath']}"
+                          if title.get("posterPath") else ""),
+                "media": {"media_type": row["type"], "tmdbId": str(media["tmdbId"]),
+                          "tvdbId": str(media["tvdbId"] or ""), "status": self.MEDIA_STATUS[media["status"]],
+                          "status4k": "UNKNOWN"},
+                "request": {"request_id": str(row["id"]), "requestedBy_email": user.get("email") or "",
+                            "requestedBy_username": user["displayName"], "requestedBy_avatar": user.get("avatar") or "",
+                            "requestedBy_settings_discordId": "", "requestedBy_settings_telegramChatId": ""},
+                "issue": None, "comment": None, "extra": extras + list(extra or [])}
 
     def _page(self, rows: list[dict]):
         take = int(request.args.get("take", 10))
@@ -140,6 +179,31 @@ class FakeSeerr(FakeService):
             found = self.search(query)
             return jsonify({"page": page, "totalPages": max(1, -(-len(found) // 20)), "totalResults": len(found),
                             "results": found[(page - 1) * 20:page * 20]})
+
+        @app.get("/api/v1/request/<int:rid>")
+        def request_one(rid):
+            row = next((r for r in self.requests if r["id"] == rid), None)
+            if row is None:
+                return jsonify({"message": "Request not found."}), 404
+            return jsonify(row)
+
+        @app.post("/api/v1/request/<int:rid>/<decision>")
+        def decide(rid, decision):
+            self.decision_calls.append((rid, decision))
+            if self.fail_decisions:
+                self.fail_decisions -= 1
+                return "Service Unavailable", 503
+            row = next((r for r in self.requests if r["id"] == rid), None)
+            if row is None:
+                return jsonify({"message": "Request not found."}), 404
+            if decision not in ("approve", "decline", "pending"):
+                return jsonify({"message": "Not found"}), 404
+            row["status"] = {"approve": 2, "decline": 3, "pending": 1}[decision]
+            row["modifiedBy"] = {"id": 1, "displayName": "admin"}
+            if decision != "pending":
+                self.sent_webhooks.append(self.request_webhook(
+                    row, "MEDIA_APPROVED" if decision == "approve" else "MEDIA_DECLINED"))
+            return jsonify(row)
 
         @app.post("/api/v1/request")
         def create():

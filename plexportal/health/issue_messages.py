@@ -1,0 +1,121 @@
+"""A reported problem's life told to the person who reported it, from Seerr's ISSUE_* webhooks:
+received, a reply from someone else, marked solved, reopened. Each is a message kind the person
+switches on or off on their page, queued through the outbox (batched per issue: several replies
+in a few minutes are one message).
+
+Loop guard: plexportal's own comments (they start with issue_fix.MARK) and its own resolutions
+come back as webhooks; they tell nobody (the reporter hears "fixed" from the issue-fix monitor).
+Told once per webhook event (a replay or a reprocess sends nothing new), never when the event is
+older than MAX_AGE (an old event reprocessed), never for the reporter's own reply."""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+
+from plexportal.auth.models import User
+from plexportal.lib import clock
+from plexportal.health.monitors import issue_fix
+from plexportal.media import shape
+from plexportal.notify import events as kinds
+from plexportal.notify import render, service as outbox
+from plexportal.notify.send import RENDERERS
+
+log = logging.getLogger(__name__)
+
+REPORTED = "media.issue_reported"
+REPLY = "media.issue_reply"
+RESOLVED = "media.issue_resolved"
+REOPENED = "media.issue_reopened"
+KINDS = {"ISSUE_CREATED": REPORTED, "ISSUE_COMMENT": REPLY, "ISSUE_RESOLVED": RESOLVED,
+         "ISSUE_REOPENED": REOPENED}
+MAX_AGE = timedelta(hours=24)
+# handle_issue_event's words for webhooks plexportal caused itself.
+OURS = ("our own comment (ignored)", "our own resolution (ignored)")
+
+kinds.register_event(REPORTED, "A problem you reported reached the server (a receipt)", default=False)
+kinds.register_event(REPLY, "Someone replied about a problem you reported")
+kinds.register_event(RESOLVED, "A problem you reported was marked as solved")
+kinds.register_event(REOPENED, "A problem you reported was reopened", default=False)
+for _kind in KINDS.values():
+    RENDERERS[_kind] = render.render_update
+
+_SUBJECT = re.compile(r"^(?P<title>.*?)\s*\((?P<year>\d{4})\)\s*$", re.S)
+
+
+def _what(info: dict) -> str:
+    where = ""
+    if info["media_type"] == "tv" and info["season"]:
+        where = f" S{info['season']:02d}" + (f"E{info['episode']:02d}" if info["episode"] else "")
+    return f"{info['title']}{where}"
+
+
+def _problem(info: dict) -> str:
+    kind = (info["issue_type"] or "OTHER").lower()
+    return "the problem" if kind == "other" else f"the {kind} problem"
+
+
+def _reporter(email: str) -> User | None:
+    from peewee import fn
+
+    email = (email or "").strip().lower()
+    if not email:
+        return None
+    return User.select().where(fn.LOWER(User.email) == email).order_by(User.id).first()
+
+
+def sentence(kind: str, info: dict, by: str, server: str) -> str:
+    problem, what = _problem(info), _what(info)
+    if kind == "ISSUE_CREATED":
+        return (f"Thanks: your report of {problem} with {what} reached {server}. You will hear when it is "
+                "sorted out.")
+    if kind == "ISSUE_COMMENT":
+        return f"{by or 'Someone'} replied about {problem} you reported with {what}:"
+    if kind == "ISSUE_RESOLVED":
+        return (f"{problem[0].upper()}{problem[1:]} you reported with {what} was marked as solved. If it is "
+                "still there, reopen the report in Seerr.")
+    return f"{problem[0].upper()}{problem[1:]} you reported with {what} was reopened: it is being looked at again."
+
+
+def tell(event, kind: str, body: dict, outcome: str = "") -> str:
+    """Tell the reporter about this issue event. Returns what was done, in words."""
+    from plexportal.settings import service as settings
+
+    if kind not in KINDS:
+        return "not an issue event"
+    if outcome in OURS:
+        return "caused by plexportal: nobody told"
+    if clock.now() - (event.received_at or clock.now()) > MAX_AGE:
+        return "event too old to tell"
+    info = issue_fix.parse_issue(body)
+    if info is None:
+        return "no issue id"
+    comment = shape.obj(body, "comment")
+    by_email = shape.text(comment.get("commentedBy_email"), "comment.commentedBy_email", 254).strip().lower()
+    by = shape.text(comment.get("commentedBy_username"), "comment.commentedBy_username", 150).strip()
+    if kind == "ISSUE_COMMENT":
+        if info["comment"].startswith(issue_fix.MARK):
+            return "our own comment: nobody told"
+        if by_email and by_email == info["reporter_email"].strip().lower():
+            return "the reporter's own reply"
+        if not info["comment"].strip():
+            return "empty reply"
+    user = _reporter(info["reporter_email"])
+    if user is None:
+        return "reporter unknown"
+    m = _SUBJECT.match(info["title"])
+    title, year = (m.group("title"), int(m.group("year"))) if m else (info["title"], None)
+    info = {**info, "title": title or "a title"}
+    image = shape.text(body.get("image"), "image", 500)
+    message_kind = KINDS[kind]
+    item = {"text": sentence(kind, info, by, settings.get("SERVER_NAME")), "event": event.id,
+            "quote": info["comment"][:2000] if kind == "ISSUE_COMMENT" else "",
+            "by": by if kind == "ISSUE_COMMENT" else ""}
+    subjects = {"ISSUE_CREATED": "Problem report received", "ISSUE_COMMENT": "New reply about your report",
+                "ISSUE_RESOLVED": "Marked as solved", "ISSUE_REOPENED": "Reopened"}
+    payload = {"subject": f"{subjects[kind]}: {_what(info)}", "headline": subjects[kind], "title": title,
+               "year": year, "poster_url": image, "issue_id": info["seerr_issue_id"],
+               "why": "You get this because you reported this problem."}
+    rows = outbox.notify_user(user, message_kind, f"{message_kind}:{info['seerr_issue_id']}", item, payload,
+                              once=f"seerr:{kind}:{info['seerr_issue_id']}:{event.id}")
+    return f"{message_kind} queued for {user.name}" if rows else "nothing to send"
