@@ -25,6 +25,11 @@ DEFS += [
       help="An issue still open this long is resolved in Seerr with a comment saying why."),
     S("STUCK_NO_PROGRESS_MINUTES", "A download is stuck after (minutes without progress)", G, kind="int",
       default="120", minimum=5, maximum=60 * 24 * 14),
+    S("QUALITY_WAIT_HOURS", "Waiting for quality: tell people after (hours)", G, kind="int", default="48",
+      minimum=1, maximum=24 * 60,
+      help="A title that is out but has no copy in the requested quality this long after it came out (or after "
+           "the request was approved, if later) gets one \"waiting for a good copy\" message; a grab before "
+           "then cancels it."),
     S("RECONCILE_LOOKBACK_HOURS", "Reconciliation looks back (hours)", G, kind="int", default="48",
       minimum=1, maximum=24 * 30, help="How far back import history is compared with what was notified."),
     S("WEEKLY_SUMMARY_DAY", "Weekly summary day", G, kind="choice", default="sun",

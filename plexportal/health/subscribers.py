@@ -38,6 +38,22 @@ def _on_download(event, parsed) -> None:
     resolved = issue_fix.handle_import(event.source, _body(event))
     if resolved:
         log.info("%s import resolved Seerr issue(s) %s", event.source, resolved)
+    # Imported: a "waiting for a good copy" still held back is moot (a Grab usually said so first).
+    quality.cancel_on_grab(event.source, _body(event))
+
+
+def _on_approved(event, parsed) -> None:
+    """Seerr approved a request: decide "coming soon" / "waiting for quality" now (tasks.py asks
+    again a little later while the *arr does not know the title yet)."""
+    from plexportal.health.tasks import decide_release_task
+    from plexportal.media.models import MediaRequest
+
+    request = getattr(parsed, "request", None)
+    if request is None or request.request_id is None:
+        return
+    row = MediaRequest.get_or_none(MediaRequest.seerr_request_id == request.request_id)
+    if row is not None:
+        decide_release_task(row.id)
 
 
 def _on_manual_interaction(event, parsed) -> None:
@@ -54,6 +70,9 @@ def _on_manual_interaction(event, parsed) -> None:
 def _on_grab(event, parsed) -> None:
     quality.cancel_on_grab(event.source, _body(event))
 
+
+for _event_type in ("MEDIA_APPROVED", "MEDIA_AUTO_APPROVED"):
+    events.subscribe("seerr", _event_type)(_on_approved)
 
 for _source in ("sonarr", "radarr"):
     events.subscribe(_source, "Download")(_on_download)

@@ -26,3 +26,19 @@ def run_monitor_task(name, trigger="manual", only=None):
 def advance_maintenance_task():
     """Start, remind and complete windows by the clock; keeps running while a window is active."""
     return maintenance.advance()
+
+
+# A title Seerr just approved may reach Sonarr/Radarr a moment after the webhook: ask again after
+# these many seconds; the periodic run covers anything still undecided after that.
+DECIDE_AGAIN_AFTER = (60, 300, 900)
+
+
+@app_task()
+def decide_release_task(request_id, attempt=0):
+    """Coming soon / waiting for quality for one request, decided when it is approved."""
+    from plexportal.health.monitors import quality
+
+    outcome = quality.decide_for_request(request_id)
+    if (outcome == quality.UNKNOWN or outcome.startswith("upstream error")) and attempt < len(DECIDE_AGAIN_AFTER):
+        decide_release_task.schedule(args=(request_id, attempt + 1), delay=DECIDE_AGAIN_AFTER[attempt])
+    return outcome

@@ -77,8 +77,9 @@ def _merged_payload(old: dict | None, payload: dict | None, items: list) -> dict
 
 
 def add(*, user_id: int, kind: str, group_key: str, channel: str, destination: str,
-        items: list, payload: dict | None) -> Notification:
-    """Put `items` into the open batch for this destination, or open one. Race-safe."""
+        items: list, payload: dict | None, not_before: datetime | None = None) -> Notification:
+    """Put `items` into the open batch for this destination, or open one. Race-safe. `not_before`
+    holds the batch at least until then (it only ever moves the due time later)."""
     key = batch_key(user_id, group_key, channel, destination)
     for _ in range(MAX_TRIES):
         now = clock.now()
@@ -87,7 +88,8 @@ def add(*, user_id: int, kind: str, group_key: str, channel: str, destination: s
             fields = dict(kind=kind, audience="user", user=user_id, channel=channel, destination=destination,
                           group_key=group_key[:200], batch_key=key, status="collecting",
                           payload=_merged_payload(None, payload, items), first_item_at=now,
-                          send_after=next_send_after(now, now, True), created_at=now, batch_version=1)
+                          send_after=_held(next_send_after(now, now, True), not_before), created_at=now,
+                          batch_version=1)
             try:
                 with db.atomic():
                     return Notification.create(**fields)
@@ -97,6 +99,7 @@ def add(*, user_id: int, kind: str, group_key: str, channel: str, destination: s
         send_after = next_send_after(row.first_item_at or row.created_at, now, False, row.send_after)
         if new_payload == row.payload:
             send_after = row.send_after           # a replay adds nothing, so it delays nothing
+        send_after = _held(send_after, not_before)
         updated = (Notification.update(payload=new_payload, send_after=send_after,
                                        batch_version=Notification.batch_version + 1)
                    .where((Notification.id == row.id) & (Notification.status == "collecting")
@@ -107,6 +110,10 @@ def add(*, user_id: int, kind: str, group_key: str, channel: str, destination: s
             return row
         # Changed under us (another item landed, or the batch was sealed): read again.
     raise RuntimeError(f"could not add to batch {key} after {MAX_TRIES} tries")
+
+
+def _held(send_after: datetime, not_before: datetime | None) -> datetime:
+    return max(send_after, not_before) if not_before is not None else send_after
 
 
 def seal_due(now: datetime | None = None) -> int:

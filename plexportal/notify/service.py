@@ -66,7 +66,7 @@ def queue_email(to: str, subject: str, text: str, html: str = "", *, kind: str =
 
 
 def notify_user(user, kind: str, group_key: str, item=None, payload: dict | None = None, *,
-                once: str | None = None) -> list[Notification]:
+                once: str | None = None, not_before: datetime | None = None) -> list[Notification]:
     """Collect `item` (a dict, or a list of them for a season pack) into one message per destination.
 
     Returns the open batch rows (one per destination the user wants `kind` on); an empty list when
@@ -74,7 +74,8 @@ def notify_user(user, kind: str, group_key: str, item=None, payload: dict | None
 
     `once` names the thing that happened (e.g. "seerr:MEDIA_DECLINED:17"): the person is told about
     it at most once, whatever calls this again (a replayed or reprocessed webhook). The `Told` row
-    and the message commit together."""
+    and the message commit together. `not_before` holds the message until then (a message decided
+    now that only matters if nothing changes meanwhile, e.g. "waiting for a good copy")."""
     from plexportal.notify import batching, channels
     from plexportal.notify.models import Told
 
@@ -95,7 +96,8 @@ def notify_user(user, kind: str, group_key: str, item=None, payload: dict | None
                 return []                 # told already (or being told right now by another worker)
         for channel, destination in destinations:
             rows.append(batching.add(user_id=user.id, kind=kind, group_key=group_key, channel=channel,
-                                     destination=destination, items=items, payload=payload))
+                                     destination=destination, items=items, payload=payload,
+                                     not_before=not_before))
     _schedule(rows)
     return rows
 

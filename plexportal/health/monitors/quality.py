@@ -1,10 +1,14 @@
 """Release and quality. For each request not yet available:
 - a film not released yet gets one **Coming soon** message with its release date (digital,
   physical, cinema as known; Radarr's 9999-12-31 means unknown);
-- content that is out but still has no file (no release in the requested quality profile was found
-  within a grace period) gets one **Waiting for quality** message.
-Never while the item is in the download queue (the stuck-download monitor owns that), and both are
-cancelled if still unsent when a Grab webhook arrives. Users choose whether they want them."""
+- content that is out but still has no file gets one **Waiting for quality** message, held until
+  `QUALITY_WAIT_HOURS` after it came out (or after the request was approved, whichever is later):
+  the *arr gets that long to find a release in the requested quality profile.
+Both are decided the moment Seerr says a request was approved (`decide_for_request`, retried for a
+few minutes while the *arr does not know the title yet) and again by the periodic run for anything
+missed. Never while the item is in the download queue (the stuck-download monitor owns that), and
+both are cancelled if still unsent when a Grab (or an import) webhook arrives. Users choose whether
+they want them."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -21,7 +25,12 @@ from plexportal.notify.models import Notification
 
 NAME = "quality"
 OPEN_REQUESTS = ("pending", "approved")
-GRACE = timedelta(days=2)          # time the *arr gets to find a release after it came out
+UNKNOWN = "not known to the *arr yet"
+
+
+def wait() -> timedelta:
+    """How long the *arr gets to find a release in the requested quality once the title is out."""
+    return timedelta(hours=base.settings.get_int("QUALITY_WAIT_HOURS"))
 
 
 def film_dates(movie: Movie) -> dict[str, date]:
@@ -31,16 +40,23 @@ def film_dates(movie: Movie) -> dict[str, date]:
 
 
 def film_state(movie: Movie, today: date) -> str:
-    """coming_soon | waiting_quality | '' (fine, or nothing to say)."""
+    """coming_soon | waiting_quality (out, no file) | '' (fine, or nothing to say)."""
     if movie.has_file:
         return ""
     dates = film_dates(movie)
     home = [d for k, d in dates.items() if k in ("digital", "physical")]
     if not home or min(home) > today:
         return "coming_soon"
-    if today - min(home) >= GRACE:
-        return "waiting_quality"
-    return ""
+    return "waiting_quality"
+
+
+def _due(out_since: datetime | date, request: MediaRequest, at_approval: bool) -> datetime:
+    """When "waiting for quality" may go out: QUALITY_WAIT_HOURS after the title came out, or after
+    the approval when that is later (decided at approval time, `now` is the approval)."""
+    if not isinstance(out_since, datetime):
+        out_since = datetime(out_since.year, out_since.month, out_since.day, tzinfo=clock.now().tzinfo)
+    start = max(out_since, clock.now()) if at_approval else out_since
+    return start + wait()
 
 
 def _date_words(movie: Movie, today: date) -> str:
@@ -58,7 +74,7 @@ def _users(request: MediaRequest) -> list:
     return users
 
 
-def _send(ctx, request: MediaRequest, kind: str, subject: str, text: str) -> None:
+def _send(ctx, request: MediaRequest, kind: str, subject: str, text: str, not_before: datetime | None = None) -> None:
     action = base.claim(f"quality:{kind}:{request.id}", NAME, "message", subject)
     if action is None:
         return
@@ -66,19 +82,24 @@ def _send(ctx, request: MediaRequest, kind: str, subject: str, text: str) -> Non
         outbox.notify_user(user, kind, f"quality:{kind}:{request.id}",
                            payload={"subject": subject, "text": text, "request_id": request.id,
                                     "media_type": request.media_type, "tmdb": request.tmdb_id,
-                                    "tvdb": request.tvdb_id, "title": request.title})
+                                    "tvdb": request.tvdb_id, "title": request.title},
+                           not_before=not_before)
     base.done(action)
     ctx.acted(f"{'Coming soon' if kind == messages.COMING_SOON else 'Waiting for quality'}: {request.title}")
 
 
-def _films(ctx, requests: list[MediaRequest], today: date) -> None:
+def _films(ctx, requests: list[MediaRequest], today: date, at_approval: bool = False) -> None:
     client = base.radarr_client()
     queued = {i.movie_id for i in client.queue()}
     for request in requests:
         if not request.tmdb_id:
             continue
         movie = client.movie_by_tmdb(request.tmdb_id)
-        if movie is None or movie.id in queued:
+        if movie is None:
+            if at_approval:
+                ctx.note(f"{request.title}: {UNKNOWN}")
+            continue
+        if movie.id in queued:
             continue
         state = film_state(movie, today)
         title = request.title or movie.title
@@ -89,13 +110,17 @@ def _films(ctx, requests: list[MediaRequest], today: date) -> None:
                   f"{title} is not out yet, so it cannot be downloaded. Expected: {when}. "
                   "You will get a message as soon as it is ready to watch.")
         elif state == "waiting_quality":
+            due = _due(min(d for k, d in film_dates(movie).items() if k in ("digital", "physical")), request,
+                       at_approval)
+            if not at_approval and due > clock.now():
+                continue                  # the *arr still has time; a later run decides
             ctx.found += 1
             _send(ctx, request, messages.WAITING_QUALITY, f"Waiting for a good copy: {title}",
                   f"{title} is out, but no copy in the quality you asked for has turned up yet. "
-                  "It is being looked for every day; you will hear as soon as it is ready.")
+                  "It is being looked for every day; you will hear as soon as it is ready.", not_before=due)
 
 
-def _series(ctx, requests: list[MediaRequest], now: datetime) -> None:
+def _series(ctx, requests: list[MediaRequest], now: datetime, at_approval: bool = False) -> None:
     client = base.sonarr_client()
     queued = {i.episode_id for i in client.queue()}
     for request in requests:
@@ -103,26 +128,55 @@ def _series(ctx, requests: list[MediaRequest], now: datetime) -> None:
             continue
         series = client.series_by_tvdb(request.tvdb_id)
         if series is None:
+            if at_approval:
+                ctx.note(f"{request.title}: {UNKNOWN}")
             continue
         seasons = set(request.seasons or [])
-        missing = [ep for ep in client.episodes(series.id)
-                   if ep.id not in queued and _is_overdue(ep, seasons, now)]
+        missing = [ep for ep in client.episodes(series.id) if ep.id not in queued and _is_missing(ep, seasons, now)]
+        if not at_approval:
+            missing = [ep for ep in missing if _due(ep.air_date_utc, request, False) <= now]
         if missing:
             ctx.found += 1
             title = request.title or series.title
             which = ", ".join(f"S{e.season_number or 0:02d}E{e.episode_number or 0:02d}" for e in missing[:12])
             more = f" and {len(missing) - 12} more" if len(missing) > 12 else ""
+            due = _due(min(ep.air_date_utc for ep in missing), request, at_approval)
             _send(ctx, request, messages.WAITING_QUALITY, f"Waiting for a good copy: {title}",
                   f"{which}{more} of {title} aired, but no copy in the quality you asked for has turned up yet. "
-                  "They are being looked for; you will hear as soon as they are ready.")
+                  "They are being looked for; you will hear as soon as they are ready.", not_before=due)
 
 
-def _is_overdue(ep: Episode, seasons: set, now: datetime) -> bool:
-    """A wanted episode (monitored, of a requested season, not a special) that aired more than the
-    grace period ago and still has no file."""
+def _is_missing(ep: Episode, seasons: set, now: datetime) -> bool:
+    """A wanted episode (monitored, of a requested season, not a special) that aired and still has
+    no file."""
     if ep.has_file or not ep.monitored or not ep.season_number or (seasons and ep.season_number not in seasons):
         return False
-    return ep.air_date_utc is not None and now - ep.air_date_utc >= GRACE
+    return ep.air_date_utc is not None and ep.air_date_utc <= now
+
+
+def decide_for_request(request_id: int) -> str:
+    """Seerr approved this request: decide "coming soon" / "waiting for quality" now instead of at
+    the next periodic run. Returns UNKNOWN when the *arr does not have the title yet (Seerr hands
+    it over around the time it sends the webhook): the caller asks again a little later."""
+    request = MediaRequest.get_or_none(MediaRequest.id == request_id)
+    if request is None or request.status not in OPEN_REQUESTS:
+        return "not open"
+    service = "radarr" if request.media_type == "movie" else "sonarr"
+    if not base.settings.get(f"{service.upper()}_URL"):
+        return f"{service.title()} not connected"
+    ctx = base.Context(monitor=NAME, trigger="approval", only={"request_id": request_id})
+    now = clock.now()
+    try:
+        if service == "radarr":
+            _films(ctx, [request], now.date(), at_approval=True)
+        else:
+            _series(ctx, [request], now, at_approval=True)
+    except GatewayError as err:
+        ctx.upstream_error(service.title(), err)
+        return f"upstream error: {err.message}"
+    if any(line.endswith(UNKNOWN) for line in ctx.lines):
+        return UNKNOWN
+    return "; ".join(ctx.lines) or "nothing to say"
 
 
 def run(ctx) -> None:
@@ -166,5 +220,6 @@ def cancel_on_grab(service: str, body: dict) -> int:
 
 MONITOR = base.Monitor(NAME, "Release and quality",
                        "Tells people when a film they asked for is not out yet (with its date), or out but not yet "
-                       "available in the quality they asked for. Users choose whether they want these.", run,
-                       default_interval=360)
+                       "available in the quality they asked for. Decided when a request is approved, and checked "
+                       "again on this schedule. Users choose whether they want these.", run,
+                       default_interval=360, settings=("QUALITY_WAIT_HOURS",))
