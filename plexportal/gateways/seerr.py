@@ -173,6 +173,10 @@ class SeerrIssue:
                    comments=[wire.text(c.get("message")) for c in wire.objects(i.get("comments"))])
 
 
+class RequestGone(GatewayError):
+    """Seerr answered that the request does not exist (deleted, or never there)."""
+
+
 class SeerrClient(RestClient):
     service = SERVICE
     api_prefix = "api/v1"
@@ -254,6 +258,18 @@ class SeerrClient(RestClient):
         if not isinstance(data, dict) or "id" not in data:
             raise GatewayError("Seerr did not return the new request.", permanent=True)
         return SeerrRequest.from_wire(data)
+
+    def decide_request(self, request_id: int, decision: str) -> SeerrRequest:
+        """Approve or decline a pending request (POST /request/{id}/approve|decline, as the API
+        key's owner). Seerr fires MEDIA_APPROVED / MEDIA_DECLINED back to the webhook. A request
+        Seerr no longer has raises RequestGone."""
+        if decision not in ("approve", "decline"):
+            raise ValueError(f"not a decision: {decision!r}")
+        response = self.send("POST", f"request/{int(request_id)}/{decision}")
+        if response.status_code == 404 and "not found" in _reason(response).lower():
+            raise RequestGone("Seerr no longer has this request.", permanent=True, status=404)
+        raise_for_status(response, SERVICE)
+        return SeerrRequest.from_wire(self.expect_object(json_or_error(response, SERVICE), "the decision"))
 
     # -- reported issues -------------------------------------------------------------------------
     # Both calls come back to us as ISSUE_COMMENT / ISSUE_RESOLVED webhooks (the loop guard's job).

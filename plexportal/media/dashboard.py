@@ -6,8 +6,11 @@ from plexportal.media.models import Arrival, MediaRequest, WebhookEvent
 
 
 def card() -> dict:
+    from plexportal.media import decisions
+
     since = clock.now() - timedelta(days=1)
-    return {"template": "media/_dashboard_card.html",
+    return {"template": "media/_dashboard_card.html", "waiting": decisions.waiting(),
+            "waiting_total": MediaRequest.select().where(MediaRequest.status == "pending").count(),
             "open_requests": MediaRequest.select().where(MediaRequest.status.in_(("pending", "approved"))).count(),
             "arrived_today": Arrival.select().where(Arrival.arrived_at >= since).count(),
             "unmatched": Arrival.select().where(Arrival.request.is_null()).count(),

@@ -107,7 +107,11 @@ def tell(event, parsed: parsing.Parsed) -> str:
     if user is None:
         return "no requester"
     kind, headline, prefix = step
-    reason = parsed.request.reason if parsed.event_type == "MEDIA_DECLINED" else ""
+    reason = ""
+    if parsed.event_type == "MEDIA_DECLINED":
+        from plexportal.media import decisions
+
+        reason = parsed.request.reason or decisions.decline_reason(req)
     item = {"text": sentence(parsed.event_type, parsed, settings.get("SERVER_NAME"), reason), "quote": reason,
             "event": event.id}
     payload = {"subject": f"{prefix}: {_named(parsed)}", "headline": headline, "title": req.title or parsed.title,

@@ -123,3 +123,31 @@ class CalendarEntry(BaseModel):
     all_day = BooleanField(default=False)
     minutes = IntegerField(default=0)
     refreshed_at = UTCDateTimeField(default=clock.now)
+
+
+class DecisionLink(BaseModel):
+    """An Approve or Decline link sent to the admins for a pending request (media/decisions.py).
+    The signed token names this row and its nonce; the row makes it single-use and lets it expire."""
+    request = ForeignKeyField(MediaRequest, backref="decision_links", on_delete="CASCADE")
+    action = CharField(max_length=8)                             # approve | decline
+    nonce = CharField(max_length=64, unique=True)
+    created_at = UTCDateTimeField(default=clock.now)
+    expires_at = UTCDateTimeField()
+    used_at = UTCDateTimeField(null=True)
+
+
+class RequestDecision(BaseModel):
+    """An admin's Approve or Decline, kept until Seerr has it: queued → done | gone | failed.
+    A queued decision Seerr did not take (down, slow) is retried at next_try_at."""
+    request = ForeignKeyField(MediaRequest, backref="decisions", on_delete="CASCADE")
+    action = CharField(max_length=8)                             # approve | decline
+    status = CharField(max_length=8, default="queued", index=True)
+    reason = TextField(default="")                               # a decline's reason, told to the requester
+    by_label = CharField(max_length=150, default="")             # who: an admin's name, or "an emailed link"
+    via = CharField(max_length=8, default="page")                # page | link
+    link = ForeignKeyField(DecisionLink, null=True, backref="decisions", on_delete="SET NULL")
+    attempts = IntegerField(default=0)
+    next_try_at = UTCDateTimeField(default=clock.now, index=True)
+    last_error = CharField(max_length=500, default="")
+    created_at = UTCDateTimeField(default=clock.now)
+    done_at = UTCDateTimeField(null=True)

@@ -52,7 +52,11 @@ def request_context(req: MediaRequest) -> dict:
     candidates = list(User.select().where(User.id.not_in(following) if following else True).order_by(User.username))
     history = list(Announcement.select(Announcement, User).join(User).where(Announcement.request == req)
                    .order_by(Announcement.at.desc(), Announcement.season, Announcement.episode).limit(200))
+    from plexportal.media.models import RequestDecision
+
+    decisions = list(RequestDecision.select().where(RequestDecision.request == req).order_by(RequestDecision.id.desc()))
     return {"req": req, "followers": followers, "candidates": candidates, "history": history,
+            "decisions": decisions, "decision": next((d for d in decisions if d.status in ("queued", "done")), None),
             "arrivals": list(Arrival.select().where(Arrival.request == req).order_by(Arrival.season, Arrival.episode))}
 
 

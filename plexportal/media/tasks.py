@@ -21,6 +21,22 @@ def process_stale_webhooks_task():
 
 
 @app_task()
+def apply_decision_task(decision_id):
+    """Send an admin's Approve / Decline to Seerr (kept and retried while Seerr is down)."""
+    from plexportal.media import decisions
+
+    return decisions.apply_decision(decision_id)
+
+
+@app_periodic(crontab(minute="*"))
+def retry_decisions_task():
+    """State, not ticks: decisions whose send was lost or is due again."""
+    from plexportal.media import decisions
+
+    return [decisions.apply_decision(i) for i in decisions.due_ids()]
+
+
+@app_task()
 def sync_seerr_task(run_id):
     from plexportal.media import sync
 
