@@ -85,7 +85,7 @@ def tell(event, kind: str, body: dict, outcome: str = "") -> str:
         return "not an issue event"
     if outcome in OURS:
         return "caused by plexportal: nobody told"
-    if clock.now() - (event.received_at or clock.now()) > MAX_AGE:
+    if clock.now() - (getattr(event, "received_at", None) or clock.now()) > MAX_AGE:
         return "event too old to tell"
     info = issue_fix.parse_issue(body)
     if info is None:

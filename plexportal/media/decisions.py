@@ -265,7 +265,7 @@ def tell_admins(event, parsed: parsing.Parsed) -> str:
 
     if parsed.request is None or parsed.request.request_id is None:
         return "no request"
-    if clock.now() - (event.received_at or clock.now()) > MAX_AGE:
+    if clock.now() - (getattr(event, "received_at", None) or clock.now()) > MAX_AGE:
         return "event too old to tell"
     req = MediaRequest.get_or_none(MediaRequest.seerr_request_id == parsed.request.request_id)
     if req is None or req.status != "pending":

@@ -92,7 +92,7 @@ def tell(event, parsed: parsing.Parsed) -> str:
     step = STEPS.get(parsed.event_type)
     if step is None or parsed.request is None or parsed.request.request_id is None:
         return "not a request step"
-    received = event.received_at or clock.now()
+    received = getattr(event, "received_at", None) or clock.now()
     if clock.now() - received > MAX_AGE:
         return "event too old to tell"
     req = MediaRequest.get_or_none(MediaRequest.seerr_request_id == parsed.request.request_id)

@@ -144,3 +144,32 @@ def test_an_unknown_issue_is_a_permanent_404(seerr):
     with pytest.raises(GatewayError) as err:
         seerr.comment_issue(404, "hello")
     assert err.value.status == 404 and err.value.permanent
+
+
+def test_a_pending_request_is_approved_or_declined_and_seerr_fires_its_webhook(seerr, seerr_fake):
+    seerr_fake.add_user(3, "alice", "alice@example.com")
+    seerr_fake.add_request(17, "movie", 550123, 3, status=1, media_status=2)
+    seerr_fake.add_request(18, "movie", 550124, 3, status=1, media_status=2)
+    assert seerr.decide_request(17, "approve").status == "approved"
+    assert seerr.decide_request(18, "decline").status == "declined"
+    assert [c.path for c in seerr_fake.calls if c.method == "POST"] == [
+        "/api/v1/request/17/approve", "/api/v1/request/18/decline"]
+    assert [w["notification_type"] for w in seerr_fake.sent_webhooks] == ["MEDIA_APPROVED", "MEDIA_DECLINED"]
+    assert seerr_fake.sent_webhooks[0]["request"]["request_id"] == "17"
+
+
+def test_a_decision_on_a_request_seerr_no_longer_has_or_while_it_is_down(seerr, seerr_fake):
+    from plexportal.gateways.seerr import RequestGone
+
+    with pytest.raises(RequestGone) as gone:
+        seerr.decide_request(99, "approve")
+    assert gone.value.permanent and gone.value.message == "Seerr no longer has this request."
+    seerr_fake.add_user(3, "alice", "alice@example.com")
+    seerr_fake.add_request(17, "movie", 550123, 3, status=1)
+    seerr_fake.fail_decisions = 1
+    with pytest.raises(GatewayError) as down:
+        seerr.decide_request(17, "approve")
+    assert not down.value.permanent and not isinstance(down.value, RequestGone)
+    assert len(seerr_fake.decision_calls) == 2               # a decision is never retried by the gateway
+    with pytest.raises(ValueError):
+        seerr.decide_request(17, "delete")
