@@ -62,13 +62,10 @@ def create_app(config=None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from plexportal import hooks
+    from plexportal import request_hooks
 
-    hooks.install(app)
-    for module in areas.import_all("views"):
-        for bp in getattr(module, "BLUEPRINTS", [getattr(module, "bp", None)]):
-            if bp is not None:
-                app.register_blueprint(bp)
+    request_hooks.install(app)
+    areas.install(app)                                  # every area's area.py: blueprints, commands, registries
     from plexportal import cli
 
     cli.install(app)

@@ -11,6 +11,8 @@ from peewee import DatabaseProxy, Model
 from playhouse.db_url import connect as connect_url
 from playhouse.pool import PooledSqliteDatabase
 
+from plexportal import areas
+
 db = DatabaseProxy()
 log = logging.getLogger(__name__)
 
@@ -209,10 +211,8 @@ def init_db(app, config) -> None:
 
 def all_models() -> list[type[BaseModel]]:
     """Every model of every area, in dependency order (used by tests and the schema check)."""
-    from plexportal import areas
-
     models = []
-    for module in areas.import_all("models"):
+    for module in (module for area in areas.all_areas() for module in area.models):
         for value in vars(module).values():
             if (isinstance(value, type) and issubclass(value, BaseModel) and value is not BaseModel
                     and value.__module__ == module.__name__):

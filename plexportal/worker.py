@@ -1,16 +1,16 @@
 """Consumer entry point: `huey_consumer plexportal.worker.huey`.
 
-Building the app configures the queue, binds tasks to it and imports every area's tasks.py.
+Building the app configures the queue and loads every area (plexportal/areas.py), whose area.py
+names its task modules; the tasks bind to the queue as they are declared.
 """
 import logging
 
-from plexportal import areas, create_app
+from plexportal import create_app
 from plexportal.ops import jobs, running
 from plexportal.queue import huey as _lazy
 from plexportal.queue import install_startup
 
 app = create_app()
-areas.import_all("tasks")
 huey = _lazy.instance
 install_startup(huey)
 jobs.install(huey)                          # what each task did, for the Jobs and Logs pages

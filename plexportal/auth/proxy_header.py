@@ -16,6 +16,7 @@ from flask import Flask, current_app, g, request, session
 from flask_login import current_user
 from peewee import fn
 
+from plexportal.auth import signin
 from plexportal.auth.models import User
 from plexportal.config import parse_cidrs
 from plexportal.settings import service as settings
@@ -83,7 +84,6 @@ def install(app: Flask) -> None:
             return None
         if current_user.is_authenticated and current_user.id == user.id:
             return None
-        from plexportal.auth import signin
 
         signin.start(user, "header")
         session.modified = True

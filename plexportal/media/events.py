@@ -17,6 +17,8 @@ import logging
 from collections import defaultdict
 from typing import Callable
 
+from plexportal.media.shape import ShapeError
+
 log = logging.getLogger(__name__)
 
 _subscribers: dict[tuple[str, str], list[Callable]] = defaultdict(list)
@@ -36,7 +38,6 @@ def subscribers(source: str, event_type: str) -> list[Callable]:
 
 def publish(event, parsed) -> int:
     """Call every subscriber for this event; returns how many failed."""
-    from plexportal.media.shape import ShapeError
 
     failed = 0
     for fn in subscribers(event.source, parsed.event_type):

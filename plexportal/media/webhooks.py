@@ -20,6 +20,8 @@ from plexportal.auth import throttle
 from plexportal.db import db_session, file_problem, is_sqlite
 from plexportal.media import service
 from plexportal.media.parsing import MAX_BYTES
+from plexportal.media.tasks import process_webhook_task
+from plexportal.queue import huey
 from plexportal.settings import service as settings
 
 log = logging.getLogger(__name__)
@@ -47,7 +49,6 @@ def _write_turn(on_sqlite: bool):
 def _queue_on_sqlite() -> bool:
     from huey.storage import SqliteStorage
 
-    from plexportal.queue import huey
 
     return isinstance(huey.instance.storage, SqliteStorage)
 
@@ -118,7 +119,6 @@ def receive(environ, start_response, app):
     if recorded.problem:
         return _answer(start_response, 400, error=recorded.problem, id=recorded.event_id)
     if recorded.is_new:
-        from plexportal.media.tasks import process_webhook_task
 
         try:
             with _write_turn(_queue_on_sqlite()):     # the SQLite queue file has one writer too

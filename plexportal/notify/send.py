@@ -1,6 +1,6 @@
 """Sending the outbox: claim each row atomically, deliver, record the attempt, back off on failure.
 
-Extension points (registered at import time by other notify/area modules):
+Extension points (filled by plexportal.areas.connect() from each area's area.py declarations):
 - RENDERERS[kind](notification) -> Rendered: build subject/text/html at send time (batched messages).
 - GATES[kind](notification) -> GateResult: decide "send now" or "wait until" (availability checks).
 - TRANSPORTS[channel](notifications) : deliver non-email channels (Apprise).
@@ -10,8 +10,8 @@ Extension points (registered at import time by other notify/area modules):
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -54,17 +54,6 @@ GATES: dict[str, Callable[[Notification], GateResult]] = {}
 TRANSPORTS: dict[str, Callable[[Notification, Rendered], None]] = {}
 PAUSES: list[Callable[[], str | None]] = []
 HEADERS: list[Callable[[Notification, EmailMessage], None]] = []
-
-
-_EXTENSIONS = ("plexportal.notify.render", "plexportal.notify.headers", "plexportal.notify.transport")
-
-
-def load_extensions() -> None:
-    """The notify modules that fill the registries above (imported late: they import this one)."""
-    import importlib
-
-    for name in _EXTENSIONS:
-        importlib.import_module(name)
 
 
 def pause_reason() -> str | None:
@@ -288,7 +277,6 @@ def build_email(n: Notification, content: Rendered) -> EmailMessage:
 def send(ids: list[int]) -> dict:
     """Send the given notifications (those still pending and due). Returns counts."""
     counts = {"sent": 0, "failed": 0, "waiting": 0, "skipped": 0}
-    load_extensions()
     if pause_reason():
         counts["skipped"] = len(ids)
         return counts

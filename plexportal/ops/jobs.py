@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from plexportal import areas
 from plexportal.db import db_session
 from plexportal.lib import clock
 from plexportal.ops.models import JobState
@@ -149,11 +150,10 @@ class Job:
 
 
 def periodic_handles() -> dict[str, object]:
-    from plexportal import areas
     from plexportal.queue import TaskHandle
 
     found = {}
-    for module in areas.import_all("tasks"):
+    for module in (module for area in areas.all_areas() for module in area.tasks):
         for value in vars(module).values():
             if isinstance(value, TaskHandle) and value.periodic is not None:
                 found[value.name] = value

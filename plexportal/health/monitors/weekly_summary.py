@@ -7,10 +7,11 @@ from datetime import datetime, time, timedelta
 
 from peewee import fn
 
+from plexportal.backups import service as backups
+from plexportal.health.models import DownloadWatch, HealthAction, IssueFix
+from plexportal.health.monitors import base
 from plexportal.lib import clock
 from plexportal.media.models import MediaRequest
-from plexportal.health.monitors import base
-from plexportal.health.models import DownloadWatch, HealthAction, IssueFix
 from plexportal.notify import service as outbox
 from plexportal.notify.models import Notification
 from plexportal.settings import service as settings
@@ -58,10 +59,6 @@ def figures(start: datetime, end: datetime) -> dict:
 
 
 def backup_state(start: datetime) -> str:
-    try:
-        from plexportal.backups import service as backups
-    except ImportError:
-        return ""
     try:
         t = backups.totals(start.date())
     except Exception:  # noqa: BLE001 - the summary goes out even if the backups area has a problem
