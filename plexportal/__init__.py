@@ -3,14 +3,15 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-import logging
 from datetime import timedelta
 
 from flask import Flask
 
 
 def create_app(config=None) -> Flask:
-    """Build the app: configuration, database, extensions, blueprints, CLI. No network I/O."""
+    """Build the app: configuration, database, extensions, blueprints, CLI. No network I/O, and no
+    process set-up: logging and the queue's tables are plexportal.processes.start's (wsgi.py, the
+    worker)."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from plexportal import areas, queue
@@ -47,11 +48,6 @@ def create_app(config=None) -> Flask:
     if config.trusted_proxies:
         n = config.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=0)
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from plexportal.ops import logstore
-
-    logstore.install(config)                             # the Logs page's store (redacted, bounded)
 
     init_db(app, config)
     settings_service.configure(SecretBox(config.secret_key, config.secret_key_previous))

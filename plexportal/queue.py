@@ -38,7 +38,15 @@ def _build(config: Config) -> Huey:
     if config.redis_url:
         return PriorityRedisHuey("plexportal", url=config.redis_url, utc=True)
     config.ensure_data_dir()
-    return _SqliteHuey("plexportal", filename=str(config.huey_db_path), utc=True, timeout=10)
+    # Tables are made where a process starts (create_tables), not by every create_app.
+    return _SqliteHuey("plexportal", filename=str(config.huey_db_path), utc=True, timeout=10, create_tables=False)
+
+
+def create_tables() -> None:
+    """The SQLite queue's tables, made if missing (Redis and the tests' in-memory queue need none)."""
+    storage = huey.instance.storage
+    if isinstance(storage, SqliteStorage):
+        storage.initialize_schema()
 
 
 class _LazyHuey:
@@ -68,8 +76,8 @@ class _LazyHuey:
 
 
 huey = _LazyHuey()
-_declared: list = []
 _app = None
+_declared: list = []
 
 
 def bind_app(app) -> None:
