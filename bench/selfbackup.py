@@ -21,13 +21,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SECRET = "bench-secret-key-0123456789abcdef"
-UTC = timezone.utc
+UTC = UTC
 
 
 def app_for(data: Path):

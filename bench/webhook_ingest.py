@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import requests  # noqa: E402
+import requests
 
-from tests.media.processes import Stack, prepare  # noqa: E402
+from tests.media.processes import Stack, prepare
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "media"
 SECRET = "bench-webhook-secret"

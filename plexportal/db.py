@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import peewee
 from peewee import DatabaseProxy, Model
@@ -32,15 +32,15 @@ class UTCDateTimeField(peewee.DateTimeField):
         if isinstance(value, datetime):
             if value.tzinfo is None:
                 raise ValueError(f"{self.name}: naive datetime {value!r}; use lib.clock")
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(UTC).replace(tzinfo=None)
         return super().db_value(value)
 
     def python_value(self, value):
         value = super().python_value(value)
         if isinstance(value, datetime):
             if value.tzinfo is None:
-                return value.replace(tzinfo=timezone.utc)
-            return value.astimezone(timezone.utc)
+                return value.replace(tzinfo=UTC)
+            return value.astimezone(UTC)
         return value
 
 
@@ -116,7 +116,7 @@ def on_commit(fn, *args, **kwargs) -> None:
     def run():
         try:
             fn(*args, **kwargs)
-        except Exception:  # noqa: BLE001 - after commit there is nothing to undo
+        except Exception:  # after commit there is nothing to undo
             log.exception("after-commit action %s failed", getattr(fn, "__name__", fn))
 
     db.after_commit(run)

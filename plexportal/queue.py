@@ -100,9 +100,8 @@ def _in_app(fn):
             from plexportal import create_app
 
             app = create_app()
-        with app.app_context():
-            with db_session():
-                return fn(*args, **kwargs)
+        with app.app_context(), db_session():
+            return fn(*args, **kwargs)
     return wrapper
 
 
@@ -177,7 +176,7 @@ def app_periodic(validate_datetime, **kwargs):
 _on_start: list = []
 
 
-def on_worker_start(task: "TaskHandle") -> "TaskHandle":
+def on_worker_start(task: TaskHandle) -> TaskHandle:
     """Enqueue `task` once each time a consumer process starts (recovering what a worker that was
     killed left behind, without waiting for the next minute's sweep)."""
     _on_start.append(task)

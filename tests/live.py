@@ -94,7 +94,7 @@ class LiveServer:
             self.procs[name] = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                                 stdin=subprocess.DEVNULL, start_new_session=True)
 
-    def start(self, timeout: float = 30.0, healthz_status: int = 200) -> "LiveServer":
+    def start(self, timeout: float = 30.0, healthz_status: int = 200) -> LiveServer:
         """Start the processes and wait until /healthz answers `healthz_status`."""
         self._spawn("web", [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"])
         if self.want_worker:

@@ -204,4 +204,4 @@ def is_bypass_address(addr: str | None) -> bool:
 
 
 def first_admin() -> User | None:
-    return User.select().where((User.role == "admin") & (User.is_active == True)).order_by(User.id).first()  # noqa: E712
+    return User.select().where((User.role == "admin") & (User.is_active == True)).order_by(User.id).first()

@@ -10,15 +10,15 @@ import gzip
 import hashlib
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable
+
+from peewee import fn
 
 from plexportal.backups import parsing
 from plexportal.backups.models import BackupRun, LogCursor, TrackingDay
-from peewee import fn
-
 from plexportal.db import db
 from plexportal.lib import clock
 
@@ -429,7 +429,7 @@ def _reconcile(days: list) -> int:
         lines.setdefault(row.day, []).append(row)
     covered = dict(BackupRun.select(BackupRun.day, fn.COUNT(BackupRun.id))
                    .where(BackupRun.day.in_(days) & (BackupRun.source != "tracking") & (BackupRun.status != "missed")
-                          & (BackupRun.dry_run == False))  # noqa: E712
+                          & (BackupRun.dry_run == False))
                    .group_by(BackupRun.day).tuples())
     existing = {r.key: r.status for r in BackupRun.select(BackupRun.key, BackupRun.status)
                 .where(BackupRun.day.in_(days) & (BackupRun.source == "tracking"))}

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-UTC = timezone.utc
+UTC = UTC
 HEAD_BYTES = 2048          # kept from the start of a section for the excerpt
 TAIL_BYTES = 32768         # kept from its end: rsync's errors, --stats block and summary live there
 EXCERPT_TAIL = 6144
 
 # -- tracking file ----------------------------------------------------------------------------
 
-_TRACK_RE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*:\s*(success|failed|failure|fail|ok)\s*$", re.I)
+_TRACK_RE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*:\s*(success|failed|failure|fail|ok)\s*$", re.IGNORECASE)
 
 
 def parse_tracking_line(line: str) -> tuple[date, str] | None:
@@ -422,8 +422,7 @@ class LogScanner:
                 self._body(data, pos, end)
                 break
             line_start = data.rfind(b"\n", pos, i) + 1
-            if line_start < pos:
-                line_start = pos
+            line_start = max(line_start, pos)
             line_end = data.find(b"\n", i, end)
             line_end = end if line_end < 0 else line_end
             m = _MARKER_RE.match(bytes(data[line_start:line_end]))     # at the start of a line only

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-UTC = timezone.utc
+UTC = UTC
 _lock = threading.Lock()
 _frozen: datetime | None = None
 _offset = timedelta(0)

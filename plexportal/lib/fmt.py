@@ -6,7 +6,7 @@ from datetime import datetime, tzinfo
 from plexportal.lib import clock
 
 
-def human_bytes(n: float | int | None, binary: bool = False) -> str:
+def human_bytes(n: float | None, binary: bool = False) -> str:
     if n is None:
         return "—"
     n = float(n)
@@ -21,7 +21,7 @@ def human_bytes(n: float | int | None, binary: bool = False) -> str:
     return f"{n:.1f} {units[i]}"
 
 
-def human_duration(seconds: float | int | None) -> str:
+def human_duration(seconds: float | None) -> str:
     if seconds is None:
         return "—"
     seconds = int(round(float(seconds)))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from typing import Callable
+from collections.abc import Callable
 
 from plexportal.media.shape import ShapeError
 
@@ -47,7 +47,7 @@ def publish(event, parsed) -> int:
             # A body of a shape we do not know: one line naming the event and the field.
             log.warning("webhook event %s (%s %s): %s skipped it, field %s", event.id, event.source,
                         parsed.event_type, getattr(fn, "__name__", fn), err)
-        except Exception:  # noqa: BLE001 - one area's bug must not break webhook processing
+        except Exception:  # one area's bug must not break webhook processing
             failed += 1
             log.exception("webhook subscriber %s failed on event %s", getattr(fn, "__name__", fn), event.id)
     return failed

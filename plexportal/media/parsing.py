@@ -262,7 +262,7 @@ def _radarr(data: dict) -> Parsed:
 
 # -- Seerr / Overseerr / Jellyseerr -------------------------------------------------------------
 
-_SUBJECT = re.compile(r"^(?P<title>.*?)\s*\((?P<year>\d{4})\)\s*$", re.S)
+_SUBJECT = re.compile(r"^(?P<title>.*?)\s*\((?P<year>\d{4})\)\s*$", re.DOTALL)
 
 
 def _seasons(extra) -> list[int]:

@@ -74,7 +74,7 @@ def _sections(user, admin: bool) -> list[dict]:
         for make in area.profile_sections:
             try:
                 section = make(user, admin=admin)
-            except Exception:  # noqa: BLE001 - one area's bug must not take the whole page down
+            except Exception:  # one area's bug must not take the whole page down
                 log.exception("profile section %s of %s failed", make.__name__, area.name)
                 continue
             if section:

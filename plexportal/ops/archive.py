@@ -19,7 +19,8 @@ import tarfile
 import threading
 import time
 import zlib
-from typing import BinaryIO, Iterator
+from collections.abc import Iterator
+from typing import BinaryIO
 
 FORMAT = "plexportal-backup"
 FORMAT_VERSION = 1
@@ -108,7 +109,7 @@ class Writer:
 
 
 class Member:
-    __slots__ = ("name", "data")
+    __slots__ = ("data", "name")
 
     def __init__(self, name: str, data: bytes):
         self.name = name

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from plexportal import areas
 from plexportal.db import db_session
@@ -17,7 +17,7 @@ from plexportal.ops.models import JobState
 from plexportal.ops.redact import redact
 
 log = logging.getLogger("plexportal.jobs")
-UTC = timezone.utc
+UTC = UTC
 
 # Every periodic task here works from stored state (DESIGN law 4: it claims what is due), so a run
 # by hand does nothing a scheduled run would not. A task missing from this list has no Run now.
@@ -86,7 +86,7 @@ def on_executing(signal, task, *args, **kwargs) -> None:
     _started[task.id] = time.monotonic()
     try:
         _upsert(name_of(task), last_started_at=clock.now(), last_outcome="running", run_requested_at=None)
-    except Exception:  # noqa: BLE001 - bookkeeping never stops a task
+    except Exception:  # bookkeeping never stops a task
         log.warning("could not record the start of %s", name_of(task), exc_info=True)
 
 
@@ -100,7 +100,7 @@ def _finished(task, outcome: str, error: str = "") -> None:
         values.update(last_error="")
     try:
         _upsert(name_of(task), **values)
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.warning("could not record the end of %s", name_of(task), exc_info=True)
 
 

@@ -4,12 +4,10 @@ import json
 import os
 import shutil
 import subprocess
-import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from plexportal.backups import monitor
 from plexportal.backups.health import DB_NAMES
 from plexportal.backups.models import BackupCheck, BackupIncident, BackupRun
 from plexportal.backups.tasks import watch_backups_task
@@ -17,7 +15,7 @@ from plexportal.lib import clock
 from plexportal.notify.models import Notification
 from tests.live import BIN, ROOT, prepare_data_dir, server_env
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
 LIBRARY, BLOBS = DB_NAMES
 WRONG = "Backup destination looks wrong on Harbour Server"

@@ -1,5 +1,5 @@
 """The dead man's switch: late/down from the schedule, across worker outages and DST, alerting once."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from plexportal.backups import monitor, service
@@ -7,7 +7,7 @@ from plexportal.backups.models import BackupRun
 from plexportal.lib import clock
 from plexportal.notify.models import Notification
 
-UTC = timezone.utc
+UTC = UTC
 NY = ZoneInfo("America/New_York")
 
 

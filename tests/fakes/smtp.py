@@ -18,7 +18,7 @@ def free_port() -> int:
 
 
 class _Handler:
-    def __init__(self, box: "SmtpServer"):
+    def __init__(self, box: SmtpServer):
         self.box = box
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
@@ -79,7 +79,7 @@ class SmtpServer:
         self.lock = threading.Lock()
         self.controller: Controller | None = None
 
-    def start(self) -> "SmtpServer":
+    def start(self) -> SmtpServer:
         box = self
 
         class Counting(Controller):

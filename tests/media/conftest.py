@@ -43,7 +43,7 @@ def hooks(db, hook_secret):
     """Feed webhooks straight through record + process (what the endpoint and the worker do)."""
     from plexportal.media import service
 
-    def feed(source: str, body) -> "WebhookEvent":
+    def feed(source: str, body) -> WebhookEvent:
         from plexportal.media.models import WebhookEvent
 
         data = body if isinstance(body, bytes) else (raw(body) if isinstance(body, str) else json.dumps(body).encode())

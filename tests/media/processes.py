@@ -70,7 +70,7 @@ class Stack:
         self.procs.append(subprocess.Popen(args, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
                                            start_new_session=True))
 
-    def start(self) -> "Stack":
+    def start(self) -> Stack:
         self._spawn("web", [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
                             "--threads", str(self.threads), "--worker-class", "gthread", "--log-level", "warning",
                             "wsgi:app"])

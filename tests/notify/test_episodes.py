@@ -4,8 +4,15 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from plexportal.notify.episodes import (WHOLE_SEASON, count_words, episode_pairs, format_range, format_seasons,
-                                        summary_words, whole_seasons)
+from plexportal.notify.episodes import (
+    WHOLE_SEASON,
+    count_words,
+    episode_pairs,
+    format_range,
+    format_seasons,
+    summary_words,
+    whole_seasons,
+)
 
 
 def eps(*pairs):

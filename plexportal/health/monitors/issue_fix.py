@@ -12,11 +12,11 @@ from datetime import timedelta
 from plexportal.auth.models import User
 from plexportal.db import db
 from plexportal.gateways.base import GatewayError
+from plexportal.health import messages
+from plexportal.health.models import IssueFix
+from plexportal.health.monitors import base, issue_repair
 from plexportal.lib import clock
 from plexportal.media import shape
-from plexportal.health import messages
-from plexportal.health.monitors import base, issue_repair
-from plexportal.health.models import IssueFix
 from plexportal.notify import service as outbox
 from plexportal.settings import service as settings
 

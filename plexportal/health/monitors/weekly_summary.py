@@ -34,7 +34,7 @@ def latest_slot(now: datetime) -> datetime:
 
 
 def figures(start: datetime, end: datetime) -> dict:
-    in_week = lambda field: (field >= start) & (field < end)  # noqa: E731
+    in_week = lambda field: (field >= start) & (field < end)
     by_state = dict(MediaRequest.select(MediaRequest.status, fn.COUNT(MediaRequest.id))
                     .group_by(MediaRequest.status).tuples())
     fixes = {k: n for k, n in HealthAction.select(HealthAction.monitor, fn.COUNT(HealthAction.id))

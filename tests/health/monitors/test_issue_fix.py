@@ -1,9 +1,9 @@
 """Reported issues: repaired once, commented, resolved when the replacement imports; loop guard."""
 from datetime import timedelta
 
-from plexportal.lib import clock
 from plexportal.health import service
 from plexportal.health.models import IssueFix
+from plexportal.lib import clock
 from plexportal.notify.models import Notification
 
 

@@ -1,9 +1,9 @@
 """Reconciliation: imports and requests a missed webhook never told us about are caught up, once."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from plexportal.auth.models import User
-from plexportal.media.models import Arrival, Follower, MediaRequest
 from plexportal.health import service
+from plexportal.media.models import Arrival, Follower, MediaRequest
 from plexportal.notify.models import Notification
 
 
@@ -58,7 +58,7 @@ def test_old_history_outside_the_window_is_left_alone(db, stack, set_settings):
     set_settings(RECONCILE_LOOKBACK_HOURS="24")
     alice, request, sonarr = setup_show(stack)
     sonarr.add_history(3, download_id="D1", episodeId=42000, seriesId=42,
-                       date=datetime.now(timezone.utc) - timedelta(hours=30))
+                       date=datetime.now(UTC) - timedelta(hours=30))
     assert service.run_monitor("reconcile").found == 0
 
 
