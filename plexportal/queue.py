@@ -70,9 +70,13 @@ class _LazyHuey:
 
     @property
     def instance(self) -> Huey:
+        self.configure_once()
+        return self._huey
+
+    def configure_once(self) -> None:
+        """Make the Huey from the environment's configuration unless create_app made it already."""
         if self._huey is None:
             self.configure(Config.from_env())
-        return self._huey
 
 
 huey = _LazyHuey()
@@ -143,7 +147,7 @@ class TaskHandle:
     @property
     def task(self):
         if self._task is None:
-            huey.instance
+            huey.configure_once()           # binding to the Huey made from the configuration sets _task
         return self._task
 
     def __call__(self, *args, **kwargs):

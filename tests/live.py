@@ -66,7 +66,7 @@ def prepare_data_dir(data_dir: Path, settings: dict | None = None, admin: bool =
 
 def flask_cli(env: dict, *args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
     """Run `flask --app wsgi ARGS` as an operator would; raises with its output if it fails."""
-    done = subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env, input=stdin,
+    done = subprocess.run(check=False, args=[str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env, input=stdin,
                           capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         raise AssertionError(f"flask {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")

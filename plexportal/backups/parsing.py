@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-UTC = UTC
 HEAD_BYTES = 2048          # kept from the start of a section for the excerpt
 TAIL_BYTES = 32768         # kept from its end: rsync's errors, --stats block and summary live there
 EXCERPT_TAIL = 6144
@@ -73,9 +72,9 @@ def localize(naive: datetime, zone: ZoneInfo, abbreviation: str | None = None) -
     first = naive.replace(tzinfo=zone, fold=0)
     second = naive.replace(tzinfo=zone, fold=1)
     chosen = first
-    if abbreviation and first.utcoffset() != second.utcoffset():
-        if second.tzname() == abbreviation.upper() and first.tzname() != abbreviation.upper():
-            chosen = second
+    if (abbreviation and first.utcoffset() != second.utcoffset()
+            and second.tzname() == abbreviation.upper() and first.tzname() != abbreviation.upper()):
+        chosen = second
     mismatch = bool(abbreviation) and abbreviation.upper() not in {first.tzname(), second.tzname()}
     return ParsedDate(chosen.astimezone(UTC), mismatch)
 
@@ -251,7 +250,7 @@ def parse_number(text: bytes | str, binary: bool = False) -> int | None:
     if not whole.isdigit() or (frac and not frac.isdigit()):
         return None
     value = float(whole.decode() + "." + (frac.decode() or "0"))
-    return int(round(value * (1024 if binary else 1000) ** _POWERS[unit]))
+    return round(value * (1024 if binary else 1000) ** _POWERS[unit])
 
 
 _SENT_RE = re.compile(rb"sent ([\d.,]+[KMGTPE]?) bytes\s+received ([\d.,]+[KMGTPE]?) bytes")

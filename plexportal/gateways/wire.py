@@ -65,7 +65,7 @@ def moment(value: object) -> datetime | None:
     if not isinstance(value, str) or not value or value.startswith(UNKNOWN_DAY):
         return None
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)

@@ -63,15 +63,15 @@ def _message(window: MaintenanceWindow, kind: str) -> tuple[str, str]:
     note = f"\n\n{window.message}" if window.message else ""
     if kind == "announce":
         return (f"Planned maintenance on {name}",
-                f"{name} will be down for maintenance {when}. Plex and new-episode messages may pause during "
-                f"that time; anything that arrives meanwhile is sent afterwards.{note}")
+                (f"{name} will be down for maintenance {when}. Plex and new-episode messages may pause during "
+                f"that time; anything that arrives meanwhile is sent afterwards.{note}"))
     if kind == "remind":
         return (f"Reminder: {name} maintenance starts in about an hour",
-                f"Maintenance on {name} starts at {_local(window.starts_at)} and should end by "
-                f"{_local(window.ends_at)}.{note}")
+                (f"Maintenance on {name} starts at {_local(window.starts_at)} and should end by "
+                f"{_local(window.ends_at)}.{note}"))
     if kind == "complete":
-        return (f"{name} is back", f"Maintenance on {name} is finished. Everything is running again, and any "
-                                   f"messages held during the maintenance are on their way.")
+        return (f"{name} is back", (f"Maintenance on {name} is finished. Everything is running again, and any "
+                                   f"messages held during the maintenance are on their way."))
     return (f"Maintenance on {name} is cancelled",
             f"The maintenance planned {when} will not happen. Nothing changes for you.")
 

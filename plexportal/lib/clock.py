@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from typing import overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-UTC = UTC
 _lock = threading.Lock()
 _frozen: datetime | None = None
 _offset = timedelta(0)

@@ -14,7 +14,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
-from typing import Literal
+from typing import Literal, Self
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class Heartbeat:
             except Exception:  # try again at the next beat; the lease has slack
                 log.exception("could not renew a lease")
 
-    def __enter__(self) -> Heartbeat:
+    def __enter__(self) -> Self:
         self._thread = threading.Thread(target=self._run, name="lease-heartbeat", daemon=True)
         self._thread.start()
         return self

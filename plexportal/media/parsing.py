@@ -140,7 +140,7 @@ def _poster(images) -> str:
         image = _obj(image)
         if image.get("coverType") == "poster":
             url = _str(image.get("remoteUrl"))
-            if url.startswith("https://") or url.startswith("http://"):
+            if url.startswith(("https://", "http://")):
                 return url
     return ""
 

@@ -155,7 +155,7 @@ def remove_channel(channel_id, token=None, user_id=None):
 
 @both("/channels/<int:channel_id>/events", methods=["POST"])
 def channel_events(channel_id, token=None, user_id=None):
-    user, admin = _subject(token, user_id)
+    user, _admin = _subject(token, user_id)
     channel = _channel_or_404(user, channel_id)
     channels.set_channel_events(channel, _choices(f"ch{channel.id}-"))
     return web.with_toast("", f"Choices for {channel.label} saved.")

@@ -51,7 +51,7 @@ class Writer:
 
     def __init__(self, fileobj: BinaryIO):
         self._gz = gzip.GzipFile(fileobj=fileobj, mode="wb", compresslevel=COMPRESS_LEVEL, mtime=0)
-        self._tar = tarfile.open(fileobj=self._gz, mode="w|", format=tarfile.PAX_FORMAT)
+        self._tar = tarfile.open(fileobj=self._gz, mode="w|", format=tarfile.PAX_FORMAT)  # noqa: SIM115 - the writer's lifetime; close() closes it
         self._sums: dict[str, str] = {}
         self._queue: queue.Queue = queue.Queue(maxsize=3)
         self._error: BaseException | None = None

@@ -158,7 +158,7 @@ def _write_members(writer: archive.Writer, database, folder: Path, *, secret_key
         if progress:
             progress(0, len(tables), 0, total)
         for i, table in enumerate(tables):
-            def chunk_done(rows, i=i):
+            def chunk_done(rows, i=i, done=done):
                 if progress:
                     progress(i, len(tables), done + rows, total)
             done += _write_table(writer, snap, table, columns[table], chunk_done)

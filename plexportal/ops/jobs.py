@@ -5,6 +5,7 @@ A failed task is also logged with a subject (the webhook, message or invite it w
 the Logs page can link to it."""
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from dataclasses import dataclass
@@ -17,7 +18,6 @@ from plexportal.ops.models import JobState
 from plexportal.ops.redact import redact
 
 log = logging.getLogger("plexportal.jobs")
-UTC = UTC
 
 # Every periodic task here works from stored state (DESIGN law 4: it claims what is due), so a run
 # by hand does nothing a scheduled run would not. A task missing from this list has no Run now.
@@ -176,7 +176,7 @@ def fires(validate, after: datetime, count: int = 3, horizon_minutes: int = 8 * 
 def describe(times: list[datetime]) -> str:
     if len(times) < 2:
         return "rarely" if times else "never"
-    gaps = {int((b - a).total_seconds() // 60) for a, b in zip(times, times[1:])}
+    gaps = {int((b - a).total_seconds() // 60) for a, b in itertools.pairwise(times)}
     if len(gaps) == 1:
         gap = gaps.pop()
         if gap == 1:

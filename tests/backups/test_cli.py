@@ -4,8 +4,6 @@ from datetime import UTC, date, datetime, timedelta
 from plexportal.backups.models import BackupRun
 from plexportal.lib import clock
 
-UTC = UTC
-
 
 def test_last_says_what_happened_in_words(app, set_settings):
     set_settings(TIMEZONE="UTC", BACKUP_SCHEDULE="0 3 * * *")

@@ -6,8 +6,6 @@ from plexportal.backups import importer, service
 from plexportal.backups.models import BackupRun, LogCursor
 from tests.backups import loggen as g
 
-UTC = UTC
-
 
 def night(day: int, minute: int = 7, size: int = 8_081_447_228, code=None, month=2):
     start = datetime(2026, month, day, 3, 0, 1)

@@ -5,7 +5,6 @@ from zoneinfo import ZoneInfo
 from plexportal.backups.models import BackupRun
 from plexportal.lib import clock
 
-UTC = UTC
 NY = ZoneInfo("America/New_York")
 
 

@@ -12,7 +12,6 @@ from tests.backups import loggen as g
 
 NY = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")
-UTC = UTC
 
 
 def scan(text: str, zone=NY, binary=False, pieces=1):

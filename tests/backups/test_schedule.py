@@ -8,7 +8,6 @@ import pytest
 from plexportal.backups import schedule
 
 NY = ZoneInfo("America/New_York")
-UTC = UTC
 
 
 @pytest.fixture

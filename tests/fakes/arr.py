@@ -31,7 +31,7 @@ def iso(dt: datetime) -> str:
 
 
 def parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return datetime.fromisoformat(text)
 
 
 def quality(name: str = "WEBDL-1080p") -> dict:

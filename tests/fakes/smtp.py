@@ -38,8 +38,8 @@ class _Handler:
                 seen = box.greylisted.get(triple, 0)
                 if seen < box.greylist:          # postgrey: the first tries of a new triple are deferred
                     box.greylisted[triple] = seen + 1
-                    refusal = "450 4.7.1 <%s>: Recipient address rejected: Greylisted, see " \
-                              "http://postgrey.schweikert.ch/help/example.com.html" % address
+                    refusal = f"450 4.7.1 <{address}>: Recipient address rejected: Greylisted, see " \
+                              "http://postgrey.schweikert.ch/help/example.com.html"
         if refusal:
             return refusal
         envelope.rcpt_tos.append(address)

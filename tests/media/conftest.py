@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from plexportal.media.models import WebhookEvent
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "media"
 WEBHOOK_SECRET = "hook-secret-123"
 
@@ -44,8 +46,6 @@ def hooks(db, hook_secret):
     from plexportal.media import service
 
     def feed(source: str, body) -> WebhookEvent:
-        from plexportal.media.models import WebhookEvent
-
         data = body if isinstance(body, bytes) else (raw(body) if isinstance(body, str) else json.dumps(body).encode())
         recorded = service.record_webhook(source, data)
         service.process_event(recorded.event_id)

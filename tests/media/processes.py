@@ -65,7 +65,7 @@ class Stack:
         return env
 
     def _spawn(self, name: str, args: list[str]) -> None:
-        log = open(self.data_dir / f"{name}.log", "wb")
+        log = open(self.data_dir / f"{name}.log", "wb")  # noqa: SIM115 - the child process writes to it; closed in stop()
         self.logs.append(log)
         self.procs.append(subprocess.Popen(args, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
                                            start_new_session=True))

@@ -8,8 +8,6 @@ from plexportal.ops import jobs, metrics
 from plexportal.ops.models import JobState
 from tests.ops.conftest import SONARR_KEY
 
-UTC = UTC
-
 
 def test_the_jobs_page_lists_every_periodic_task_with_its_schedule(logged_in):
     clock.freeze(datetime(2026, 5, 10, 12, 0, 30, tzinfo=UTC))

@@ -11,8 +11,6 @@ from plexportal.notify.models import Notification
 from plexportal.ops import service
 from plexportal.ops.models import SelfBackup
 
-UTC = UTC
-
 
 @pytest.fixture
 def scheduled(db, set_settings, tmp_path, admin):

@@ -45,7 +45,7 @@ def _series_imports(records: list[HistoryRecord]) -> dict:
 
 
 def _announce(ctx, parsed: parsing.Parsed, what: str) -> None:
-    status, outcome = matching.record_import(None, parsed)
+    _status, outcome = matching.record_import(None, parsed)
     ctx.acted(f"missed import recorded: {what} ({outcome})")
 
 

@@ -79,8 +79,8 @@ def compose(f: dict, start: datetime, end: datetime) -> tuple[str, str]:
         "",
         f"Requests: {f['new_requests']} new, {f['completed_requests']} became available. Now: {states}.",
         f"Messages: {f['sent']} sent, {f['failed']} failed" + (" (see Notifications)." if f["failed"] else "."),
-        f"Fixes: {f['import_fixes']} failed import(s) re-searched, {f['issue_fixes']} reported issue(s) repaired, "
-        f"{f['issues_resolved']} resolved.",
+        (f"Fixes: {f['import_fixes']} failed import(s) re-searched, {f['issue_fixes']} reported issue(s) repaired, "
+        f"{f['issues_resolved']} resolved."),
         f"Open issues: {f['open_issues']}. Downloads stuck right now: {f['stuck_now']}.",
     ]
     if f["backups"]:
