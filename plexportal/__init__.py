@@ -47,7 +47,8 @@ def create_app(config=None) -> Flask:
     )
     if config.trusted_proxies:
         n = config.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=0)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap
+            app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=0)
 
     init_db(app, config)
     settings_service.configure(SecretBox(config.secret_key, config.secret_key_previous))

@@ -94,7 +94,7 @@ def connect() -> None:
         send.RENDERERS.update(area.renderers)
         send.GATES.update(area.gates)
         send.TRANSPORTS.update(area.transports)
-        for registry, items in ((send.HEADERS, area.headers), (send.PAUSES, area.pauses)):
-            registry.extend(item for item in items if item not in registry)
+        send.HEADERS.extend(h for h in area.headers if h not in send.HEADERS)
+        send.PAUSES.extend(p for p in area.pauses if p not in send.PAUSES)
         for sub in area.subscribers:
             webhook_events.subscribe(sub.source, sub.event_type)(sub.handler)

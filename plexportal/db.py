@@ -5,6 +5,7 @@ import json
 import logging
 import os
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import peewee
 from peewee import DatabaseProxy, Model
@@ -28,6 +29,10 @@ SQLITE_PRAGMAS = {
 class UTCDateTimeField(peewee.DateTimeField):
     """Stores naive UTC in the column, gives back aware UTC (DESIGN law 7)."""
 
+    if TYPE_CHECKING:                # on a row the field is its value (peewee's descriptor)
+        def __get__(self, instance: Any, owner: Any) -> Any: ...
+        def __set__(self, instance: Any, value: Any) -> None: ...
+
     def db_value(self, value):
         if isinstance(value, datetime):
             if value.tzinfo is None:
@@ -47,6 +52,10 @@ class UTCDateTimeField(peewee.DateTimeField):
 class JSONField(peewee.TextField):
     """JSON in a TEXT column: the same on SQLite and PostgreSQL."""
 
+    if TYPE_CHECKING:                # on a row the field is its value (peewee's descriptor)
+        def __get__(self, instance: Any, owner: Any) -> Any: ...
+        def __set__(self, instance: Any, value: Any) -> None: ...
+
     def db_value(self, value):
         if value is None:
             return None
@@ -59,6 +68,11 @@ class JSONField(peewee.TextField):
 
 
 class BaseModel(Model):
+    if TYPE_CHECKING:                # peewee makes these at run time; its stubs cannot know them
+        id: Any                                             # the AutoField every model gets
+
+        def __getattr__(self, name: str) -> Any: ...        # foreign-key ids (user_id), backrefs
+
     class Meta:
         database = db
         legacy_table_names = False
