@@ -1,5 +1,6 @@
 """notify: messages told once per event"""
 from peewee import *
+
 from plexportal.db import UTCDateTimeField
 
 

@@ -1,5 +1,6 @@
 """media: approve and decline links, decisions kept until Seerr has them"""
 from peewee import *
+
 from plexportal.db import UTCDateTimeField
 
 

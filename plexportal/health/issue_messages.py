@@ -14,12 +14,10 @@ import re
 from datetime import timedelta
 
 from plexportal.auth.models import User
-from plexportal.lib import clock
 from plexportal.health.monitors import issue_fix
+from plexportal.lib import clock
 from plexportal.media import shape
-from plexportal.notify import events as kinds
-from plexportal.notify import render, service as outbox
-from plexportal.notify.send import RENDERERS
+from plexportal.notify import service as outbox
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +31,16 @@ MAX_AGE = timedelta(hours=24)
 # handle_issue_event's words for webhooks plexportal caused itself.
 OURS = ("our own comment (ignored)", "our own resolution (ignored)")
 
-kinds.register_event(REPORTED, "A problem you reported reached the server (a receipt)", default=False)
-kinds.register_event(REPLY, "Someone replied about a problem you reported")
-kinds.register_event(RESOLVED, "A problem you reported was marked as solved")
-kinds.register_event(REOPENED, "A problem you reported was reopened", default=False)
-for _kind in KINDS.values():
-    RENDERERS[_kind] = render.render_update
+# The kinds people switch on or off (declared in area.py, rendered by notify.render.render_update):
+# key → (label, default).
+CHOICES = {
+    REPORTED: ("A problem you reported reached the server (a receipt)", False),
+    REPLY: ("Someone replied about a problem you reported", True),
+    RESOLVED: ("A problem you reported was marked as solved", True),
+    REOPENED: ("A problem you reported was reopened", False),
+}
 
-_SUBJECT = re.compile(r"^(?P<title>.*?)\s*\((?P<year>\d{4})\)\s*$", re.S)
+_SUBJECT = re.compile(r"^(?P<title>.*?)\s*\((?P<year>\d{4})\)\s*$", re.DOTALL)
 
 
 def _what(info: dict) -> str:

@@ -1,5 +1,5 @@
-"""Webhook subscribers (media.events): what the monitors do when Sonarr/Radarr/Seerr tell us
-something. They run in the worker after the media area has stored and processed the event; each is
+"""Webhook subscribers (media.events, declared in area.py): what the monitors do when
+Sonarr/Radarr/Seerr tell us something. They run in the worker after the media area has stored and processed the event; each is
 idempotent (a replayed event changes nothing twice)."""
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import logging
 
 from plexportal.health import issue_messages, service
 from plexportal.health.monitors import issue_fix, quality
-from plexportal.media import events, shape
+from plexportal.health.tasks import decide_release_task
+from plexportal.media import shape
+from plexportal.media.models import MediaRequest
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +23,6 @@ def _body(event) -> dict:
     return body if isinstance(body, dict) else {}
 
 
-@events.subscribe("seerr")
 def on_seerr(event, parsed) -> None:
     body = _body(event)
     kind = body.get("notification_type")
@@ -34,7 +35,7 @@ def on_seerr(event, parsed) -> None:
         log.info("seerr %s (event %s) for the reporter: %s", kind, event.id, told)
 
 
-def _on_download(event, parsed) -> None:
+def on_download(event, parsed) -> None:
     resolved = issue_fix.handle_import(event.source, _body(event))
     if resolved:
         log.info("%s import resolved Seerr issue(s) %s", event.source, resolved)
@@ -42,12 +43,9 @@ def _on_download(event, parsed) -> None:
     quality.cancel_on_grab(event.source, _body(event))
 
 
-def _on_approved(event, parsed) -> None:
+def on_approved(event, parsed) -> None:
     """Seerr approved a request: decide "coming soon" / "waiting for quality" now (tasks.py asks
     again a little later while the *arr does not know the title yet)."""
-    from plexportal.health.tasks import decide_release_task
-    from plexportal.media.models import MediaRequest
-
     request = getattr(parsed, "request", None)
     if request is None or request.request_id is None:
         return
@@ -56,7 +54,7 @@ def _on_approved(event, parsed) -> None:
         decide_release_task(row.id)
 
 
-def _on_manual_interaction(event, parsed) -> None:
+def on_manual_interaction(event, parsed) -> None:
     """ManualInteractionRequired: fix that download now instead of at the next poll."""
     download_id = shape.text(_body(event).get("downloadId"), "downloadId", 200)
     if not download_id:
@@ -67,14 +65,11 @@ def _on_manual_interaction(event, parsed) -> None:
         log.info("import-fix not run for webhook %s (%s); the next run handles it", event.id, err)
 
 
-def _on_grab(event, parsed) -> None:
+def on_grab(event, parsed) -> None:
     quality.cancel_on_grab(event.source, _body(event))
 
 
-for _event_type in ("MEDIA_APPROVED", "MEDIA_AUTO_APPROVED"):
-    events.subscribe("seerr", _event_type)(_on_approved)
-
-for _source in ("sonarr", "radarr"):
-    events.subscribe(_source, "Download")(_on_download)
-    events.subscribe(_source, "ManualInteractionRequired")(_on_manual_interaction)
-    events.subscribe(_source, "Grab")(_on_grab)
+# Sonarr's and Radarr's events alike.
+ARR_EVENTS = {"Download": on_download, "ManualInteractionRequired": on_manual_interaction, "Grab": on_grab}
+# Seerr's approvals (by an admin, or automatically) decide the release and quality messages.
+APPROVALS = ("MEDIA_APPROVED", "MEDIA_AUTO_APPROVED")

@@ -32,7 +32,7 @@ def confirm(token: str):
         return _page(token, problem=err.message, status=err.status)
     if request.method == "POST":
         try:
-            decision = decisions.decide_by_link(token, request.form.get("reason", ""))
+            decisions.decide_by_link(token, request.form.get("reason", ""))
         except decisions.Refused as err:
             return _page(token, link=link, problem=err.message, decision=err.decision, status=err.status)
         return web.hx_redirect(url_for("decisions.confirm", token=token))

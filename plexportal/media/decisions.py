@@ -26,7 +26,7 @@ from plexportal.db import db, on_commit
 from plexportal.gateways import seerr as seerr_gateway
 from plexportal.gateways.base import GatewayError
 from plexportal.lib import clock
-from plexportal.media import events, parsing
+from plexportal.media import parsing
 from plexportal.media.models import DecisionLink, MediaRequest, RequestDecision
 
 log = logging.getLogger(__name__)
@@ -303,6 +303,3 @@ def on_pending(event, parsed) -> None:
     if getattr(parsed, "kind", None) != parsing.REQUEST:
         return
     log.info("seerr MEDIA_PENDING (event %s) for the admins: %s", event.id, tell_admins(event, parsed))
-
-
-events.subscribe("seerr", "MEDIA_PENDING")(on_pending)

@@ -15,12 +15,11 @@ import logging
 from datetime import timedelta
 
 from plexportal.lib import clock
-from plexportal.media import events, parsing
+from plexportal.media import decisions, parsing
 from plexportal.media.models import MediaRequest
-from plexportal.notify import events as kinds
-from plexportal.notify import render, service as outbox
+from plexportal.notify import service as outbox
 from plexportal.notify.models import Notification
-from plexportal.notify.send import RENDERERS
+from plexportal.settings import service as settings
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +39,15 @@ STEPS = {
 }
 MAX_AGE = timedelta(hours=24)
 
-kinds.register_event(PENDING, "Your request is waiting for an admin's approval", default=False)
-kinds.register_event(APPROVED, "An admin approved your request", default=False)
-kinds.register_event(AUTO_APPROVED, "Your request was approved automatically", default=False)
-kinds.register_event(DECLINED, "Your request was declined (with the reason, when there is one)")
-kinds.register_event(FAILED, "Your request could not be sent for download")
-for _kind, *_ in STEPS.values():
-    RENDERERS[_kind] = render.render_update
+# The kinds people switch on or off (declared in area.py, rendered by notify.render.render_update):
+# key → (label, default).
+CHOICES = {
+    PENDING: ("Your request is waiting for an admin's approval", False),
+    APPROVED: ("An admin approved your request", False),
+    AUTO_APPROVED: ("Your request was approved automatically", False),
+    DECLINED: ("Your request was declined (with the reason, when there is one)", True),
+    FAILED: ("Your request could not be sent for download", True),
+}
 
 
 def _named(parsed: parsing.Parsed) -> str:
@@ -87,8 +88,6 @@ def cancel_pending_message(req: MediaRequest) -> int:
 
 def tell(event, parsed: parsing.Parsed) -> str:
     """Tell the requester about this step of their request. Returns what was done, in words."""
-    from plexportal.settings import service as settings
-
     step = STEPS.get(parsed.event_type)
     if step is None or parsed.request is None or parsed.request.request_id is None:
         return "not a request step"
@@ -109,8 +108,6 @@ def tell(event, parsed: parsing.Parsed) -> str:
     kind, headline, prefix = step
     reason = ""
     if parsed.event_type == "MEDIA_DECLINED":
-        from plexportal.media import decisions
-
         reason = parsed.request.reason or decisions.decline_reason(req)
     item = {"text": sentence(parsed.event_type, parsed, settings.get("SERVER_NAME"), reason), "quote": reason,
             "event": event.id}
@@ -127,7 +124,3 @@ def on_request_step(event, parsed) -> None:
         return                            # not understood as a request (logged by the media area)
     outcome = tell(event, parsed)
     log.info("seerr %s (event %s) for the requester: %s", parsed.event_type, event.id, outcome)
-
-
-for _event_type in STEPS:
-    events.subscribe("seerr", _event_type)(on_request_step)

@@ -18,7 +18,7 @@ from peewee import IntegrityError
 
 from plexportal.db import db
 from plexportal.lib import clock
-from plexportal.media import decisions, events, lifecycle, matching, parsing  # noqa: F401 - they subscribe
+from plexportal.media import events, matching, parsing
 from plexportal.media.models import WebhookEvent
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,8 @@ from peewee import IntegrityError
 from plexportal import db as _db_module
 from plexportal.db import db
 from plexportal.lib import clock
-from plexportal.notify.models import Notification
+from plexportal.notify import channels
+from plexportal.notify.models import Notification, Told
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +77,7 @@ def notify_user(user, kind: str, group_key: str, item=None, payload: dict | None
     it at most once, whatever calls this again (a replayed or reprocessed webhook). The `Told` row
     and the message commit together. `not_before` holds the message until then (a message decided
     now that only matters if nothing changes meanwhile, e.g. "waiting for a good copy")."""
-    from plexportal.notify import batching, channels
-    from plexportal.notify.models import Told
+    from plexportal.notify import batching
 
     if user is None or not getattr(user, "is_active", True):
         return []
@@ -100,12 +100,6 @@ def notify_user(user, kind: str, group_key: str, item=None, payload: dict | None
                                      not_before=not_before))
     _schedule(rows)
     return rows
-
-
-def was_told(user, once: str) -> bool:
-    from plexportal.notify.models import Told
-
-    return Told.select().where((Told.user == user) & (Told.key == once[:200])).exists()
 
 
 def _schedule(rows: list[Notification]) -> None:
@@ -170,12 +164,7 @@ def admin_destinations() -> list[tuple[str, str]]:
     out = []
     if settings.get("ADMIN_EMAIL"):
         out.append(("email", settings.get("ADMIN_EMAIL")))
-    try:
-        from plexportal.notify import channels
-    except ImportError:
-        channels = None
-    if channels is not None and hasattr(channels, "admin_destinations"):
-        out.extend(channels.admin_destinations())
+    out.extend(channels.admin_destinations())
     return out
 
 

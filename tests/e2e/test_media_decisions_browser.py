@@ -43,7 +43,7 @@ def pending(app, fake_seerr, rid, tmdb):
 
 
 def test_it_approves_from_the_emailed_link_on_a_phone(served, browser, smtp_server, fake_seerr):
-    base, app = served
+    _base, app = served
     pending(app, fake_seerr, 17, 550123)
     [mail] = smtp_server.wait_for(1)
     text = mail.get_body(("plain",)).get_content()

@@ -14,6 +14,8 @@ makes those calls answer 503 (Seerr down), `decision_calls` records them.
 """
 from __future__ import annotations
 
+from typing import ClassVar
+
 from flask import Flask, jsonify, request
 
 from tests.fakes.server import FakeService
@@ -72,11 +74,11 @@ class FakeSeerr(FakeService):
         self.requests.append(row)
         return row
 
-    EVENTS = {"MEDIA_PENDING": "New {kind} Request", "MEDIA_APPROVED": "{kind} Request Approved",
+    EVENTS: ClassVar[dict[str, str]] = {"MEDIA_PENDING": "New {kind} Request", "MEDIA_APPROVED": "{kind} Request Approved",
               "MEDIA_AUTO_APPROVED": "{kind} Request Automatically Approved",
               "MEDIA_DECLINED": "{kind} Request Declined", "MEDIA_FAILED": "{kind} Request Failed",
               "MEDIA_AVAILABLE": "{kind} Request Now Available"}
-    MEDIA_STATUS = {1: "UNKNOWN", 2: "PENDING", 3: "PROCESSING", 4: "PARTIALLY_AVAILABLE", 5: "AVAILABLE"}
+    MEDIA_STATUS: ClassVar[dict[int, str]] = {1: "UNKNOWN", 2: "PENDING", 3: "PROCESSING", 4: "PARTIALLY_AVAILABLE", 5: "AVAILABLE"}
 
     def request_webhook(self, row: dict, notification_type: str, extra: list | None = None) -> dict:
         """The default-template body for a request event (values are strings, "" when missing)."""

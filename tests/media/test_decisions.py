@@ -65,7 +65,7 @@ def test_the_admins_get_the_pending_request_with_both_buttons(pending, smtp_serv
 
 
 def test_opening_a_link_asks_and_changes_nothing(pending, client):
-    row, req, approve, _ = pending
+    _row, req, approve, _ = pending
     page = client.get(path(approve))
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "Approve this request?" in text and "Paper Lanterns" in text
@@ -73,7 +73,7 @@ def test_opening_a_link_asks_and_changes_nothing(pending, client):
 
 
 def test_approving_through_the_link_calls_seerr_once_and_records_it(pending, fake, client, hooks):
-    row, req, approve, decline = pending
+    _row, req, approve, decline = pending
     response = confirm(client, approve)
     assert response.status_code == 303
     assert fake.decision_calls == [(17, "approve")]
@@ -95,7 +95,7 @@ def test_approving_through_the_link_calls_seerr_once_and_records_it(pending, fak
 
 
 def test_a_declined_request_tells_the_requester_the_admins_reason(pending, fake, client, hooks, smtp_server):
-    row, req, _, decline = pending
+    _row, _req, _, decline = pending
     assert "Reason (optional" in client.get(path(decline)).get_data(as_text=True)
     confirm(client, decline, reason="We already have it on disc.")
     assert fake.decision_calls == [(17, "decline")]
@@ -109,7 +109,7 @@ def test_a_declined_request_tells_the_requester_the_admins_reason(pending, fake,
 
 
 def test_a_tampered_link_is_refused_and_changes_nothing(pending, fake, client):
-    _, req, approve, _ = pending
+    _, _req, approve, _ = pending
     token = approve.rsplit("/", 1)[1]
     forged = approve.rsplit("/", 1)[0] + "/" + token[:-3] + ("abc" if not token.endswith("abc") else "xyz")
     page = client.get(path(forged))
@@ -120,7 +120,7 @@ def test_a_tampered_link_is_refused_and_changes_nothing(pending, fake, client):
 
 
 def test_an_expired_link_is_refused(pending, client):
-    _, req, approve, _ = pending
+    _, _req, approve, _ = pending
     clock.freeze(clock.now() + timedelta(days=7, minutes=1))
     page = client.get(path(approve))
     assert page.status_code == 410 and "expired" in page.get_data(as_text=True)
@@ -139,7 +139,7 @@ def test_a_request_seerr_no_longer_has_changes_nothing(pending, fake, client):
 
 
 def test_seerr_down_keeps_the_decision_and_tries_again(pending, fake, client):
-    row, req, approve, _ = pending
+    _row, req, approve, _ = pending
     fake.fail_decisions = 2
     confirm(client, approve)
     decision = RequestDecision.get()
@@ -159,7 +159,7 @@ def test_seerr_down_keeps_the_decision_and_tries_again(pending, fake, client):
 
 
 def test_the_dashboard_lists_waiting_requests_with_the_two_buttons(pending, fake, admin_web):
-    row, req, _, _ = pending
+    _row, req, _, _ = pending
     dash = admin_web.get("/").get_data(as_text=True)
     assert "Waiting for approval (1)" in dash and "Paper Lanterns (2024)" in dash
     assert f'hx-post="/media/requests/{req.id}/decide"' in dash
@@ -177,7 +177,7 @@ def test_the_dashboard_lists_waiting_requests_with_the_two_buttons(pending, fake
 
 
 def test_a_replayed_pending_webhook_sends_no_second_alert(pending, fake, hooks, smtp_server):
-    row, req, _, _ = pending
+    row, _req, _, _ = pending
     hooks("seerr", {**fake.request_webhook(row, "MEDIA_PENDING"), "message": "Replayed with a different overview."})
     assert len(smtp_server.messages) == 1
     assert DecisionLink.select().count() == 2

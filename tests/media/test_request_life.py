@@ -164,5 +164,5 @@ def test_it_lists_each_step_as_a_switch_on_the_persons_page(db, hooks, seerr, cl
 def _checked(page: str, name: str) -> bool:
     import re
 
-    tag = re.search(r'<input[^>]*name="%s"[^>]*>' % re.escape(name), page)
+    tag = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', page)
     return bool(tag and "checked" in tag.group(0))

@@ -1,6 +1,6 @@
 """Coming soon / waiting for quality decided the moment Seerr approves a request (its webhook built
 by the fake Seerr), against the fake Radarr and Sonarr, delivered to the real SMTP server."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,7 +11,7 @@ from plexportal.media.models import MediaRequest
 from plexportal.notify import send
 from plexportal.notify.models import Notification
 
-TODAY = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+TODAY = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
