@@ -51,7 +51,10 @@ class Refused(Exception):
 # -- links ------------------------------------------------------------------------------------------
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=SALT)
+    key = current_app.secret_key
+    if not key:
+        raise RuntimeError("the app has no secret key to sign decision links with")
+    return URLSafeTimedSerializer(key, salt=SALT)
 
 
 def token_for(link: DecisionLink) -> str:
