@@ -19,6 +19,7 @@ TOKEN_PATHS = [
     re.compile(r"^(/notify/u/)[^/?]+"),
     re.compile(r"^(/notify/unsubscribe/)[^/?]+"),
     re.compile(r"^(/monitors/ical/)[^/?]+?(?=\.ics(?:$|\?)|$|\?)"),
+    re.compile(r"^(/media/decide/)[^/?]+"),              # an Approve / Decline link
 ]
 
 
