@@ -47,11 +47,12 @@ def test_every_model_module_is_named_by_its_area(app):
 def test_the_registries_hold_exactly_what_the_areas_declare(app):
     from plexportal.media import events as webhook_events
     from plexportal.notify import events as kinds
-    from plexportal.notify import send
+    from plexportal.notify import links, send
 
     declared = areas.all_areas()
     assert {e.key for e in kinds.all_events()} == {k.key for a in declared for k in a.message_kinds}
     assert set(send.GATES) == {k for a in declared for k in a.gates}
     assert set(send.TRANSPORTS) == {k for a in declared for k in a.transports}
+    assert set(links.ACCESS_CHECKS) == {c for a in declared for c in a.access_checks} != set()
     for sub in (s for a in declared for s in a.subscribers):
         assert sub.handler in webhook_events.subscribers(sub.source, sub.event_type)
