@@ -11,7 +11,9 @@ from plexportal.queue import TaskHandle
 
 
 def _all_modules():
-    return [importlib.import_module(m.name) for m in pkgutil.walk_packages(plexportal.__path__, "plexportal.")]
+    # plexportal.worker is the consumer's entry point: importing it starts a worker process's set-up.
+    return [importlib.import_module(m.name) for m in pkgutil.walk_packages(plexportal.__path__, "plexportal.")
+            if m.name != "plexportal.worker"]
 
 
 def test_every_area_declares_itself_under_its_own_name(app):
