@@ -36,6 +36,7 @@ PUBLIC = {
     "media": {"service", "models", "events", "shape", "parsing"},
     "notify": {"service", "models", "links", "episodes",
                "send",                                 # Rendered and GateResult, for renderers and gates
+               "render",                               # render_update and safe_url, for short updates
                "tasks"},                               # wake the sender at a given time
     "ops": {"service"},
     "settings": {"checks"},                            # the connections' last Test results
@@ -48,7 +49,7 @@ KNOWN_AREA_CYCLES = [
     {"plexportal.backups.health", "plexportal.backups.monitor", "plexportal.backups.runner"},
     {"plexportal.invites.access", "plexportal.invites.batch", "plexportal.invites.provisioning",
      "plexportal.invites.service", "plexportal.invites.tasks"},
-    {"plexportal.media.service", "plexportal.media.sync", "plexportal.media.tasks"},
+    {"plexportal.media.decisions", "plexportal.media.service", "plexportal.media.sync", "plexportal.media.tasks"},
     {"plexportal.ops.service", "plexportal.ops.tasks"},
     {"plexportal.settings.registry", "plexportal.settings.setting_defs"},
 ]
