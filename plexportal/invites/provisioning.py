@@ -249,6 +249,7 @@ def _accept(gw: plextv.PlexTV, mid: str, redemption: Redemption) -> None:
             # The person's own token failed; they can still accept from Plex's email.
             log.warning("auto-accept for redemption %s failed: %s", redemption.id, err.message)
             _set(redemption, user_token="", error=f"Auto-accept failed: {err.message}"[:500])
+            token = ""          # nothing left to retry with: wait for them to accept
     user = find_plex_user(gw, redemption)
     share = user.share_for(mid) if user else None
     if share is not None and not share.pending:
