@@ -14,8 +14,9 @@ from plexportal.auth.models import User
 from plexportal.invites import service as invites
 from plexportal.invites.models import Access, Invite, Preset, Redemption
 from plexportal.lib import clock
-from plexportal.maintenance.models import MaintenanceWindow
-from plexportal.monitors.models import CalendarFeed, IssueFix, MonitorRun
+from plexportal.health.models import MaintenanceWindow
+from plexportal.health.models import IssueFix, MonitorRun
+from plexportal.media.models import CalendarFeed
 from tests.conftest import Browserless
 
 AREAS = ("invites.", "maintenance.", "monitors.", "admin.")

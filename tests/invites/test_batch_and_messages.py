@@ -152,7 +152,7 @@ def test_a_server_name_with_markup_is_escaped_in_the_html_email(db, plex, set_se
 # -- figures ----------------------------------------------------------------------------------------------
 
 def test_invite_and_monitor_figures_are_counted_by_state(db, client, set_settings):
-    from plexportal.monitors.models import MonitorRun
+    from plexportal.health.models import MonitorRun
     from plexportal.ops import metrics
 
     for state in ("active", "active", "failed", "awaiting_approval"):
