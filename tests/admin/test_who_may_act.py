@@ -11,11 +11,10 @@ import pytest
 from plexportal.admin.models import AuditEntry
 from plexportal.auth import service as auth_service
 from plexportal.auth.models import User
+from plexportal.health.models import IssueFix, MaintenanceWindow, MonitorRun
 from plexportal.invites import service as invites
 from plexportal.invites.models import Access, Invite, Preset, Redemption
 from plexportal.lib import clock
-from plexportal.health.models import MaintenanceWindow
-from plexportal.health.models import IssueFix, MonitorRun
 from plexportal.media.models import CalendarFeed
 from tests.conftest import Browserless
 
@@ -104,7 +103,7 @@ def test_another_site_cannot_drive_the_admins_browser(app, logged_in, things):
 
 
 def test_a_person_cannot_reach_anothers_calendar_address_by_id(app, client, things):
-    ids, person = things
+    _, person = things
     other = User.create(username="cousin", email="cousin@example.com", role="user")
     CalendarFeed.create(user=other, token="cousin-token")
     sid = auth_service.start_session(person, "127.0.0.1", "pytest", method="plex")

@@ -91,18 +91,18 @@ def message(to="friend@example.com", subject="Hello"):
 def test_a_refused_password_is_permanent_and_stops_the_session(smtp):
     script = Script(auth=b"535 5.7.8 Authentication credentials invalid\r\n")
     server = smtp(script)
-    with pytest.raises(email_gw.TransportDown) as err:
-        with email_gw.SmtpConnection(settings(server, user="portal", password="wrong")) as conn:
-            conn.send(message())
+    with pytest.raises(email_gw.TransportDown) as err, \
+            email_gw.SmtpConnection(settings(server, user="portal", password="wrong")) as conn:
+        conn.send(message())
     assert err.value.permanent and err.value.message == "The SMTP server rejected the user name or password."
     assert not any(c.startswith(b"MAIL") for c in script.commands)
 
 
 def test_a_user_name_for_a_server_that_offers_no_sign_in_says_which_mode_to_try(smtp):
     server = smtp(Script(auth=None))
-    with pytest.raises(email_gw.TransportDown, match="does not support that security mode") as err:
-        with email_gw.SmtpConnection(settings(server, user="portal", password="pw")):
-            pass
+    with pytest.raises(email_gw.TransportDown, match="does not support that security mode") as err, \
+            email_gw.SmtpConnection(settings(server, user="portal", password="pw")):
+        pass
     assert err.value.permanent
 
 
@@ -141,16 +141,16 @@ def test_a_slow_reply_to_the_end_of_data_is_waited_for_longer_than_a_command(smt
 
 def test_no_reply_to_the_end_of_data_in_time_may_have_delivered_it(smtp):
     server = smtp(Script(data_delay=1.5))
-    with pytest.raises(email_gw.DeliveryUncertain):
-        with email_gw.SmtpConnection(settings(server, command_timeout=3.0, data_timeout=0.4)) as conn:
-            conn.send(message())
+    with pytest.raises(email_gw.DeliveryUncertain), \
+            email_gw.SmtpConnection(settings(server, command_timeout=3.0, data_timeout=0.4)) as conn:
+        conn.send(message())
 
 
 def test_a_slow_reply_to_a_command_is_the_server_being_down_not_an_uncertain_delivery(smtp):
     server = smtp(Script(rcpt_delay=1.5))
-    with pytest.raises(GatewayError) as err:
-        with email_gw.SmtpConnection(settings(server, command_timeout=0.4, data_timeout=3.0)) as conn:
-            conn.send(message())
+    with pytest.raises(GatewayError) as err, \
+            email_gw.SmtpConnection(settings(server, command_timeout=0.4, data_timeout=3.0)) as conn:
+        conn.send(message())
     assert isinstance(err.value, email_gw.TransportDown) and not isinstance(err.value, email_gw.DeliveryUncertain)
     assert "did not answer in time" in err.value.message
 

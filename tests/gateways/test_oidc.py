@@ -8,7 +8,6 @@ import json
 import time
 
 import pytest
-from flask import Response
 
 from plexportal.gateways import oidc
 from plexportal.gateways.base import GatewayError
@@ -89,8 +88,9 @@ def test_only_algorithms_plexportal_knows_are_accepted(idp):
 
 def sign_in(idp, provider, nonce="n-1", ours=None):
     """The provider approves at once: the code comes back on the redirect, then is exchanged."""
-    import requests
     from urllib.parse import parse_qs, urlsplit
+
+    import requests
 
     url = oidc.authorization_url(provider, client(idp), "http://localhost/cb", state="st", nonce=nonce,
                                  code_verifier="v" * 50)
@@ -113,8 +113,9 @@ def test_the_secret_goes_in_the_body_only_for_a_provider_that_takes_nothing_else
 
 
 def test_a_code_used_twice_is_refused_by_the_provider(idp):
-    import requests
     from urllib.parse import parse_qs, urlsplit
+
+    import requests
 
     provider = oidc.discover(idp.issuer)
     url = oidc.authorization_url(provider, client(idp), "http://localhost/cb", state="s", nonce="n",
@@ -156,8 +157,9 @@ def test_a_token_endpoint_that_is_down_is_worth_retrying(idp):
     provider = oidc.discover(idp.issuer)
     idp.fail_next(0, path="/application/o/plexportal/token", delay=1.2)
     with pytest.raises(GatewayError) as err:
-        import requests
         from urllib.parse import parse_qs, urlsplit
+
+        import requests
 
         url = oidc.authorization_url(provider, client(idp), "http://localhost/cb", state="s", nonce="n",
                                      code_verifier="x" * 50)

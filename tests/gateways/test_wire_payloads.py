@@ -4,7 +4,7 @@ Checked on the record builders with generated JSON, and on the tolerant readers 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -84,10 +84,10 @@ def test_an_id_is_a_whole_number_and_nothing_else(value, expected):
 
 
 @pytest.mark.parametrize("value,expected", [
-    ("2024-05-01T20:00:00Z", datetime(2024, 5, 1, 20, tzinfo=timezone.utc)),
-    ("2024-05-01T22:00:00+02:00", datetime(2024, 5, 1, 20, tzinfo=timezone.utc)),
-    ("2024-05-01T20:00:00", datetime(2024, 5, 1, 20, tzinfo=timezone.utc)),           # no zone: UTC
-    ("2024-05-01", datetime(2024, 5, 1, tzinfo=timezone.utc)),
+    ("2024-05-01T20:00:00Z", datetime(2024, 5, 1, 20, tzinfo=UTC)),
+    ("2024-05-01T22:00:00+02:00", datetime(2024, 5, 1, 20, tzinfo=UTC)),
+    ("2024-05-01T20:00:00", datetime(2024, 5, 1, 20, tzinfo=UTC)),           # no zone: UTC
+    ("2024-05-01", datetime(2024, 5, 1, tzinfo=UTC)),
     ("9999-12-31T00:00:00Z", None),                       # Radarr's "no date known"
     ("not a date", None), ("", None), (None, None), (1714593600, None),
 ])

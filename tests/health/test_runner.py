@@ -7,11 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from plexportal.lib import clock
-from plexportal.health import maintenance
-from plexportal.health import monitors
-from plexportal.health import service, tasks
+from plexportal.health import maintenance, monitors, service, tasks
 from plexportal.health.models import MonitorRun, MonitorState
+from plexportal.lib import clock
 
 
 def crash(ctx):

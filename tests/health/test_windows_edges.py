@@ -3,20 +3,19 @@ a window announced too late for a reminder, cancelling one nobody was told about
 public pages, and the worker's minute task."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from plexportal.admin.models import AuditEntry
 from plexportal.auth.models import User
-from plexportal.lib import clock
 from plexportal.health import maintenance as service
 from plexportal.health import tasks
 from plexportal.health.models import MaintenanceWindow
-from plexportal.notify import send
+from plexportal.lib import clock
 from plexportal.notify.models import Notification
 
-T0 = datetime(2026, 7, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -37,8 +36,8 @@ def test_times_typed_on_the_page_are_in_the_configured_zone(admin_web, people):
                                               "message": "New disks"}, htmx=True)
     assert r.headers["HX-Redirect"] == "/maintenance/"
     window = MaintenanceWindow.get()
-    assert window.starts_at == datetime(2026, 7, 1, 16, 0, tzinfo=timezone.utc)        # Paris is UTC+2 in July
-    assert window.ends_at == datetime(2026, 7, 1, 17, 30, tzinfo=timezone.utc)
+    assert window.starts_at == datetime(2026, 7, 1, 16, 0, tzinfo=UTC)        # Paris is UTC+2 in July
+    assert window.ends_at == datetime(2026, 7, 1, 17, 30, tzinfo=UTC)
     assert window.created_by == "admin"
     entry = AuditEntry.get(AuditEntry.action == "maintenance.create")
     assert "2026-07-01 16:00 to 2026-07-01 17:30 UTC" in entry.message

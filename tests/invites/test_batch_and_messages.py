@@ -4,6 +4,7 @@ which words, and the Prometheus figures of invites and monitors."""
 from __future__ import annotations
 
 import io
+from datetime import UTC
 
 import pytest
 
@@ -130,11 +131,11 @@ def test_a_welcome_for_someone_signed_in_with_plex_skips_the_accept_step(db, ple
 
 
 def test_the_reminder_names_the_day_access_ends(db, plex, set_settings):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     set_settings(SERVER_NAME="Harbour Server")
     a = Access.create(plex_user_id=42, username="friend", email="friend@example.com", status="active",
-                      expires_at=datetime(2026, 8, 9, 10, tzinfo=timezone.utc))
+                      expires_at=datetime(2026, 8, 9, 10, tzinfo=UTC))
     messages.send_expiry_reminder(a)
     [n] = emails("invites.expiring")
     assert n.subject == "Your access to Harbour Server ends soon" and "ends on 2026-08-09" in n.text_body

@@ -134,7 +134,7 @@ def test_a_retry_that_cannot_be_queued_is_left_for_the_sweep(db, plex, monkeypat
     def queue_down(*a, **kw):
         raise ConnectionError("queue unreachable")
 
-    tasks.provision_redemption_task.task
+    assert tasks.provision_redemption_task.task is not None    # bound to the queue first
     monkeypatch.setattr(tasks.provision_redemption_task.task, "schedule", queue_down)
     plex.fail_next(503, path=f"/api/servers/{MID}/shared_servers", times=3)
     with caplog.at_level(logging.WARNING):

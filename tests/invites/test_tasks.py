@@ -132,7 +132,7 @@ def test_a_claim_is_kept_when_the_queue_is_down_and_the_sweep_provisions_it(db, 
     def queue_down(*args, **kwargs):
         raise ConnectionError("redis: connection refused")
 
-    tasks.provision_redemption_task.task                       # bound to the queue first
+    assert tasks.provision_redemption_task.task is not None    # bound to the queue first
     monkeypatch.setattr(tasks.provision_redemption_task, "_task", queue_down)
     invite = service.create_invite({})
     r = service.redeem_invite(invite.id, service.Claimant("plex:42", "friend@example.com", "plex", plex_user_id=42,

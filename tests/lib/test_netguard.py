@@ -43,18 +43,16 @@ def test_it_calls_only_global_unicast_addresses_public(address, public):
 
 
 def test_it_refuses_a_loopback_destination_and_names_it(echo):
-    with netguard.public_only() as policy:
-        with pytest.raises(requests.ConnectionError) as caught:
-            requests.get(echo.url, timeout=3)
+    with netguard.public_only() as policy, pytest.raises(requests.ConnectionError) as caught:
+        requests.get(echo.url, timeout=3)
     assert "127.0.0.1 is not a public address" in str(caught.value)
     assert policy.blocked == ["127.0.0.1"]
     assert echo.calls == []                                          # nothing ever reached the server
 
 
 def test_it_refuses_a_name_that_resolves_to_loopback(echo):
-    with netguard.public_only() as policy:
-        with pytest.raises(requests.ConnectionError):
-            requests.get(f"http://localhost:{echo.port}/", timeout=3)
+    with netguard.public_only() as policy, pytest.raises(requests.ConnectionError):
+        requests.get(f"http://localhost:{echo.port}/", timeout=3)
     assert policy.blocked == ["localhost"]
     assert echo.calls == []
 
@@ -72,9 +70,9 @@ def test_it_matches_an_allowed_host_name_without_case_or_trailing_dot(echo):
 
 
 def test_an_empty_or_unrelated_allowlist_entry_opens_nothing(echo):
-    with netguard.public_only(["", "   ", "example.org", "10.0.0.0/8"]) as policy:
-        with pytest.raises(requests.ConnectionError):
-            requests.get(echo.url, timeout=3)
+    with netguard.public_only(["", "   ", "example.org", "10.0.0.0/8"]) as policy, \
+            pytest.raises(requests.ConnectionError):
+        requests.get(echo.url, timeout=3)
     assert policy.blocked == ["127.0.0.1"]
 
 
@@ -97,9 +95,8 @@ def test_it_guards_only_inside_the_block_and_only_in_its_own_thread(echo):
 
 def test_it_restores_the_outer_policy_when_blocks_nest(echo):
     with netguard.public_only(["127.0.0.1"]):
-        with netguard.public_only():
-            with pytest.raises(requests.ConnectionError):
-                requests.get(echo.url, timeout=3)
+        with netguard.public_only(), pytest.raises(requests.ConnectionError):
+            requests.get(echo.url, timeout=3)
         assert requests.get(echo.url, timeout=3).text == "hello"
 
 

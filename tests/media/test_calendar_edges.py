@@ -3,7 +3,7 @@ lengths, Sonarr or Radarr not set up, a breaker-skipped host, TBA titles, films 
 and the iCal text for anything a title may contain."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import icalendar
 import pytest
@@ -122,8 +122,8 @@ def test_someone_who_follows_nothing_gets_an_empty_but_valid_calendar(library, c
 @given(title=st.text(max_size=120), detail=st.text(max_size=60), all_day=st.booleans())
 def test_any_title_makes_a_feed_a_calendar_app_reads_back_exactly(title, detail, all_day):
     entry = CalendarEntry(key="sonarr:episode:1", media_type="movie", title=title, detail=detail,
-                          starts_at=datetime(2026, 3, 2, 20, tzinfo=timezone.utc), all_day=all_day, minutes=45)
-    text = ical.render([entry], name=title or "x", stamp=datetime(2026, 3, 1, tzinfo=timezone.utc))
+                          starts_at=datetime(2026, 3, 2, 20, tzinfo=UTC), all_day=all_day, minutes=45)
+    text = ical.render([entry], name=title or "x", stamp=datetime(2026, 3, 1, tzinfo=UTC))
     raw = text.encode()
     assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
     [event] = icalendar.Calendar.from_ical(raw).walk("VEVENT")
