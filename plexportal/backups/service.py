@@ -219,12 +219,18 @@ def get_run_or_404(run_id: int) -> BackupRun:
     return run
 
 
+def runs_query(status: str = ""):
+    """Every run, newest first (optionally only one status)."""
+    q = BackupRun.select()
+    if status:
+        q = q.where(BackupRun.status == status)
+    return q.order_by(BackupRun.day.desc(), fn.COALESCE(BackupRun.started_at, BackupRun.finished_at,
+                                                        BackupRun.expected_at).desc(nulls="LAST"),
+                      BackupRun.id.desc())
+
+
 def latest_runs(limit: int) -> list[BackupRun]:
-    return list(BackupRun.select()
-                .order_by(BackupRun.day.desc(), fn.COALESCE(BackupRun.started_at, BackupRun.finished_at,
-                                                                BackupRun.expected_at).desc(nulls="LAST"),
-                          BackupRun.id.desc())
-                .limit(limit))
+    return list(runs_query().limit(limit))
 
 
 def run_at(run: BackupRun) -> datetime | None:

@@ -83,8 +83,8 @@ def test_the_api_lists_runs_and_status_with_the_api_key(client, set_settings):
     clock.freeze(datetime(2026, 4, 3, 12, 0, tzinfo=NY))
     assert client.get("/api/v1/backups/runs").status_code == 401
     data = client.get("/api/v1/backups/runs?limit=2", headers={"X-Api-Key": "k" * 32}).get_json()
-    assert len(data["runs"]) == 2
-    newest = data["runs"][0]
+    assert len(data["items"]) == 2
+    newest = data["items"][0]
     assert newest["date"] == "2026-04-03" and newest["started_at"] == "2026-04-03T07:00:00Z"
     assert newest["finished_at"] == "2026-04-03T07:07:00Z" and newest["duration_seconds"] == 420
     assert newest["status"] == "success" and newest["exit_code"] == 0 and newest["total_size_bytes"] == 8_000_000_002
