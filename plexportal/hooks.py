@@ -214,7 +214,7 @@ def content_security_policy() -> str:
 
 def _to_login():
     login_url = url_for("auth.login", next=web.safe_next(request.full_path.rstrip("?")))
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/v1/"):
         return jsonify(error="unauthorized"), 401
     if web.is_htmx():
         response = make_response("", 200)

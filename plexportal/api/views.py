@@ -115,4 +115,6 @@ def healthz():
 for _module in areas.import_all("api"):
     pass
 
-BLUEPRINTS = [api_bp, health_bp]
+from plexportal.api import reference  # noqa: E402 - the page reads the routes registered above
+
+BLUEPRINTS = [api_bp, health_bp, reference.bp]

@@ -125,3 +125,17 @@ def test_filters_filter_and_times_read_back_in_the_same_format(client, seeded):
     assert client.get("/api/v1/invites?status=expired", headers=H).get_json()["total"] == 0
     assert client.get(f"/api/v1/requests?user={seeded.id}&type=tv", headers=H).get_json()["total"] == 3
     assert client.get("/api/v1/notifications?kind=media.ready&flagged=0", headers=H).get_json()["total"] == 3
+
+
+def test_admins_read_the_reference_and_visitors_do_not(app, client, logged_in, set_settings):
+    set_settings(API_KEY=KEY)
+    page = logged_in.get("/api/reference").get_data(as_text=True)
+    for rule, _ in openapi.api_rules(app):
+        assert f"<code>{rule.rule}</code>" in page
+    assert "<code>items[].status</code>" in page and "success | failed | partial" in page
+    assert "type: customapi" in page and KEY not in page
+    doc = logged_in.get("/api/reference/openapi.json")
+    assert doc.status_code == 200 and doc.get_json()["openapi"] == "3.1.0"
+    visitor = app.test_client()
+    assert visitor.get("/api/reference").status_code in (302, 303)
+    assert visitor.get("/api/reference/openapi.json").status_code in (302, 303)
