@@ -52,7 +52,10 @@ worker: migrate
 #    huey_consumer processes on both SQLite and PostgreSQL + Redis);
 # 2. the browser walk-throughs (Playwright + /usr/bin/chromium);
 # 3. the same unit tests on PostgreSQL (127.0.0.1:5432, database test) + Redis (127.0.0.1:6379).
+# Each first says what the machine is missing (Chromium, PostgreSQL with database `test`, Redis)
+# instead of failing deep inside pytest; .ci/run installs and starts all three.
 test: install-dev check
+	$(BIN)/python scripts/test-prerequisites chromium postgres redis
 	$(PYTEST) -m "not e2e"
 	$(PYTEST) -m e2e
 	PLEXPORTAL_TEST_BACKEND=postgres $(PYTEST) -m "not e2e and not sqlite_only and not slow"
@@ -61,9 +64,11 @@ test-sqlite: install-dev
 	$(PYTEST) -m "not e2e"
 
 test-e2e: install-dev
+	$(BIN)/python scripts/test-prerequisites chromium
 	$(PYTEST) -m e2e
 
 test-postgres: install-dev
+	$(BIN)/python scripts/test-prerequisites postgres redis
 	PLEXPORTAL_TEST_BACKEND=postgres $(PYTEST) -m "not e2e and not sqlite_only and not slow"
 
 test-integration: install-dev

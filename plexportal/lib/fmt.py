@@ -76,10 +76,13 @@ def display_zone() -> tzinfo:
     return clock.zone(settings.get("TIMEZONE"))
 
 
-def localtime(value: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+def localtime(value: datetime | None, pattern: str = "%Y-%m-%d %H:%M", zone: str | tzinfo | None = None) -> str:
+    """`value` in the general zone, or in `zone` (a name or a tzinfo) where another one applies
+    (a backup's schedule is in the backup's zone)."""
     if value is None:
         return "—"
-    return clock.ensure_utc(value).astimezone(display_zone()).strftime(pattern)
+    tz = clock.zone(zone) if isinstance(zone, str) else (zone or display_zone())
+    return clock.ensure_utc(value).astimezone(tz).strftime(pattern)
 
 
 def isotime(value: datetime | None) -> str | None:

@@ -114,6 +114,15 @@ def test_the_schedule_page_explains_the_cron_expression(logged_in, set_settings)
     assert direct.status_code == 200 and "Backup schedule" in direct.get_data(as_text=True)
 
 
+def test_the_schedule_page_shows_the_next_runs_in_the_backups_zone_not_the_general_one(logged_in, set_settings):
+    configure(set_settings)
+    set_settings(TIMEZONE="Europe/London")          # the admin lives elsewhere than the server
+    clock.freeze(datetime(2026, 5, 10, 12, 0, tzinfo=NY))
+    page = logged_in.get("/backups/schedule").get_data(as_text=True)
+    assert "in America/New_York" in page
+    assert "Mon 11 May 2026, 03:00 EDT" in page and "08:00 BST" not in page
+
+
 def test_pages_need_an_admin(client):
     assert client.get("/backups/").status_code in (302, 303)
     assert client.get("/backups/history").status_code in (302, 303)
