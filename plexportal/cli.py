@@ -286,3 +286,7 @@ def install(app: Flask) -> None:
     for module in areas.import_all("cli"):
         for command in getattr(module, "commands", []):
             app.cli.add_command(command)
+    from plexportal import console
+
+    console.tidy(app.cli)
+    console.hide_flask_run()

@@ -26,6 +26,7 @@ def known_variables() -> set[str]:
         if path.is_file():
             names |= set(re.findall(r'"(PLEXPORTAL_[A-Z0-9_]+)"', path.read_text(errors="replace")))
             names |= set(re.findall(r"\b(PLEXPORTAL_TEST_[A-Z0-9_]+)", path.read_text(errors="replace")))
+            names |= set(re.findall(r"\$\{(PLEXPORTAL_[A-Z0-9_]+)", path.read_text(errors="replace")))   # shell
     return names
 
 
