@@ -162,8 +162,12 @@ def totals(since: date | None = None) -> dict:
         q = q.where(BackupRun.day >= since)
     counts = {r.status: r.n for r in q.group_by(BackupRun.status)}
     done = sum(counts.get(s, 0) for s in ("success", "failed", "partial", "missed"))
-    ok = counts.get("success", 0) + counts.get("partial", 0)
-    return {"counts": counts, "done": done, "rate": (ok * 100 / done) if done else None}
+    # A partial run (rsync code 23/24: some files not copied) is not a success: it is counted
+    # apart, as the heatmap colours it apart.
+    ok = counts.get("success", 0)
+    return {"counts": counts, "done": done, "ok": ok, "partial": counts.get("partial", 0),
+            "failed": counts.get("failed", 0), "missed": counts.get("missed", 0),
+            "rate": (ok * 100 / done) if done else None}
 
 
 def series(days: int = 365) -> list[dict]:
@@ -200,14 +204,15 @@ def heatmap(days: int = 365) -> list[dict]:
 def monthly() -> list[dict]:
     """The text equivalent of the charts: one row per month, aggregated in SQL."""
     month = fn.SUBSTR(BackupRun.day.cast("TEXT"), 1, 7)
-    ok = fn.SUM(Case(None, [(BackupRun.status.in_(("success", "partial")), 1)], 0))
-    rows = (BackupRun.select(month.alias("m"), fn.COUNT(BackupRun.id), ok,
+    ok = fn.SUM(Case(None, [(BackupRun.status == "success", 1)], 0))
+    partial = fn.SUM(Case(None, [(BackupRun.status == "partial", 1)], 0))
+    rows = (BackupRun.select(month.alias("m"), fn.COUNT(BackupRun.id), ok, partial,
                              fn.AVG(BackupRun.total_size_bytes), fn.MAX(BackupRun.total_size_bytes),
                              fn.AVG(BackupRun.duration_seconds))
             .where((BackupRun.dry_run == False) & (BackupRun.status != "running"))  # noqa: E712
             .group_by(month).order_by(month.desc()).tuples())
-    return [{"month": m, "runs": n, "ok": int(k or 0), "avg_size": s, "max_size": mx, "avg_duration": dur}
-            for m, n, k, s, mx, dur in rows]
+    return [{"month": m, "runs": n, "ok": int(k or 0), "partial": int(p or 0), "avg_size": s, "max_size": mx,
+             "avg_duration": dur} for m, n, k, p, s, mx, dur in rows]
 
 
 def get_run_or_404(run_id: int) -> BackupRun:

@@ -85,6 +85,12 @@ def localtime(value: datetime | None, pattern: str = "%Y-%m-%d %H:%M", zone: str
     return clock.ensure_utc(value).astimezone(tz).strftime(pattern)
 
 
+def zoned(value: datetime | None) -> str:
+    """A moment for a sentence people read (an email, an audit entry, a note): in the configured
+    zone, with the zone named so it cannot be taken for another ("2026-03-01 09:00 CET")."""
+    return localtime(value, "%Y-%m-%d %H:%M %Z")
+
+
 def isotime(value: datetime | None) -> str | None:
     if value is None:
         return None

@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from plexportal import web
 from plexportal.admin import audit
-from plexportal.lib import clock
+from plexportal.lib import clock, fmt
 from plexportal.maintenance import service
 from plexportal.maintenance.forms import WindowForm
 from plexportal.settings import service as settings
@@ -56,8 +56,8 @@ def create():
             target = getattr(form, err.field, None) or form.ends_at
             target.errors = [*target.errors, err.message] if isinstance(target.errors, list) else [err.message]
         else:
-            audit.record("maintenance.create", f"Planned maintenance window {window.id}: {window.starts_at:%Y-%m-%d %H:%M} "
-                                              f"to {window.ends_at:%Y-%m-%d %H:%M} UTC")
+            audit.record("maintenance.create", f"Planned maintenance window {window.id}: {fmt.zoned(window.starts_at)} "
+                                              f"to {fmt.zoned(window.ends_at)}")
             return web.hx_redirect(url_for("maintenance.index"))
     return _page(form, status=422)
 

@@ -39,6 +39,18 @@ def test_it_shows_state_countdown_charts_heatmap_and_history(logged_in, set_sett
     assert page.count('<tr id="run-') == 25 and "Older" in page
 
 
+def test_the_success_rate_counts_partial_runs_apart_as_the_calendar_does(logged_in, set_settings):
+    configure(set_settings)
+    history()                       # the last 30 days: 30 successes and one partial (rsync code 24)
+    clock.freeze(datetime(2026, 5, 10, 12, 0, tzinfo=NY))
+    page = logged_in.get("/backups/").get_data(as_text=True)
+    rate = page.split("Success, 30 days", 1)[1].split("</div>", 2)[0]
+    assert "97%" in rate and "100%" not in rate
+    assert "30 ok · <span class=\"bk-partial-text\">1 partial</span> of 31 runs" in page
+    assert 'title="2026-04: 28 of 30 succeeded, 1 partial"' in page
+    assert 'data-label="Partial">1</td>' in page
+
+
 def test_the_dashboard_without_backups_does_not_load_chart_js(logged_in):
     page = logged_in.get("/").get_data(as_text=True)
     assert "Backups" in page and "No backup has been seen yet." in page
