@@ -20,7 +20,7 @@ LONG_NAME = "Margaretha_van_der_Westhuizen-Oppenheimer_the_family_account"
 
 # Routes that answer something other than a page a person reads, or that only redirect.
 NOT_PAGES = {
-    "static", "health.healthz", "metrics.prometheus", "monitors.ical", "invites.qr", "ops.download",
+    "static", "health.healthz", "metrics.prometheus", "ops.download",
     "api_reference.document",
     "auth.oidc_start", "auth.oidc_callback", "auth.plex_check", "auth.plex_return",          # redirects
     "invites.join_pin_check", "invites.join_plex_return", "invites.join_status",             # sign-in steps
@@ -75,7 +75,8 @@ def pages(app, ids: dict) -> list[str]:
     out, missing = [], []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
-            if "GET" not in rule.methods or rule.endpoint in NOT_PAGES or rule.rule.startswith("/api/v1"):
+            if "GET" not in rule.methods or rule.endpoint in NOT_PAGES or rule.rule.startswith("/api/v1") \
+                    or rule.rule.endswith((".ics", ".svg", ".json", ".txt")):      # files, not pages
                 continue
             if rule.endpoint == "notify.unsubscribe":
                 from plexportal.notify import links
