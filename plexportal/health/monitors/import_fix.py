@@ -30,25 +30,38 @@ def is_failed_import(items) -> bool:
 def _describe(service: str, items) -> tuple[str, str]:
     first = items[0]
     what = first.media_title or first.title
-    episodes = [f"S{i.season_number:02d}E{i.episode_number:02d}" for i in items
-                if i.season_number is not None and i.episode_number is not None]
+    episodes = episode_words(items)
     reasons = sorted({m for i in items for m in i.messages}) or [first.error_message or first.tracked_state]
     lines = [f"Title: {what}", f"Release: {first.title}"]
     if episodes:
-        lines.append("Episodes: " + ", ".join(episodes))
+        lines.append("Episodes: " + episodes)
     lines.append("Why it could not be imported:")
     lines.extend(f"  - {r}" for r in reasons)
     return what, "\n".join(lines)
 
 
+def episode_words(items) -> str:
+    """'S01E03 · Title, S01E04 · Title': episodes as people name them (ids stay in the details)."""
+    seen, words = set(), []
+    for i in sorted(items, key=lambda i: (i.season_number or 0, i.episode_number or 0)):
+        if i.season_number is None or i.episode_number is None or (i.season_number, i.episode_number) in seen:
+            continue
+        seen.add((i.season_number, i.episode_number))
+        code = f"S{i.season_number:02d}E{i.episode_number:02d}"
+        words.append(f"{code} · {i.episode_title}" if i.episode_title else code)
+    return ", ".join(words)
+
+
 def _search(service: str, client, items) -> str:
+    what = items[0].media_title or items[0].title
     if service == "sonarr":
         ids = sorted({i.episode_id for i in items if i.episode_id})
         client.episode_search(ids)
-        return f"searched episodes {ids}"
+        episodes = episode_words(items)
+        return f"searched {what} {episodes}" if episodes else f"searched {what}"
     ids = sorted({i.movie_id for i in items if i.movie_id})
     client.movies_search(ids)
-    return f"searched film {ids}"
+    return f"searched {what}"
 
 
 def fix_download(ctx, service: str, client, items, mode: str) -> None:

@@ -28,7 +28,11 @@ def test_it_removes_blocklists_and_searches_exactly_the_affected_episodes_once(d
     [msg] = stack["smtp"].wait_for(1)
     assert msg["Subject"] == "Fixed a failed import: The Example Show"
     body = msg.get_body(("plain",)).get_content()
-    assert NO_FILES in body and "S01E01, S01E02" in body
+    assert NO_FILES in body and "Episodes: S01E01 · Episode 1, S01E02 · Episode 2" in body
+    assert "searched again for The Example Show S01E01 · Episode 1, S01E02 · Episode 2." in body
+    assert "42000" not in body                               # people's words, not Sonarr's ids
+    [line] = [ln for ln in service.last_runs("import-fix")[0].lines if "blocklisted" in ln]
+    assert line.endswith("searched The Example Show S01E01 · Episode 1, S01E02 · Episode 2") and "[" not in line
 
 
 def test_it_never_acts_twice_on_the_same_download(db, stack):
