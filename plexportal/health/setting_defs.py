@@ -13,8 +13,9 @@ for _m in MONITORS.values():
                   default=str(_m.default_interval), minimum=1, maximum=60 * 24 * 7))
 
 DEFS += [
-    S("IMPORT_FIX_MODE", "Failed imports: what to do", G, kind="choice", default="fix",
+    S("IMPORT_FIX_MODE", "Failed imports: what to do", G, kind="choice", default="report",
       choices=(("off", "Off: only list them"), ("notify", "Tell me, change nothing"),
+               ("report", "List what it would do; I press Do it"),
                ("fix", "Remove, blocklist, search again and tell me"))),
     S("ISSUE_FIX_MODE", "Reported issues: what to do", G, kind="choice", default="manual",
       choices=(("manual", "I review each one"), ("auto", "Fix automatically"),

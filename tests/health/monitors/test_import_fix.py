@@ -110,7 +110,7 @@ def test_a_large_library_costs_a_bounded_number_of_calls(db, set_settings):
 
     sonarr = FakeSonarr(large=True).start()
     try:
-        set_settings(SONARR_URL=sonarr.url, SONARR_API_KEY=sonarr.api_key)
+        set_settings(SONARR_URL=sonarr.url, SONARR_API_KEY=sonarr.api_key, IMPORT_FIX_MODE="fix")
         for sid in range(1, 2001):
             sonarr.add_queue_item(sid * 1000, download_id=f"D{sid}")
         for sid in (5, 6, 7):
