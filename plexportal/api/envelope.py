@@ -178,8 +178,8 @@ def listing(summary: str, *, item: dict, filters: list[Param] | None = None, des
                 body.update(more[0])
             return jsonify(body)
 
-        inner.openapi = {"summary": summary, "description": description, "list": True, "item": item,
-                         "params": params + page_params(default, maximum), "extra": extra or {}}
+        setattr(inner, "openapi", {"summary": summary, "description": description, "list": True, "item": item,
+                                   "params": params + page_params(default, maximum), "extra": extra or {}})
         return inner
 
     return wrap
@@ -188,8 +188,8 @@ def listing(summary: str, *, item: dict, filters: list[Param] | None = None, des
 def documented(summary: str, *, response: dict, description: str = ""):
     """Describe a single-object endpoint for the OpenAPI document."""
     def wrap(view: Callable):
-        view.openapi = {"summary": summary, "description": description, "list": False, "response": response,
-                        "params": []}
+        setattr(view, "openapi", {"summary": summary, "description": description, "list": False,
+                                  "response": response, "params": []})
         return view
 
     return wrap

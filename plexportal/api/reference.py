@@ -15,8 +15,8 @@ def _type(schema: dict) -> str:
         return " | ".join(str(v) for v in schema["enum"])
     kind = schema.get("type", "object")
     kinds = kind if isinstance(kind, list) else [kind]
-    words = [{"string": schema.get("format", "text").replace("date-time", "time (UTC)"),
-              "integer": "number", "boolean": "true/false", "null": "null"}.get(k, k) for k in kinds]
+    words = [str({"string": schema.get("format", "text").replace("date-time", "time (UTC)"),
+                  "integer": "number", "boolean": "true/false", "null": "null"}.get(k, k)) for k in kinds]
     if "array" in kinds and isinstance(schema.get("items"), dict) and "properties" not in schema["items"]:
         words = [f"list of {_type(schema['items'])}"]
     return " or ".join(words)
