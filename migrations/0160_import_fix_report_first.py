@@ -9,7 +9,7 @@ def up(migrator, db):
     chosen = db.execute_sql(f"SELECT 1 FROM setting WHERE key = {db.param}", ("IMPORT_FIX_MODE",)).fetchone()
     if has_people and chosen is None:
         db.execute_sql(f"INSERT INTO setting (key, value, updated_at) VALUES ({db.param}, {db.param}, {db.param})",
-                       ("IMPORT_FIX_MODE", "fix", datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)))  # naive UTC
+                       ("IMPORT_FIX_MODE", "fix", datetime.datetime.now(datetime.UTC).replace(tzinfo=None)))  # naive UTC
 
 
 def down(migrator, db):

@@ -19,8 +19,9 @@ Timestamps everywhere are ISO 8601 in UTC with a `Z` (`fmt.isotime`); time filte
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import jsonify, request
@@ -39,10 +40,9 @@ class BadParameter(ValueError):
 
 class Param:
     """One query parameter: its name, what it means, its JSON Schema, and how its text becomes a value."""
-    schema: dict = {"type": "string"}
-
     def __init__(self, name: str, description: str = "", default: Any = None):
         self.name, self.description, self.default = name, description, default
+        self.schema: dict = {"type": "string"}
 
     def parse(self, raw: str) -> Any:
         return raw
@@ -97,10 +97,9 @@ class Integer(Param):
 class Flag(Param):
     TRUE = ("1", "true", "yes")
     FALSE = ("0", "false", "no")
-    schema = {"type": "boolean"}
-
     def __init__(self, name: str, description: str = ""):
         super().__init__(name, description, False)
+        self.schema = {"type": "boolean"}
 
     def parse(self, raw: str) -> bool:
         if raw.lower() in self.TRUE:
@@ -111,7 +110,9 @@ class Flag(Param):
 
 
 class Time(Param):
-    schema = {"type": "string", "format": "date-time"}
+    def __init__(self, name: str, description: str = ""):
+        super().__init__(name, description)
+        self.schema = {"type": "string", "format": "date-time"}
 
     def parse(self, raw: str) -> datetime:
         try:
@@ -178,8 +179,8 @@ def listing(summary: str, *, item: dict, filters: list[Param] | None = None, des
                 body.update(more[0])
             return jsonify(body)
 
-        setattr(inner, "openapi", {"summary": summary, "description": description, "list": True, "item": item,
-                                   "params": params + page_params(default, maximum), "extra": extra or {}})
+        inner.openapi = {"summary": summary, "description": description, "list": True,  # type: ignore[attr-defined]
+                         "item": item, "params": params + page_params(default, maximum), "extra": extra or {}}
         return inner
 
     return wrap
@@ -188,8 +189,8 @@ def listing(summary: str, *, item: dict, filters: list[Param] | None = None, des
 def documented(summary: str, *, response: dict, description: str = ""):
     """Describe a single-object endpoint for the OpenAPI document."""
     def wrap(view: Callable):
-        setattr(view, "openapi", {"summary": summary, "description": description, "list": False,
-                                  "response": response, "params": []})
+        view.openapi = {"summary": summary, "description": description,  # type: ignore[attr-defined]
+                        "list": False, "response": response, "params": []}
         return view
 
     return wrap

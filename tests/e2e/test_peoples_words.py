@@ -14,7 +14,7 @@ PHONE_360 = {"width": 360, "height": 740}
 
 
 @pytest.mark.parametrize("size", ["phone360", "desktop"])
-def test_the_audit_log_and_the_outbox_speak_in_names(app, admin, plex, browser, serve, size):  # noqa: F811 - fixture
+def test_the_audit_log_and_the_outbox_speak_in_names(app, admin, plex, browser, serve, size):
     from plexportal.invites import provisioning, service
     from plexportal.notify import service as notify
     from plexportal.notify.models import Notification

@@ -79,7 +79,6 @@ def pages(app, ids: dict) -> list[str]:
                     or rule.rule.endswith((".ics", ".svg", ".json", ".txt")):      # files, not pages
                 continue
             if rule.endpoint == "notify.unsubscribe":
-                from plexportal.notify import links
                 out.append(rule.rule.replace("<token>", ids["unsubscribe"]))
                 continue
             if not set(rule.arguments) <= set(ids):
@@ -110,8 +109,8 @@ OVERFLOW = """() => {
 
 @pytest.mark.parametrize("size", ["phone360", "desktop"])
 def test_no_page_scrolls_sideways(app, admin, set_settings, browser, serve, size):
-    from plexportal.notify import links
     from plexportal.auth.models import User
+    from plexportal.notify import links
 
     ids = seed(set_settings)
     ids["unsubscribe"] = links.make_token(User.get_by_id(ids["user_id"]), links.UNSUBSCRIBE_SALT)

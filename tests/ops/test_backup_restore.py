@@ -15,7 +15,7 @@ from tests.conftest import BACKEND, make_config
 from tests.ops.conftest import PLEX_TOKEN, SONARR_KEY, all_rows
 
 # The newest migration, whatever it is: these tests are about "the last one applied", not its name.
-LATEST = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "migrations").glob("[0-9]*.py"))[-1]
+LATEST = max(p.stem for p in (Path(__file__).resolve().parents[2] / "migrations").glob("[0-9]*.py"))
 
 
 @pytest.fixture
