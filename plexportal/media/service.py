@@ -18,7 +18,7 @@ from peewee import IntegrityError
 
 from plexportal.db import db
 from plexportal.lib import clock
-from plexportal.media import events, matching, parsing
+from plexportal.media import events, matching, parsing, sync
 from plexportal.media.models import WebhookEvent
 
 log = logging.getLogger(__name__)
@@ -118,6 +118,10 @@ def process_event(event_id: int, *, force: bool = False) -> str | None:
         status, outcome = matching.record_import(event.id, parsed)
     elif parsed.kind == parsing.REQUEST:
         status, outcome = matching.apply_seerr_request(parsed)
+    elif parsed.event_type and events.acts_on(event.source, parsed.event_type):
+        # Nothing to announce, but another area acts on it (a blocked import fixed now, a grab
+        # that ends a quality wait): the event did something, so it is not "ignored".
+        status, outcome = "processed", f"{parsed.event_type} passed to the media health checks."
     else:
         status, outcome = "ignored", f"{parsed.event_type or 'Event'} recorded; nothing to send for it."
     _finish(event.id, status, outcome)
@@ -147,3 +151,15 @@ def masked_body(event: WebhookEvent) -> str:
     except (ValueError, RecursionError):
         return parsing.mask_secrets(event.body[:20000])
     return json.dumps(parsing.mask_secrets(data), indent=2, ensure_ascii=False)[:50000]
+
+
+# -- for other areas (the health monitors' reconciliation) ---------------------------------------
+
+media_key = matching.media_key
+describe = matching.describe
+save_request = sync.save_request
+
+
+def record_import(parsed: parsing.Parsed) -> tuple[str, str]:
+    """Record an import that no webhook told us about, and announce it as the webhook would have."""
+    return matching.record_import(None, parsed)  # type: ignore[arg-type]  # no webhook row
