@@ -1,6 +1,6 @@
-"""The settings page and store around the edges: unknown groups, crafted forms for host-only
-settings, removing a stored secret, a secret no key can read, values stored before validation, who
-may reach the pages, and the wizard's last page."""
+"""The settings page and store around the edges (host-only settings themselves are in
+tests/security/test_programs.py): unknown groups, removing a stored secret, a secret no key can
+read, values stored before validation, who may reach the pages, and the wizard's last page."""
 from __future__ import annotations
 
 import logging
@@ -32,16 +32,6 @@ def test_an_unknown_group_is_not_found_and_nothing_is_stored(logged_in):
     assert Setting.select().count() == 0
 
 
-def test_a_crafted_form_for_a_host_only_setting_is_refused_out_loud(logged_in):
-    r = save(logged_in, "Backups", **backups_form(BACKUP_SCRIPT_PATH="/tmp/evil.sh", BACKUP_GRACE="30"))
-    html = r.get_data(as_text=True)
-    assert r.status_code == 422
-    assert "Set PLEXPORTAL_BACKUP_SCRIPT_PATH in the environment or the .env file" in html
-    assert 'id="e-BACKUP_SCRIPT_PATH"' in html and html.count('class="field-error"') == 1
-    assert service.get("BACKUP_SCRIPT_PATH") == "" and service.get("BACKUP_GRACE") == "60"
-    assert Setting.select().count() == 0
-
-
 def test_a_host_only_value_the_host_set_is_shown_and_an_unchanged_post_is_fine(logged_in, monkeypatch):
     monkeypatch.setenv("PLEXPORTAL_BACKUP_SCRIPT_PATH", "/usr/local/bin/plex-backup.sh")
     page = logged_in.get("/settings/").get_data(as_text=True)
@@ -52,19 +42,11 @@ def test_a_host_only_value_the_host_set_is_shown_and_an_unchanged_post_is_fine(l
     assert not Setting.select().where(Setting.key == "BACKUP_SCRIPT_PATH").exists()
 
 
-def test_a_host_only_setting_cannot_be_stored_from_code_either(db):
-    with pytest.raises(service.InvalidSetting, match="in the environment"):
-        service.set_value("CRON_COMMAND", "/bin/sh")
+def test_one_host_only_value_among_others_stores_none_of_them(db):
     with pytest.raises(service.SettingsInvalid) as err:
         service.set_many({"CRON_USER": "root", "SERVER_NAME": "Home"})
     assert set(err.value.errors) == {"CRON_USER"}
     assert service.get("SERVER_NAME") != "Home"          # one bad value: nothing stored
-
-
-def test_a_host_only_value_stored_before_it_became_host_only_is_ignored(db):
-    Setting.create(key="CRON_COMMAND", value="/bin/sh")
-    service.invalidate()
-    assert service.get("CRON_COMMAND") == "crontab" and service.source("CRON_COMMAND") == "default"
 
 
 def test_ticking_remove_deletes_a_stored_secret(logged_in):
