@@ -1,5 +1,5 @@
 """The settings page and store around the edges (host-only settings themselves are in
-tests/security/test_programs.py): unknown groups, removing a stored secret, a secret no key can
+tests/security/test_programs.py): unknown groups, a secret no key can
 read, values stored before validation, who may reach the pages, and the wizard's last page."""
 from __future__ import annotations
 
@@ -47,14 +47,6 @@ def test_one_host_only_value_among_others_stores_none_of_them(db):
         service.set_many({"CRON_USER": "root", "SERVER_NAME": "Home"})
     assert set(err.value.errors) == {"CRON_USER"}
     assert service.get("SERVER_NAME") != "Home"          # one bad value: nothing stored
-
-
-def test_ticking_remove_deletes_a_stored_secret(logged_in):
-    save(logged_in, "Sonarr", SONARR_URL="http://sonarr:8989", SONARR_API_KEY=KEY)
-    assert service.get("SONARR_API_KEY") == KEY
-    r = save(logged_in, "Sonarr", SONARR_URL="http://sonarr:8989", SONARR_API_KEY="", SONARR_API_KEY__clear="1")
-    assert r.status_code == 200 and service.get("SONARR_API_KEY") == ""
-    assert "not set" in logged_in.get("/settings/").get_data(as_text=True)
 
 
 def test_a_secret_no_key_can_read_counts_as_unset_and_is_reported_once(logged_in, caplog):
