@@ -90,3 +90,17 @@ def test_a_batch_key_left_on_a_cancelled_row_is_given_up(db, make_user):
     Notification.update(status="cancelled").where(Notification.id == collecting.id).execute()   # key kept
     [fresh] = ready(ana, 2)
     assert fresh.id != collecting.id and Notification.get_by_id(collecting.id).batch_key is None
+
+
+def test_the_test_email_result_keeps_polling_until_it_has_an_outcome(logged_in):
+    row = service.queue_email("me@example.com", "Test email", "x", kind="notify.test", audience="admin", kick=False)
+    html = logged_in.get(f"/notify/test-email/{row.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Sending…" in html and f'hx-get="/notify/test-email/{row.id}"' in html
+    Notification.update(attempts=1, last_error="The mail server did not answer.").where(
+        Notification.id == row.id).execute()
+    html = logged_in.get(f"/notify/test-email/{row.id}").get_data(as_text=True)
+    assert "It will be retried" in html and "hx-get" not in html
+    Notification.update(status="sent").where(Notification.id == row.id).execute()
+    html = logged_in.get(f"/notify/test-email/{row.id}").get_data(as_text=True)
+    assert "The mail server accepted the test for me@example.com." in html
+    assert logged_in.get("/notify/test-email/999999").status_code == 404
