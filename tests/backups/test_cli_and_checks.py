@@ -4,7 +4,7 @@ backup (not mounted, no Preferences.xml, empty files, a database not copied any 
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,6 @@ from plexportal.backups.models import BackupRun
 from plexportal.lib import clock
 from tests.backups import loggen as g
 
-UTC = timezone.utc
 LIBRARY, BLOBS = health.DB_NAMES
 
 

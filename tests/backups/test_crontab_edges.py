@@ -4,7 +4,7 @@ the pages do not fork a process each time."""
 from __future__ import annotations
 
 import stat
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,6 @@ import pytest
 
 from plexportal.backups import schedule
 
-UTC = timezone.utc
 LONDON = ZoneInfo("Europe/London")
 LINE = "0 3 * * * /usr/local/bin/plex-backup.sh >> /var/log/plex-backup.log 2>&1"
 

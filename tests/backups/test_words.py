@@ -2,7 +2,7 @@
 running, a dry run, a run whose time was not recorded; and the two alert thresholds' settings."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -10,7 +10,6 @@ from plexportal.backups import words
 from plexportal.backups.models import BackupRun
 from plexportal.lib import clock
 
-UTC = timezone.utc
 T0 = datetime(2026, 5, 10, 3, 0, tzinfo=UTC)
 
 

@@ -3,9 +3,6 @@ the admin-only new link, /notify/me for the wrong people, and test messages or d
 belong to someone else."""
 from __future__ import annotations
 
-import re
-
-from plexportal.admin.models import AuditEntry
 from plexportal.notify import links
 from plexportal.notify.models import Notification
 from tests.conftest import Browserless

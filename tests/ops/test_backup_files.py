@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
 
 from plexportal.ops import archive, backup, dump
 
-NOW = datetime(2026, 5, 10, 3, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 5, 10, 3, 30, tzinfo=dt.UTC)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 (secrets kept out), Run now pressed twice, and schedules described in words."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,7 +10,6 @@ from plexportal.lib import clock
 from plexportal.ops import jobs, logstore
 from plexportal.ops.models import JobState, LogRecord
 
-UTC = timezone.utc
 T0 = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
 
 
@@ -120,7 +119,7 @@ def test_next_fire_times_come_from_the_tasks_own_schedule():
 
 
 def test_the_subject_of_a_task_is_its_first_id():
-    class process_webhook_task:  # noqa: N801 - named like the task it stands for
+    class process_webhook_task:
         def __init__(self, args):
             self.args = args
 

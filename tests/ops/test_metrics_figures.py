@@ -3,7 +3,7 @@ and an area whose figures cannot be read shown as such without hiding the others
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,7 +11,6 @@ from plexportal.lib import clock
 from plexportal.ops import metrics
 from plexportal.ops.models import JobState, SelfBackup
 
-UTC = timezone.utc
 T0 = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
 TOKEN = "metrics-token-0123456789"
 
@@ -23,7 +22,7 @@ def scrape(client, set_settings):
     def get() -> dict[str, float]:
         metrics.reset_cache()
         text = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).get_data(as_text=True)
-        return {m.group(1): float(m.group(2)) for m in re.finditer(r"^(plexportal_[^\s]+) ([-0-9.e+]+)$", text, re.M)}
+        return {m.group(1): float(m.group(2)) for m in re.finditer(r"^(plexportal_[^\s]+) ([-0-9.e+]+)$", text, re.MULTILINE)}
     return get
 
 

@@ -4,15 +4,13 @@ off, and Create now pressed while one is running."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from plexportal.lib import clock
 from plexportal.ops import logstore, service
 from plexportal.ops.models import LogRecord, SelfBackup
-
-UTC = timezone.utc
 
 
 @pytest.fixture

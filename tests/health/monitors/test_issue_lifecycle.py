@@ -1,12 +1,12 @@
 """Reported issues beyond the happy path: people resolving or reopening in Seerr, webhooks about
 issues we never saw, Seerr failing while we resolve or close, files already gone, no grab history,
 and an issue the admin dismissed."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from plexportal.lib import clock
-from plexportal.health.monitors import issue_fix
 from plexportal.health import service
 from plexportal.health.models import IssueFix
+from plexportal.health.monitors import issue_fix
+from plexportal.lib import clock
 from plexportal.notify.models import Notification
 
 
@@ -56,7 +56,7 @@ def test_a_reopened_issue_in_auto_mode_is_repaired_again(db, stack, seerr, deliv
     assert fix_of().state == "resolved"
     # The replacement is bad too: a new grab brought it, the reporter reopens.
     sonarr.add_history(1, download_id="GRAB2", source_title="The.Example.Show.S01E02.720p-ALSOBAD",
-                       date=datetime.now(timezone.utc) + timedelta(hours=1), episodeId=42001, seriesId=42)
+                       date=datetime.now(UTC) + timedelta(hours=1), episodeId=42001, seriesId=42)
     sonarr.episode_files[600001] = {"id": 600001, "seriesId": 42, "seasonNumber": 1,
                                     "relativePath": "Season 01/The Example Show - S01E02.mkv", "quality": {}}
     sonarr.episodes[42001].update(episodeFileId=600001, hasFile=True)
@@ -109,7 +109,7 @@ def test_a_webhook_without_a_usable_issue_id_is_ignored(db, stack, seerr, delive
 
 
 def test_an_event_kind_we_do_not_handle_is_ignored(db, stack, seerr, deliver):
-    sonarr, issue = tv_issue(stack, seerr)
+    _, issue = tv_issue(stack, seerr)
     deliver("seerr", seerr.webhook_for(issue, "ISSUE_CREATED"))
     assert issue_fix.handle_issue_event("MEDIA_AVAILABLE", seerr.webhook_for(issue, "ISSUE_CREATED")) == "ignored"
     assert fix_of().state == "review"
@@ -118,7 +118,7 @@ def test_an_event_kind_we_do_not_handle_is_ignored(db, stack, seerr, deliver):
 def test_seerr_failing_while_we_resolve_is_retried_by_the_next_run_and_the_reporter_told_once(
         db, stack, seerr, deliver, set_settings):
     set_settings(ISSUE_FIX_MODE="auto")
-    sonarr, issue = tv_issue(stack, seerr)
+    _, issue = tv_issue(stack, seerr)
     deliver("seerr", seerr.webhook_for(issue, "ISSUE_CREATED"))
     seerr.fail_next(503, {"message": "Service Unavailable"}, path="/api/v1/issue/5/resolved")
     deliver("sonarr", download())
@@ -142,7 +142,7 @@ def test_a_reporter_with_an_account_is_told_through_their_own_channels(db, stack
                                                                        make_user):
     set_settings(ISSUE_FIX_MODE="auto")
     bob = make_user("bob", email="bob@example.com")
-    sonarr, issue = tv_issue(stack, seerr)
+    _, issue = tv_issue(stack, seerr)
     deliver("seerr", seerr.webhook_for(issue, "ISSUE_CREATED"))
     deliver("sonarr", download())
     [told] = Notification.select().where(Notification.kind == "media.issue_fixed")
@@ -152,7 +152,7 @@ def test_a_reporter_with_an_account_is_told_through_their_own_channels(db, stack
 
 def test_an_import_of_another_episode_or_series_does_not_resolve(db, stack, seerr, deliver, set_settings):
     set_settings(ISSUE_FIX_MODE="auto")
-    sonarr, issue = tv_issue(stack, seerr)
+    _, issue = tv_issue(stack, seerr)
     deliver("seerr", seerr.webhook_for(issue, "ISSUE_CREATED"))
     deliver("sonarr", download(episode_ids=(42000,)))
     deliver("sonarr", download(series_tvdb=999999))
@@ -234,7 +234,7 @@ def test_an_unknown_series_or_episode_goes_to_review_with_the_reason(db, stack, 
 
 def test_closing_a_stale_issue_while_seerr_is_down_is_tried_again(db, stack, seerr, deliver, set_settings):
     set_settings(ISSUE_ESCALATE_DAYS="3", ISSUE_CLOSE_DAYS="10")
-    sonarr, issue = tv_issue(stack, seerr)
+    _, issue = tv_issue(stack, seerr)
     deliver("seerr", seerr.webhook_for(issue, "ISSUE_CREATED"))
     clock.advance(timedelta(days=11))
     seerr.fail_next(500, {"message": "boom"}, path="/api/v1/issue/5")

@@ -1,18 +1,18 @@
 """Release and quality, the cases around the edges: films that are fine or only just out, requests
 the *arr does not know, which episodes count as overdue, who is told, and Grab webhooks that name
 nothing we asked for."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from plexportal.auth.models import User
+from plexportal.health import service
+from plexportal.health.monitors import quality
 from plexportal.lib import clock
 from plexportal.media.models import Follower, MediaRequest
-from plexportal.health.monitors import quality
-from plexportal.health import service
 from plexportal.notify.models import Notification
 
-TODAY = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+TODAY = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """Reconciliation over history Sonarr and Radarr no longer fully describe: imports of a series or
 film that was deleted since, a film imported twice in the window, and the same import seen by two
 runs."""
-from plexportal.media.models import Arrival
 from plexportal.health import service
+from plexportal.media.models import Arrival
 
 
 def test_imports_of_a_deleted_series_or_episode_are_passed_over(db, stack):

@@ -2,9 +2,9 @@
 given up; Radarr never gets a series refresh; and a TBA refresh happens once per download."""
 from datetime import timedelta
 
-from plexportal.lib import clock
 from plexportal.health import service
 from plexportal.health.models import HealthAction
+from plexportal.lib import clock
 
 
 def tba_download(sonarr, download_id="D1"):

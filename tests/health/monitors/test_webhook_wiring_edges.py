@@ -4,11 +4,11 @@ film's replacement import resolving its reported issue."""
 import json
 from types import SimpleNamespace
 
+from plexportal.health import service
+from plexportal.health.models import IssueFix, MonitorRun, MonitorState
 from plexportal.lib import clock
 from plexportal.media import events
 from plexportal.media.models import WebhookEvent
-from plexportal.health import service
-from plexportal.health.models import IssueFix, MonitorRun, MonitorState
 
 
 def blocked_item(sonarr, download_id="DL1"):

@@ -1,17 +1,17 @@
 """The weekly summary's figures: what counts as this week, what needs a look, and the backups line
 (counts, none, or the backups area failing without stopping the summary)."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from plexportal.backups.models import BackupRun
-from plexportal.lib import clock
 from plexportal.health import service
 from plexportal.health.models import DownloadWatch, HealthAction, IssueFix
+from plexportal.lib import clock
 from plexportal.notify.models import Notification
 
 # Monday 2 March 2026 07:00 UTC: the slot for WEEKLY_SUMMARY_DAY=mon, HOUR=7 in UTC.
-SLOT = datetime(2026, 3, 2, 7, 0, tzinfo=timezone.utc)
+SLOT = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 IN_WEEK = SLOT - timedelta(days=2)
 LAST_WEEK = SLOT - timedelta(days=9)
 
