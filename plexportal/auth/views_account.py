@@ -231,7 +231,7 @@ def oidc_unlink():
 def _admins_page(status: int = 200, error: str | None = None):
     admins = list(User.select().where(User.role == "admin").order_by(User.id))
     people = list(User.select().where((User.role == "user") & User.plex_user_id.is_null(False)
-                                      & (User.is_active == True)).order_by(User.username))  # noqa: E712
+                                      & (User.is_active == True)).order_by(User.username))
     info = {u.id: {"totp": totp.is_enabled(u), "keys": Passkey.select().where(Passkey.user == u.id).count(),
                    "sso": bool(oidc.identities_of(u))} for u in admins}
     return web.render_page("auth/admins.html", status=status, admins=admins, people=people, info=info, error=error,
@@ -273,7 +273,7 @@ def admin_remove(user_id: int):
     if not user.is_admin:
         return web.hx_redirect(url_for("auth.admins"))
     # Another active admin must remain (a deactivated admin's rights can always be taken away).
-    others = User.select().where((User.role == "admin") & (User.is_active == True)  # noqa: E712
+    others = User.select().where((User.role == "admin") & (User.is_active == True)
                                  & (User.id != user.id)).count()
     if not others:
         return _admins_page(422, "The last admin stays.")
