@@ -16,11 +16,11 @@ from tests.media.conftest import basic, raw
 
 @pytest.fixture
 def queue_down(monkeypatch):
-    from plexportal.media import tasks
+    from plexportal.media import webhooks
 
     def refuse(*args, **kwargs):
         raise ConnectionError("Error 111 connecting to redis:6379. Connection refused.")
-    monkeypatch.setattr(tasks, "process_webhook_task", refuse)
+    monkeypatch.setattr(webhooks, "process_webhook_task", refuse)
 
 
 def test_a_webhook_the_queue_refuses_is_answered_200_and_processed_by_the_sweep(post_hook, queue_down, caplog):
