@@ -272,7 +272,10 @@ def admin_remove(user_id: int):
         return _admins_page(422, "You cannot remove your own admin rights; another admin can.")
     if not user.is_admin:
         return web.hx_redirect(url_for("auth.admins"))
-    if User.select().where((User.role == "admin") & (User.is_active == True)).count() <= 1:
+    # Another active admin must remain (a deactivated admin's rights can always be taken away).
+    others = User.select().where((User.role == "admin") & (User.is_active == True)
+                                 & (User.id != user.id)).count()
+    if not others:
         return _admins_page(422, "The last admin stays.")
     service.end_other_sessions(user, None)
     User.update(role="user").where(User.id == user.id).execute()

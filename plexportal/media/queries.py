@@ -23,8 +23,14 @@ def requests_query(filters: dict):
     return q
 
 
+def _skip(page: int, size: int) -> int:
+    """Rows before page `page`. Each page reads one row more than it shows, to know whether more
+    follow; paginate(page, size + 1) would start every later page one row too far and skip one."""
+    return (max(1, page) - 1) * size
+
+
 def requests_page(filters: dict, page: int, size: int):
-    rows = list(requests_query(filters).paginate(page, size + 1))
+    rows = list(requests_query(filters).offset(_skip(page, size)).limit(size + 1))
     ids = [r.id for r in rows]
     followers = dict(Follower.select(Follower.request, fn.COUNT(Follower.id)).where(Follower.request.in_(ids))
                      .group_by(Follower.request).tuples()) if ids else {}
@@ -62,7 +68,7 @@ def events_page(filters: dict, page: int, size: int):
         q = q.where(WebhookEvent.source == filters["source"])
     if filters.get("status"):
         q = q.where(WebhookEvent.status == filters["status"])
-    rows = list(q.order_by(WebhookEvent.id.desc()).paginate(page, size + 1))
+    rows = list(q.order_by(WebhookEvent.id.desc()).offset(_skip(page, size)).limit(size + 1))
     return rows[:size], len(rows) > size
 
 

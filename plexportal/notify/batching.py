@@ -92,7 +92,11 @@ def add(*, user_id: int, kind: str, group_key: str, channel: str, destination: s
                 with db.atomic():
                     return Notification.create(**fields)
             except IntegrityError:
-                continue                          # someone opened it a moment ago: join theirs
+                # Someone opened it a moment ago: join theirs. A row that is no longer collecting
+                # (cancelled by an older version that kept its key) gives the key up.
+                Notification.update(batch_key=None).where(
+                    (Notification.batch_key == key) & (Notification.status != "collecting")).execute()
+                continue
         new_payload = _merged_payload(row.payload, payload, items)
         send_after = next_send_after(row.first_item_at or row.created_at, now, False, row.send_after)
         if new_payload == row.payload:

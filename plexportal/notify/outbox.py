@@ -55,7 +55,9 @@ def query(f: Filters):
 
 
 def page(f: Filters, number: int = 1, size: int = PAGE_SIZE) -> tuple[list[Notification], bool]:
-    rows = list(query(f).paginate(max(1, number), size + 1))
+    # One row past the page says whether there is more (paginate(number, size + 1) would start
+    # each later page one row too far and skip a message).
+    rows = list(query(f).offset((max(1, number) - 1) * size).limit(size + 1))
     return rows[:size], len(rows) > size
 
 

@@ -170,7 +170,9 @@ def queue_admin_alert(subject: str, text: str, html: str = "", *, kind: str = "a
 
 
 def cancel(notification_id: int) -> bool:
-    return (Notification.update(status="cancelled")
+    # batch_key goes too: a cancelled batch must not hold it, or the person's next item for the
+    # same title could never open a batch of its own.
+    return (Notification.update(status="cancelled", batch_key=None)
             .where((Notification.id == notification_id) & (Notification.status.in_(["pending", "collecting", "failed"])))
             .execute()) == 1
 
