@@ -1,0 +1,58 @@
+"""Count what the database is asked and what it hands back, to test that a query keeps its shape
+(a keyed look-up, not a scan that grows with history): statements and rows fetched, never time."""
+from __future__ import annotations
+
+import contextlib
+
+
+class Counted:
+    def __init__(self):
+        self.statements = 0
+        self.rows = 0
+        self.sql: list[str] = []
+
+
+class _Cursor:
+    def __init__(self, cursor, counted: Counted):
+        self._c, self._n = cursor, counted
+
+    def fetchone(self):
+        row = self._c.fetchone()
+        self._n.rows += row is not None
+        return row
+
+    def fetchmany(self, *args):
+        rows = self._c.fetchmany(*args)
+        self._n.rows += len(rows)
+        return rows
+
+    def fetchall(self):
+        rows = self._c.fetchall()
+        self._n.rows += len(rows)
+        return rows
+
+    def __iter__(self):
+        for row in self._c:
+            self._n.rows += 1
+            yield row
+
+    def __getattr__(self, name):
+        return getattr(self._c, name)
+
+
+@contextlib.contextmanager
+def counting(database):
+    """`with counting(db.obj) as n:` … `n.statements`, `n.rows`, `n.sql`."""
+    counted = Counted()
+    original = database.execute_sql
+
+    def execute_sql(sql, params=None, *args, **kwargs):
+        counted.statements += 1
+        counted.sql.append(sql)
+        return _Cursor(original(sql, params, *args, **kwargs), counted)
+
+    database.execute_sql = execute_sql
+    try:
+        yield counted
+    finally:
+        del database.execute_sql              # the class's method again
