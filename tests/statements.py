@@ -10,6 +10,7 @@ class Counted:
         self.statements = 0
         self.rows = 0
         self.sql: list[str] = []
+        self.params: list = []
 
 
 class _Cursor:
@@ -49,6 +50,7 @@ def counting(database):
     def execute_sql(sql, params=None, *args, **kwargs):
         counted.statements += 1
         counted.sql.append(sql)
+        counted.params.append(params)
         return _Cursor(original(sql, params, *args, **kwargs), counted)
 
     database.execute_sql = execute_sql
