@@ -34,6 +34,9 @@ RANK = {"pending": 0, "approved": 1, "failed": 1, "declined": 1, "available": 2}
 SEASON_COVERS = timedelta(hours=48)
 # How long after a request changes its imports still go through all of its arrivals (announce()).
 FULL_PASS_MARGIN = timedelta(minutes=1)
+# Followers told in one transaction: fewer commits per Download, while the write lock is held
+# for a few milliseconds only (webhooks arriving meanwhile wait for it).
+ANNOUNCE_CHUNK = 10
 
 
 def media_key(media_type: str, tvdb_id=None, tmdb_id=None, imdb_id=None) -> str | None:
@@ -348,55 +351,86 @@ def _announce(req: MediaRequest, items) -> int:
                      .order_by(Follower.id))
     told = _Told(req, arrivals if items is not None else None)
     told.load([f.user_id for f in followers])
-    count = 0
+    waiting = []
     for follower in followers:
-        user = follower.user
         if follower.role != "requester":
             # Followers hear about what arrives after they started following, not the back catalogue.
             mine = [a for a in arrivals if a.arrived_at >= follower.created_at]
         else:
             mine = arrivals
-        if not told.untold(user.id, mine):
-            continue                      # the usual case for a replay: no write transaction at all
-        with db.atomic():
-            # Hold this person's follower row while deciding again, so two announcements racing for
-            # them (a Sonarr import and Seerr's "available") see each other's rows: PostgreSQL locks
-            # the row until commit; SQLite's transaction already holds the write lock.
-            Follower.update(role=Follower.role).where(Follower.id == follower.id).execute()
-            told.load([user.id])
-            fresh = _store_announcements(req, user, told.untold(user.id, mine))
-            if not fresh:
-                continue
-            items_out = ([{"season": a.season, "episode": a.episode, "title": a.title} for a in fresh]
-                         if req.media_type == "tv" else None)
-            # Same transaction as the Announcement rows: both are stored, or neither is.
-            notify.notify_user(user, KIND, group_key, items_out, payload_for(req))
-        count += len(fresh)
+        if told.untold(follower.user_id, mine):
+            waiting.append((follower, mine))
+    # The usual case for a replay: nobody waiting, no write transaction at all.
+    count = 0
+    payload = payload_for(req)
+    for start in range(0, len(waiting), ANNOUNCE_CHUNK):
+        count += _announce_to(req, waiting[start:start + ANNOUNCE_CHUNK], told, group_key, payload)
     return count
 
 
-def _store_announcements(req: MediaRequest, user: User, todo: list[Arrival]) -> list[Arrival]:
-    """Insert the rows for `todo` (decided under the follower's lock); those already there are
-    skipped, one by one, only if the batch insert finds one."""
+def _announce_to(req: MediaRequest, chunk: list, told: "_Told", group_key: str, payload: dict) -> int:
+    """One transaction for a few followers: decide again under their rows' lock, store the
+    announcements and add the items to their messages (both stored, or neither: DESIGN law 13)."""
+    from plexportal.notify import channels
+    from plexportal.notify import service as notify
+
+    with db.atomic():
+        # Hold these followers' rows while deciding again, so two announcements racing for them (a
+        # Sonarr import and Seerr's "available") see each other's rows: PostgreSQL locks the rows
+        # until commit, always in id order (no deadlock between two such transactions); SQLite's
+        # transaction holds the write lock once it writes.
+        ids = [f.id for f, _ in chunk]
+        lock = Follower.select(Follower.id).where(Follower.id.in_(ids)).order_by(Follower.id)
+        if _locks_rows():
+            list(lock.for_update())
+        else:
+            Follower.update(role=Follower.role).where(Follower.id.in_(ids)).execute()
+        told.load([f.user_id for f, _ in chunk])
+        decided = [(f, told.untold(f.user_id, mine)) for f, mine in chunk]
+        fresh = _store_announcements(req, [(f.user, todo) for f, todo in decided if todo])
+        if not fresh:
+            return 0
+        destinations = channels.destinations_for([user for user, _ in fresh], KIND)
+        for user, items in fresh:
+            items_out = ([{"season": a.season, "episode": a.episode, "title": a.title} for a in items]
+                         if req.media_type == "tv" else None)
+            notify.notify_user(user, KIND, group_key, items_out, payload, destinations=destinations[user.id])
+    return sum(len(items) for _, items in fresh)
+
+
+def _locks_rows() -> bool:
+    from peewee import PostgresqlDatabase
+
+    return isinstance(db.obj, PostgresqlDatabase)
+
+
+def _store_announcements(req: MediaRequest, todo: list[tuple[User, list[Arrival]]]) -> list:
+    """Insert the rows for `todo` [(user, arrivals)], decided under the followers' lock; those
+    already there are skipped, one by one, only if the batch insert finds one. Returns the
+    [(user, arrivals)] stored."""
     if not todo:
         return []
     now = clock.now()
     try:
         with db.atomic():
             Announcement.insert_many([dict(request=req.id, user=user.id, season=a.season, episode=a.episode, at=now)
-                                      for a in todo]).execute()
+                                      for user, arrivals in todo for a in arrivals]).execute()
         return list(todo)
     except IntegrityError:
         pass
-    fresh = []
-    for a in todo:
-        try:
-            with db.atomic():
-                Announcement.create(request=req, user=user, season=a.season, episode=a.episode, at=now)
-            fresh.append(a)
-        except IntegrityError:
-            continue
-    return fresh
+    stored = []
+    for user, arrivals in todo:
+        fresh = []
+        for a in arrivals:
+            try:
+                with db.atomic():
+                    Announcement.create(request=req, user=user, season=a.season, episode=a.episode, at=now)
+                fresh.append(a)
+            except IntegrityError:
+                continue
+        if fresh:
+            stored.append((user, fresh))
+    return stored
 
 
 class _Told:

@@ -65,11 +65,13 @@ def queue_email(to: str, subject: str, text: str, html: str = "", *, kind: str =
     return row
 
 
-def notify_user(user, kind: str, group_key: str, item=None, payload: dict | None = None) -> list[Notification]:
+def notify_user(user, kind: str, group_key: str, item=None, payload: dict | None = None,
+                destinations: list[tuple[str, str]] | None = None) -> list[Notification]:
     """Collect `item` (a dict, or a list of them for a season pack) into one message per destination.
 
     Returns the open batch rows (one per destination the user wants `kind` on); an empty list when
-    the user wants none. Safe to call concurrently for the same user and group."""
+    the user wants none. Safe to call concurrently for the same user and group. `destinations`:
+    what channels.destinations_for() gave for this user, when the caller read many at once."""
     from plexportal.notify import batching, channels
 
     if user is None or not getattr(user, "is_active", True):
@@ -77,7 +79,9 @@ def notify_user(user, kind: str, group_key: str, item=None, payload: dict | None
     items = list(item) if isinstance(item, (list, tuple)) else ([] if item is None else [item])
     items += list((payload or {}).get("items") or [])
     rows = []
-    for channel, destination in channels.user_destinations(user, kind):
+    if destinations is None:
+        destinations = channels.user_destinations(user, kind)
+    for channel, destination in destinations:
         rows.append(batching.add(user_id=user.id, kind=kind, group_key=group_key, channel=channel,
                                  destination=destination, items=items, payload=payload))
     if rows:
