@@ -84,14 +84,29 @@ def notify_user(user, kind: str, group_key: str, item=None, payload: dict | None
     for channel, destination in destinations:
         rows.append(batching.add(user_id=user.id, kind=kind, group_key=group_key, channel=channel,
                                  destination=destination, items=items, payload=payload))
-    if rows:
-        _schedule(rows)
+    # Only a batch just opened needs its send scheduled: when that send finds the batch moved later
+    # by items added since, it comes back at the new time (tasks.send_notifications_task). One
+    # task per message, not one per item (a burst of episodes for someone following many shows).
+    opened = [r for r in rows if r.batch_version == 1]
+    if opened:
+        _schedule(opened)
     return rows
 
 
 def _schedule(rows: list[Notification]) -> None:
     """Wake the worker when the batch is due (the minute sweep is the safety net)."""
     _db_module.on_commit(_schedule_send, [r.id for r in rows], min(r.send_after for r in rows))
+
+
+def next_collecting(ids: list[int]):
+    """When the earliest of these batches that is still collecting is due (None: none is)."""
+    from peewee import fn
+
+    row = (Notification.select(fn.MIN(Notification.send_after).alias("due"))
+           .where(Notification.id.in_(list(ids)) & (Notification.status == "collecting")).scalar())
+    if row is None:
+        return None
+    return clock.ensure_utc(Notification.send_after.python_value(row))
 
 
 def _schedule_send(ids: list[int], at) -> None:
