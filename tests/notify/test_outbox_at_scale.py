@@ -11,7 +11,7 @@ from tests.statements import counting
 
 @pytest.mark.sqlite_only
 def test_it_counts_todays_sent_messages_from_the_index_of_sent_times(db):
-    from plexportal.monitors import dashboard
+    from plexportal.health import dashboard
 
     old = clock.now() - timedelta(days=400)
     Notification.insert_many([dict(kind="media.ready", status="sent", sent_at=old, send_after=old, created_at=old,
