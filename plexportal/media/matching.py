@@ -22,6 +22,7 @@ from plexportal.db import db
 from plexportal.lib import clock
 from plexportal.media import parsing
 from plexportal.media.models import WHOLE_SEASON, Announcement, Arrival, Follower, MediaRequest
+from plexportal.notify import service as notify
 
 log = logging.getLogger(__name__)
 
@@ -344,7 +345,6 @@ def _announce(req: MediaRequest, items) -> int:
     unlinked = [a.id for a in arrivals if a.request_id is None]
     if unlinked:
         Arrival.update(request=req).where((Arrival.id.in_(unlinked)) & (Arrival.request.is_null())).execute()
-    from plexportal.notify import service as notify
 
     group_key = f"{KIND}:{request_key(req)}"
     followers = list(Follower.select(Follower, User).join(User).where(Follower.request == req)
@@ -371,8 +371,6 @@ def _announce(req: MediaRequest, items) -> int:
 def _announce_to(req: MediaRequest, chunk: list, told: "_Told", group_key: str, payload: dict) -> int:
     """One transaction for a few followers: decide again under their rows' lock, store the
     announcements and add the items to their messages (both stored, or neither: DESIGN law 13)."""
-    from plexportal.notify import channels
-    from plexportal.notify import service as notify
 
     with db.atomic():
         # Hold these followers' rows while deciding again, so two announcements racing for them (a
@@ -390,7 +388,7 @@ def _announce_to(req: MediaRequest, chunk: list, told: "_Told", group_key: str, 
         fresh = _store_announcements(req, [(f.user, todo) for f, todo in decided if todo])
         if not fresh:
             return 0
-        destinations = channels.destinations_for([user for user, _ in fresh], KIND)
+        destinations = notify.destinations_for([user for user, _ in fresh], KIND)
         for user, items in fresh:
             items_out = ([{"season": a.season, "episode": a.episode, "title": a.title} for a in items]
                          if req.media_type == "tv" else None)

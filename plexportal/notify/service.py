@@ -93,6 +93,14 @@ def notify_user(user, kind: str, group_key: str, item=None, payload: dict | None
     return rows
 
 
+def destinations_for(users, kind: str) -> dict[int, list[tuple[str, str]]]:
+    """Where each of these users wants messages of `kind` ({user id: [(channel, destination)…]}),
+    read for all of them at once; pass a user's list to notify_user(destinations=…)."""
+    from plexportal.notify import channels
+
+    return channels.destinations_for(users, kind)
+
+
 def _schedule(rows: list[Notification]) -> None:
     """Wake the worker when the batch is due (the minute sweep is the safety net)."""
     _db_module.on_commit(_schedule_send, [r.id for r in rows], min(r.send_after for r in rows))
