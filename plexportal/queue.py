@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from huey import PriorityRedisHuey, SqliteHuey
 from huey.api import Huey
@@ -18,7 +19,13 @@ from plexportal.lib.doorbell import Doorbell
 log = logging.getLogger(__name__)
 
 
-class _WaitForWork:
+if TYPE_CHECKING:
+    from huey.storage import BaseStorage as _StorageBase
+else:
+    _StorageBase = object
+
+
+class _WaitForWork(_StorageBase):
     """dequeue() that waits for work instead of answering "nothing" at once, and that runs
     scheduled tasks at their due time itself.
 
