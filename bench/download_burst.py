@@ -18,6 +18,7 @@ import base64
 import http.client
 import json
 import multiprocessing as mp
+import os
 import random
 import sys
 import tempfile
@@ -26,8 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.webhook_ingest import cpu_seconds  # noqa: E402
-from tests.media.processes import BIN, SECRET_KEY, Stack  # noqa: E402
+from bench.webhook_ingest import cpu_seconds
+from tests.media.processes import BIN, SECRET_KEY, Stack
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "media"
 SECRET = "bench-webhook-secret"
@@ -92,9 +93,8 @@ def unprocessed(app) -> int:
     from plexportal.db import db
     from plexportal.media.models import WebhookEvent
 
-    with app.app_context():
-        with db.connection_context():
-            return WebhookEvent.select().where(WebhookEvent.status == "received").count()
+    with app.app_context(), db.connection_context():
+        return WebhookEvent.select().where(WebhookEvent.status == "received").count()
 
 
 def main() -> int:
@@ -200,7 +200,7 @@ def main() -> int:
                else "SQLite, 1 consumer process x 2 threads")
     print("command:", " ".join([".venv/bin/python", "bench/download_burst.py", *sys.argv[1:]]))
     print(f"{backend}; {args.shows} shows, {followers} followers in all; load average "
-          f"{open('/proc/loadavg').read().split()[0]} at the end")
+          f"{os.getloadavg()[0]:.2f} at the end")
     print(f"accepted {ok} of {args.downloads} ({errors} errors) in {last - started:.1f} s: "
           f"{ok / (last - started):.0f}/s from {args.clients} clients")
     print(f"all processed {drained - last:.1f} s after the last request was answered; worker rate over the burst "

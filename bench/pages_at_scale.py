@@ -20,15 +20,14 @@ import shlex
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import selfbackup  # noqa: E402
+from bench import selfbackup
 
-UTC = timezone.utc
 PASSWORD = "bench-admin-password-1"
 API_KEY = "bench-api-key-0123456789abcdef"
 SKIP = ("/static", "/auth/logout", "/webhooks/", "/join", "/metrics", "/auth/oidc", "/auth/plex",

@@ -1,6 +1,8 @@
 """media arrival id indexes and full pass"""
 from peewee import *
+
 from plexportal.db import UTCDateTimeField
+
 
 def up(migrator, db):
     migrator.migrate(migrator.add_column('media_request', 'full_pass_at', UTCDateTimeField(null=True)))

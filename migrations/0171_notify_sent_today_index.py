@@ -1,6 +1,7 @@
 """notify sent today index"""
 from peewee import *
 
+
 def up(migrator, db):
     migrator.migrate(migrator.add_index('notification', ('status', 'sent_at')))
 

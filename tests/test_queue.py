@@ -1,4 +1,6 @@
-"""The embedded queue survives a power cut: WAL with synchronous=NORMAL, never OFF."""
+"""The embedded queue survives a power cut: WAL with synchronous=NORMAL, never OFF. Its tables are
+made where a process starts, not by every create_app."""
+from plexportal import create_app, processes, queue
 from plexportal.config import Config
 from plexportal.queue import _build
 
@@ -13,6 +15,7 @@ def test_it_keeps_the_sqlite_queue_crash_safe(tmp_path):
 
 def test_it_keeps_a_task_enqueued_by_one_process_for_another(tmp_path):
     sender, receiver = _build(Config(data_dir=tmp_path)), _build(Config(data_dir=tmp_path))
+    sender.storage.initialize_schema()                  # what processes.start does
 
     @sender.task(name="probe")
     def probe(x):
@@ -22,17 +25,26 @@ def test_it_keeps_a_task_enqueued_by_one_process_for_another(tmp_path):
     assert receiver.pending_count() == 1
 
 
+def test_building_the_app_leaves_the_queue_alone_until_the_process_starts(tmp_path):
+    config = Config(data_dir=tmp_path)
+    app = create_app(config)
+    assert not config.huey_db_path.exists()
+    processes.start(app)
+    assert queue.huey.instance.pending_count() == 0            # the tables are there: no error
+    assert config.huey_db_path.exists()
+
+
 # -- waking the consumer ---------------------------------------------------------------------------
 # A waiting consumer is woken by the enqueue itself, or at the scheduled task's due time, not at
 # its next poll. The waits below are set to a minute, so a wake-up that did not happen cannot pass
 # for one that did; the figures for how soon are in bench/webhook_ingest.py.
 
-import threading  # noqa: E402
-import time  # noqa: E402
-from datetime import timedelta  # noqa: E402
+import threading
+import time
+from datetime import timedelta
 
-import pytest  # noqa: E402
-from huey.utils import utcnow  # noqa: E402
+import pytest
+from huey.utils import utcnow
 
 LONG = 60.0
 
@@ -57,7 +69,7 @@ def _waiting_dequeue(storage):
 
 def _storages(kind, tmp_path, monkeypatch):
     if kind == "sqlite":
-        build = lambda: _build(Config(data_dir=tmp_path))  # noqa: E731
+        build = lambda: _build(Config(data_dir=tmp_path))
     else:
         from tests.conftest import REDIS_URL
 
@@ -66,8 +78,10 @@ def _storages(kind, tmp_path, monkeypatch):
             redis.Redis.from_url(REDIS_URL).ping()
         except redis.exceptions.ConnectionError:
             pytest.skip("no Redis on 127.0.0.1")
-        build = lambda: _build(Config(data_dir=tmp_path, redis_url=REDIS_URL))  # noqa: E731
+        build = lambda: _build(Config(data_dir=tmp_path, redis_url=REDIS_URL))
     worker, web = build().storage, build().storage
+    if kind == "sqlite":
+        worker.initialize_schema()                      # what processes.start does
     monkeypatch.setattr(type(worker), "MAX_WAIT", LONG)
     worker.flush_queue()
     worker.flush_schedule()

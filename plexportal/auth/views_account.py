@@ -235,7 +235,7 @@ PEOPLE_LIST_MAX = 200
 
 def _plex_people():
     return User.select().where((User.role == "user") & User.plex_user_id.is_null(False)
-                               & (User.is_active == True)).order_by(User.username)  # noqa: E712
+                               & (User.is_active == True)).order_by(User.username)
 
 
 def _admins_page(status: int = 200, error: str | None = None):
@@ -300,7 +300,7 @@ def admin_remove(user_id: int):
         return _admins_page(422, "You cannot remove your own admin rights; another admin can.")
     if not user.is_admin:
         return web.hx_redirect(url_for("auth.admins"))
-    if User.select().where((User.role == "admin") & (User.is_active == True)).count() <= 1:  # noqa: E712
+    if User.select().where((User.role == "admin") & (User.is_active == True)).count() <= 1:
         return _admins_page(422, "The last admin stays.")
     service.end_other_sessions(user, None)
     User.update(role="user").where(User.id == user.id).execute()

@@ -368,7 +368,7 @@ def _announce(req: MediaRequest, items) -> int:
     return count
 
 
-def _announce_to(req: MediaRequest, chunk: list, told: "_Told", group_key: str, payload: dict) -> int:
+def _announce_to(req: MediaRequest, chunk: list, told: _Told, group_key: str, payload: dict) -> int:
     """One transaction for a few followers: decide again under their rows' lock, store the
     announcements and add the items to their messages (both stored, or neither: DESIGN law 13)."""
 

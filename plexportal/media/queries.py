@@ -4,9 +4,9 @@ from __future__ import annotations
 from peewee import JOIN, fn
 
 from plexportal.auth.models import User
+from plexportal.db import UTCDateTimeField
 from plexportal.lib import fmt
 from plexportal.media.models import Announcement, Arrival, Follower, MediaRequest, WebhookEvent
-
 
 # Up to this many people, a form lists them to choose from; beyond, it asks for a username or
 # email (a list of 5,000 names is hundreds of kilobytes on every page view).
@@ -56,8 +56,6 @@ def requests_page(filters: dict, page: int, size: int):
 
 
 def fmt_dt(value):
-    from plexportal.db import UTCDateTimeField
-
     return UTCDateTimeField().python_value(value) if value is not None else None
 
 

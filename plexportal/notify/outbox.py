@@ -29,7 +29,7 @@ class Filters:
     person: str = ""        # typed name or email (resolved to `user`)
 
     @classmethod
-    def from_args(cls, args) -> "Filters":
+    def from_args(cls, args) -> Filters:
         status = args.get("status", "")
         user = args.get("user", "")
         person = (args.get("person", "") or "").strip()[:150]

@@ -20,6 +20,7 @@ from peewee import IntegrityError
 from plexportal import db as _db_module
 from plexportal.db import db
 from plexportal.lib import clock
+from plexportal.notify import channels
 from plexportal.notify.models import Notification
 
 log = logging.getLogger(__name__)
@@ -71,8 +72,8 @@ def notify_user(user, kind: str, group_key: str, item=None, payload: dict | None
 
     Returns the open batch rows (one per destination the user wants `kind` on); an empty list when
     the user wants none. Safe to call concurrently for the same user and group. `destinations`:
-    what channels.destinations_for() gave for this user, when the caller read many at once."""
-    from plexportal.notify import batching, channels
+    what destinations_for() gave for this user, when the caller read many at once."""
+    from plexportal.notify import batching
 
     if user is None or not getattr(user, "is_active", True):
         return []
@@ -96,8 +97,6 @@ def notify_user(user, kind: str, group_key: str, item=None, payload: dict | None
 def destinations_for(users, kind: str) -> dict[int, list[tuple[str, str]]]:
     """Where each of these users wants messages of `kind` ({user id: [(channel, destination)…]}),
     read for all of them at once; pass a user's list to notify_user(destinations=…)."""
-    from plexportal.notify import channels
-
     return channels.destinations_for(users, kind)
 
 
@@ -174,12 +173,7 @@ def admin_destinations() -> list[tuple[str, str]]:
     out = []
     if settings.get("ADMIN_EMAIL"):
         out.append(("email", settings.get("ADMIN_EMAIL")))
-    try:
-        from plexportal.notify import channels
-    except ImportError:
-        channels = None
-    if channels is not None and hasattr(channels, "admin_destinations"):
-        out.extend(channels.admin_destinations())
+    out.extend(channels.admin_destinations())
     return out
 
 

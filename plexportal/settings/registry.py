@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import urlsplit
 
+from plexportal import areas
 from plexportal.config import parse_cidrs
 from plexportal.lib import clock
 
@@ -156,11 +157,9 @@ _cache: dict[str, SettingDef] | None = None
 def all_defs() -> dict[str, SettingDef]:
     global _cache
     if _cache is None:
-        from plexportal import areas
-
         defs: dict[str, SettingDef] = {}
-        for module in areas.import_all("setting_defs"):
-            for d in module.DEFS:
+        for area in areas.all_areas():
+            for d in area.settings:
                 if d.key in defs:
                     raise RuntimeError(f"setting {d.key} is defined twice")
                 defs[d.key] = d

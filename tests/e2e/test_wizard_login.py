@@ -62,7 +62,7 @@ def test_it_walks_a_newcomer_through_setup_and_sign_in(live_server, fake_sonarr,
     expect(page.get_by_role("heading", name="Connect Radarr")).to_be_visible()
 
     for step in ("Radarr", "Plex", "Jellyfin", "Email"):
-        expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(f"Connect {step}", re.I))
+        expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(f"Connect {step}", re.IGNORECASE))
         page.get_by_role("link", name="Skip for now").click()
     expect(page.get_by_role("heading", name="You're set up")).to_be_visible()
     done = page.locator("main ul.service-list, main ul.plain").first

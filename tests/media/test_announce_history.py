@@ -1,6 +1,5 @@
 """A Download is announced by what it brought, not by re-reading the show's past: the database
 work per Download stays the same as the history grows, and who hears what does not change."""
-import json
 from datetime import timedelta
 
 from plexportal.auth.models import User

@@ -1,12 +1,11 @@
 """Requests, request detail, inbox, setup, API, dashboard card and the user's Follow button."""
-import json
 
 import pytest
 
 from plexportal.auth.models import User
 from plexportal.media import matching
 from plexportal.media.models import Follower, MediaRequest, WebhookEvent
-from tests.media.conftest import WEBHOOK_SECRET, fixture
+from tests.media.conftest import fixture
 
 
 def test_it_lists_and_filters_requests(logged_in, hooks):
@@ -167,7 +166,7 @@ def test_it_asks_for_a_name_instead_of_listing_a_crowd_on_the_requests_page(logg
         matching.upsert_request(seerr_request_id=500 + i, media_type="movie", status="approved", user=crowd[i],
                                 tmdb_id=9000 + i, title=f"Film of viewer{i}")
     page = logged_in.get("/media/requests").get_data(as_text=True)
-    assert 'name="person"' in page and "<option value=\"%d\"" % crowd[0].id not in page
+    assert 'name="person"' in page and f'<option value="{crowd[0].id}"' not in page
     mine = logged_in.get("/media/requests?person=VIEWER1@example.com").get_data(as_text=True)
     assert "Film of viewer1" in mine and "Film of viewer2" not in mine and "The Example Show" not in mine
     nobody = logged_in.get("/media/requests?person=nobody-at-all", headers={"HX-Request": "true"})
