@@ -11,30 +11,36 @@ class Counted:
         self.rows = 0
         self.sql: list[str] = []
         self.params: list = []
+        self.rows_per_statement: list[int] = []
 
 
 class _Cursor:
     def __init__(self, cursor, counted: Counted):
         self._c, self._n = cursor, counted
+        self._i = len(counted.rows_per_statement) - 1
+
+    def _add(self, n: int) -> None:
+        self._n.rows += n
+        self._n.rows_per_statement[self._i] += n
 
     def fetchone(self):
         row = self._c.fetchone()
-        self._n.rows += row is not None
+        self._add(row is not None)
         return row
 
     def fetchmany(self, *args):
         rows = self._c.fetchmany(*args)
-        self._n.rows += len(rows)
+        self._add(len(rows))
         return rows
 
     def fetchall(self):
         rows = self._c.fetchall()
-        self._n.rows += len(rows)
+        self._add(len(rows))
         return rows
 
     def __iter__(self):
         for row in self._c:
-            self._n.rows += 1
+            self._add(1)
             yield row
 
     def __getattr__(self, name):
@@ -51,6 +57,7 @@ def counting(database):
         counted.statements += 1
         counted.sql.append(sql)
         counted.params.append(params)
+        counted.rows_per_statement.append(0)
         return _Cursor(original(sql, params, *args, **kwargs), counted)
 
     database.execute_sql = execute_sql

@@ -81,9 +81,16 @@ def test_it_does_the_same_database_work_for_a_download_after_300_episodes_as_aft
     work_for_one_download(hooks, 0, show=500)                    # settings and caches read once
     small = work_for_one_download(hooks, 3, show=501)
     large = work_for_one_download(hooks, 300, show=502)
-    assert large.statements == small.statements, "\n".join(large.sql)
+    # The settings cache expires after a few seconds; its reload is not the Download's work.
+    small, large = (_without_settings(small), _without_settings(large))
+    assert large[0] == small[0], "\n".join(large[2])
     # Rows handed back: the new episode, its three followers, their rows for it. Not the past.
-    assert large.rows == small.rows and large.rows < 40
+    assert large[1] == small[1] and large[1] < 40
+
+
+def _without_settings(work):
+    kept = [(sql, rows) for sql, rows in zip(work.sql, work.rows_per_statement) if 'FROM "setting"' not in sql]
+    return len(kept), sum(rows for _, rows in kept), [sql for sql, _ in kept]
 
 
 def test_it_tells_everyone_the_same_things_when_downloads_come_one_by_one(hooks):
