@@ -105,17 +105,6 @@ def _schedule(rows: list[Notification]) -> None:
     _db_module.on_commit(_schedule_send, [r.id for r in rows], min(r.send_after for r in rows))
 
 
-def next_collecting(ids: list[int]):
-    """When the earliest of these batches that is still collecting is due (None: none is)."""
-    from peewee import fn
-
-    row = (Notification.select(fn.MIN(Notification.send_after).alias("due"))
-           .where(Notification.id.in_(list(ids)) & (Notification.status == "collecting")).scalar())
-    if row is None:
-        return None
-    return clock.ensure_utc(Notification.send_after.python_value(row))
-
-
 def _schedule_send(ids: list[int], at) -> None:
     from plexportal.notify.tasks import send_notifications_task
 

@@ -11,10 +11,9 @@ def send_notifications_task(ids):
     """Send these (if still pending and due), and come back for any still collecting because items
     were added since this was scheduled. Lost if the worker dies: the sweep below recovers."""
     from plexportal.lib import clock
-    from plexportal.notify import service
 
     counts = send.send(list(ids))
-    later = service.next_collecting(ids)
+    later = send.next_collecting(ids)
     # Only for a time still ahead: a batch due and not sealed (sending paused) is the sweep's.
     if later is not None and later > clock.now():
         send_notifications_task.schedule(args=(list(ids),), eta=later)
