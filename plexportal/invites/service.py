@@ -350,3 +350,20 @@ def has_lost_access(user) -> bool:
 
     statuses = {a.status for a in Access.select(Access.status).where(Access.user == user.id)}
     return bool(statuses) and "active" not in statuses
+
+
+def emails_with_access() -> list[tuple[int | None, str]]:
+    """(user id or None, address) of everyone who has access or has been invited and not turned
+    away: people on the server, those still to accept their Plex invite, and those who joined by a
+    link without an account here yet. Each address once."""
+    from plexportal.invites.models import Access
+
+    out: dict[str, tuple[int | None, str]] = {}
+    for user_id, email in (Access.select(Access.user, Access.email)
+                           .where((Access.status == "active") & (Access.email != "")).tuples()):
+        out.setdefault(email.strip().lower(), (user_id, email.strip()))
+    for user_id, email in (Redemption.select(Redemption.user, Redemption.email)
+                           .where(Redemption.state.in_(("invited", "accepted", "active")) & (Redemption.email != ""))
+                           .tuples()):
+        out.setdefault(email.strip().lower(), (user_id, email.strip()))
+    return list(out.values())
