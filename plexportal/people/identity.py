@@ -97,7 +97,15 @@ def find_or_create(sighting: Sighting) -> User | None:
     return None    # pragma: no cover - the loop returns or raises
 
 
+def _key_owners(s: Sighting) -> dict[str, int]:
+    keys = list(s.keys().values())
+    return dict(IdentityKey.select(IdentityKey.key, IdentityKey.user).where(IdentityKey.key.in_(keys)).tuples())
+
+
 def _resolve(s: Sighting) -> User:
+    # Who held each key when this decision was made: a key taken by someone else later, before the
+    # writes below, was taken by a concurrent sighting, and the decision is made again.
+    taken = _key_owners(s)
     owners: list[int] = []
     if s.person_id and User.select().where(User.id == s.person_id).exists():
         owners.append(s.person_id)
@@ -117,8 +125,8 @@ def _resolve(s: Sighting) -> User:
     else:
         user = _by_weak(s)
     if user is None:
-        return _create(s)
-    _attach(user, s)
+        return _create(s, taken)
+    _attach(user, s, taken)
     return User.get_by_id(user.id)
 
 
@@ -184,7 +192,7 @@ def free_username(wanted: str) -> str:
     return name
 
 
-def _create(s: Sighting) -> User:
+def _create(s: Sighting, taken: dict[str, int]) -> User:
     email = normal_email(s.email)
     ids = s.ids()
     user = User.create(
@@ -193,31 +201,31 @@ def _create(s: Sighting) -> User:
         plex_user_id=s.plex_user_id or None, seerr_user_id=s.seerr_user_id or None,
         jellyfin_user_id=ids.get("jellyfin"), plex_username=(s.username or None) and s.username[:150],
         avatar_url=(s.avatar or None) and s.avatar[:500])
-    _add_keys(user.id, s)
+    _add_keys(user.id, s, taken)
     return user
 
 
-def _add_keys(user_id: int, s: Sighting) -> None:
-    """Record every way to recognise this person. An account id already held by someone else
-    fails the transaction (the retry merges); an email or name already pointing at someone else
-    is left to them."""
+def _add_keys(user_id: int, s: Sighting, taken: dict[str, int]) -> None:
+    """Record every way to recognise this person. An email or name that already pointed at
+    someone else when the decision was made is left to them (a family). A key taken meanwhile by a
+    concurrent sighting fails the transaction: the retry sees that sighting's row and decides
+    again (match, merge, or a person of their own)."""
+    is_admin = User.get_by_id(user_id).is_admin
+    now = _key_owners(s)
     for kind, key in s.keys().items():
-        owner = IdentityKey.get_or_none(IdentityKey.key == key)
+        owner = now.get(key)
+        if owner == user_id:
+            continue
         if owner is not None:
+            if kind in STRONG or taken.get(key) != owner:
+                raise IntegrityError(f"{key} was taken by person {owner} meanwhile")
             continue
-        if kind in STRONG:
-            IdentityKey.create(key=key, kind=kind, user=user_id, source=s.source)
-            continue
-        if User.get_by_id(user_id).is_admin:
+        if kind not in STRONG and is_admin:
             continue                    # an admin is never found by email or name
-        try:
-            with db.atomic():
-                IdentityKey.create(key=key, kind=kind, user=user_id, source=s.source)
-        except IntegrityError:
-            pass
+        IdentityKey.create(key=key, kind=kind, user=user_id, source=s.source)
 
 
-def _attach(user: User, s: Sighting) -> None:
+def _attach(user: User, s: Sighting, taken: dict[str, int]) -> None:
     """Add what the row lacks (never overwrite what it has)."""
     email = normal_email(s.email)
     wanted = {"plex_user_id": s.plex_user_id or None, "seerr_user_id": s.seerr_user_id or None,
@@ -232,7 +240,7 @@ def _attach(user: User, s: Sighting) -> None:
             changes[field] = value
     if changes:
         User.update(changes).where(User.id == user.id).execute()
-    _add_keys(user.id, s)
+    _add_keys(user.id, s, taken)
 
 
 # -- merging --------------------------------------------------------------------------------------
