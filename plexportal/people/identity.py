@@ -124,6 +124,8 @@ def _resolve(s: Sighting) -> User:
                               automatic=True)
     else:
         user = _by_weak(s)
+    if user is not None:
+        user = _absorb_weak(user, s)
     if user is None:
         return _create(s, taken)
     _attach(user, s, taken)
@@ -162,6 +164,27 @@ def conflicts(user_id: int, s: Sighting) -> list[str]:
     same kind): a reason not to match them on email or name."""
     held = strong_ids(user_id)
     return [kind for kind, value in s.ids().items() if held[kind] and value not in held[kind]]
+
+
+def _contradict(a: int, b: int) -> bool:
+    """Two rows hold different account ids of the same kind (and no shared one): two humans."""
+    ha, hb = strong_ids(a), strong_ids(b)
+    return any(ha[k] and hb[k] and not ha[k] & hb[k] for k in STRONG)
+
+
+def _absorb_weak(user: User, s: Sighting) -> User:
+    """The row the sighting's ids found also takes in the row its email (then name) points at,
+    when nothing tells them apart: that row would have been matched by this sighting on its own."""
+    for kind, value in s.weak().items():
+        row = IdentityKey.get_or_none(IdentityKey.key == f"{kind}:{value}")
+        if row is None or row.user_id == user.id:
+            continue
+        other = User.get_by_id(row.user_id)
+        if other.is_admin or conflicts(other.id, s) or _contradict(user.id, other.id):
+            continue
+        user = _merge(user, other, reason=f"the {kind} {value} belongs to this person's accounts ({s.source})",
+                      automatic=True)
+    return user
 
 
 def _by_weak(s: Sighting) -> User | None:
