@@ -99,6 +99,8 @@ def get(key: str) -> str:
     value = _rows().get(key)
     if value and d.bound_to and _moved_away(d):
         return d.default           # stored for another address: never sent to this one
+    if (value is None or value == "") and d.default_from:
+        value = get(d.default_from)
     return d.default if value is None or value == "" else value
 
 

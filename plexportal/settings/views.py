@@ -12,7 +12,7 @@ from plexportal.auth import service as auth_service
 from plexportal.auth.forms import AdminForm
 from plexportal.extensions import client_address, limiter
 from plexportal.settings import checks, service
-from plexportal.settings.registry import groups
+from plexportal.settings.registry import groups, on_save_hooks
 
 log = logging.getLogger(__name__)
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -81,6 +81,11 @@ def _save_group(name: str):
         g.settings_elsewhere = [msg for key, msg in errors.items() if key not in rows_keys]
         return False, rows
     audit.record("settings.saved", f"Saved {name} settings ({', '.join(sorted(submitted)) or 'nothing changed'})")
+    for hook in on_save_hooks(name):
+        try:
+            hook()
+        except Exception as err:  # noqa: BLE001 - the settings are stored; the periodic task catches up
+            log.warning("after saving %s: %s", name, err)
     return True, _field_rows(defs)
 
 
