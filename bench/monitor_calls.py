@@ -104,7 +104,7 @@ def _seed_requests(args) -> None:
 
 def _measure(sonarr, radarr, seerr) -> None:
     """Each monitor twice (the second run should find its work done), counting calls per upstream."""
-    from plexportal.monitors import service
+    from plexportal.health import service
 
     print(f"{'monitor':15} {'run':>3} {'sonarr':>7} {'radarr':>7} {'seerr':>6} {'seconds':>8}  outcome")
     for name in ("stuck", "import-fix", "quality", "reconcile", "issue-fix", "weekly-summary"):

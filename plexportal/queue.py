@@ -103,10 +103,12 @@ class TaskHandle:
 
     def __init__(self, fn, kwargs, periodic=None):
         self.fn = fn
+        self.aliases = tuple(kwargs.pop("aliases", ()))
         self.kwargs = kwargs
         self.periodic = periodic
         self.name = f"{fn.__module__}.{fn.__name__}"
         self._task = None
+        self._alias_tasks: list = []
         _declared.append(self._bind)
         if huey._huey is not None:
             self._bind(huey._huey)
@@ -121,6 +123,15 @@ class TaskHandle:
             self._task = h.periodic_task(self.periodic, **self.kwargs)(wrapped)
         else:
             self._task = h.task(**self.kwargs)(wrapped)
+        self._alias_tasks = [h.task(**self.kwargs)(self._renamed(alias)) for alias in self.aliases]
+
+    def _renamed(self, dotted: str):
+        """The same work under a former dotted name, so messages queued before a task moved still
+        run. Never periodic: the schedule belongs to the current name only."""
+        wrapped = _in_app(self.fn)
+        module, _, name = dotted.rpartition(".")
+        wrapped.__module__, wrapped.__name__, wrapped.__qualname__ = module, name, name
+        return wrapped
 
     @property
     def task(self):
@@ -139,14 +150,17 @@ class TaskHandle:
 
 
 def app_task(**kwargs):
-    """@app_task(retries=3, retry_delay=10) — a Huey task run inside the app context."""
+    """@app_task(retries=3, retry_delay=10) — a Huey task run inside the app context.
+    `aliases=("plexportal.old.module.name_task",)` keeps former dotted names working for messages
+    queued before the task moved (see docs/upgrading.md)."""
     def decorate(fn):
         return TaskHandle(fn, kwargs)
     return decorate
 
 
 def app_periodic(validate_datetime, **kwargs):
-    """@app_periodic(crontab(minute='*')) — a periodic task run inside the app context."""
+    """@app_periodic(crontab(minute='*')) — a periodic task run inside the app context (`aliases`
+    as for app_task)."""
     def decorate(fn):
         return TaskHandle(fn, kwargs, periodic=validate_datetime)
     return decorate

@@ -111,7 +111,7 @@ def nav_items():
 # Pages reached from the account menu rather than the nav: they light up no nav entry.
 MENU_ENDPOINTS = {"admin.audit_log", "auth.password", "auth.account", "auth.admins"}
 # Blueprints without a nav entry of their own, and the entry whose pages they belong to.
-NAV_PARENTS = {"maintenance": "monitors.index", "ops": "settings.index"}
+NAV_PARENTS = {"maintenance": "monitors.index", "calendar": "monitors.index", "ops": "settings.index"}
 # Addresses outside a nav entry's own that belong to it: a person's Plex share (/users/3, in the
 # invites area) is part of People.
 PATH_PARENTS = {"/users": "people.index"}

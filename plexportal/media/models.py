@@ -99,3 +99,27 @@ class SyncRun(BaseModel):
     message = CharField(max_length=500, default="")
     started_at = UTCDateTimeField(default=clock.now)
     finished_at = UTCDateTimeField(null=True)
+
+
+class CalendarFeed(BaseModel):
+    """A user's secret iCal address; a new token kills the old URL."""
+    user = ForeignKeyField(User, backref="calendar_feeds", on_delete="CASCADE", unique=True)
+    token = CharField(max_length=64, unique=True)
+    created_at = UTCDateTimeField(default=clock.now)
+    last_fetched_at = UTCDateTimeField(null=True)
+    enabled = BooleanField(default=True)
+
+
+class CalendarEntry(BaseModel):
+    """An upcoming episode or film release for a requested title, copied from the *arr calendars
+    by the worker so pages and iCal feeds never wait on Sonarr/Radarr."""
+    key = CharField(max_length=100, unique=True)               # sonarr:episode:1001, radarr:77:digital
+    media_type = CharField(max_length=8)                       # tv | movie
+    tvdb_id = IntegerField(null=True, index=True)
+    tmdb_id = IntegerField(null=True, index=True)
+    title = CharField(max_length=300, default="")               # the series or film
+    detail = CharField(max_length=300, default="")              # "S02E03 · The Third One", "digital release"
+    starts_at = UTCDateTimeField(index=True)
+    all_day = BooleanField(default=False)
+    minutes = IntegerField(default=0)
+    refreshed_at = UTCDateTimeField(default=clock.now)

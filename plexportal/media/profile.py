@@ -1,5 +1,6 @@
-"""The media section of a user's page: their requests, what they follow, and titles others asked
-for that they can follow (a signed-link POST)."""
+"""The media sections of a user's page: their requests, what they follow, and titles others asked
+for that they can follow (a signed-link POST); then their calendar address (calendar_profile.py)."""
+from plexportal.media import calendar_profile
 from plexportal.media.models import Follower, MediaRequest
 
 
@@ -22,3 +23,6 @@ def section(user, *, admin: bool) -> dict | None:
             token = ""
     return {"template": "media/_profile_section.html", "own": own, "followed": followed, "others": others,
             "token": token, "can_follow": can_follow, "admin": admin, "profile_user": user}
+
+
+SECTIONS = [section, calendar_profile.section]

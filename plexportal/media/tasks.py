@@ -27,6 +27,18 @@ def sync_seerr_task(run_id):
     return sync.run_sync(run_id)
 
 
+@app_periodic(crontab(minute="*/30"), aliases=("plexportal.monitors.tasks.refresh_calendar_task",))
+def refresh_calendar_task():
+    """Copy the Sonarr/Radarr calendars for requested titles (the Upcoming page and iCal feeds);
+    not during maintenance."""
+    from plexportal.media import calendar
+    from plexportal.notify import send
+
+    if send.pause_reason():
+        return None
+    return calendar.refresh()
+
+
 @on_worker_start
 @app_task()
 def sync_seerr_people_task():

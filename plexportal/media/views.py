@@ -1,3 +1,3 @@
-from plexportal.media import pages, webhooks
+from plexportal.media import calendar_views, pages, webhooks
 
-BLUEPRINTS = [webhooks.bp, pages.bp]
+BLUEPRINTS = [webhooks.bp, pages.bp, calendar_views.bp]

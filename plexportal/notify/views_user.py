@@ -67,15 +67,16 @@ def _ref(user, token, admin) -> dict:
 def _sections(user, admin: bool) -> list[dict]:
     out = []
     for module in areas.import_all("profile"):
-        try:
-            section = module.section(user, admin=admin)
-        except Exception:  # noqa: BLE001 - one area's bug must not take the whole page down
-            import logging
+        for make in getattr(module, "SECTIONS", [module.section]):
+            try:
+                section = make(user, admin=admin)
+            except Exception:  # noqa: BLE001 - one area's bug must not take the whole page down
+                import logging
 
-            logging.getLogger(__name__).exception("profile section of %s failed", module.__name__)
-            continue
-        if section:
-            out.append(section)
+                logging.getLogger(__name__).exception("profile section of %s failed", module.__name__)
+                continue
+            if section:
+                out.append(section)
     return out
 
 

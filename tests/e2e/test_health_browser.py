@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 @pytest.fixture
 def served(serve, app_factory, fake_sonarr):
     from plexportal.auth import service
-    from plexportal.monitors.models import IssueFix
+    from plexportal.health.models import IssueFix
     from plexportal.settings import service as settings
 
     app = app_factory()

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from plexportal.media import events, parsing
-from plexportal.media.monitors import hooks  # noqa: F401 - registers the subscribers
+from plexportal.health import subscribers  # noqa: F401 - registers the subscribers
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "media"
 PAYLOADS = {p.stem: json.loads(p.read_text()) for p in sorted(FIXTURES.glob("*.json"))}

@@ -1,0 +1,211 @@
+"""Maintenance windows. Messages to every user: an announcement when a window is created, a
+reminder about an hour before it starts, a completion message when it ends (by the clock or by hand)
+and a cancellation notice. While a window is active the notification sender and the monitors pause
+(registered in notify.send.PAUSES); what they would have sent waits in the outbox."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from plexportal.auth.models import User
+from plexportal.db import db
+from plexportal.health.models import MaintenanceWindow
+from plexportal.lib import clock
+from plexportal.notify import send
+from plexportal.notify import service as outbox
+from plexportal.notify.models import Notification
+from plexportal.settings import service as settings
+
+log = logging.getLogger(__name__)
+REMINDER_BEFORE = timedelta(hours=1)
+MAX_LENGTH = timedelta(days=14)
+# The announcement of a window that starts at once must get out before the pause holds the outbox.
+ANNOUNCE_GRACE = timedelta(minutes=10)
+
+
+class WindowError(ValueError):
+    def __init__(self, message: str, field: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _local(dt: datetime) -> str:
+    return clock.ensure_utc(dt).astimezone(clock.zone(settings.get("TIMEZONE"))).strftime("%a %d %b, %H:%M %Z")
+
+
+def create_window(starts_at: datetime, ends_at: datetime, message: str, created_by: str = "") -> MaintenanceWindow:
+    if starts_at.tzinfo is None or ends_at.tzinfo is None:
+        raise WindowError("Times must carry a time zone.")
+    if ends_at <= starts_at:
+        raise WindowError("The end must be after the start.", "ends_at")
+    if ends_at <= clock.now():
+        raise WindowError("That window has already ended.", "ends_at")
+    if ends_at - starts_at > MAX_LENGTH:
+        raise WindowError("A window can last at most 14 days.", "ends_at")
+    message = (message or "").strip()
+    if len(message) > 1000:
+        raise WindowError("Keep the message under 1,000 characters.", "message")
+    with db.atomic():
+        window = MaintenanceWindow.create(starts_at=starts_at, ends_at=ends_at, message=message,
+                                          created_by=created_by[:150], created_at=clock.now())
+    _tell_everyone(window, "announce")
+    return window
+
+
+def _users():
+    return User.select().where(User.is_active & User.email.is_null(False) & (User.email != ""))
+
+
+def _message(window: MaintenanceWindow, kind: str) -> tuple[str, str]:
+    name = settings.get("SERVER_NAME")
+    when = f"from {_local(window.starts_at)} to {_local(window.ends_at)}"
+    note = f"\n\n{window.message}" if window.message else ""
+    if kind == "announce":
+        return (f"Planned maintenance on {name}",
+                f"{name} will be down for maintenance {when}. Plex and new-episode messages may pause during "
+                f"that time; anything that arrives meanwhile is sent afterwards.{note}")
+    if kind == "remind":
+        return (f"Reminder: {name} maintenance starts in about an hour",
+                f"Maintenance on {name} starts at {_local(window.starts_at)} and should end by "
+                f"{_local(window.ends_at)}.{note}")
+    if kind == "complete":
+        return (f"{name} is back", f"Maintenance on {name} is finished. Everything is running again, and any "
+                                   f"messages held during the maintenance are on their way.")
+    return (f"Maintenance on {name} is cancelled",
+            f"The maintenance planned {when} will not happen. Nothing changes for you.")
+
+
+def _tell_everyone(window: MaintenanceWindow, kind: str) -> int:
+    subject, text = _message(window, kind)
+    count = 0
+    for user in _users():
+        outbox.queue_email(user.email, subject, text, kind=f"maintenance.{kind}", user=user,
+                           dedup_key=f"maintenance:{window.id}:{kind}:{user.id}")
+        count += 1
+    stamp = {"announce": "announced_at", "remind": "reminded_at"}.get(kind)
+    if stamp:
+        MaintenanceWindow.update({getattr(MaintenanceWindow, stamp): clock.now()}).where(
+            MaintenanceWindow.id == window.id).execute()
+    log.info("maintenance window %s: %s sent to %s user(s)", window.id, kind, count)
+    return count
+
+
+def current() -> MaintenanceWindow | None:
+    """The window in force right now, by the clock (so it holds even before the worker moves it)."""
+    now = clock.now()
+    return (MaintenanceWindow.select()
+            .where(MaintenanceWindow.status.in_(["scheduled", "active"]) & (MaintenanceWindow.starts_at <= now)
+                   & (MaintenanceWindow.ends_at > now))
+            .order_by(MaintenanceWindow.starts_at).first())
+
+
+def upcoming(within: timedelta = timedelta(days=1)) -> list[MaintenanceWindow]:
+    now = clock.now()
+    return list(MaintenanceWindow.select()
+                .where((MaintenanceWindow.status == "scheduled") & (MaintenanceWindow.starts_at > now)
+                       & (MaintenanceWindow.starts_at <= now + within))
+                .order_by(MaintenanceWindow.starts_at))
+
+
+def _announcement_out(window: MaintenanceWindow) -> bool:
+    if clock.now() >= window.starts_at + ANNOUNCE_GRACE:
+        return True
+    return not (Notification.select().where(
+        (Notification.kind == "maintenance.announce") & Notification.status.in_(["pending", "sending"])
+        & Notification.dedup_key.startswith(f"maintenance:{window.id}:announce:")).exists())
+
+
+def pause_reason() -> str | None:
+    window = current()
+    if window is None or not _announcement_out(window):
+        return None
+    return f"maintenance until {_local(window.ends_at)}"
+
+
+def end_window(window_id: int) -> MaintenanceWindow:
+    """End an active window now (by hand)."""
+    now = clock.now()
+    done = (MaintenanceWindow.update(status="completed", completed_at=now, ends_at=now)
+            .where((MaintenanceWindow.id == window_id) & MaintenanceWindow.status.in_(["scheduled", "active"])
+                   & (MaintenanceWindow.starts_at <= now)).execute())
+    window = MaintenanceWindow.get_by_id(window_id)
+    if not done:
+        raise WindowError("Only a window that has started can be ended.")
+    _tell_everyone(window, "complete")
+    _resume()
+    return window
+
+
+def cancel_window(window_id: int) -> MaintenanceWindow:
+    now = clock.now()
+    done = (MaintenanceWindow.update(status="cancelled", cancelled_at=now)
+            .where((MaintenanceWindow.id == window_id) & MaintenanceWindow.status.in_(["scheduled", "active"]))
+            .execute())
+    window = MaintenanceWindow.get_by_id(window_id)
+    if not done:
+        raise WindowError("That window has already ended or been cancelled.")
+    if window.announced_at:
+        _tell_everyone(window, "cancel")
+    _resume()
+    return window
+
+
+def _resume() -> None:
+    """Kick the sender so what waited during the window goes now, not at the next sweep."""
+    if pause_reason():
+        return
+    try:
+        from plexportal.notify.tasks import send_due_notifications_task
+
+        send_due_notifications_task.call_local()
+    except Exception as err:  # noqa: BLE001 - the periodic sweep sends it within a minute anyway
+        log.warning("could not resume sending: %s", err)
+
+
+def advance() -> dict:
+    """Move every window along by the clock. Runs every minute in the worker, even during a window."""
+    now = clock.now()
+    counts = {"reminded": 0, "started": 0, "completed": 0}
+    for window in MaintenanceWindow.select().where(MaintenanceWindow.status.in_(["scheduled", "active"])):
+        if window.ends_at <= now:
+            claimed = (MaintenanceWindow.update(status="completed", completed_at=now)
+                       .where((MaintenanceWindow.id == window.id)
+                              & MaintenanceWindow.status.in_(["scheduled", "active"])).execute())
+            if claimed:
+                _tell_everyone(window, "complete")
+                counts["completed"] += 1
+            continue
+        if window.status == "scheduled" and window.starts_at <= now:
+            MaintenanceWindow.update(status="active", started_at=now).where(
+                (MaintenanceWindow.id == window.id) & (MaintenanceWindow.status == "scheduled")).execute()
+            counts["started"] += 1
+            continue
+        # A reminder only when the announcement went out well before; otherwise it says the same thing.
+        if (window.status == "scheduled" and window.reminded_at is None and window.starts_at - now <= REMINDER_BEFORE
+                and window.announced_at and window.starts_at - window.announced_at > REMINDER_BEFORE * 1.5):
+            claimed = (MaintenanceWindow.update(reminded_at=now)
+                       .where((MaintenanceWindow.id == window.id) & MaintenanceWindow.reminded_at.is_null()).execute())
+            if claimed:
+                _tell_everyone(window, "remind")
+                counts["reminded"] += 1
+    if counts["completed"]:
+        _resume()
+    return counts
+
+
+def windows(limit: int = 50) -> list[MaintenanceWindow]:
+    return list(MaintenanceWindow.select().order_by(MaintenanceWindow.starts_at.desc()).limit(limit))
+
+
+def get_window_or_404(window_id: int) -> MaintenanceWindow:
+    from flask import abort
+
+    window = MaintenanceWindow.get_or_none(MaintenanceWindow.id == window_id)
+    if window is None:
+        abort(404)
+    return window
+
+
+if pause_reason not in send.PAUSES:
+    send.PAUSES.append(pause_reason)

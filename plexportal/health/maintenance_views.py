@@ -1,0 +1,83 @@
+"""Maintenance windows page (admin) and the banner every page shows."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, url_for
+from flask_login import current_user
+from markupsafe import Markup
+
+from plexportal import web
+from plexportal.admin import audit
+from plexportal.health import maintenance
+from plexportal.health.forms import WindowForm
+from plexportal.lib import clock
+from plexportal.settings import service as settings
+
+bp = Blueprint("maintenance", __name__, url_prefix="/maintenance")
+
+
+@bp.app_context_processor
+def _banners():
+    def banners() -> list[Markup]:
+        try:
+            active = maintenance.current()
+            soon = [] if active else maintenance.upcoming()
+        except Exception:  # noqa: BLE001 - a banner must never break a page (e.g. before migrations)
+            return []
+        if not active and not soon:
+            return []
+        return [Markup(render_template("health/maintenance/_banner.html", active=active,  # nosec B704 # autoescaped template
+                                       soon=soon[:1]))]
+    return {"banners": banners}
+
+
+def _aware(local_naive):
+    return local_naive.replace(tzinfo=clock.zone(settings.get("TIMEZONE"))).astimezone(clock.UTC)
+
+
+def _page(form=None, status=200):
+    return web.render_page("health/maintenance/index.html", "health/maintenance/_form.html", status=status,
+                           form=form or WindowForm(formdata=None), windows=maintenance.windows(),
+                           current=maintenance.current(), zone=settings.get("TIMEZONE"))
+
+
+@bp.get("/")
+def index():
+    return _page()
+
+
+@bp.post("/")
+def create():
+    form = WindowForm()
+    if form.validate_on_submit():
+        try:
+            window = maintenance.create_window(_aware(form.starts_at.data), _aware(form.ends_at.data),
+                                           form.message.data or "", created_by=current_user.username)
+        except maintenance.WindowError as err:
+            target = getattr(form, err.field, None) or form.ends_at
+            target.errors = [*target.errors, err.message] if isinstance(target.errors, list) else [err.message]
+        else:
+            audit.record("maintenance.create", f"Planned maintenance window {window.id}: {window.starts_at:%Y-%m-%d %H:%M} "
+                                              f"to {window.ends_at:%Y-%m-%d %H:%M} UTC")
+            return web.hx_redirect(url_for("maintenance.index"))
+    return _page(form, status=422)
+
+
+def _act(window_id: int, fn, done_text: str, audit_text: str):
+    maintenance.get_window_or_404(window_id)
+    try:
+        fn(window_id)
+        audit.record(f"maintenance.{fn.__name__.split('_')[0]}", f"{audit_text} maintenance window {window_id}")
+    except maintenance.WindowError as err:
+        return web.with_toast(render_template("health/maintenance/_list.html", windows=maintenance.windows()), err.message,
+                              "error", status=200)
+    return web.with_toast(render_template("health/maintenance/_list.html", windows=maintenance.windows()), done_text)
+
+
+@bp.post("/<int:window_id>/end")
+def end(window_id):
+    return _act(window_id, maintenance.end_window, "Maintenance ended; everyone has been told.", "Ended")
+
+
+@bp.post("/<int:window_id>/cancel")
+def cancel(window_id):
+    return _act(window_id, maintenance.cancel_window, "Maintenance cancelled.", "Cancelled")

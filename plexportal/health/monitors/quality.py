@@ -1,0 +1,170 @@
+"""Release and quality. For each request not yet available:
+- a film not released yet gets one **Coming soon** message with its release date (digital,
+  physical, cinema as known; Radarr's 9999-12-31 means unknown);
+- content that is out but still has no file (no release in the requested quality profile was found
+  within a grace period) gets one **Waiting for quality** message.
+Never while the item is in the download queue (the stuck-download monitor owns that), and both are
+cancelled if still unsent when a Grab webhook arrives. Users choose whether they want them."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from plexportal.gateways.base import GatewayError
+from plexportal.gateways.radarr import Movie
+from plexportal.gateways.sonarr import Episode
+from plexportal.lib import clock
+from plexportal.media.models import Follower, MediaRequest
+from plexportal.health import messages
+from plexportal.health.monitors import base
+from plexportal.notify import service as outbox
+from plexportal.notify.models import Notification
+
+NAME = "quality"
+OPEN_REQUESTS = ("pending", "approved")
+GRACE = timedelta(days=2)          # time the *arr gets to find a release after it came out
+
+
+def film_dates(movie: Movie) -> dict[str, date]:
+    """Known release dates by kind: digital, physical, cinema."""
+    found = {"digital": movie.digital_release, "physical": movie.physical_release, "cinema": movie.in_cinemas}
+    return {k: v.date() for k, v in found.items() if v}
+
+
+def film_state(movie: Movie, today: date) -> str:
+    """coming_soon | waiting_quality | '' (fine, or nothing to say)."""
+    if movie.has_file:
+        return ""
+    dates = film_dates(movie)
+    home = [d for k, d in dates.items() if k in ("digital", "physical")]
+    if not home or min(home) > today:
+        return "coming_soon"
+    if today - min(home) >= GRACE:
+        return "waiting_quality"
+    return ""
+
+
+def _date_words(movie: Movie, today: date) -> str:
+    dates = film_dates(movie)
+    parts = [f"{kind} {d:%d %B %Y}" for kind, d in (("digital", dates.get("digital")),
+                                                    ("on disc", dates.get("physical")),
+                                                    ("in cinemas", dates.get("cinema"))) if d and d >= today]
+    return ", ".join(parts) if parts else "no release date is known yet"
+
+
+def _users(request: MediaRequest) -> list:
+    users = [f.user for f in Follower.select().where(Follower.request == request)]
+    if not users and request.requested_by_id:
+        users = [request.requested_by]
+    return users
+
+
+def _send(ctx, request: MediaRequest, kind: str, subject: str, text: str) -> None:
+    action = base.claim(f"quality:{kind}:{request.id}", NAME, "message", subject)
+    if action is None:
+        return
+    for user in _users(request):
+        outbox.notify_user(user, kind, f"quality:{kind}:{request.id}",
+                           payload={"subject": subject, "text": text, "request_id": request.id,
+                                    "media_type": request.media_type, "tmdb": request.tmdb_id,
+                                    "tvdb": request.tvdb_id, "title": request.title})
+    base.done(action)
+    ctx.acted(f"{'Coming soon' if kind == messages.COMING_SOON else 'Waiting for quality'}: {request.title}")
+
+
+def _films(ctx, requests: list[MediaRequest], today: date) -> None:
+    client = base.radarr_client()
+    queued = {i.movie_id for i in client.queue()}
+    for request in requests:
+        if not request.tmdb_id:
+            continue
+        movie = client.movie_by_tmdb(request.tmdb_id)
+        if movie is None or movie.id in queued:
+            continue
+        state = film_state(movie, today)
+        title = request.title or movie.title
+        if state == "coming_soon":
+            ctx.found += 1
+            when = _date_words(movie, today)
+            _send(ctx, request, messages.COMING_SOON, f"Coming soon: {title}",
+                  f"{title} is not out yet, so it cannot be downloaded. Expected: {when}. "
+                  "You will get a message as soon as it is ready to watch.")
+        elif state == "waiting_quality":
+            ctx.found += 1
+            _send(ctx, request, messages.WAITING_QUALITY, f"Waiting for a good copy: {title}",
+                  f"{title} is out, but no copy in the quality you asked for has turned up yet. "
+                  "It is being looked for every day; you will hear as soon as it is ready.")
+
+
+def _series(ctx, requests: list[MediaRequest], now: datetime) -> None:
+    client = base.sonarr_client()
+    queued = {i.episode_id for i in client.queue()}
+    for request in requests:
+        if not request.tvdb_id:
+            continue
+        series = client.series_by_tvdb(request.tvdb_id)
+        if series is None:
+            continue
+        seasons = set(request.seasons or [])
+        missing = [ep for ep in client.episodes(series.id)
+                   if ep.id not in queued and _is_overdue(ep, seasons, now)]
+        if missing:
+            ctx.found += 1
+            title = request.title or series.title
+            which = ", ".join(f"S{e.season_number or 0:02d}E{e.episode_number or 0:02d}" for e in missing[:12])
+            more = f" and {len(missing) - 12} more" if len(missing) > 12 else ""
+            _send(ctx, request, messages.WAITING_QUALITY, f"Waiting for a good copy: {title}",
+                  f"{which}{more} of {title} aired, but no copy in the quality you asked for has turned up yet. "
+                  "They are being looked for; you will hear as soon as they are ready.")
+
+
+def _is_overdue(ep: Episode, seasons: set, now: datetime) -> bool:
+    """A wanted episode (monitored, of a requested season, not a special) that aired more than the
+    grace period ago and still has no file."""
+    if ep.has_file or not ep.monitored or not ep.season_number or (seasons and ep.season_number not in seasons):
+        return False
+    return ep.air_date_utc is not None and now - ep.air_date_utc >= GRACE
+
+
+def run(ctx) -> None:
+    requests = list(MediaRequest.select().where(MediaRequest.status.in_(OPEN_REQUESTS)))
+    films = [r for r in requests if r.media_type == "movie"]
+    shows = [r for r in requests if r.media_type == "tv"]
+    now = clock.now()
+    for service, fn, items, arg in (("radarr", _films, films, now.date()), ("sonarr", _series, shows, now)):
+        if not items or not base.settings.get(f"{service.upper()}_URL"):
+            continue
+        try:
+            fn(ctx, items, arg)
+        except GatewayError as err:
+            ctx.upstream_error(service.title(), err)
+
+
+def cancel_on_grab(service: str, body: dict) -> int:
+    """A Grab webhook: the item is on its way, so unsent quality messages for it are moot."""
+    from plexportal.media import shape
+
+    if service == "radarr":
+        tmdb = shape.int_id(shape.obj(body, "movie").get("tmdbId"), "movie.tmdbId")
+        if tmdb is None:
+            return 0
+        requests = MediaRequest.select(MediaRequest.id).where(
+            (MediaRequest.media_type == "movie") & (MediaRequest.tmdb_id == tmdb))
+    else:
+        tvdb = shape.int_id(shape.obj(body, "series").get("tvdbId"), "series.tvdbId")
+        if tvdb is None:
+            return 0
+        requests = MediaRequest.select(MediaRequest.id).where(
+            (MediaRequest.media_type == "tv") & (MediaRequest.tvdb_id == tvdb))
+    keys = [f"quality:{kind}:{r.id}" for r in requests for kind in (messages.COMING_SOON, messages.WAITING_QUALITY)]
+    if not keys:
+        return 0
+    # batch_key is cleared too: an open batch holds it, and a later batch must be able to open.
+    return (Notification.update(status="cancelled", batch_key=None)
+            .where(Notification.group_key.in_(keys) & Notification.status.in_(["collecting", "pending"]))
+            .execute())
+
+
+MONITOR = base.Monitor(NAME, "Release and quality",
+                       "Tells people when a film they asked for is not out yet (with its date), or out but not yet "
+                       "available in the quality they asked for. Users choose whether they want these.", run,
+                       default_interval=360)

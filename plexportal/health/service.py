@@ -1,0 +1,159 @@
+"""Running the monitors: each on its own interval (state, not ticks: a monitor is due when its last
+start is older than its interval), never two runs of one monitor at once, paused during maintenance."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from peewee import IntegrityError
+
+from plexportal.db import db
+from plexportal.health import maintenance, monitors
+from plexportal.health.models import MonitorRun, MonitorState
+from plexportal.health.monitors.base import Context, Monitor
+from plexportal.lib import clock
+from plexportal.settings import service as settings
+
+log = logging.getLogger(__name__)
+CLAIM_EXPIRES = timedelta(minutes=30)       # a run left "running" by a killed worker
+
+
+class Busy(Exception):
+    """The monitor is already running (or monitors are paused)."""
+
+
+def is_enabled(m: Monitor) -> bool:
+    return settings.get_bool(m.enabled_key)
+
+
+def interval(m: Monitor) -> timedelta:
+    return timedelta(minutes=max(1, settings.get_int(m.interval_key)))
+
+
+def state(name: str) -> MonitorState:
+    row = MonitorState.get_or_none(MonitorState.name == name)
+    if row is None:
+        try:
+            with db.atomic():
+                row = MonitorState.create(name=name, first_seen_at=clock.now())
+        except IntegrityError:
+            row = MonitorState.get(MonitorState.name == name)
+    return row
+
+
+def pause_reason() -> str | None:
+    return maintenance.pause_reason()
+
+
+def next_due(m: Monitor, st: MonitorState):
+    # A new install (or a new monitor) waits one interval before its first scheduled run, so a
+    # starting worker does not run everything at once while webhooks are arriving; Run now is there.
+    start = st.last_started_at or st.first_seen_at
+    if start is None:
+        return clock.now()
+    return start + interval(m)
+
+
+def due_monitors() -> list[Monitor]:
+    out = []
+    for m in monitors.MONITORS.values():
+        if is_enabled(m) and next_due(m, state(m.name)) <= clock.now():
+            out.append(m)
+    return out
+
+
+def _claim(name: str) -> bool:
+    now = clock.now()
+    state(name)
+    return (MonitorState.update(running_since=now, last_started_at=now)
+            .where((MonitorState.name == name)
+                   & (MonitorState.running_since.is_null() | (MonitorState.running_since < now - CLAIM_EXPIRES)))
+            .execute()) == 1
+
+
+def run_monitor(name: str, trigger: str = "schedule", only: dict | None = None) -> MonitorRun:
+    """Run one monitor now and record the run. Raises Busy when it is running already or paused."""
+    m = monitors.get(name)
+    reason = pause_reason()
+    if reason:
+        raise Busy(reason)
+    if not _claim(name):
+        raise Busy(f"{m.label} is running already.")
+    run = MonitorRun.create(monitor=name, trigger=trigger, started_at=clock.now())
+    ctx = Context(monitor=name, trigger=trigger, only=only or {})
+    status = "ok"
+    try:
+        m.run(ctx)
+    except Exception as err:  # noqa: BLE001 - one broken monitor must not stop the others
+        log.exception("monitor %s crashed", name)
+        ctx.errors.append(f"{type(err).__name__}: {err}"[:300])
+        status = "error"
+    if ctx.errors:
+        status = "error"
+    summary = summarise(ctx)
+    with db.atomic():
+        MonitorRun.update(finished_at=clock.now(), status=status, found=ctx.found, acted=ctx.acted_count,
+                          summary=summary[:500], lines=ctx.lines[:500] or None, errors=ctx.errors[:100] or None
+                          ).where(MonitorRun.id == run.id).execute()
+        MonitorState.update(running_since=None, last_finished_at=clock.now(), last_status=status,
+                            last_summary=summary[:500]).where(MonitorState.name == name).execute()
+    return MonitorRun.get_by_id(run.id)
+
+
+def summarise(ctx: Context) -> str:
+    parts = [f"found {ctx.found}", f"acted on {ctx.acted_count}"]
+    if ctx.errors:
+        parts.append(f"{len(ctx.errors)} upstream error(s), retried next run")
+    return ", ".join(parts)
+
+
+KEEP_RUNS = timedelta(days=30)
+
+
+def prune_runs() -> int:
+    """Runs older than 30 days go (each monitor's page shows its latest runs)."""
+    return MonitorRun.delete().where(MonitorRun.started_at < clock.now() - KEEP_RUNS).execute()
+
+
+def run_due(trigger: str = "schedule") -> list[MonitorRun]:
+    prune_runs()
+    if pause_reason():
+        return []
+    runs = []
+    for m in due_monitors():
+        try:
+            runs.append(run_monitor(m.name, trigger))
+        except Busy:
+            continue
+    return runs
+
+
+def last_runs(name: str, limit: int = 20) -> list[MonitorRun]:
+    return list(MonitorRun.select().where(MonitorRun.monitor == name)
+                .order_by(MonitorRun.started_at.desc(), MonitorRun.id.desc()).limit(limit))
+
+
+def schedule_words(m: Monitor) -> str:
+    """"every 30 min", "every 6 h", or the weekly summary's day and hour."""
+    if m.name == "weekly-summary":
+        day = dict(DAY_NAMES).get(settings.get("WEEKLY_SUMMARY_DAY"), "Sunday")
+        return f"{day}s at {settings.get_int('WEEKLY_SUMMARY_HOUR'):02d}:00"
+    minutes = int(interval(m).total_seconds() // 60)
+    if minutes % 60 == 0:
+        return f"every {minutes // 60} h" if minutes > 60 else "every hour"
+    return f"every {minutes} min"
+
+
+DAY_NAMES = (("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"), ("fri", "Friday"),
+             ("sat", "Saturday"), ("sun", "Sunday"))
+
+
+def overview() -> list[dict]:
+    out = []
+    for m in monitors.MONITORS.values():
+        st = state(m.name)
+        last = MonitorRun.select().where(MonitorRun.monitor == m.name).order_by(MonitorRun.id.desc()).first()
+        out.append({"monitor": m, "enabled": is_enabled(m), "interval": interval(m), "state": st,
+                    "schedule": schedule_words(m),
+                    "last": last, "next_due": next_due(m, st) if is_enabled(m) else None})
+    return out

@@ -1,0 +1,110 @@
+"""Media-health pages: the monitors (last run, outcome, Run now), each monitor's runs, the reported
+issues; the maintenance pages are in maintenance_views.py."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request
+
+from plexportal import web
+from plexportal.admin import audit
+from plexportal.health import maintenance_views, monitors, service
+from plexportal.health import subscribers  # noqa: F401 - registers the webhook subscribers
+from plexportal.settings import service as settings
+from plexportal.settings.registry import get_def
+
+# The blueprint keeps the name "monitors" (and /monitors/): "health" is /healthz's (api/views.py).
+bp = Blueprint("monitors", __name__, url_prefix="/monitors")
+BLUEPRINTS = [bp, maintenance_views.bp]
+
+
+@bp.app_context_processor
+def _helpers():
+    return {"has_endpoint": lambda endpoint: endpoint in current_app.view_functions}
+
+
+def _monitor_or_404(name: str):
+    if name not in monitors.MONITORS:
+        abort(404)
+    return monitors.MONITORS[name]
+
+
+@bp.get("/")
+def index():
+    return web.render_page("health/index.html", "health/_monitors.html", rows=service.overview(),
+                           paused=service.pause_reason())
+
+
+def _detail_ctx(m):
+    st = service.state(m.name)
+    own = [(get_def(k), settings.get(k)) for k in (m.enabled_key, m.interval_key, *m.settings)]
+    return {"m": m, "st": st, "runs": service.last_runs(m.name), "own": own, "paused": service.pause_reason(),
+            "enabled": service.is_enabled(m), "next_due": service.next_due(m, st)}
+
+
+@bp.get("/<name>")
+def monitor(name):
+    m = _monitor_or_404(name)
+    return web.render_page("health/monitor.html", "health/_runs.html", **_detail_ctx(m))
+
+
+@bp.post("/<name>/run")
+def run_now(name):
+    m = _monitor_or_404(name)
+    reason = service.pause_reason()
+    if reason:
+        return web.with_toast(render_template("health/_runs.html", **_detail_ctx(m)),
+                              f"Not started: paused for {reason}.", "warn")
+    from plexportal.health.tasks import run_monitor_task
+
+    run_monitor_task(name, "manual")
+    audit.record("monitors.run", f"Ran the {m.label} monitor by hand")
+    return web.with_toast(render_template("health/_runs.html", **_detail_ctx(m), started=True),
+                          f"{m.label}: run started.")
+
+
+# -- reported issues (the manual-review list) -----------------------------------------------------
+
+def _issues_ctx():
+    from plexportal.health.models import IssueFix
+
+    rows = list(IssueFix.select().order_by(IssueFix.created_at.desc()).limit(200))
+    return {"review": [f for f in rows if f.state in ("review", "retry")],
+            "others": [f for f in rows if f.state not in ("review", "retry")],
+            "mode": settings.get("ISSUE_FIX_MODE")}
+
+
+@bp.get("/issues")
+def issues():
+    return web.render_page("health/issues.html", "health/_issues.html", **_issues_ctx())
+
+
+def _issue_or_404(fix_id: int):
+    from plexportal.health.models import IssueFix
+
+    fix = IssueFix.get_or_none(IssueFix.id == fix_id)
+    if fix is None:
+        abort(404)
+    return fix
+
+
+@bp.post("/issues/<int:fix_id>/approve")
+def approve_issue(fix_id):
+    from plexportal.health.monitors import issue_fix
+
+    fix = _issue_or_404(fix_id)
+    after = issue_fix.approve(fix.id)
+    audit.record("monitors.issue.approve", f"Approved the fix for Seerr issue {fix.seerr_issue_id}")
+    if after.state == "fixing":
+        message, kind = "Fix started: the file was removed and a replacement is being searched for.", "ok"
+    else:
+        message, kind = f"Could not fix it: {after.error or after.state}", "error"
+    return web.with_toast(render_template("health/_issues.html", **_issues_ctx()), message, kind)
+
+
+@bp.post("/issues/<int:fix_id>/dismiss")
+def dismiss_issue(fix_id):
+    from plexportal.health.monitors import issue_fix
+
+    fix = _issue_or_404(fix_id)
+    issue_fix.dismiss(fix.id)
+    audit.record("monitors.issue.dismiss", f"Dismissed Seerr issue {fix.seerr_issue_id}")
+    return web.with_toast(render_template("health/_issues.html", **_issues_ctx()), "Dismissed; nothing was changed.")
