@@ -177,3 +177,33 @@ def same_email(user: User) -> list[Neighbour]:
             reason = "not merged automatically: an email alone does not prove two rows are one person; merge by hand"
         out.append(Neighbour(other, reason))
     return out
+
+
+ACCESS_WORDS = {"access": "active", "waiting": "waiting", "suspended": "suspended", "seerr": "none", "other": "none"}
+
+
+def describe(users: list[User]) -> list[dict]:
+    """People as the API and the CLI give them (a few queries for the whole list)."""
+    from plexportal.invites import service as invites
+    from plexportal.media.models import Follower
+    from plexportal.notify.models import Notification
+
+    ids = [u.id for u in users]
+    found = standings(ids)
+    requests = dict(Follower.select(Follower.user, fn.COUNT(Follower.id)).where(
+        Follower.user.in_(ids or [0]) & (Follower.role == "requester")).group_by(Follower.user).tuples())
+    sent = dict(Notification.select(Notification.user, fn.COUNT(Notification.id)).where(
+        Notification.user.in_(ids or [0]) & (Notification.status == "sent")).group_by(Notification.user).tuples())
+    out = []
+    for u in users:
+        s = found[u.id]
+        status = ACCESS_WORDS.get(s.state) or s.label.lower()
+        out.append({"id": u.id, "name": u.name, "emails": emails_of(u), "plex_username": u.plex_username,
+                    "plex_user_id": u.plex_user_id, "seerr_user_id": u.seerr_user_id,
+                    "jellyfin_user_id": u.jellyfin_user_id, "sources": s.sources,
+                    "access": {"status": status,
+                               "libraries": (invites.library_titles(s.libraries) if s.libraries else
+                                             (["all"] if s.state in ("access", "waiting") else [])),
+                               "expires_at": s.expires_at},
+                    "requests": requests.get(u.id, 0), "messages_sent": sent.get(u.id, 0)})
+    return out
