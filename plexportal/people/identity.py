@@ -253,7 +253,8 @@ def _attach(user: User, s: Sighting, taken: dict[str, int]) -> None:
     email = normal_email(s.email)
     wanted = {"plex_user_id": s.plex_user_id or None, "seerr_user_id": s.seerr_user_id or None,
               "jellyfin_user_id": s.ids().get("jellyfin"), "email": email or None,
-              "plex_username": (s.username or "")[:150] or None, "display_name": (s.display_name or "")[:150] or None,
+              "plex_username": (s.username or "")[:150] or None,
+              "display_name": None if user.plex_username else (s.display_name or "")[:150] or None,
               "avatar_url": (s.avatar or "")[:500] or None}
     changes = {}
     for field, value in wanted.items():
@@ -268,7 +269,7 @@ def _attach(user: User, s: Sighting, taken: dict[str, int]) -> None:
 
 # -- merging --------------------------------------------------------------------------------------
 
-def merge(keep: User, other: User, *, reason: str = "merged by hand", actor=None) -> tuple[User, str]:
+def merge(keep: User, other: User, *, reason: str = "", actor=None) -> tuple[User, str]:
     """Merge `other` into `keep` (an admin's decision): everything `other` held moves, then
     `other` is deleted. Returns the survivor and a sentence saying what happened."""
     if keep.id == other.id:
@@ -315,9 +316,11 @@ def _merge(keep: User, other: User, *, reason: str, actor=None, automatic: bool 
     notes = _notes(keep, other)
     ids = {column: getattr(other, column) for column in COLUMNS.values() if getattr(other, column) not in (None, "")}
     fill = {column: value for column, value in ids.items() if getattr(keep, column) in (None, "")}
-    for field in ("email", "plex_username", "display_name", "avatar_url"):
+    for field in ("email", "plex_username", "avatar_url"):
         if getattr(other, field) and not getattr(keep, field):
             fill[field] = getattr(other, field)
+    if other.display_name and not (keep.display_name or keep.plex_username):
+        fill["display_name"] = other.display_name          # a person keeps the name they are shown by
     if ids:
         User.update({column: None for column in ids}).where(User.id == other.id).execute()
     for kind, column in COLUMNS.items():
@@ -332,10 +335,12 @@ def _merge(keep: User, other: User, *, reason: str, actor=None, automatic: bool 
         User.update(fill).where(User.id == keep.id).execute()
     User.delete().where(User.id == other.id).execute()
     how = "automatically" if automatic else "by hand"
-    message = f"Merged {described} into this person {how}: {reason}." + "".join(f" {n}" for n in notes)
+    message = f"Merged {described} into this person {how}{f': {reason}' if reason else ''}." + "".join(
+        f" {n}" for n in notes)
     PersonEvent.create(user=keep.id, kind="merged", message=message,
                        data={"other": described, "moved": moved, "automatic": automatic})
-    audit.record("people.merged", f"{described} merged into #{keep.id} {keep.name} {how}: {reason}",
+    audit.record("people.merged", f"{described} merged into #{keep.id} {keep.name} {how}"
+                 f"{f': {reason}' if reason else ''}",
                  actor=actor if not automatic else None)
     survivor = User.get_by_id(keep.id)
     survivor._merge_message = message

@@ -42,7 +42,7 @@ def timeline(user: User, limit: int = LIMIT) -> list[Entry]:
     for a in Access.select().where(Access.user == user.id):
         who = a.title or a.username or a.email or str(a.plex_user_id)
         out.append(Entry(a.joined_at, "access", f"Plex access for {who}: {_libraries(a.libraries)}", "granted"))
-        if a.changed_at and a.joined_at and a.changed_at > a.joined_at:
+        if a.changed_at and a.joined_at and (a.changed_at - a.joined_at).total_seconds() > 1:
             word = {"active": "changed"}.get(a.status, a.status)
             out.append(Entry(a.changed_at, "access", f"Plex access of {who} {word}", a.status))
     for f in Follower.select(Follower, MediaRequest).join(MediaRequest).where(Follower.user == user.id):
