@@ -67,6 +67,12 @@ def _rows() -> dict[str, str]:
     return decoded
 
 
+def is_stored(key: str) -> bool:
+    """Set on purpose (environment or database), not just falling back to a default."""
+    d = get_def(key)
+    return os.environ.get(d.env_var, "") != "" or bool(_rows().get(key))
+
+
 def is_locked(key: str) -> bool:
     """Set by environment variable, or settable only there: shown read-only in the UI."""
     d = get_def(key)

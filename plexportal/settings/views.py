@@ -17,8 +17,14 @@ from plexportal.settings.registry import groups, on_save_hooks
 log = logging.getLogger(__name__)
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
-# The wizard's service steps, in order; each is a settings group.
-WIZARD_STEPS = ["Seerr", "Sonarr", "Radarr", "Plex", "Jellyfin", "Email"]
+# The wizard's steps, in order: the services (each a settings group), then the server's name (from
+# Plex), its public address and time zone, and the webhook secret the services will be given.
+WIZARD_STEPS = ["Seerr", "Sonarr", "Radarr", "Plex", "Jellyfin", "Email", "Server", "Address", "Webhooks"]
+# Steps that are not a settings group: the settings each one asks for.
+STEP_KEYS = {"Server": ["SERVER_NAME"], "Address": ["BASE_URL", "TIMEZONE"], "Webhooks": ["WEBHOOK_SECRET"]}
+STEP_TITLES = {"Server": "Name your server", "Address": "Public address and time zone",
+               "Webhooks": "The webhook secret"}
+WEBHOOK_APPS = (("Sonarr", "sonarr"), ("Radarr", "radarr"), ("Seerr", "seerr"))
 WIZARD_HELP = {
     "Seerr": "Requests come from Seerr (Overseerr or Jellyseerr).",
     "Sonarr": "Sonarr tells plexportal when episodes are imported.",
@@ -26,14 +32,32 @@ WIZARD_HELP = {
     "Plex": "plexportal checks Plex really has an item before saying it is ready, and shares libraries.",
     "Jellyfin": "Only if your server is Jellyfin rather than Plex; otherwise skip.",
     "Email": "Messages to your users and alerts to you go out through this mail server.",
+    "Server": "The name people see in the top bar, on the join page and in every email.",
+    "Address": "How people reach plexportal: the address in links, invites and emails, and the time zone "
+               "times are shown in.",
+    "Webhooks": "Sonarr, Radarr and Seerr prove who they are with this secret when they tell plexportal "
+                "about requests and imports. Save it first, then paste it into each of them.",
 }
 
 
 def _group_or_404(name: str) -> list:
     g = groups().get(name)
+    if g is None and name in STEP_KEYS:
+        from plexportal.settings.registry import get_def
+
+        g = [get_def(key) for key in STEP_KEYS[name]]
     if g is None:
         abort(404)
     return g
+
+
+def _finished_steps() -> set[str]:
+    """Steps already done (shown ticked when the wizard is opened again)."""
+    done = set(checks.configured_groups(service.get))
+    for step, keys in STEP_KEYS.items():
+        if all(service.is_stored(key) for key in keys if key != "TIMEZONE"):
+            done.add(step)
+    return done
 
 
 def _field_rows(defs, values=None, errors=None):
@@ -110,7 +134,10 @@ def save_group(name):
 @limiter.limit("30 per minute")
 def test_group(name):
     _group_or_404(name)
-    result = checks.run(name, request.form.to_dict(), service.get)
+    send_to = (request.form.get("_send_test_to") or "").strip() if name == "Email" else ""
+    if send_to and send_to != service.get("ADMIN_EMAIL"):
+        send_to = ""                    # only ever the admin's own address, never one typed in a form
+    result = checks.run(name, request.form.to_dict(), service.get, send_to=send_to)
     checks.record(name, result)
     return render_template("settings/_check_result.html", result=result)
 
@@ -169,15 +196,60 @@ def wizard_step(step):
     next_url = (url_for("settings.wizard_step", step=WIZARD_STEPS[index_ + 1]) if index_ + 1 < len(WIZARD_STEPS)
                 else url_for("settings.wizard_done"))
     prev_url = url_for("settings.wizard_step", step=WIZARD_STEPS[index_ - 1]) if index_ else None
+    ctx = dict(step=step, steps=WIZARD_STEPS, next_url=next_url, prev_url=prev_url, help=WIZARD_HELP.get(step, ""),
+               title=STEP_TITLES.get(step), checkable=checks.CHECKABLE, finished=_finished_steps(),
+               admin_email=service.get("ADMIN_EMAIL") if step == "Email" else "",
+               hooks=_webhook_urls() if step == "Webhooks" else [])
     if request.method == "POST":
         ok, rows = _save_group(step)
         if ok:
             return web.hx_redirect(next_url)
         return web.render_page("settings/wizard_step.html", "settings/_wizard_step_form.html", status=422,
-                               step=step, rows=rows, steps=WIZARD_STEPS, next_url=next_url, prev_url=prev_url,
-                               help=WIZARD_HELP.get(step, ""))
-    return web.render_page("settings/wizard_step.html", step=step, rows=_field_rows(_group_or_404(step)),
-                           steps=WIZARD_STEPS, next_url=next_url, prev_url=prev_url, help=WIZARD_HELP.get(step, ""))
+                               rows=rows, **ctx)
+    if step == "Server":
+        _learn_plex_name()
+    rows = _field_rows(_group_or_404(step))
+    _prefill(step, rows)
+    return web.render_page("settings/wizard_step.html", rows=rows, **ctx)
+
+
+def _learn_plex_name() -> None:
+    """The name Plex reports, asked now if nothing has read it yet (the admin waits on this page)."""
+    if service.get("PLEX_SERVER_NAME") or not (service.get("PLEX_URL") and service.get("PLEX_TOKEN")):
+        return
+    from plexportal.gateways import plex
+    from plexportal.gateways.base import GatewayError
+
+    try:
+        info, _libraries = plex.list_libraries(plex.settings_from_store(), timeout=5)
+    except GatewayError as err:
+        log.info("wizard: could not read the Plex server's name: %s", err.message)
+        return
+    if info.name:
+        service.set_many({"PLEX_SERVER_NAME": info.name[:200]})
+
+
+def _prefill(step: str, rows: list[dict]) -> None:
+    """What the wizard can propose: the address this browser used, its time zone, a new secret."""
+    for row in rows:
+        key = row["def"].key
+        if row["locked"] or service.is_stored(key):
+            continue
+        if key == "BASE_URL":
+            row["value"] = request.host_url.rstrip("/")
+            row["note"] = "Filled in from the address this browser used: change it if people use another one."
+        elif key == "TIMEZONE":
+            row["browser_timezone"] = True
+            row["note"] = "Filled in from this browser's time zone."
+        elif key == "SERVER_NAME" and service.get("PLEX_SERVER_NAME"):
+            row["note"] = "Filled in with the name your Plex server reports."
+        elif key == "WEBHOOK_SECRET":
+            row["autogenerate"] = True
+
+
+def _webhook_urls() -> list[tuple[str, str]]:
+    base = (service.get("BASE_URL") or request.host_url).rstrip("/")
+    return [(label, f"{base}/webhooks/{path}") for label, path in WEBHOOK_APPS]
 
 
 @bp.get("/setup/done")
@@ -195,4 +267,8 @@ def wizard_done():
             state[step] = ("saved", "muted", "not tested yet")
         else:
             state[step] = ("connected", "ok", check.message) if check.ok else ("failed", "bad", check.message)
-    return web.render_page("settings/wizard_done.html", steps=WIZARD_STEPS, state=state)
+        if step in STEP_KEYS:
+            state[step] = ("done", "ok", "") if step in _finished_steps() else ("skipped", "muted", "")
+    return web.render_page("settings/wizard_done.html", steps=WIZARD_STEPS, state=state,
+                           secret_set=service.is_stored("WEBHOOK_SECRET"), hooks=_webhook_urls(),
+                           finished=_finished_steps())
