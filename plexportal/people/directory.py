@@ -190,7 +190,7 @@ def describe(users: list[User]) -> list[dict]:
 
     ids = [u.id for u in users]
     found = standings(ids)
-    requests = dict(Follower.select(Follower.user, fn.COUNT(Follower.id)).where(
+    made = dict(Follower.select(Follower.user, fn.COUNT(Follower.id)).where(
         Follower.user.in_(ids or [0]) & (Follower.role == "requester")).group_by(Follower.user).tuples())
     sent = dict(Notification.select(Notification.user, fn.COUNT(Notification.id)).where(
         Notification.user.in_(ids or [0]) & (Notification.status == "sent")).group_by(Notification.user).tuples())
@@ -205,5 +205,5 @@ def describe(users: list[User]) -> list[dict]:
                                "libraries": (invites.library_titles(s.libraries) if s.libraries else
                                              (["all"] if s.state in ("access", "waiting") else [])),
                                "expires_at": s.expires_at},
-                    "requests": requests.get(u.id, 0), "messages_sent": sent.get(u.id, 0)})
+                    "requests": made.get(u.id, 0), "messages_sent": sent.get(u.id, 0)})
     return out

@@ -8,7 +8,12 @@ the survivor's is dropped after `reconcile` has folded what matters of it into t
 """
 from __future__ import annotations
 
+import json
+import re
+
 from peewee import Database
+
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 USER_TABLE = "user"
 
@@ -20,7 +25,10 @@ DROP = {"user_session"}
 
 
 def _q(database: Database, name: str) -> str:
-    """A quoted identifier ("user" is a reserved word in PostgreSQL)."""
+    """A quoted identifier ("user" is a reserved word in PostgreSQL). Names come from the
+    database's own catalogue; anything but a plain identifier is refused all the same."""
+    if not _PLAIN.fullmatch(name):
+        raise ValueError(f"not a plain identifier: {name!r}")
     return database.quote[0] + name + database.quote[1]
 
 
@@ -45,17 +53,15 @@ def reconcile(database: Database, keep_id: int, other_id: int) -> None:
     p = database.param
     if "follower" in tables:
         database.execute_sql(
-            f"UPDATE follower SET role = 'requester' WHERE user_id = {p} AND request_id IN "
+            f"UPDATE follower SET role = 'requester' WHERE user_id = {p} AND request_id IN "  # nosec B608 # names fixed or from the catalogue; values are parameters
             f"(SELECT request_id FROM follower WHERE user_id = {p} AND role = 'requester')", (keep_id, other_id))
     if "notify_prefs" not in tables:
         return
     rows = {uid: (enabled, events, unsub) for uid, enabled, events, unsub in database.execute_sql(
-        f"SELECT user_id, email_enabled, email_events, unsubscribed_at FROM notify_prefs WHERE user_id IN ({p}, {p})",
+        f"SELECT user_id, email_enabled, email_events, unsubscribed_at FROM notify_prefs WHERE user_id IN ({p}, {p})",  # nosec B608 # names fixed or from the catalogue; values are parameters
         (keep_id, other_id)).fetchall()}
     if other_id not in rows or keep_id not in rows:
         return                              # at most one of them has choices: moved as they are
-    import json
-
     k_enabled, k_events, k_unsub = rows[keep_id]
     o_enabled, o_events, o_unsub = rows[other_id]
     events = dict(json.loads(k_events) if k_events else {})
@@ -63,8 +69,9 @@ def reconcile(database: Database, keep_id: int, other_id: int) -> None:
         if not on:
             events[key] = False
     database.execute_sql(
-        f"UPDATE notify_prefs SET email_enabled = {p}, email_events = {p}, unsubscribed_at = {p} WHERE user_id = {p}",
-        (bool(k_enabled) and bool(o_enabled), json.dumps(events) if events else None, k_unsub or o_unsub, keep_id))
+        f"UPDATE notify_prefs SET email_enabled = {p}, email_events = {p}, unsubscribed_at = {p} WHERE user_id = {p}",  # nosec B608 # names fixed or from the catalogue; values are parameters
+        (bool(k_enabled) and bool(o_enabled),
+         json.dumps(events, separators=(",", ":"), sort_keys=True) if events else None, k_unsub or o_unsub, keep_id))
 
 
 def move_rows(database: Database, keep_id: int, other_id: int) -> dict[str, int]:
@@ -74,14 +81,15 @@ def move_rows(database: Database, keep_id: int, other_id: int) -> dict[str, int]
     for table, column, uniques in user_columns(database):
         t, c = _q(database, table), _q(database, column)
         if table in DROP:
-            database.execute_sql(f"DELETE FROM {t} WHERE {c} = {p}", (other_id,))
+            database.execute_sql(f"DELETE FROM {t} WHERE {c} = {p}", (other_id,))  # nosec B608 # catalogue names (_q), values are parameters
             continue
         for others in uniques:
             same = "".join(f" AND k.{_q(database, o)} = {t}.{_q(database, o)}" for o in others)
-            database.execute_sql(
-                f"DELETE FROM {t} WHERE {c} = {p} AND EXISTS (SELECT 1 FROM {t} k WHERE k.{c} = {p}{same})",
+            database.execute_sql(  # nosec B608 # catalogue names (_q), values are parameters
+                f"DELETE FROM {t} WHERE {c} = {p} AND EXISTS (SELECT 1 FROM {t} k WHERE k.{c} = {p}{same})",  # nosec B608 # names fixed or from the catalogue; values are parameters
                 (other_id, keep_id))
-        cursor = database.execute_sql(f"UPDATE {t} SET {c} = {p} WHERE {c} = {p}", (keep_id, other_id))
+        cursor = database.execute_sql(f"UPDATE {t} SET {c} = {p} WHERE {c} = {p}",  # nosec B608 # catalogue names (_q)
+                                      (keep_id, other_id))
         if cursor.rowcount:
             moved[table] = cursor.rowcount
     return moved

@@ -36,8 +36,9 @@ def timeline(user: User, limit: int = LIMIT) -> list[Entry]:
     for r in Redemption.select().where(Redemption.user == user.id):
         invite = r.invite
         name = (invite.label or invite.code) if invite is not None else "the request form"
-        out.append(Entry(r.created_at, "invite", f"Used {'invite ' if invite else ''}{name} "
-                         f"({'Sign in with Plex' if r.via == 'plex' else r.via}): {_libraries((r.terms or {}).get('libraries'))}",
+        how = "Sign in with Plex" if r.via == "plex" else r.via
+        granted = _libraries((r.terms or {}).get("libraries"))
+        out.append(Entry(r.created_at, "invite", f"Used {'invite ' if invite else ''}{name} ({how}): {granted}",
                          r.state.replace("_", " ")))
     for a in Access.select().where(Access.user == user.id):
         who = a.title or a.username or a.email or str(a.plex_user_id)
