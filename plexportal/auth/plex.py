@@ -44,9 +44,10 @@ def remember_pin(pin_id: int, pin_code: str, intent: str, next_url: str = "") ->
 
 class Outcome:
     def __init__(self, status: str, account: plextv.Account | None = None, intent: str = "signin",
-                 next_url: str = "", message: str = ""):
+                 next_url: str = "", message: str = "", token: str = ""):
         self.status = status          # waiting | done | error
         self.account = account
+        self.token = token            # the approving account's token: kept only for the setup intent
         self.intent = intent
         self.next_url = next_url
         self.message = message
@@ -69,7 +70,32 @@ def check() -> Outcome:
     if approved is None:
         return Outcome("waiting")
     session.pop(SESSION_KEY, None)
-    return Outcome("done", approved[1], data.get("intent") or "signin", data.get("n") or "")
+    return Outcome("done", approved[1], data.get("intent") or "signin", data.get("n") or "", token=approved[0])
+
+
+SETUP_KEY = "plex_setup"
+
+
+def _box():
+    from flask import current_app
+
+    from plexportal.security import SecretBox
+
+    cfg = current_app.config["PLEXPORTAL"]
+    return SecretBox(cfg.secret_key, cfg.secret_key_previous)
+
+
+def remember_setup_token(token: str) -> None:
+    """The owner signed in with Plex in the setup wizard: keep their token (encrypted, in this
+    browser's session) until they pick which of their servers plexportal should use."""
+    session[SETUP_KEY] = {"t": _box().encrypt(token), "at": time.time()}
+
+
+def setup_token(pop: bool = False) -> str:
+    data = session.pop(SETUP_KEY, None) if pop else session.get(SETUP_KEY)
+    if not isinstance(data, dict) or time.time() - float(data.get("at") or 0) > PIN_SECONDS:
+        return ""
+    return _box().decrypt(str(data.get("t") or "")) or ""
 
 
 def owner_account_id() -> int | None:

@@ -199,7 +199,7 @@ def wizard_step(step):
     ctx = dict(step=step, steps=WIZARD_STEPS, next_url=next_url, prev_url=prev_url, help=WIZARD_HELP.get(step, ""),
                title=STEP_TITLES.get(step), checkable=checks.CHECKABLE, finished=_finished_steps(),
                admin_email=service.get("ADMIN_EMAIL") if step == "Email" else "",
-               hooks=_webhook_urls() if step == "Webhooks" else [])
+               hooks=_webhook_urls() if step == "Webhooks" else [], plex_button=_plex_button() if step == "Plex" else None)
     if request.method == "POST":
         ok, rows = _save_group(step)
         if ok:
@@ -211,6 +211,12 @@ def wizard_step(step):
     rows = _field_rows(_group_or_404(step))
     _prefill(step, rows)
     return web.render_page("settings/wizard_step.html", rows=rows, **ctx)
+
+
+def _plex_button() -> dict:
+    from plexportal.auth import plex as plex_signin
+
+    return plex_signin.button_context()
 
 
 def _learn_plex_name() -> None:
@@ -250,6 +256,47 @@ def _prefill(step: str, rows: list[dict]) -> None:
 def _webhook_urls() -> list[tuple[str, str]]:
     base = (service.get("BASE_URL") or request.host_url).rstrip("/")
     return [(label, f"{base}/webhooks/{path}") for label, path in WEBHOOK_APPS]
+
+
+@bp.route("/setup/Plex/servers", methods=["GET", "POST"])
+def wizard_plex_servers():
+    """After Sign in with Plex in the wizard: the owner's servers; the one picked is connected."""
+    from plexportal.auth import plex as plex_signin
+    from plexportal.gateways import plextv
+    from plexportal.gateways.base import GatewayError
+
+    token = plex_signin.setup_token()
+    if not token:
+        flash("The Plex sign-in expired: press Sign in with Plex again, or paste a token.", "warn")
+        return redirect(url_for("settings.wizard_step", step="Plex"))
+    try:
+        servers = [s for s in plextv.from_store(timeout=(3, 10)).servers(token) if s.owned]
+    except GatewayError as err:
+        log.warning("wizard: could not list the Plex servers: %s", err.message)
+        servers, error = [], f"plex.tv did not list your servers: {err.message}"
+    else:
+        error = "" if servers else "This Plex account owns no Plex Media Server. Sign in with the server owner's account."
+    if request.method == "POST" and servers:
+        chosen = next((s for s in servers if s.machine_identifier == request.form.get("server")), None)
+        if chosen is None or not chosen.preferred_uri():
+            error = "Choose one of your servers."
+        else:
+            try:
+                service.set_many({"PLEX_URL": chosen.preferred_uri(), "PLEX_TOKEN": token})
+            except service.SettingsInvalid as err:
+                error = " ".join(err.errors.values())
+            else:
+                plex_signin.setup_token(pop=True)
+                audit.record("settings.saved", f"Connected Plex server {chosen.name} through Sign in with Plex")
+                for hook in on_save_hooks("Plex"):
+                    try:
+                        hook()
+                    except Exception as exc:  # noqa: BLE001 - stored; the periodic task catches up
+                        log.warning("after connecting Plex: %s", exc)
+                flash(f"Connected to {chosen.name} ({chosen.preferred_uri()}).", "ok")
+                return web.hx_redirect(url_for("settings.wizard_step", step="Jellyfin"))
+    return web.render_page("settings/wizard_plex_servers.html", servers=servers, error=error, steps=WIZARD_STEPS,
+                           finished=_finished_steps(), status=422 if request.method == "POST" else 200)
 
 
 @bp.get("/setup/done")
