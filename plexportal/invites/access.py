@@ -123,6 +123,9 @@ def _refresh_access(gw: plextv.PlexTV, mid: str, user: plextv.PlexUser, now) -> 
                   allow_camera_upload=user.allow_camera_upload, home=user.home, on_plex=True,
                   last_seen_at=share.last_seen_at if share else None, synced_at=now)
     existing = Access.get_or_none(Access.plex_user_id == user.id)
+    if existing is None or existing.user_id is None:
+        # The plex.tv user list is a door too: everyone with a share is a person from now on.
+        values["user"] = link_user(user.id, user.email, user.username)
     if existing is None:
         # Someone shared outside plexportal: learn their libraries once (one call per new person).
         libraries = _shared_ids(gw, mid, share.id, share.all_libraries) if share else []

@@ -58,3 +58,22 @@ def test_seerr_people_are_read_at_worker_start_and_hourly_and_not_without_seerr(
     assert User.get(User.seerr_user_id == 8).email == "ola@example.com"
     from plexportal.queue import _on_start
     assert tasks.sync_seerr_people_task in _on_start
+
+
+def test_the_plex_tv_sync_makes_everyone_shared_with_a_person(logged_in, plex):
+    from plexportal.invites.models import Access
+    from tests.fakes.plextv import FakeShare
+
+    plex.add_account(43, "aunt", "aunt@example.com", "aunt-token")
+    plex.shares[950] = FakeShare(950, 43, plex.machine_id, [1001], pending=False)
+    seerr_aunt = people_service().find_or_create_person("seerr", seerr_user_id=3, email="aunt@example.com")
+    logged_in.post("/users/sync", htmx=True)
+    aunt = Access.get(Access.plex_user_id == 43).user
+    assert aunt.id == seerr_aunt.id and aunt.plex_user_id == 43       # the Seerr person, now with Plex
+    page = logged_in.get("/people/?show=access").get_data(as_text=True)
+    assert ">aunt</strong>" in page or "aunt@example.com" in page
+
+
+def people_service():
+    from plexportal.people import service as people
+    return people
