@@ -40,32 +40,37 @@ def _later(a, b):
 
 
 def standings(user_ids: list[int] | None = None) -> dict[int, Standing]:
-    """{user id: Standing} for everyone (or the given people), in a handful of queries."""
+    """{user id: Standing} for every person (or the given ones), in four queries read as tuples
+    (a big server has thousands of people: no per-row queries, no model objects)."""
     from plexportal.invites.models import Access, Redemption
     from plexportal.media.models import MediaRequest
 
+    def only(query, column):
+        return query.where(column.in_(user_ids or [0])) if user_ids is not None else query
+
     users = User.select(User.id, User.plex_user_id, User.seerr_user_id, User.jellyfin_user_id, User.created_at,
                         User.last_login_at)
-    if user_ids is not None:
-        users = users.where(User.id.in_(user_ids or [0]))
+    users = users.where(User.id.in_(user_ids or [0])) if user_ids is not None else users.where(User.role == "user")
     out: dict[int, Standing] = {}
-    for u in users:
-        s = Standing(last_activity=_later(u.created_at, u.last_login_at))
-        s.sources = [k for k, col in COLUMNS.items() if getattr(u, col) not in (None, "")]
-        out[u.id] = s
-    ids = list(out)
-    if not ids:
+    for uid, plex_id, seerr_id, jellyfin_id, created, login in users.tuples():
+        s = Standing(last_activity=_later(created, login))
+        s.sources = [k for k, v in (("plex", plex_id), ("seerr", seerr_id), ("jellyfin", jellyfin_id))
+                     if v not in (None, "")]
+        out[uid] = s
+    if not out:
         return out
     access: dict[int, list] = {}
-    for a in Access.select(Access.user, Access.status, Access.pending, Access.last_seen_at, Access.changed_at,
-                           Access.libraries, Access.expires_at).where(Access.user.in_(ids)):
-        access.setdefault(a.user_id, []).append(a)
+    for row in only(Access.select(Access.user, Access.status, Access.pending, Access.last_seen_at,
+                                  Access.libraries, Access.expires_at).where(Access.user.is_null(False)),
+                    Access.user).namedtuples():
+        access.setdefault(row.user, []).append(row)
     redemptions: dict[int, list] = {}
-    for r in Redemption.select(Redemption.user, Redemption.state, Redemption.created_at, Redemption.terms).where(
-            Redemption.user.in_(ids)).order_by(Redemption.created_at):
-        redemptions.setdefault(r.user_id, []).append(r)
-    requested = dict(MediaRequest.select(MediaRequest.requested_by, fn.MAX(MediaRequest.created_at))
-                     .where(MediaRequest.requested_by.in_(ids)).group_by(MediaRequest.requested_by).tuples())
+    for row in only(Redemption.select(Redemption.user, Redemption.state, Redemption.created_at, Redemption.terms)
+                    .where(Redemption.user.is_null(False)), Redemption.user).order_by(Redemption.created_at).namedtuples():
+        redemptions.setdefault(row.user, []).append(row)
+    requested = dict(only(MediaRequest.select(MediaRequest.requested_by, fn.MAX(MediaRequest.created_at))
+                          .where(MediaRequest.requested_by.is_null(False)), MediaRequest.requested_by)
+                     .group_by(MediaRequest.requested_by).tuples())
     for uid, s in out.items():
         rows, uses = access.get(uid, []), redemptions.get(uid, [])
         if rows and "plex" not in s.sources:
@@ -121,11 +126,11 @@ def search_clause(q: str):
 
 def directory(show: str = "all", q: str = "", page: int = 1, per_page: int = PAGE_SIZE) -> Directory:
     """One page of people, newest activity first, with the count of each filter (for the search)."""
-    query = User.select(User.id).where(User.role == "user")      # admins are on the Admins page
-    if q.strip():
-        query = query.where(search_clause(q))
-    ids = [u.id for u in query]
-    all_standings = standings(ids)
+    if q.strip():                    # admins are on the Admins page
+        ids = [uid for (uid,) in User.select(User.id).where((User.role == "user") & search_clause(q)).tuples()]
+        all_standings = standings(ids)
+    else:
+        all_standings = standings()
     counts = {key: 0 for key, _ in FILTERS}
     counts["all"] = len(all_standings)
     for s in all_standings.values():
