@@ -120,8 +120,12 @@ def _resolve(s: Sighting) -> User:
             other = User.get_or_none(User.id == uid)
             if other is not None and other.id != user.id:
                 kinds = ", ".join(k for k in s.ids())
-                user = _merge(user, other, reason=f"the same {kinds} account ids were seen together ({s.source})",
-                              automatic=True)
+                try:
+                    with db.atomic():
+                        user = _merge(user, other, automatic=True,
+                                      reason=f"the same {kinds} account ids were seen together ({s.source})")
+                except MergeRefused as err:     # two admins: their owner decides, the door goes on
+                    log.warning("people: not merging #%s and #%s: %s", user.id, other.id, err)
     else:
         user = _by_weak(s)
     if user is not None:

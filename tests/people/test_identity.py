@@ -137,3 +137,11 @@ def test_a_merge_of_two_people_with_plex_access_keeps_both_shares_and_says_so(db
     # Each Plex account still finds the one person.
     assert people.find_or_create_person("plex", plex_user_id=2).id == survivor.id
     assert people.find_or_create_person("plex", plex_user_id=1).id == survivor.id
+
+
+def test_a_sighting_naming_two_admins_merges_nothing_and_still_answers(db, admin):
+    other_admin = User.create(username="second", role="admin", seerr_user_id=8)
+    User.update(plex_user_id=7).where(User.id == admin.id).execute()
+    found = people.find_or_create_person("seerr", seerr_user_id=8, plex_user_id=7)
+    assert found.id in (admin.id, other_admin.id)
+    assert User.select().where(User.role == "admin").count() == 2
