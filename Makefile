@@ -47,7 +47,7 @@ worker: migrate
 	$(BIN)/huey_consumer plexportal.worker.huey --workers 2 --worker-type thread --flush-locks
 
 # -- tests ---------------------------------------------------------------------------------------
-# 0. the security checks (`make check`);
+# 0. the checks (`make check`: ruff, mypy, bandit, pip-audit);
 # 1. everything but the browser on SQLite + immediate Huey (slow tests start real gunicorn and
 #    huey_consumer processes on both SQLite and PostgreSQL + Redis);
 # 2. the browser walk-throughs (Playwright + /usr/bin/chromium);
@@ -69,9 +69,13 @@ test-postgres: install-dev
 test-integration: install-dev
 	$(PYTEST) -m slow
 
-# bandit over plexportal/ and pip-audit over requirements.txt (scripts/security-check); `make test`
-# runs it first. A vulnerability database that cannot be reached is reported, not failed.
+# ruff (lint and import sorting, ruff.toml) over the code, tests, benchmarks and migrations; mypy
+# (mypy.ini: strict on lib/ and gateways/, default elsewhere); bandit over plexportal/ and pip-audit
+# over requirements.txt (scripts/security-check). `make test` runs it first. A vulnerability
+# database that cannot be reached is reported, not failed.
 check: install-dev
+	$(BIN)/ruff check plexportal tests bench migrations wsgi.py gunicorn.conf.py
+	$(BIN)/mypy
 	scripts/security-check
 
 audit: install-dev

@@ -1,7 +1,8 @@
-"""WSGI entry point: `gunicorn wsgi:app`, `flask --app wsgi …`."""
+"""WSGI entry point: `gunicorn wsgi:app`, `flask --app wsgi …`. Builds the app, then sets up the
+process (logging, the queue's tables)."""
 import sys
 
-from plexportal import create_app
+from plexportal import create_app, processes
 from plexportal.config import ConfigError
 
 try:
@@ -9,3 +10,4 @@ try:
 except ConfigError as err:
     print(f"plexportal cannot start: {err}", file=sys.stderr)
     sys.exit(2)
+processes.start(app)

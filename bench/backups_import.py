@@ -43,7 +43,7 @@ LEAN = ("import sys, argon2; argon2.PasswordHasher.hash = lambda self, p: '$argo
 def peak_rss(args, env, lean: bool = False) -> float:
     argv = [sys.executable, "-c", LEAN, "--app", "wsgi", *args] if lean else [FLASK, "--app", "wsgi", *args]
     proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
+    _, _status, usage = os.wait4(proc.pid, 0)
     return usage.ru_maxrss / 1024
 
 

@@ -14,7 +14,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -43,7 +43,7 @@ def main() -> None:
         rows = []
         for i in range(args.runs):
             day = today - timedelta(days=args.runs - i)
-            start = datetime(day.year, day.month, day.day, 8, 0, tzinfo=timezone.utc)
+            start = datetime(day.year, day.month, day.day, 8, 0, tzinfo=UTC)
             status = "success" if rng.random() > 0.03 else rng.choice(["failed", "partial"])
             seconds = rng.randint(300, 900)
             rows.append(dict(key=f"log:{i}", source="log", day=day, started_at=start,

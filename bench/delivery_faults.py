@@ -29,10 +29,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.fakes.plex import FakePlex  # noqa: E402
-from tests.fakes.smtp import SmtpServer  # noqa: E402
-from tests.integration import rows  # noqa: E402
-from tests.live import BIN, flask_cli, server_env  # noqa: E402
+from tests.fakes.plex import FakePlex
+from tests.fakes.smtp import SmtpServer
+from tests.integration import rows
+from tests.live import BIN, flask_cli, server_env
+
 
 def worker(env: dict, log: Path) -> subprocess.Popen:
     with open(log, "ab") as out:

@@ -15,7 +15,7 @@ import argparse
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -69,7 +69,7 @@ def main() -> None:
 
 def _fill_queues(sonarr, radarr, args) -> None:
     """Queues with a failed import and a stalled download every hundred series; imports to reconcile."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for i in range(1, args.series + 1):
         kw = {}
         if i % 100 == 0:

@@ -21,13 +21,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SECRET = "bench-secret-key-0123456789abcdef"
-UTC = timezone.utc
 
 
 def app_for(data: Path):
@@ -177,7 +176,7 @@ def peak_rss_mb() -> float:
 
 
 def run_child(phase: str, a: Path, b: Path) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--child", phase, str(a), str(b)], capture_output=True, text=True)
+    done = subprocess.run(check=False, args=[sys.executable, __file__, "--child", phase, str(a), str(b)], capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(done.stdout + done.stderr)
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import requests  # noqa: E402
+import requests
 
-from tests.media.processes import Stack, prepare  # noqa: E402
+from tests.media.processes import Stack, prepare
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "media"
 SECRET = "bench-webhook-secret"
@@ -85,7 +85,7 @@ def cpu_seconds(pid: int) -> float:
     pids = [pid] + [int(p) for p in os.listdir("/proc") if p.isdigit() and _parent(int(p)) == pid]
     for p in pids:
         try:
-            fields = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
+            fields = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115 - read once; the file object goes at once
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         except (OSError, IndexError, ValueError):
             pass

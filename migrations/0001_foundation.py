@@ -1,6 +1,8 @@
 """Foundation: users, sessions, settings, service checks, audit log."""
 from peewee import *
+
 from plexportal.db import UTCDateTimeField
+
 
 def up(migrator, db):
     class User(Model):

@@ -1,7 +1,7 @@
 """notify channels, preferences and open batches"""
 from peewee import *
-from plexportal.db import JSONField
-from plexportal.db import UTCDateTimeField
+
+from plexportal.db import JSONField, UTCDateTimeField
 
 
 def up(migrator, db):

@@ -1,7 +1,7 @@
 """invites: links, presets, redemptions, access"""
 from peewee import *
-from plexportal.db import JSONField
-from plexportal.db import UTCDateTimeField
+
+from plexportal.db import JSONField, UTCDateTimeField
 
 
 def up(migrator, db):

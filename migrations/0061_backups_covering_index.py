@@ -1,6 +1,7 @@
 """backups covering index"""
 from peewee import *
 
+
 def up(migrator, db):
     migrator.migrate(migrator.drop_index('backup_run', 'backuprun_status'))
     migrator.migrate(migrator.add_index('backup_run', ('day', 'status', 'dry_run', 'total_size_bytes', 'duration_seconds', 'started_at', 'finished_at')))

@@ -1,6 +1,8 @@
 """backups destination check"""
 from peewee import *
+
 from plexportal.db import UTCDateTimeField
+
 
 def up(migrator, db):
     migrator.migrate(migrator.add_column('backup_check', 'dest_checked_at', UTCDateTimeField(null=True)))

@@ -1,5 +1,6 @@
 """upcoming calendar entries"""
 from peewee import *
+
 from plexportal.db import UTCDateTimeField
 
 

@@ -1,6 +1,8 @@
 """monitor first seen"""
 from peewee import *
+
 from plexportal.db import UTCDateTimeField
+
 
 def up(migrator, db):
     migrator.migrate(migrator.add_column('monitor_state', 'first_seen_at', UTCDateTimeField(null=True)))

@@ -1,5 +1,6 @@
 """notify: leases on claims, retry budget, uncertain deliveries, transport state"""
 from peewee import *
+
 from plexportal.db import UTCDateTimeField
 
 

@@ -1,5 +1,6 @@
 """invites: a lease on the redemption being provisioned"""
 from peewee import *
+
 from plexportal.db import UTCDateTimeField
 
 

@@ -1,7 +1,7 @@
 """sign-in methods: second factors, passkeys, linked identities"""
 from peewee import *
-from plexportal.db import JSONField
-from plexportal.db import UTCDateTimeField
+
+from plexportal.db import JSONField, UTCDateTimeField
 
 
 def up(migrator, db):

@@ -1,5 +1,6 @@
 """operations: self-backups, log records, job states"""
 from peewee import *
+
 from plexportal.db import UTCDateTimeField
 
 

@@ -3,14 +3,15 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-import logging
 from datetime import timedelta
 
 from flask import Flask
 
 
 def create_app(config=None) -> Flask:
-    """Build the app: configuration, database, extensions, blueprints, CLI. No network I/O."""
+    """Build the app: configuration, database, extensions, blueprints, CLI. No network I/O, and no
+    process set-up: logging and the queue's tables are plexportal.processes.start's (wsgi.py, the
+    worker)."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from plexportal import areas, queue
@@ -46,12 +47,8 @@ def create_app(config=None) -> Flask:
     )
     if config.trusted_proxies:
         n = config.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=0)
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from plexportal.ops import logstore
-
-    logstore.install(config)                             # the Logs page's store (redacted, bounded)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap
+            app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=0)
 
     init_db(app, config)
     settings_service.configure(SecretBox(config.secret_key, config.secret_key_previous))
@@ -62,13 +59,10 @@ def create_app(config=None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from plexportal import hooks
+    from plexportal import request_hooks
 
-    hooks.install(app)
-    for module in areas.import_all("views"):
-        for bp in getattr(module, "BLUEPRINTS", [getattr(module, "bp", None)]):
-            if bp is not None:
-                app.register_blueprint(bp)
+    request_hooks.install(app)
+    areas.install(app)                                  # every area's area.py: blueprints, commands, registries
     from plexportal import cli
 
     cli.install(app)

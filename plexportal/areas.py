@@ -1,30 +1,102 @@
-"""Area discovery: every package under plexportal/ may contribute views, tasks, models, CLI,
-API routes, setting definitions and a dashboard card. Adding an area means adding a package;
-no central list to edit."""
+"""The areas and what each one plugs in.
+
+Every area declares its contributions in one file, `plexportal/<area>/area.py`, as
+`AREA = Area(...)`: "what does this area plug in" is answered there. `NAMES` is the list
+`create_app` reads, in render order (dashboard cards, settings groups, user page sections).
+`install(app)` registers the blueprints and commands and `connect()` fills the registries other
+areas read (message kinds, renderers, gates, transports, email headers, pauses, webhook
+subscribers). Nothing registers itself by being imported.
+"""
 from __future__ import annotations
 
 import importlib
-import pkgutil
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from types import ModuleType
+from typing import Any
 
-_ROOT = Path(__file__).parent
-# Packages that are infrastructure, not areas.
-_NOT_AREAS = {"lib", "gateways", "templates", "static"}
-# Render order for the dashboard and settings groups; unknown areas follow alphabetically.
-ORDER = ["admin", "auth", "media", "notify", "invites", "backups", "settings", "api"]
+from flask import Blueprint, Flask
 
-
-def names() -> list[str]:
-    found = [m.name for m in pkgutil.iter_modules([str(_ROOT)]) if m.ispkg and m.name not in _NOT_AREAS]
-    return sorted(found, key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n))
+# Adding an area: a package with an area.py, and its name here.
+NAMES = ("admin", "auth", "media", "notify", "invites", "people", "backups", "settings", "api", "health", "ops")
 
 
-def import_all(module: str) -> list[ModuleType]:
-    """Import plexportal.<area>.<module> for each area that has it."""
-    out = []
-    for area in names():
-        name = f"plexportal.{area}.{module}"
-        if (_ROOT / area / f"{module}.py").exists() or (_ROOT / area / module / "__init__.py").exists():
-            out.append(importlib.import_module(name))
-    return out
+@dataclass(frozen=True)
+class MessageKind:
+    """A message kind a person can switch on or off on their page."""
+    key: str
+    label: str
+    default: bool = True
+    first: bool = False           # listed before the others (the message the product is about)
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """`handler(event, parsed)` runs in the worker after media processed a webhook of `source`
+    (`event_type` "*" for all of them); see media/events.py."""
+    source: str
+    event_type: str
+    handler: Callable[[Any, Any], None]
+
+
+@dataclass(frozen=True)
+class Area:
+    name: str
+    blueprints: Sequence[Blueprint] = ()
+    # Modules that add routes to a blueprint declared elsewhere (this area's, or /api/v1's api_bp).
+    routes: Sequence[ModuleType] = ()
+    models: Sequence[ModuleType] = ()            # Peewee models (schema check, tests, restore)
+    tasks: Sequence[ModuleType] = ()             # modules declaring @app_task / @app_periodic
+    settings: Sequence[Any] = ()                 # settings.registry.SettingDef, in page order
+    cli: Sequence[Any] = ()                      # click commands and groups under `flask`
+    dashboard: Callable[[], dict | None] | None = None
+    metrics: Callable[[Any], list] | None = None           # collect(now) for /metrics
+    profile_sections: Sequence[Callable[..., dict | None]] = ()   # section(user, *, admin)
+    message_kinds: Sequence[MessageKind] = ()
+    renderers: Mapping[str, Callable] = field(default_factory=dict)    # notify.send.RENDERERS
+    gates: Mapping[str, Callable] = field(default_factory=dict)        # notify.send.GATES
+    transports: Mapping[str, Callable] = field(default_factory=dict)   # notify.send.TRANSPORTS
+    headers: Sequence[Callable] = ()                                   # notify.send.HEADERS
+    pauses: Sequence[Callable[[], str | None]] = ()                    # notify.send.PAUSES
+    subscribers: Sequence[Subscriber] = ()                             # media.events
+    # {settings group: [fn]}: run after that group is saved (settings page or wizard).
+    on_save: Mapping[str, Sequence[Callable[[], None]]] = field(default_factory=dict)
+
+
+_areas: list[Area] | None = None
+
+
+def all_areas() -> list[Area]:
+    """Every area's declaration, in NAMES order (imported once per process)."""
+    global _areas
+    if _areas is None:
+        _areas = [importlib.import_module(f"plexportal.{name}.area").AREA for name in NAMES]
+    return _areas
+
+
+def install(app: Flask) -> None:
+    """Register every area's blueprints and commands on `app`, then connect the registries."""
+    for area in all_areas():
+        for bp in area.blueprints:
+            app.register_blueprint(bp)
+        for command in area.cli:
+            app.cli.add_command(command)
+    connect()
+
+
+def connect() -> None:
+    """Fill the registries other areas read from the declarations (idempotent)."""
+    from plexportal.media import events as webhook_events
+    from plexportal.notify import events as message_kinds
+    from plexportal.notify import send
+
+    for area in all_areas():
+        for kind in area.message_kinds:
+            message_kinds.register_event(kind.key, kind.label, kind.default, first=kind.first)
+        send.RENDERERS.update(area.renderers)
+        send.GATES.update(area.gates)
+        send.TRANSPORTS.update(area.transports)
+        send.HEADERS.extend(h for h in area.headers if h not in send.HEADERS)
+        send.PAUSES.extend(p for p in area.pauses if p not in send.PAUSES)
+        for sub in area.subscribers:
+            webhook_events.subscribe(sub.source, sub.event_type)(sub.handler)

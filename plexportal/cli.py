@@ -10,7 +10,12 @@ import peewee
 from flask import Flask
 from flask.cli import AppGroup
 
-from plexportal.db import db, db_session
+from plexportal.admin import audit
+from plexportal.auth import service
+from plexportal.auth.models import User
+from plexportal.db import all_models, db, db_session
+from plexportal.ops import service as ops
+from plexportal.settings.registry import InvalidSetting, get_def, groups
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -73,7 +78,6 @@ db_cli = AppGroup("db", help="Database schema.")
 def db_upgrade(no_backup):
     """Apply pending migrations (after a backup of the database and key, when there is data)."""
     if not no_backup:
-        from plexportal.ops import service as ops
 
         ops.backup_before_upgrade(click.echo)
     applied = upgrade()
@@ -112,7 +116,6 @@ def db_new(name, number):
     from playhouse.migrations import template
     from playhouse.schema_diff import diff_models
 
-    from plexportal.db import all_models
 
     with db_session():
         runner = migration_runner()
@@ -134,8 +137,6 @@ def db_new(name, number):
 
 
 def _audit(action: str, message: str) -> None:
-    from plexportal.admin import audit
-
     audit.record(action, message)
 
 
@@ -151,7 +152,6 @@ def _read_password(from_stdin: bool, prompt: str) -> str:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_admin(username, email, password_stdin):
     """Create an admin account."""
-    from plexportal.auth import service
 
     password = _read_password(password_stdin, "Password")
     with db_session():
@@ -172,8 +172,6 @@ def create_admin(username, email, password_stdin):
 def reset_password(username, password_stdin, clear_2fa, keep_password):
     """Set a new password for an admin (and with --clear-2fa remove their second factors); ends
     all of their sessions."""
-    from plexportal.auth import service
-    from plexportal.auth.models import User
 
     if keep_password and not clear_2fa:
         raise click.UsageError("--keep-password only goes with --clear-2fa")
@@ -206,7 +204,6 @@ settings_cli = AppGroup("settings", help="Read and change settings.")
 def settings_list():
     """Every setting with its value (secrets masked) and where it comes from."""
     from plexportal.settings import service
-    from plexportal.settings.registry import groups
 
     with db_session():
         for group, defs in groups().items():
@@ -220,7 +217,6 @@ def settings_list():
 def settings_get(key):
     """Print one setting (secrets masked)."""
     from plexportal.settings import service
-    from plexportal.settings.registry import get_def
 
     try:
         d = get_def(key.upper())
@@ -237,7 +233,6 @@ def settings_set(key, value):
     """Validate and store one setting. A VALUE of - reads it from standard input (keeps secrets
     out of the shell history)."""
     from plexportal.settings import service
-    from plexportal.settings.registry import InvalidSetting
 
     key = key.upper()
     if value == "-":
@@ -277,12 +272,8 @@ def settings_rotate():
 
 
 def install(app: Flask) -> None:
-    from plexportal import areas
-
+    """The platform's commands; each area's come from its area.py (plexportal.areas.install)."""
     app.cli.add_command(db_cli)
     app.cli.add_command(create_admin)
     app.cli.add_command(reset_password)
     app.cli.add_command(settings_cli)
-    for module in areas.import_all("cli"):
-        for command in getattr(module, "commands", []):
-            app.cli.add_command(command)

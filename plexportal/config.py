@@ -45,7 +45,7 @@ class Config:
     extra: dict = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls) -> "Config":
+    def from_env(cls) -> Config:
         load_dotenv(override=False)
         data_dir = Path(_env("DATA_DIR", "./data")).expanduser()
         try:

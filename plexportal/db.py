@@ -4,12 +4,15 @@ from __future__ import annotations
 import json
 import logging
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import peewee
 from peewee import DatabaseProxy, Model
 from playhouse.db_url import connect as connect_url
 from playhouse.pool import PooledSqliteDatabase
+
+from plexportal import areas
 
 db = DatabaseProxy()
 log = logging.getLogger(__name__)
@@ -26,24 +29,32 @@ SQLITE_PRAGMAS = {
 class UTCDateTimeField(peewee.DateTimeField):
     """Stores naive UTC in the column, gives back aware UTC (DESIGN law 7)."""
 
+    if TYPE_CHECKING:                # on a row the field is its value (peewee's descriptor)
+        def __get__(self, instance: Any, owner: Any) -> Any: ...
+        def __set__(self, instance: Any, value: Any) -> None: ...
+
     def db_value(self, value):
         if isinstance(value, datetime):
             if value.tzinfo is None:
                 raise ValueError(f"{self.name}: naive datetime {value!r}; use lib.clock")
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(UTC).replace(tzinfo=None)
         return super().db_value(value)
 
     def python_value(self, value):
         value = super().python_value(value)
         if isinstance(value, datetime):
             if value.tzinfo is None:
-                return value.replace(tzinfo=timezone.utc)
-            return value.astimezone(timezone.utc)
+                return value.replace(tzinfo=UTC)
+            return value.astimezone(UTC)
         return value
 
 
 class JSONField(peewee.TextField):
     """JSON in a TEXT column: the same on SQLite and PostgreSQL."""
+
+    if TYPE_CHECKING:                # on a row the field is its value (peewee's descriptor)
+        def __get__(self, instance: Any, owner: Any) -> Any: ...
+        def __set__(self, instance: Any, value: Any) -> None: ...
 
     def db_value(self, value):
         if value is None:
@@ -57,6 +68,11 @@ class JSONField(peewee.TextField):
 
 
 class BaseModel(Model):
+    if TYPE_CHECKING:                # peewee makes these at run time; its stubs cannot know them
+        id: Any                                             # the AutoField every model gets
+
+        def __getattr__(self, name: str) -> Any: ...        # foreign-key ids (user_id), backrefs
+
     class Meta:
         database = db
         legacy_table_names = False
@@ -114,7 +130,7 @@ def on_commit(fn, *args, **kwargs) -> None:
     def run():
         try:
             fn(*args, **kwargs)
-        except Exception:  # noqa: BLE001 - after commit there is nothing to undo
+        except Exception:  # after commit there is nothing to undo
             log.exception("after-commit action %s failed", getattr(fn, "__name__", fn))
 
     db.after_commit(run)
@@ -209,10 +225,8 @@ def init_db(app, config) -> None:
 
 def all_models() -> list[type[BaseModel]]:
     """Every model of every area, in dependency order (used by tests and the schema check)."""
-    from plexportal import areas
-
     models = []
-    for module in areas.import_all("models"):
+    for module in (module for area in areas.all_areas() for module in area.models):
         for value in vars(module).values():
             if (isinstance(value, type) and issubclass(value, BaseModel) and value is not BaseModel
                     and value.__module__ == module.__name__):

@@ -38,7 +38,15 @@ def _build(config: Config) -> Huey:
     if config.redis_url:
         return PriorityRedisHuey("plexportal", url=config.redis_url, utc=True)
     config.ensure_data_dir()
-    return _SqliteHuey("plexportal", filename=str(config.huey_db_path), utc=True, timeout=10)
+    # Tables are made where a process starts (create_tables), not by every create_app.
+    return _SqliteHuey("plexportal", filename=str(config.huey_db_path), utc=True, timeout=10, create_tables=False)
+
+
+def create_tables() -> None:
+    """The SQLite queue's tables, made if missing (Redis and the tests' in-memory queue need none)."""
+    storage = huey.instance.storage
+    if isinstance(storage, SqliteStorage):
+        storage.initialize_schema()
 
 
 class _LazyHuey:
@@ -62,14 +70,18 @@ class _LazyHuey:
 
     @property
     def instance(self) -> Huey:
+        self.configure_once()
+        return self._huey
+
+    def configure_once(self) -> None:
+        """Make the Huey from the environment's configuration unless create_app made it already."""
         if self._huey is None:
             self.configure(Config.from_env())
-        return self._huey
 
 
 huey = _LazyHuey()
-_declared: list = []
 _app = None
+_declared: list = []
 
 
 def bind_app(app) -> None:
@@ -92,9 +104,8 @@ def _in_app(fn):
             from plexportal import create_app
 
             app = create_app()
-        with app.app_context():
-            with db_session():
-                return fn(*args, **kwargs)
+        with app.app_context(), db_session():
+            return fn(*args, **kwargs)
     return wrapper
 
 
@@ -136,7 +147,7 @@ class TaskHandle:
     @property
     def task(self):
         if self._task is None:
-            huey.instance
+            huey.configure_once()           # binding to the Huey made from the configuration sets _task
         return self._task
 
     def __call__(self, *args, **kwargs):
@@ -169,7 +180,7 @@ def app_periodic(validate_datetime, **kwargs):
 _on_start: list = []
 
 
-def on_worker_start(task: "TaskHandle") -> "TaskHandle":
+def on_worker_start(task: TaskHandle) -> TaskHandle:
     """Enqueue `task` once each time a consumer process starts (recovering what a worker that was
     killed left behind, without waiting for the next minute's sweep)."""
     _on_start.append(task)

@@ -1,20 +1,21 @@
 """Consumer entry point: `huey_consumer plexportal.worker.huey`.
 
-Building the app configures the queue, binds tasks to it and imports every area's tasks.py.
+Building the app configures the queue and loads every area (plexportal/areas.py), whose area.py
+names its task modules; the tasks bind to the queue as they are declared.
 """
 import logging
 
-from plexportal import areas, create_app
+from plexportal import create_app, processes
 from plexportal.ops import jobs, running
 from plexportal.queue import huey as _lazy
 from plexportal.queue import install_startup
 
 app = create_app()
-areas.import_all("tasks")
+processes.start(app)
 huey = _lazy.instance
 install_startup(huey)
 jobs.install(huey)                          # what each task did, for the Jobs and Logs pages
 running.hold(app.config["PLEXPORTAL"].data_dir, "worker")   # a restore must not run under us
 # huey_consumer gives the "huey" logger its own handler; without this every line would also reach
-# the root handler create_app() installed, and be printed twice.
+# the root handler processes.start() installed, and be printed twice.
 logging.getLogger("huey").propagate = False

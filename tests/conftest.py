@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from plexportal import create_app
+from plexportal import create_app, processes
 from plexportal.config import Config
 from plexportal.lib import clock
 
@@ -144,6 +144,7 @@ def app_factory(tmp_path, _template_db):
         for name, value in (fields or {}).items():     # Config fields, e.g. trusted_proxies=1
             setattr(cfg, name, value)
         app = create_app(cfg)
+        processes.start(app)                        # as wsgi.py and the worker do
         app.test_client_class = FreshContextClient
         if BACKEND == "postgres" and not made:
             with app.app_context():

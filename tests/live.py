@@ -66,7 +66,7 @@ def prepare_data_dir(data_dir: Path, settings: dict | None = None, admin: bool =
 
 def flask_cli(env: dict, *args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
     """Run `flask --app wsgi ARGS` as an operator would; raises with its output if it fails."""
-    done = subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env, input=stdin,
+    done = subprocess.run(check=False, args=[str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env, input=stdin,
                           capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         raise AssertionError(f"flask {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
@@ -94,7 +94,7 @@ class LiveServer:
             self.procs[name] = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                                 stdin=subprocess.DEVNULL, start_new_session=True)
 
-    def start(self, timeout: float = 30.0, healthz_status: int = 200) -> "LiveServer":
+    def start(self, timeout: float = 30.0, healthz_status: int = 200) -> LiveServer:
         """Start the processes and wait until /healthz answers `healthz_status`."""
         self._spawn("web", [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"])
         if self.want_worker:

@@ -109,7 +109,7 @@ def test_it_gives_a_clear_error_for_a_bad_database_url(tmp_path):
 def _start_wsgi(env_extra: dict) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLEXPORTAL_")}
     env.update(env_extra)
-    return subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True,
+    return subprocess.run(check=False, args=[sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=60)
 
 
@@ -139,7 +139,7 @@ def test_gunicorn_stops_on_an_unwritable_data_dir_instead_of_restarting_its_work
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLEXPORTAL_")}
     env.update(PLEXPORTAL_DATA_DIR=str(_read_only_dir(tmp_path)), PLEXPORTAL_BIND=f"127.0.0.1:{free_port()}")
-    proc = subprocess.run([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env,
+    proc = subprocess.run(check=False, args=[str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0
     assert "plexportal cannot start:" in proc.stderr and "not writable" in proc.stderr

@@ -24,10 +24,9 @@ def test_on_commit_runs_after_commit_never_on_rollback_and_now_outside_a_transac
             dbmod.on_commit(ran.append, "nested")
         assert ran == []
     assert ran == ["first", "nested"]
-    with pytest.raises(RuntimeError):
-        with db.atomic():
-            dbmod.on_commit(ran.append, "rolled back")
-            raise RuntimeError
+    with pytest.raises(RuntimeError), db.atomic():
+        dbmod.on_commit(ran.append, "rolled back")
+        raise RuntimeError
     dbmod.on_commit(ran.append, "now")
     assert ran == ["first", "nested", "now"]
 
@@ -45,10 +44,9 @@ def test_a_queued_email_is_enqueued_only_when_its_transaction_commits(db, set_se
 
     enqueued = []
     monkeypatch.setattr(notify, "_enqueue_send", lambda ids: enqueued.append(ids))
-    with pytest.raises(RuntimeError):
-        with db.atomic():
-            notify.queue_email("a@example.com", "s", "t")
-            raise RuntimeError("crash before commit")
+    with pytest.raises(RuntimeError), db.atomic():
+        notify.queue_email("a@example.com", "s", "t")
+        raise RuntimeError("crash before commit")
     assert enqueued == [] and Notification.select().count() == 0
     with db.atomic():
         row = notify.queue_email("a@example.com", "s", "t")

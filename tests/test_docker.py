@@ -13,7 +13,7 @@ HADOLINT = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadoli
 
 @pytest.mark.skipif(not Path(HADOLINT).exists(), reason="hadolint is installed by requirements-dev.txt")
 def test_hadolint_passes_on_the_dockerfile():
-    done = subprocess.run([HADOLINT, "--no-color", str(ROOT / "Dockerfile")], capture_output=True, text=True,
+    done = subprocess.run(check=False, args=[HADOLINT, "--no-color", str(ROOT / "Dockerfile")], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
 

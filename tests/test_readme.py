@@ -7,11 +7,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_it_starts_with_the_run_and_test_commands_and_both_exist():
     readme = (ROOT / "README.md").read_text()
-    first_block = re.search(r"```sh\n(.*?)```", readme, re.S).group(1)
+    first_block = re.search(r"```sh\n(.*?)```", readme, re.DOTALL).group(1)
     commands = [line.split("#")[0].strip() for line in first_block.splitlines()]
     assert commands[:2] == ["make run", "make test"]
     makefile = (ROOT / "Makefile").read_text()
-    assert re.search(r"^run:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
+    assert re.search(r"^run:", makefile, re.MULTILINE) and re.search(r"^test:", makefile, re.MULTILINE)
 
 
 def test_it_lists_every_docs_page_under_documentation():

@@ -11,7 +11,6 @@ def test_it_has_migrations_for_every_model(app):
 
 
 def test_it_reports_every_migration_applied(app):
-    from click.testing import CliRunner
 
     result = app.test_cli_runner().invoke(args=["db", "status"])
     assert result.exit_code == 0, result.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from plexportal.admin.models import AuditEntry
+from plexportal.extensions import client_address
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +17,6 @@ def record(action: str, message: str, actor=None) -> None:
         from flask_login import current_user
 
         if has_request_context():
-            from plexportal.extensions import client_address
 
             ip = client_address()[:64]
             if actor is None and current_user.is_authenticated:

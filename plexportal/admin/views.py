@@ -1,5 +1,5 @@
 """Dashboard (cards contributed by each area's dashboard.py) and the audit log."""
-from flask import Blueprint, request
+from flask import Blueprint
 
 from plexportal import areas, web
 from plexportal.admin.models import AuditEntry
@@ -20,8 +20,8 @@ def _connections() -> list[dict]:
 @bp.get("/")
 def dashboard():
     cards = []
-    for module in areas.import_all("dashboard"):
-        card = module.card()
+    for area in areas.all_areas():
+        card = area.dashboard() if area.dashboard else None
         if card:
             cards.append(card)
     recent = list(AuditEntry.select().order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(5))

@@ -7,13 +7,15 @@ import logging
 
 from flask import Blueprint, jsonify, request
 
-from plexportal import __version__, areas, web
+from plexportal import __version__, web
 from plexportal.auth import hosts, throttle
-from plexportal.db import db, db_session
+from plexportal.cli import pending_migrations
+from plexportal.db import db, db_session, file_problem
 from plexportal.extensions import client_address, csrf
 from plexportal.lib import fmt
 from plexportal.queue import queue_status
 from plexportal.security import constant_time_equals
+from plexportal.settings import checks as check_mod
 from plexportal.settings import service as settings
 from plexportal.settings.models import ServiceCheck
 
@@ -48,8 +50,6 @@ def _api(view):
 
 def database_status() -> str:
     """'ok' or what is wrong, in words an operator can act on (never a driver's error text)."""
-    from plexportal.cli import pending_migrations
-    from plexportal.db import file_problem
 
     problem = file_problem()
     if problem:
@@ -73,7 +73,6 @@ def database_status() -> str:
 def status():
     checks = {c.service: {"ok": c.ok, "message": c.message, "checked_at": fmt.isotime(c.checked_at)}
               for c in ServiceCheck.select()}
-    from plexportal.settings import checks as check_mod
 
     services = {g: checks.get(g, {"ok": None, "message": "not checked yet", "checked_at": None})
                 for g in check_mod.configured_groups(settings.get)}
@@ -95,8 +94,3 @@ def healthz():
     ok = database == "ok" and queue == "ok"
     return jsonify(status="ok" if ok else "unavailable", database=database, queue=queue), 200 if ok else 503
 
-
-for _module in areas.import_all("api"):
-    pass
-
-BLUEPRINTS = [api_bp, health_bp]

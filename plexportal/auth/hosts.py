@@ -18,6 +18,7 @@ import re
 from flask import Flask, g, render_template, request
 
 from plexportal.extensions import login_manager
+from plexportal.settings import service as settings
 
 log = logging.getLogger(__name__)
 HOST_RE = re.compile(r"^(\*\.)?[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?)*$")
@@ -53,7 +54,6 @@ def allowed_names() -> list[str]:
     """ALLOWED_HOSTS entries and the host of BASE_URL (lower case; '*.example.com' patterns kept)."""
     from urllib.parse import urlsplit
 
-    from plexportal.settings import service as settings
 
     names = [n.strip().lower().rstrip(".") for n in settings.get("ALLOWED_HOSTS").replace(",", " ").split()]
     base = urlsplit(settings.get("BASE_URL")).hostname

@@ -117,7 +117,7 @@ def account_for(identity: oidc.Identity) -> User:
         return user
     if settings.get_bool("OIDC_LINK_BY_EMAIL") and identity.email and identity.email_verified:
         admin = (User.select().where((fn.LOWER(User.email) == identity.email.lower()) & (User.role == "admin")
-                                     & (User.is_active == True)).order_by(User.id).first())  # noqa: E712
+                                     & (User.is_active == True)).order_by(User.id).first())
         if admin is not None:
             with db.atomic():
                 _link(admin, identity)

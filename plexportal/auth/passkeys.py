@@ -14,13 +14,22 @@ import time
 from urllib.parse import urlsplit
 
 from flask import request, session
-from webauthn import (generate_authentication_options, generate_registration_options, options_to_json,
-                      verify_authentication_response, verify_registration_response)
+from webauthn import (
+    generate_authentication_options,
+    generate_registration_options,
+    options_to_json,
+    verify_authentication_response,
+    verify_registration_response,
+)
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url, generate_user_handle
 from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import (AuthenticatorSelectionCriteria, AuthenticatorTransport,
-                                      PublicKeyCredentialDescriptor, ResidentKeyRequirement,
-                                      UserVerificationRequirement)
+from webauthn.helpers.structs import (
+    AuthenticatorSelectionCriteria,
+    AuthenticatorTransport,
+    PublicKeyCredentialDescriptor,
+    ResidentKeyRequirement,
+    UserVerificationRequirement,
+)
 
 from plexportal.auth.models import Passkey, User
 from plexportal.db import db

@@ -16,6 +16,7 @@ from flask import Flask, current_app, g, request, session
 from flask_login import current_user
 from peewee import fn
 
+from plexportal.auth import signin
 from plexportal.auth.models import User
 from plexportal.config import parse_cidrs
 from plexportal.settings import service as settings
@@ -58,10 +59,10 @@ def user_for(name: str) -> User | None:
     name = (name or "").strip()
     if not name or len(name) > 254:
         return None
-    user = User.get_or_none((User.username == name) & (User.role == "admin") & (User.is_active == True))  # noqa: E712
+    user = User.get_or_none((User.username == name) & (User.role == "admin") & (User.is_active == True))
     if user is None and "@" in name:
         user = (User.select().where((fn.LOWER(User.email) == name.lower()) & (User.role == "admin")
-                                    & (User.is_active == True)).order_by(User.id).first())  # noqa: E712
+                                    & (User.is_active == True)).order_by(User.id).first())
     return user
 
 
@@ -70,21 +71,20 @@ def install(app: Flask) -> None:
     def sign_in_by_header():
         header = settings.get("TRUSTED_HEADER") if request.endpoint not in (None, "static", "health.healthz") else ""
         if not header or request.blueprint == "api":
-            return None
+            return
         value = request.headers.get(header)
         if value is None or not is_believable():
-            return None
+            return
         if current_user.is_authenticated and not getattr(g, "bypass", False) \
                 and current_user.username == value.strip():
-            return None
+            return
         user = user_for(value)
         if user is None:
             _warn_once(f"user:{value[:40]}", "the proxy signed in %r, who is not an admin here: no session", value[:40])
-            return None
+            return
         if current_user.is_authenticated and current_user.id == user.id:
-            return None
-        from plexportal.auth import signin
+            return
 
         signin.start(user, "header")
         session.modified = True
-        return None
+        return

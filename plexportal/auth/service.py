@@ -6,12 +6,12 @@ import logging
 import secrets
 from datetime import timedelta
 
+from plexportal.auth.models import Passkey, RecoveryCode, TotpFactor, User, UserSession
 from plexportal.config import is_local_network, parse_cidrs
-from plexportal.db import db
+from plexportal.db import db, is_sqlite
 from plexportal.lib import clock
 from plexportal.security import hash_password, needs_rehash, password_problem, verify_password
 from plexportal.settings import service as settings
-from plexportal.auth.models import User, UserSession
 
 _dummy_hash: str | None = None
 
@@ -59,7 +59,6 @@ def create_first_admin(username: str, password: str, email: str | None = None) -
     """The setup wizard's admin: created only while there is none, however many tabs submit at
     once. The check and the insert share one transaction that holds the write lock first (SQLite:
     BEGIN IMMEDIATE; PostgreSQL: an advisory lock), so a second submission waits, then sees the admin."""
-    from plexportal.db import is_sqlite
 
     with db.atomic():
         if not is_sqlite():
@@ -99,7 +98,6 @@ def set_password(user: User, password: str) -> None:
 def clear_second_factors(user: User) -> str:
     """Remove the authenticator app, recovery codes and passkeys of a user (a lost phone) and end
     every session; returns what was removed, in words."""
-    from plexportal.auth.models import Passkey, RecoveryCode, TotpFactor
 
     with db.atomic():
         totp = TotpFactor.delete().where(TotpFactor.user == user.id).execute()
@@ -167,7 +165,7 @@ def load_session(sid: str) -> User | None:
 def _strong_enough(method: str) -> bool:
     if not settings.get_bool("REQUIRE_SECOND_FACTOR"):
         return True
-    from plexportal.auth.signin import is_strong
+    from plexportal.auth.signin import is_strong  # signin builds on this module
 
     return is_strong(method)
 
@@ -206,4 +204,4 @@ def is_bypass_address(addr: str | None) -> bool:
 
 
 def first_admin() -> User | None:
-    return User.select().where((User.role == "admin") & (User.is_active == True)).order_by(User.id).first()  # noqa: E712
+    return User.select().where((User.role == "admin") & (User.is_active == True)).order_by(User.id).first()

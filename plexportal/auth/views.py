@@ -10,7 +10,7 @@ from flask_login import current_user, logout_user
 
 from plexportal import web
 from plexportal.admin import audit
-from plexportal.auth import passkeys, service, signin, totp
+from plexportal.auth import passkeys, plex, service, signin, totp
 from plexportal.auth.forms import LoginForm, PasswordChangeForm
 from plexportal.auth.models import Passkey
 from plexportal.extensions import client_address, limiter
@@ -29,8 +29,6 @@ def methods() -> dict:
 
 
 def _login_page(form, error=None, status=200, next_url="/"):
-    from plexportal.auth import plex
-
     offered = methods()
     return web.render_page("auth/login.html", "auth/_login_form.html", status=status, form=form, error=error,
                            next_url=next_url, methods=offered, plex=plex.button_context() if offered["plex"] else {})
@@ -236,6 +234,3 @@ def passkey_verify():
     if found:
         return jsonify(redirect=signin.complete_pending(user, found[1], "passkey"))
     return jsonify(redirect=signin.complete(user, "passkey", body.get("next") if isinstance(body.get("next"), str) else None))
-
-
-from plexportal.auth import views_account, views_external  # noqa: E402,F401  (routes on bp)

@@ -231,7 +231,7 @@ def oidc_unlink():
 def _admins_page(status: int = 200, error: str | None = None):
     admins = list(User.select().where(User.role == "admin").order_by(User.id))
     people = list(User.select().where((User.role == "user") & User.plex_user_id.is_null(False)
-                                      & (User.is_active == True)).order_by(User.username))  # noqa: E712
+                                      & (User.is_active == True)).order_by(User.username))
     info = {u.id: {"totp": totp.is_enabled(u), "keys": Passkey.select().where(Passkey.user == u.id).count(),
                    "sso": bool(oidc.identities_of(u))} for u in admins}
     return web.render_page("auth/admins.html", status=status, admins=admins, people=people, info=info, error=error,
@@ -272,7 +272,7 @@ def admin_remove(user_id: int):
         return _admins_page(422, "You cannot remove your own admin rights; another admin can.")
     if not user.is_admin:
         return web.hx_redirect(url_for("auth.admins"))
-    if User.select().where((User.role == "admin") & (User.is_active == True)).count() <= 1:  # noqa: E712
+    if User.select().where((User.role == "admin") & (User.is_active == True)).count() <= 1:
         return _admins_page(422, "The last admin stays.")
     service.end_other_sessions(user, None)
     User.update(role="user").where(User.id == user.id).execute()

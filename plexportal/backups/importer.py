@@ -10,15 +10,15 @@ import gzip
 import hashlib
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable
+
+from peewee import fn
 
 from plexportal.backups import parsing
 from plexportal.backups.models import BackupRun, LogCursor, TrackingDay
-from peewee import fn
-
 from plexportal.db import db
 from plexportal.lib import clock
 
@@ -148,13 +148,13 @@ def _rotated_sibling(cursor: LogCursor):
         try:
             st = candidate.stat()
             if candidate.suffix == ".gz":
-                handle = gzip.open(candidate, "rb")
+                handle = gzip.open(candidate, "rb")  # noqa: SIM115 - handed on to the caller, which closes it
                 if not cursor.fingerprint or _fingerprint(handle, min(cursor.offset, FINGERPRINT_BYTES)) \
                         != cursor.fingerprint:
                     handle.close()
                     continue
             elif (st.st_dev, st.st_ino) == (cursor.device, cursor.inode) and st.st_size > cursor.offset:
-                handle = open(candidate, "rb")
+                handle = open(candidate, "rb")  # noqa: SIM115 - handed on to the caller, which closes it
             else:
                 continue
             handle.seek(cursor.offset)
@@ -196,7 +196,7 @@ def _read_log(path: Path | None, restart: bool, progress) -> ImportReport:
     binary = settings.get_bool("BACKUP_RSYNC_BINARY_UNITS")
     scanner = parsing.LogScanner(zone(), binary)
     try:
-        handle = open(path, "rb")
+        handle = open(path, "rb")  # noqa: SIM115 - the with below closes it; only opening may fail here
     except OSError:
         report.missing = True
         return report
@@ -352,7 +352,7 @@ def read_tracking(path: Path | None = None, *, restart: bool = False) -> ImportR
     report = ImportReport(path=str(path))
     cursor = _cursor("tracking")
     try:
-        handle = open(path, "rb")
+        handle = open(path, "rb")  # noqa: SIM115 - the with below closes it; only opening may fail here
     except OSError:
         report.missing = True
         return report
@@ -429,7 +429,7 @@ def _reconcile(days: list) -> int:
         lines.setdefault(row.day, []).append(row)
     covered = dict(BackupRun.select(BackupRun.day, fn.COUNT(BackupRun.id))
                    .where(BackupRun.day.in_(days) & (BackupRun.source != "tracking") & (BackupRun.status != "missed")
-                          & (BackupRun.dry_run == False))  # noqa: E712
+                          & (BackupRun.dry_run == False))
                    .group_by(BackupRun.day).tuples())
     existing = {r.key: r.status for r in BackupRun.select(BackupRun.key, BackupRun.status)
                 .where(BackupRun.day.in_(days) & (BackupRun.source == "tracking"))}

@@ -47,7 +47,7 @@ def check_row() -> BackupCheck:
 
 
 def _real():
-    return (BackupRun.dry_run == False) & (BackupRun.status != "missed")  # noqa: E712
+    return (BackupRun.dry_run == False) & (BackupRun.status != "missed")
 
 
 def _latest(condition) -> BackupRun | None:

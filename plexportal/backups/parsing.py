@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-UTC = timezone.utc
 HEAD_BYTES = 2048          # kept from the start of a section for the excerpt
 TAIL_BYTES = 32768         # kept from its end: rsync's errors, --stats block and summary live there
 EXCERPT_TAIL = 6144
 
 # -- tracking file ----------------------------------------------------------------------------
 
-_TRACK_RE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*:\s*(success|failed|failure|fail|ok)\s*$", re.I)
+_TRACK_RE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*:\s*(success|failed|failure|fail|ok)\s*$", re.IGNORECASE)
 
 
 def parse_tracking_line(line: str) -> tuple[date, str] | None:
@@ -73,9 +72,9 @@ def localize(naive: datetime, zone: ZoneInfo, abbreviation: str | None = None) -
     first = naive.replace(tzinfo=zone, fold=0)
     second = naive.replace(tzinfo=zone, fold=1)
     chosen = first
-    if abbreviation and first.utcoffset() != second.utcoffset():
-        if second.tzname() == abbreviation.upper() and first.tzname() != abbreviation.upper():
-            chosen = second
+    if (abbreviation and first.utcoffset() != second.utcoffset()
+            and second.tzname() == abbreviation.upper() and first.tzname() != abbreviation.upper()):
+        chosen = second
     mismatch = bool(abbreviation) and abbreviation.upper() not in {first.tzname(), second.tzname()}
     return ParsedDate(chosen.astimezone(UTC), mismatch)
 
@@ -251,7 +250,7 @@ def parse_number(text: bytes | str, binary: bool = False) -> int | None:
     if not whole.isdigit() or (frac and not frac.isdigit()):
         return None
     value = float(whole.decode() + "." + (frac.decode() or "0"))
-    return int(round(value * (1024 if binary else 1000) ** _POWERS[unit]))
+    return round(value * (1024 if binary else 1000) ** _POWERS[unit])
 
 
 _SENT_RE = re.compile(rb"sent ([\d.,]+[KMGTPE]?) bytes\s+received ([\d.,]+[KMGTPE]?) bytes")
@@ -422,8 +421,7 @@ class LogScanner:
                 self._body(data, pos, end)
                 break
             line_start = data.rfind(b"\n", pos, i) + 1
-            if line_start < pos:
-                line_start = pos
+            line_start = max(line_start, pos)
             line_end = data.find(b"\n", i, end)
             line_end = end if line_end < 0 else line_end
             m = _MARKER_RE.match(bytes(data[line_start:line_end]))     # at the start of a line only

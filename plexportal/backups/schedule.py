@@ -4,15 +4,15 @@ with its fire times computed in the backup's zone (DST-correct, Debian cron sema
 Crontab access runs the crontab program with an argument list (never a shell) and a timeout."""
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess  # nosec B404 # every call is listed and reviewed in docs/security.md
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from cronsim import CronSim, CronSimError
 
-UTC = timezone.utc
 MACROS = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
           "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *"}
 _ENV_LINE = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*=")
@@ -232,5 +232,5 @@ def change_crontab_schedule(expr: str) -> CronLine:
 def period(expr: str, zone: ZoneInfo, at: datetime) -> timedelta:
     """The widest gap between consecutive fires around `at` (Backrest's nominal period)."""
     fires = next_runs(expr, zone, at, 9)
-    gaps = [b - a for a, b in zip(fires, fires[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(fires)]
     return max(gaps) if gaps else timedelta(days=1)

@@ -9,12 +9,13 @@ from datetime import date, datetime, timedelta
 from peewee import Case, fn
 
 from plexportal.backups import importer, monitor, parsing
+from plexportal.backups.models import BackupCheck, BackupRun
+
 # The cron helpers, shared with plexportal's own scheduled backups (ops area).
 from plexportal.backups.schedule import explain as explain_cron  # noqa: F401
 from plexportal.backups.schedule import next_run as next_cron_fire  # noqa: F401
 from plexportal.backups.schedule import previous_run as previous_cron_fire  # noqa: F401
 from plexportal.backups.schedule import problem as cron_problem  # noqa: F401
-from plexportal.backups.models import BackupCheck, BackupRun
 from plexportal.db import db
 from plexportal.lib import clock
 from plexportal.security import constant_time_equals
@@ -137,7 +138,7 @@ def history(f: HistoryFilter) -> tuple[list[BackupRun], bool, int]:
                          BackupRun.exit_code, BackupRun.sent_bytes, BackupRun.total_size_bytes,
                          BackupRun.files_transferred, BackupRun.dry_run, BackupRun.note)
     if f.status == "dry_run":
-        q = q.where(BackupRun.dry_run == True)  # noqa: E712
+        q = q.where(BackupRun.dry_run == True)
     elif f.status:
         q = q.where(BackupRun.status == f.status)
     if f.since:
@@ -157,7 +158,7 @@ def history(f: HistoryFilter) -> tuple[list[BackupRun], bool, int]:
 
 def totals(since: date | None = None) -> dict:
     """Counts by status (dry runs apart) in one query."""
-    q = BackupRun.select(BackupRun.status, fn.COUNT(BackupRun.id).alias("n")).where(BackupRun.dry_run == False)  # noqa: E712
+    q = BackupRun.select(BackupRun.status, fn.COUNT(BackupRun.id).alias("n")).where(BackupRun.dry_run == False)
     if since:
         q = q.where(BackupRun.day >= since)
     counts = {r.status: r.n for r in q.group_by(BackupRun.status)}
@@ -170,7 +171,7 @@ def series(days: int = 365) -> list[dict]:
     """Size and duration of successful runs over the last `days` days (for the charts)."""
     since = clock.now().astimezone(importer.zone()).date() - timedelta(days=days)
     rows = (BackupRun.select(BackupRun.day, BackupRun.started_at, BackupRun.total_size_bytes, BackupRun.duration_seconds)
-            .where((BackupRun.day >= since) & (BackupRun.dry_run == False)  # noqa: E712
+            .where((BackupRun.day >= since) & (BackupRun.dry_run == False)
                    & BackupRun.status.in_(("success", "partial"))
                    & (BackupRun.total_size_bytes.is_null(False) | BackupRun.duration_seconds.is_null(False)))
             .order_by(BackupRun.day, BackupRun.started_at).tuples())
@@ -184,7 +185,7 @@ def heatmap(days: int = 365) -> list[dict]:
     rank = fn.MAX(Case(None, [(BackupRun.status == "failed", 4), (BackupRun.status == "missed", 3),
                                  (BackupRun.status == "partial", 2), (BackupRun.status == "success", 1)], 0))
     rows = (BackupRun.select(BackupRun.day, rank.alias("worst"), fn.COUNT(BackupRun.id).alias("n"))
-            .where((BackupRun.day >= since) & (BackupRun.dry_run == False))  # noqa: E712
+            .where((BackupRun.day >= since) & (BackupRun.dry_run == False))
             .group_by(BackupRun.day).tuples())
     names = {0: "", 1: "success", 2: "partial", 3: "missed", 4: "failed"}
     by_day = {d if isinstance(d, date) else date.fromisoformat(str(d)): (names[w or 0], n) for d, w, n in rows}
@@ -204,7 +205,7 @@ def monthly() -> list[dict]:
     rows = (BackupRun.select(month.alias("m"), fn.COUNT(BackupRun.id), ok,
                              fn.AVG(BackupRun.total_size_bytes), fn.MAX(BackupRun.total_size_bytes),
                              fn.AVG(BackupRun.duration_seconds))
-            .where((BackupRun.dry_run == False) & (BackupRun.status != "running"))  # noqa: E712
+            .where((BackupRun.dry_run == False) & (BackupRun.status != "running"))
             .group_by(month).order_by(month.desc()).tuples())
     return [{"month": m, "runs": n, "ok": int(k or 0), "avg_size": s, "max_size": mx, "avg_duration": dur}
             for m, n, k, s, mx, dur in rows]

@@ -28,7 +28,7 @@ def period_start(now: datetime, mode: str) -> datetime | None:
 
 def build(now: datetime, days: int) -> tuple[str, str, str]:
     since = now.astimezone(importer.zone()).date() - timedelta(days=days)
-    runs = list(BackupRun.select().where((BackupRun.day >= since) & (BackupRun.dry_run == False))  # noqa: E712
+    runs = list(BackupRun.select().where((BackupRun.day >= since) & (BackupRun.dry_run == False))
                 .order_by(BackupRun.day, BackupRun.started_at))
     st = monitor.compute(now)
     counts: dict[str, int] = {}

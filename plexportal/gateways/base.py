@@ -3,10 +3,10 @@ failures into sentences an admin can act on (never a stack trace, never the upst
 from __future__ import annotations
 
 import socket
-from xml.etree import ElementTree  # nosec B405 # only ParseError is used here
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from xml.etree import ElementTree  # nosec B405 # only ParseError is used here
 
 import requests
 import urllib3

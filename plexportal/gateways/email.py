@@ -6,7 +6,7 @@ import socket
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Self
 
 from plexportal.gateways.base import CheckResult, GatewayError
 
@@ -186,7 +186,7 @@ class SmtpConnection:
         self.settings = settings
         self.smtp: _Phased | None = None
 
-    def __enter__(self) -> SmtpConnection:
+    def __enter__(self) -> Self:
         s = self.settings
         try:
             smtp: _Phased = (_SMTP_SSL(s.host, s.port, timeout=s.timeout, context=ssl.create_default_context())

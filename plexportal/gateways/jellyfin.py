@@ -4,8 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from plexportal.gateways.base import (CheckResult, GatewayError, describe_exception, json_or_error,
-                                      raise_for_status, run_check)
+from plexportal.gateways.base import (
+    CheckResult,
+    GatewayError,
+    describe_exception,
+    json_or_error,
+    raise_for_status,
+    run_check,
+)
 from plexportal.lib import http
 
 SERVICE = "Jellyfin"

@@ -12,11 +12,12 @@ import html
 import json
 import re
 import uuid
+
 # ElementTree never fetches external entities or DTDs, and Python's expat (2.4.1 and later)
 # stops entity-expansion bombs, so plex.tv's XML needs no defusedxml.
 import xml.etree.ElementTree as ET  # nosec B405 # see above
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -155,7 +156,7 @@ def _int(value: object, default: int = 0) -> int:
 
 def _ts(value: str | None) -> datetime | None:
     n = _int(value, 0)
-    return datetime.fromtimestamp(n, timezone.utc) if n > 0 else None
+    return datetime.fromtimestamp(n, UTC) if n > 0 else None
 
 
 def client_identifier(*_ignored: object) -> str:

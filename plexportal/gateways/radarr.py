@@ -5,8 +5,17 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, ClassVar
 
-from plexportal.gateways.arr import (FAILED, GRABBED, IMPORTED, ArrClient, ArrSettings, Command, HistoryRecord,
-                                     Movie, QueueItem)
+from plexportal.gateways.arr import (
+    FAILED,
+    GRABBED,
+    IMPORTED,
+    ArrClient,
+    ArrSettings,
+    Command,
+    HistoryRecord,
+    Movie,
+    QueueItem,
+)
 from plexportal.gateways.base import CheckResult
 
 __all__ = ["FAILED", "GRABBED", "IMPORTED", "HistoryRecord", "Movie", "QueueItem", "RadarrClient", "check",

@@ -12,8 +12,8 @@ from typing import Any, Protocol
 
 import requests
 
-from plexportal.gateways.base import CheckResult, GatewayError, describe_exception, json_or_error, raise_for_status
 from plexportal.gateways import wire
+from plexportal.gateways.base import CheckResult, GatewayError, describe_exception, json_or_error, raise_for_status
 from plexportal.gateways.wire import Json
 from plexportal.lib import http
 from plexportal.lib.breaker import Breaker

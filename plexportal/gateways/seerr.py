@@ -216,7 +216,7 @@ class SeerrClient(RestClient):
         """Every request, oldest first, read page by page as the caller goes."""
         return (SeerrRequest.from_wire(r) for r in self.pages("request", on_page=on_page, filter="all", sort="added"))
 
-    def requests_by_filter(self, filter: str = "processing", take: int = 100) -> list[SeerrRequest]:  # noqa: A002
+    def requests_by_filter(self, filter: str = "processing", take: int = 100) -> list[SeerrRequest]:
         """Every request matching Seerr's `filter` (all, approved, processing, …), every page."""
         return [SeerrRequest.from_wire(r) for r in self.pages("request", take=take, filter=filter)]
 

@@ -5,8 +5,18 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, ClassVar
 
-from plexportal.gateways.arr import (FAILED, GRABBED, IMPORTED, ArrClient, ArrSettings, Command, Episode,
-                                     HistoryRecord, QueueItem, Series)
+from plexportal.gateways.arr import (
+    FAILED,
+    GRABBED,
+    IMPORTED,
+    ArrClient,
+    ArrSettings,
+    Command,
+    Episode,
+    HistoryRecord,
+    QueueItem,
+    Series,
+)
 from plexportal.gateways.base import CheckResult
 
 __all__ = ["FAILED", "GRABBED", "IMPORTED", "Episode", "HistoryRecord", "QueueItem", "Series", "SonarrClient",

@@ -6,7 +6,7 @@ area (DESIGN law 14: only the gateway knows the keys, and it never trusts their 
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 Json = Any                 # whatever json.loads returned: read it only through the helpers below
@@ -65,14 +65,14 @@ def moment(value: object) -> datetime | None:
     if not isinstance(value, str) or not value or value.startswith(UNKNOWN_DAY):
         return None
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def iso(value: datetime | str) -> str:
     """A time as the *arrs and Seerr take it in a query: UTC, whole seconds, "Z"."""
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return str(value)

@@ -1,7 +1,7 @@
 """Maintenance windows. Messages to every user: an announcement when a window is created, a
 reminder about an hour before it starts, a completion message when it ends (by the clock or by hand)
 and a cancellation notice. While a window is active the notification sender and the monitors pause
-(registered in notify.send.PAUSES); what they would have sent waits in the outbox."""
+(pause_reason, declared as a pause in area.py); what they would have sent waits in the outbox."""
 from __future__ import annotations
 
 import logging
@@ -11,9 +11,9 @@ from plexportal.auth.models import User
 from plexportal.db import db
 from plexportal.health.models import MaintenanceWindow
 from plexportal.lib import clock
-from plexportal.notify import send
 from plexportal.notify import service as outbox
 from plexportal.notify.models import Notification
+from plexportal.notify.tasks import send_due_notifications_task
 from plexportal.settings import service as settings
 
 log = logging.getLogger(__name__)
@@ -63,15 +63,15 @@ def _message(window: MaintenanceWindow, kind: str) -> tuple[str, str]:
     note = f"\n\n{window.message}" if window.message else ""
     if kind == "announce":
         return (f"Planned maintenance on {name}",
-                f"{name} will be down for maintenance {when}. Plex and new-episode messages may pause during "
-                f"that time; anything that arrives meanwhile is sent afterwards.{note}")
+                (f"{name} will be down for maintenance {when}. Plex and new-episode messages may pause during "
+                f"that time; anything that arrives meanwhile is sent afterwards.{note}"))
     if kind == "remind":
         return (f"Reminder: {name} maintenance starts in about an hour",
-                f"Maintenance on {name} starts at {_local(window.starts_at)} and should end by "
-                f"{_local(window.ends_at)}.{note}")
+                (f"Maintenance on {name} starts at {_local(window.starts_at)} and should end by "
+                f"{_local(window.ends_at)}.{note}"))
     if kind == "complete":
-        return (f"{name} is back", f"Maintenance on {name} is finished. Everything is running again, and any "
-                                   f"messages held during the maintenance are on their way.")
+        return (f"{name} is back", (f"Maintenance on {name} is finished. Everything is running again, and any "
+                                   f"messages held during the maintenance are on their way."))
     return (f"Maintenance on {name} is cancelled",
             f"The maintenance planned {when} will not happen. Nothing changes for you.")
 
@@ -156,7 +156,6 @@ def _resume() -> None:
     if pause_reason():
         return
     try:
-        from plexportal.notify.tasks import send_due_notifications_task
 
         send_due_notifications_task.call_local()
     except Exception as err:  # noqa: BLE001 - the periodic sweep sends it within a minute anyway
@@ -206,6 +205,3 @@ def get_window_or_404(window_id: int) -> MaintenanceWindow:
         abort(404)
     return window
 
-
-if pause_reason not in send.PAUSES:
-    send.PAUSES.append(pause_reason)

@@ -1,8 +1,8 @@
 """Prometheus figures of the media health monitors (see plexportal/ops/metrics.py)."""
 from peewee import fn
 
-from plexportal.lib.metrics import grouped_counter
 from plexportal.health.models import MonitorRun
+from plexportal.lib.metrics import grouped_counter
 
 
 def collect(now):

@@ -84,7 +84,7 @@ def run_monitor(name: str, trigger: str = "schedule", only: dict | None = None) 
     status = "ok"
     try:
         m.run(ctx)
-    except Exception as err:  # noqa: BLE001 - one broken monitor must not stop the others
+    except Exception as err:  # one broken monitor must not stop the others
         log.exception("monitor %s crashed", name)
         ctx.errors.append(f"{type(err).__name__}: {err}"[:300])
         status = "error"

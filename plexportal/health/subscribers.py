@@ -1,5 +1,5 @@
-"""Webhook subscribers (media.events): what the monitors do when Sonarr/Radarr/Seerr tell us
-something. They run in the worker after the media area has stored and processed the event; each is
+"""Webhook subscribers (media.events, declared in area.py): what the monitors do when
+Sonarr/Radarr/Seerr tell us something. They run in the worker after the media area has stored and processed the event; each is
 idempotent (a replayed event changes nothing twice)."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import logging
 
 from plexportal.health import service
 from plexportal.health.monitors import issue_fix, quality
-from plexportal.media import events, shape
+from plexportal.media import shape
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,6 @@ def _body(event) -> dict:
     return body if isinstance(body, dict) else {}
 
 
-@events.subscribe("seerr")
 def on_seerr(event, parsed) -> None:
     body = _body(event)
     kind = body.get("notification_type")
@@ -32,13 +31,13 @@ def on_seerr(event, parsed) -> None:
         log.info("seerr %s (event %s): %s", kind, event.id, outcome)
 
 
-def _on_download(event, parsed) -> None:
+def on_download(event, parsed) -> None:
     resolved = issue_fix.handle_import(event.source, _body(event))
     if resolved:
         log.info("%s import resolved Seerr issue(s) %s", event.source, resolved)
 
 
-def _on_manual_interaction(event, parsed) -> None:
+def on_manual_interaction(event, parsed) -> None:
     """ManualInteractionRequired: fix that download now instead of at the next poll."""
     download_id = shape.text(_body(event).get("downloadId"), "downloadId", 200)
     if not download_id:
@@ -49,11 +48,9 @@ def _on_manual_interaction(event, parsed) -> None:
         log.info("import-fix not run for webhook %s (%s); the next run handles it", event.id, err)
 
 
-def _on_grab(event, parsed) -> None:
+def on_grab(event, parsed) -> None:
     quality.cancel_on_grab(event.source, _body(event))
 
 
-for _source in ("sonarr", "radarr"):
-    events.subscribe(_source, "Download")(_on_download)
-    events.subscribe(_source, "ManualInteractionRequired")(_on_manual_interaction)
-    events.subscribe(_source, "Grab")(_on_grab)
+# Sonarr's and Radarr's events alike.
+ARR_EVENTS = {"Download": on_download, "ManualInteractionRequired": on_manual_interaction, "Grab": on_grab}

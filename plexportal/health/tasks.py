@@ -1,7 +1,6 @@
 from huey import crontab
 
 from plexportal.health import maintenance, service
-from plexportal.health import subscribers  # noqa: F401 - registers the webhook subscribers
 from plexportal.queue import app_periodic, app_task
 
 # The former dotted names stay registered as aliases for one release (docs/upgrading.md).

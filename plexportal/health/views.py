@@ -2,18 +2,19 @@
 issues; the maintenance pages are in maintenance_views.py."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template
 
 from plexportal import web
 from plexportal.admin import audit
-from plexportal.health import maintenance_views, monitors, service
-from plexportal.health import subscribers  # noqa: F401 - registers the webhook subscribers
+from plexportal.health import monitors, service
+from plexportal.health.models import IssueFix
+from plexportal.health.monitors import issue_fix
+from plexportal.health.tasks import run_monitor_task
 from plexportal.settings import service as settings
 from plexportal.settings.registry import get_def
 
 # The blueprint keeps the name "monitors" (and /monitors/): "health" is /healthz's (api/views.py).
 bp = Blueprint("monitors", __name__, url_prefix="/monitors")
-BLUEPRINTS = [bp, maintenance_views.bp]
 
 
 @bp.app_context_processor
@@ -53,7 +54,6 @@ def run_now(name):
     if reason:
         return web.with_toast(render_template("health/_runs.html", **_detail_ctx(m)),
                               f"Not started: paused for {reason}.", "warn")
-    from plexportal.health.tasks import run_monitor_task
 
     run_monitor_task(name, "manual")
     audit.record("monitors.run", f"Ran the {m.label} monitor by hand")
@@ -64,8 +64,6 @@ def run_now(name):
 # -- reported issues (the manual-review list) -----------------------------------------------------
 
 def _issues_ctx():
-    from plexportal.health.models import IssueFix
-
     rows = list(IssueFix.select().order_by(IssueFix.created_at.desc()).limit(200))
     return {"review": [f for f in rows if f.state in ("review", "retry")],
             "others": [f for f in rows if f.state not in ("review", "retry")],
@@ -78,8 +76,6 @@ def issues():
 
 
 def _issue_or_404(fix_id: int):
-    from plexportal.health.models import IssueFix
-
     fix = IssueFix.get_or_none(IssueFix.id == fix_id)
     if fix is None:
         abort(404)
@@ -88,8 +84,6 @@ def _issue_or_404(fix_id: int):
 
 @bp.post("/issues/<int:fix_id>/approve")
 def approve_issue(fix_id):
-    from plexportal.health.monitors import issue_fix
-
     fix = _issue_or_404(fix_id)
     after = issue_fix.approve(fix.id)
     audit.record("monitors.issue.approve", f"Approved the fix for Seerr issue {fix.seerr_issue_id}")
@@ -102,8 +96,6 @@ def approve_issue(fix_id):
 
 @bp.post("/issues/<int:fix_id>/dismiss")
 def dismiss_issue(fix_id):
-    from plexportal.health.monitors import issue_fix
-
     fix = _issue_or_404(fix_id)
     issue_fix.dismiss(fix.id)
     audit.record("monitors.issue.dismiss", f"Dismissed Seerr issue {fix.seerr_issue_id}")

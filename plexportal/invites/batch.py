@@ -24,7 +24,7 @@ def parse_csv(data: bytes) -> list[dict]:
     for n, row in enumerate(rows, start=start):
         if not any(cell.strip() for cell in row):
             continue
-        cell = lambda name: row[col[name]].strip() if col[name] is not None and col[name] < len(row) else ""  # noqa: E731
+        cell = lambda name, row=row: row[col[name]].strip() if col[name] is not None and col[name] < len(row) else ""
         item = {"line": n, "email": cell("email"), "preset": cell("preset"), "label": cell("label")[:120],
                 "error": _row_problem(cell("email"), cell("preset"), seen)}
         seen.add(item["email"].lower())

@@ -7,6 +7,7 @@ from flask_login import current_user
 from plexportal import web
 from plexportal.invites import batch as batch_service
 from plexportal.invites.models import Batch
+from plexportal.invites.tasks import send_batch_task
 from plexportal.invites.views import bp
 
 
@@ -46,7 +47,6 @@ def batch_detail(batch_id: int):
 @bp.post("/invites/batch/<int:batch_id>/send")
 def batch_send(batch_id: int):
     batch = get_batch_or_404(batch_id)
-    from plexportal.invites.tasks import send_batch_task
 
     if batch.status == "preview":
         send_batch_task(batch.id)

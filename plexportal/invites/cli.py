@@ -5,6 +5,8 @@ import click
 from flask.cli import AppGroup
 
 from plexportal.db import db_session
+from plexportal.invites import codes, service
+from plexportal.invites.models import Invite
 from plexportal.lib import clock, fmt
 
 invites_cli = AppGroup("invites", help="Invite links.")
@@ -18,7 +20,6 @@ invites_cli = AppGroup("invites", help="Invite links.")
 @click.option("--label", default="", help="A label to recognise the invite by.")
 def create(uses, expires, libraries, preset, label):
     """Create an invite link and print it."""
-    from plexportal.invites import codes, service
 
     with db_session():
         try:
@@ -41,8 +42,6 @@ def create(uses, expires, libraries, preset, label):
 
 
 def _library_ids(text: str) -> list[int]:
-    from plexportal.invites import service
-
     known = service.libraries()
     if not known:
         known = _fetch_libraries()
@@ -65,8 +64,6 @@ def _library_ids(text: str) -> list[int]:
 @invites_cli.command("list")
 def list_():
     """List invite links with their use counts."""
-    from plexportal.invites import service
-    from plexportal.invites.models import Invite
 
     with db_session():
         rows = list(Invite.select().order_by(Invite.created_at.desc()))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 # Crockford base32: no I, L, O, U, so a code read aloud or from a screen cannot be mistyped.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -33,10 +33,10 @@ def is_valid_custom(code: str) -> str | None:
     return None
 
 
-_DURATION = re.compile(r"^\s*(\d{1,4})\s*([hdw])\s*$", re.I)
+_DURATION = re.compile(r"^\s*(\d{1,4})\s*([hdw])\s*$", re.IGNORECASE)
 
 
-def parse_expiry(text: str | None, now: datetime, tz=timezone.utc) -> datetime | None:
+def parse_expiry(text: str | None, now: datetime, tz=UTC) -> datetime | None:
     """'' → None (never); '7d', '12h', '2w' → now + that; '2026-12-31' (end of that day) or
     '2026-12-31 18:00' / ISO in the given zone → that moment in UTC. Raises ValueError."""
     text = (text or "").strip()
@@ -56,7 +56,7 @@ def parse_expiry(text: str | None, now: datetime, tz=timezone.utc) -> datetime |
             continue
         if fmt == "%Y-%m-%d":
             value = datetime.combine(value.date(), time(23, 59, 59))
-        value = value.replace(tzinfo=tz).astimezone(timezone.utc)
+        value = value.replace(tzinfo=tz).astimezone(UTC)
         if value <= now:
             raise ValueError("That moment has already passed.")
         return value

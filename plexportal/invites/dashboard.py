@@ -15,7 +15,7 @@ def card() -> dict:
         "template": "invites/_card.html",
         "plex": provisioning.plex_state(),
         "active_links": sum(1 for i in invites if service.is_redeemable(i)),
-        "joined_week": Redemption.select().where((Redemption.created_at >= week)).count(),
+        "joined_week": Redemption.select().where(Redemption.created_at >= week).count(),
         "people": Access.select().where(Access.status == "active").count(),
         "waiting": Redemption.select().where(Redemption.state == "awaiting_approval").count(),
         "failed": Redemption.select().where(Redemption.state == "failed").count(),

@@ -12,6 +12,7 @@ from plexportal.auth import throttle
 from plexportal.extensions import client_address, limiter
 from plexportal.gateways import plextv
 from plexportal.invites import codes, joining, service
+from plexportal.invites.messages import APP_LINKS
 from plexportal.invites.views import bp
 from plexportal.security import constant_time_equals
 from plexportal.settings import service as settings
@@ -158,8 +159,6 @@ def join_status(code: str):
 
 
 def _welcome_ctx() -> dict:
-    from plexportal.invites.messages import APP_LINKS
-
     return {"app_links": APP_LINKS, "request_url": settings.get("INVITES_REQUEST_URL")}
 
 

@@ -28,8 +28,8 @@ def _email(to: str, subject: str, paragraphs: list[str], *, kind: str, dedup_key
 def send_welcome(redemption, user=None) -> None:
     server = settings.get("SERVER_NAME")
     request_url = settings.get("INVITES_REQUEST_URL")
-    paragraphs = [f"You're in! {server} is now shared with your Plex account "
-                  f"({redemption.plex_username or redemption.identifier}).",
+    paragraphs = [(f"You're in! {server} is now shared with your Plex account "
+                  f"({redemption.plex_username or redemption.identifier})."),
                   "Open Plex on your TV, phone or computer, sign in with that account and look for "
                   f"“{server}” in the sidebar. The apps: " + "; ".join(f"{n}: {u}" for n, u in APP_LINKS) + "."]
     if redemption.state != "active" and redemption.via != "plex":

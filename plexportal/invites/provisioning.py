@@ -15,9 +15,13 @@ from plexportal.db import db
 from plexportal.gateways import plex as plex_gateway
 from plexportal.gateways import plextv
 from plexportal.gateways.base import GatewayError
-from plexportal.invites import alerts
+from plexportal.invites import access, alerts
 from plexportal.invites.models import PlexLibrary, PlexState, Redemption
+from plexportal.invites.service import enqueue_provisioning, open_token
+from plexportal.invites.tasks import provision_redemption_task
 from plexportal.lib import clock
+from plexportal.lib.lease import Heartbeat, holder_id
+from plexportal.settings import service as settings
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
@@ -166,8 +170,6 @@ def _set(redemption: Redemption, **fields) -> None:
 
 
 def lease_length() -> timedelta:
-    from plexportal.settings import service as settings
-
     return timedelta(seconds=settings.get_int("WORKER_LEASE_SECONDS"))
 
 
@@ -193,7 +195,6 @@ def provision(redemption_id: int) -> str:
     """Advance one redemption as far as it can go now; returns its state. Claim a state (a lease
     on the row, renewed while we work), act on plex.tv, record the new state conditionally: the
     retry task and the minute sweep can never provision the same redemption twice at once."""
-    from plexportal.lib.lease import Heartbeat, holder_id
 
     redemption = Redemption.get_or_none(Redemption.id == redemption_id)
     if redemption is None or redemption.state not in WORKING:
@@ -224,7 +225,6 @@ def _advance(redemption: Redemption) -> None:
         if redemption.state == "invited":
             _accept(gw, mid, redemption)
         if redemption.state == "accepted":
-            from plexportal.invites import access
 
             access.activate(redemption, find_plex_user(gw, redemption))
     except GatewayError as err:
@@ -257,8 +257,6 @@ def _share(gw: plextv.PlexTV, mid: str, redemption: Redemption) -> None:
 
 
 def _accept(gw: plextv.PlexTV, mid: str, redemption: Redemption) -> None:
-    from plexportal.invites.service import open_token
-
     token = open_token(redemption.user_token)
     if token:
         try:
@@ -295,7 +293,6 @@ def _failed_attempt(redemption: Redemption, err: GatewayError) -> None:
         return
     delay = min(BACKOFF_BASE * 2 ** (attempts - 1), BACKOFF_CAP)
     _set(redemption, attempts=attempts, error=err.message[:500], next_retry_at=clock.now() + timedelta(seconds=delay))
-    from plexportal.invites.tasks import provision_redemption_task
 
     try:
         provision_redemption_task.schedule((redemption.id,), delay=delay)
@@ -329,7 +326,6 @@ def retry(redemption: Redemption, actor=None) -> bool:
             .where((Redemption.id == redemption.id) & (Redemption.state == "failed")).execute()) == 1
     if done:
         audit.record("invites.retried", f"Retrying the share for {redemption.identifier}", actor)
-        from plexportal.invites.service import enqueue_provisioning
 
         enqueue_provisioning(redemption.id)
     return done

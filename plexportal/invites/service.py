@@ -222,7 +222,7 @@ def redeem_invite(invite_id: int, who: Claimant) -> Redemption:
     if existing is not None:
         raise AlreadyRedeemed(existing)
     now = clock.now()
-    usable = ((Invite.id == invite_id) & (Invite.enabled == True)  # noqa: E712 - SQL, not Python
+    usable = ((Invite.id == invite_id) & (Invite.enabled == True)  # SQL, not Python
               & (Invite.max_uses.is_null() | (Invite.use_count < Invite.max_uses))
               & (Invite.expires_at.is_null() | (Invite.expires_at > now)))
     try:

@@ -208,7 +208,3 @@ def refresh_libraries():
 def check_plex():
     ok, message = provisioning.check_token()
     return web.with_toast("", message, "ok" if ok else "error")
-
-
-
-from plexportal.invites import batch_views, join, people  # noqa: E402,F401  - routes on bp

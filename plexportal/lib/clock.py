@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC as _UTC
+from datetime import datetime, timedelta
 from typing import overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-UTC = timezone.utc
+UTC = _UTC                  # clock.UTC, for the modules that read time through this one
 _lock = threading.Lock()
 _frozen: datetime | None = None
 _offset = timedelta(0)

@@ -6,7 +6,7 @@ from datetime import datetime, tzinfo
 from plexportal.lib import clock
 
 
-def human_bytes(n: float | int | None, binary: bool = False) -> str:
+def human_bytes(n: float | None, binary: bool = False) -> str:
     if n is None:
         return "—"
     n = float(n)
@@ -21,10 +21,10 @@ def human_bytes(n: float | int | None, binary: bool = False) -> str:
     return f"{n:.1f} {units[i]}"
 
 
-def human_duration(seconds: float | int | None) -> str:
+def human_duration(seconds: float | None) -> str:
     if seconds is None:
         return "—"
-    seconds = int(round(float(seconds)))
+    seconds = round(float(seconds))
     if seconds < 60:
         return f"{seconds} s"
     minutes, sec = divmod(seconds, 60)
@@ -54,19 +54,19 @@ def reltime(value: datetime | None, now: datetime | None = None) -> str:
     elif delta < 90:
         text = "a minute"
     elif delta < 3600:
-        text = f"{int(round(delta / 60))} minutes"
+        text = f"{round(delta / 60)} minutes"
     elif delta < 5400:
         text = "an hour"
     elif delta < 86400:
-        text = f"{int(round(delta / 3600))} hours"
+        text = f"{round(delta / 3600)} hours"
     elif delta < 172800:
         text = "a day"
     elif delta < 86400 * 45:
-        text = f"{int(round(delta / 86400))} days"
+        text = f"{round(delta / 86400)} days"
     elif delta < 86400 * 365:
-        text = f"{int(round(delta / (86400 * 30)))} months"
+        text = f"{round(delta / (86400 * 30))} months"
     else:
-        text = f"{int(round(delta / (86400 * 365)))} years"
+        text = f"{round(delta / (86400 * 365))} years"
     return f"in {text}" if future else f"{text} ago"
 
 

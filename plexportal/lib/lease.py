@@ -13,7 +13,8 @@ import os
 import socket
 import threading
 import uuid
-from typing import Callable, Literal
+from collections.abc import Callable
+from typing import Literal, Self
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +41,10 @@ class Heartbeat:
             try:
                 with db_session():
                     self.renew()
-            except Exception:  # noqa: BLE001 - try again at the next beat; the lease has slack
+            except Exception:  # try again at the next beat; the lease has slack
                 log.exception("could not renew a lease")
 
-    def __enter__(self) -> "Heartbeat":
+    def __enter__(self) -> Self:
         self._thread = threading.Thread(target=self._run, name="lease-heartbeat", daemon=True)
         self._thread.start()
         return self

@@ -16,8 +16,8 @@ from __future__ import annotations
 import contextvars
 import ipaddress
 import socket
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 

@@ -75,8 +75,7 @@ URL_HEADERS = {"referer", "location", "hx-current-url", "hx-redirect"}
 def header(name: str, value: str | None) -> str | None:
     """A header (or WSGI environ variable) as it may be logged."""
     name = str(name).lower().replace("_", "-")
-    if name.startswith("http-"):
-        name = name[5:]
+    name = name.removeprefix("http-")
     if value is None:
         return value
     if name in SECRET_HEADERS:

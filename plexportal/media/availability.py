@@ -20,6 +20,7 @@ from plexportal.gateways.base import GatewayError
 from plexportal.lib import clock
 from plexportal.lib.breaker import Breaker
 from plexportal.notify import episodes, send
+from plexportal.notify.tasks import send_notifications_task
 from plexportal.settings import service as settings
 
 log = logging.getLogger(__name__)
@@ -131,12 +132,9 @@ def gate(n) -> send.GateResult:
 def _wake_at(notification_id: int, at) -> None:
     """Ask the worker to look again at `at` rather than at the next minute sweep (which stays the
     safety net if this scheduled task is lost)."""
-    from plexportal.notify.tasks import send_notifications_task
 
     try:
         send_notifications_task.schedule(args=([notification_id],), eta=at)
     except Exception as err:  # noqa: BLE001 - the sweep will find the row when it is due
         log.info("could not schedule the availability re-check of %s: %s", notification_id, err)
 
-
-send.GATES["media.ready"] = gate

@@ -118,7 +118,7 @@ def feed_for(user) -> CalendarFeed:
 def user_for_token(token: str):
     if not token or len(token) > 64:
         return None
-    feed = CalendarFeed.get_or_none((CalendarFeed.token == token) & (CalendarFeed.enabled == True))  # noqa: E712
+    feed = CalendarFeed.get_or_none((CalendarFeed.token == token) & (CalendarFeed.enabled == True))
     if feed is None or not feed.user.is_active:
         return None
     CalendarFeed.update(last_fetched_at=clock.now()).where(CalendarFeed.id == feed.id).execute()

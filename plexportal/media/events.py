@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from typing import Callable
+from collections.abc import Callable
+
+from plexportal.media.shape import ShapeError
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,6 @@ def subscribers(source: str, event_type: str) -> list[Callable]:
 
 def publish(event, parsed) -> int:
     """Call every subscriber for this event; returns how many failed."""
-    from plexportal.media.shape import ShapeError
 
     failed = 0
     for fn in subscribers(event.source, parsed.event_type):
@@ -46,7 +47,7 @@ def publish(event, parsed) -> int:
             # A body of a shape we do not know: one line naming the event and the field.
             log.warning("webhook event %s (%s %s): %s skipped it, field %s", event.id, event.source,
                         parsed.event_type, getattr(fn, "__name__", fn), err)
-        except Exception:  # noqa: BLE001 - one area's bug must not break webhook processing
+        except Exception:  # one area's bug must not break webhook processing
             failed += 1
             log.exception("webhook subscriber %s failed on event %s", getattr(fn, "__name__", fn), event.id)
     return failed

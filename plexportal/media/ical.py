@@ -2,7 +2,7 @@
 values escaped (backslash, semicolon, comma, newline), UTC date-times, all-day dates. Pure."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 
 def escape_text(value: str) -> str:
@@ -27,7 +27,7 @@ def fold(line: str) -> str:
 
 
 def _utc(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return dt.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def render(entries, *, name: str, stamp: datetime, domain: str = "plexportal") -> str:

@@ -21,6 +21,7 @@ from plexportal.db import db
 from plexportal.lib import clock
 from plexportal.media import parsing
 from plexportal.media.models import WHOLE_SEASON, Announcement, Arrival, Follower, MediaRequest
+from plexportal.notify import service as notify
 
 log = logging.getLogger(__name__)
 
@@ -242,7 +243,6 @@ def announce(req: MediaRequest) -> int:
     if not arrivals:
         return 0
     Arrival.update(request=req).where((Arrival.id.in_([a.id for a in arrivals])) & (Arrival.request.is_null())).execute()
-    from plexportal.notify import service as notify
 
     group_key = f"{KIND}:{request_key(req)}"
     count = 0

@@ -10,6 +10,7 @@ from plexportal.gateways.base import GatewayError
 from plexportal.gateways.seerr import SeerrTitle
 from plexportal.media import matching, queries, service, sync
 from plexportal.media.models import MediaRequest, SyncRun, WebhookEvent
+from plexportal.notify import links
 from plexportal.settings import service as settings
 
 bp = Blueprint("media", __name__, url_prefix="/media")
@@ -186,7 +187,6 @@ def setup():
 def follow(request_id: int):
     """A user follows someone else's requested title from their own page (signed link, or signed
     in with Plex; no password)."""
-    from plexportal.notify import links
 
     user = links.person_for(request.args.get("token") or request.form.get("token") or "")
     if user is None:

@@ -140,7 +140,7 @@ def _poster(images) -> str:
         image = _obj(image)
         if image.get("coverType") == "poster":
             url = _str(image.get("remoteUrl"))
-            if url.startswith("https://") or url.startswith("http://"):
+            if url.startswith(("https://", "http://")):
                 return url
     return ""
 
@@ -262,7 +262,7 @@ def _radarr(data: dict) -> Parsed:
 
 # -- Seerr / Overseerr / Jellyseerr -------------------------------------------------------------
 
-_SUBJECT = re.compile(r"^(?P<title>.*?)\s*\((?P<year>\d{4})\)\s*$", re.S)
+_SUBJECT = re.compile(r"^(?P<title>.*?)\s*\((?P<year>\d{4})\)\s*$", re.DOTALL)
 
 
 def _seasons(extra) -> list[int]:

@@ -1,7 +1,7 @@
-"""The media sections of a user's page: their requests, what they follow, and titles others asked
-for that they can follow (a signed-link POST); then their calendar address (calendar_profile.py)."""
-from plexportal.media import calendar_profile
+"""The media section of a user's page: their requests, what they follow, and titles others asked
+for that they can follow (a signed-link POST). Their calendar address is calendar_profile.py's."""
 from plexportal.media.models import Follower, MediaRequest
+from plexportal.notify import links
 
 
 def section(user, *, admin: bool) -> dict | None:
@@ -14,15 +14,7 @@ def section(user, *, admin: bool) -> dict | None:
               .order_by(MediaRequest.created_at.desc()).limit(60) if r.id not in mine][:30]
     token, can_follow = "", False
     if not admin:
-        try:
-            from plexportal.notify import links
-
-            token = links.request_token()        # the link the person came with; never a new one
-            can_follow = bool(token) or links.signed_in_person() is not None
-        except ImportError:
-            token = ""
+        token = links.request_token()        # the link the person came with; never a new one
+        can_follow = bool(token) or links.signed_in_person() is not None
     return {"template": "media/_profile_section.html", "own": own, "followed": followed, "others": others,
             "token": token, "can_follow": can_follow, "admin": admin, "profile_user": user}
-
-
-SECTIONS = [section, calendar_profile.section]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from peewee import JOIN, fn
 
 from plexportal.auth.models import User
+from plexportal.db import UTCDateTimeField
 from plexportal.lib import fmt
 from plexportal.media.models import Announcement, Arrival, Follower, MediaRequest, WebhookEvent
 
@@ -36,8 +37,6 @@ def requests_page(filters: dict, page: int, size: int):
 
 
 def fmt_dt(value):
-    from plexportal.db import UTCDateTimeField
-
     return UTCDateTimeField().python_value(value) if value is not None else None
 
 

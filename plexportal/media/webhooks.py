@@ -20,6 +20,8 @@ from plexportal.auth import throttle
 from plexportal.db import db_session, file_problem, is_sqlite
 from plexportal.media import service
 from plexportal.media.parsing import MAX_BYTES
+from plexportal.media.tasks import process_webhook_task
+from plexportal.queue import huey
 from plexportal.settings import service as settings
 
 log = logging.getLogger(__name__)
@@ -47,7 +49,6 @@ def _write_turn(on_sqlite: bool):
 def _queue_on_sqlite() -> bool:
     from huey.storage import SqliteStorage
 
-    from plexportal.queue import huey
 
     return isinstance(huey.instance.storage, SqliteStorage)
 
@@ -89,7 +90,7 @@ def receive(environ, start_response, app):
     token = parse_qs(environ.get("QUERY_STRING", "")).get("token", [None])[0]
     try:
         expected = settings.get("WEBHOOK_SECRET")
-    except Exception:  # noqa: BLE001 - database unreachable: the tool should retry later
+    except Exception:  # database unreachable: the tool should retry later
         log.exception("webhook %s: could not read the webhook secret", source)
         return _answer(start_response, 503, error="temporarily unavailable")
     address = client_address(environ, app.config["PLEXPORTAL"].trusted_proxies)
@@ -112,13 +113,12 @@ def receive(environ, start_response, app):
     try:
         with _write_turn(is_sqlite()), db_session():
             recorded = service.record_webhook(source, raw)
-    except Exception:  # noqa: BLE001 - not stored: say so, so a human sees the failure in the *arr
+    except Exception:  # not stored: say so, so a human sees the failure in the *arr
         log.exception("webhook %s: could not store the body", source)
         return _answer(start_response, 503, error="could not store the webhook")
     if recorded.problem:
         return _answer(start_response, 400, error=recorded.problem, id=recorded.event_id)
     if recorded.is_new:
-        from plexportal.media.tasks import process_webhook_task
 
         try:
             with _write_turn(_queue_on_sqlite()):     # the SQLite queue file has one writer too

@@ -144,7 +144,7 @@ def user_destinations(user, kind: str) -> list[tuple[str, str]]:
     out = []
     if prefs.wants_email(user, kind):
         out.append(("email", user.email))
-    for ch in Channel.select().where((Channel.user == user) & (Channel.enabled == True)).order_by(Channel.id):  # noqa: E712
+    for ch in Channel.select().where((Channel.user == user) & (Channel.enabled == True)).order_by(Channel.id):
         if events.wanted(ch.events, kind):
             out.append(("apprise", str(ch.id)))
     return out
@@ -153,5 +153,5 @@ def user_destinations(user, kind: str) -> list[tuple[str, str]]:
 def admin_destinations() -> list[tuple[str, str]]:
     """Admin channels (in addition to ADMIN_EMAIL, which notify.service adds)."""
     return [("apprise", str(ch.id)) for ch in
-            Channel.select().where((Channel.admin_alerts == True) & (Channel.enabled == True))  # noqa: E712
+            Channel.select().where((Channel.admin_alerts == True) & (Channel.enabled == True))
             .order_by(Channel.id)]

@@ -1,6 +1,7 @@
-"""Message kinds a user can choose to receive. Every area registers its user-facing kinds at
-import time (`register_event("media.ready", "A title you asked for is ready")`), so the user's
-page lists them without knowing the areas."""
+"""Message kinds a user can choose to receive. Every area declares its user-facing kinds in its
+area.py (`MessageKind("media.ready", "A title you asked for is ready")`) and
+`plexportal.areas.connect()` registers them here, so the user's page lists them without knowing
+the areas."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,12 +25,10 @@ def register_event(key: str, label: str, default: bool = True, *, first: bool = 
 
 
 def all_events() -> list[Event]:
-    _load_areas()
     return sorted(_EVENTS.values(), key=lambda e: (not e.first, e.label.lower()))
 
 
 def get_event(key: str) -> Event | None:
-    _load_areas()
     return _EVENTS.get(key)
 
 
@@ -41,26 +40,3 @@ def wanted(overrides: dict | None, kind: str) -> bool:
     event = get_event(kind)
     return True if event is None else event.default
 
-
-_loaded = False
-
-
-def _load_areas() -> None:
-    # Areas register in their service/events modules; importing every area's service.py makes
-    # sure the list is complete in a process (the worker, the CLI) that has not touched them yet.
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    from plexportal import areas
-
-    for name in ("events", "service"):
-        try:
-            areas.import_all(name)
-        except Exception:  # noqa: BLE001 - a broken area must not hide everyone's choices
-            import logging
-
-            logging.getLogger(__name__).exception("could not load %s modules for events", name)
-
-
-register_event("media.ready", "A title you asked for is ready to watch", first=True)

@@ -5,7 +5,6 @@ from email.message import EmailMessage
 
 from plexportal.notify import links
 from plexportal.notify.models import Notification
-from plexportal.notify.send import HEADERS
 from plexportal.settings import service as settings
 
 
@@ -19,6 +18,3 @@ def list_unsubscribe(n: Notification, msg: EmailMessage) -> None:
     msg["List-Unsubscribe"] = ", ".join(targets)
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
 
-
-if list_unsubscribe not in HEADERS:
-    HEADERS.append(list_unsubscribe)

@@ -20,7 +20,7 @@ class Filters:
     flagged: bool = False
 
     @classmethod
-    def from_args(cls, args) -> "Filters":
+    def from_args(cls, args) -> Filters:
         status = args.get("status", "")
         user = args.get("user", "")
         return cls(status=status if status in STATUSES else "",

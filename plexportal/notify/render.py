@@ -9,7 +9,7 @@ from flask import render_template
 from plexportal.notify import links
 from plexportal.notify.episodes import _as_int, count_words, format_range, summary_words, whole_seasons
 from plexportal.notify.models import Notification
-from plexportal.notify.send import RENDERERS, Rendered
+from plexportal.notify.send import Rendered
 from plexportal.settings import service as settings
 
 SUBJECT_RANGE_MAX = 40
@@ -86,5 +86,3 @@ def render_media_ready(n: Notification) -> Rendered:
                     text=render_template("email/media_ready.txt", **ctx),
                     html=render_template("email/media_ready.html", **ctx))
 
-
-RENDERERS["media.ready"] = render_media_ready

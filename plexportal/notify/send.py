@@ -1,6 +1,6 @@
 """Sending the outbox: claim each row atomically, deliver, record the attempt, back off on failure.
 
-Extension points (registered at import time by other notify/area modules):
+Extension points (filled by plexportal.areas.connect() from each area's area.py declarations):
 - RENDERERS[kind](notification) -> Rendered: build subject/text/html at send time (batched messages).
 - GATES[kind](notification) -> GateResult: decide "send now" or "wait until" (availability checks).
 - TRANSPORTS[channel](notifications) : deliver non-email channels (Apprise).
@@ -10,12 +10,12 @@ Extension points (registered at import time by other notify/area modules):
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
-from typing import Callable
 
 from flask import current_app, has_app_context
 
@@ -54,17 +54,6 @@ GATES: dict[str, Callable[[Notification], GateResult]] = {}
 TRANSPORTS: dict[str, Callable[[Notification, Rendered], None]] = {}
 PAUSES: list[Callable[[], str | None]] = []
 HEADERS: list[Callable[[Notification, EmailMessage], None]] = []
-
-
-_EXTENSIONS = ("plexportal.notify.render", "plexportal.notify.headers", "plexportal.notify.transport")
-
-
-def load_extensions() -> None:
-    """The notify modules that fill the registries above (imported late: they import this one)."""
-    import importlib
-
-    for name in _EXTENSIONS:
-        importlib.import_module(name)
 
 
 def pause_reason() -> str | None:
@@ -221,7 +210,7 @@ def _gate_decision(n: Notification) -> GateResult:
         return GateResult(True)
     try:
         return gate(n)
-    except Exception:  # noqa: BLE001 - a broken gate must not block delivery forever
+    except Exception:  # a broken gate must not block delivery forever
         log.exception("gate for %s failed; sending anyway", n.kind)
         return GateResult(True, flag="availability could not be checked")
 
@@ -288,7 +277,6 @@ def build_email(n: Notification, content: Rendered) -> EmailMessage:
 def send(ids: list[int]) -> dict:
     """Send the given notifications (those still pending and due). Returns counts."""
     counts = {"sent": 0, "failed": 0, "waiting": 0, "skipped": 0}
-    load_extensions()
     if pause_reason():
         counts["skipped"] = len(ids)
         return counts
@@ -334,7 +322,7 @@ def _send_others(rows: list[Notification], counts: dict, holder: str) -> None:
         except GatewayError as err:
             _mark_failed(n, err, holder)
             counts["failed"] += 1
-        except Exception as err:  # noqa: BLE001
+        except Exception as err:
             log.exception("transport %s crashed", n.channel)
             _mark_failed(n, GatewayError(f"{type(err).__name__} while sending"), holder)
             counts["failed"] += 1
@@ -356,7 +344,7 @@ def _with_users(rows: list[Notification]) -> None:
             n.user = users[n.user_id]
 
 
-def _connect(smtp) -> "email_gateway.SmtpConnection | None":
+def _connect(smtp) -> email_gateway.SmtpConnection | None:
     """Open the SMTP connection, or note the server down (sending pauses) and return None."""
     try:
         conn = email_gateway.SmtpConnection(smtp).__enter__()
@@ -399,7 +387,7 @@ def _send_emails(rows: list[Notification], counts: dict, holder: str) -> None:
                 continue                              # another sender has it, or it was cancelled
             try:
                 message = build_email(n, render(n))
-            except Exception as err:  # noqa: BLE001 - a render bug fails this row, not the batch
+            except Exception as err:  # a render bug fails this row, not the batch
                 log.exception("could not build notification %s", n.id)
                 _mark_failed(n, GatewayError(f"{type(err).__name__} while building the message",
                                              permanent=True), holder)

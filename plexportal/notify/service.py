@@ -20,6 +20,7 @@ from peewee import IntegrityError
 from plexportal import db as _db_module
 from plexportal.db import db
 from plexportal.lib import clock
+from plexportal.notify import channels
 from plexportal.notify.models import Notification
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ def notify_user(user, kind: str, group_key: str, item=None, payload: dict | None
 
     Returns the open batch rows (one per destination the user wants `kind` on); an empty list when
     the user wants none. Safe to call concurrently for the same user and group."""
-    from plexportal.notify import batching, channels
+    from plexportal.notify import batching
 
     if user is None or not getattr(user, "is_active", True):
         return []
@@ -147,12 +148,7 @@ def admin_destinations() -> list[tuple[str, str]]:
     out = []
     if settings.get("ADMIN_EMAIL"):
         out.append(("email", settings.get("ADMIN_EMAIL")))
-    try:
-        from plexportal.notify import channels
-    except ImportError:
-        channels = None
-    if channels is not None and hasattr(channels, "admin_destinations"):
-        out.extend(channels.admin_destinations())
+    out.extend(channels.admin_destinations())
     return out
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from plexportal.gateways import apprise as apprise_gateway
 from plexportal.gateways.base import GatewayError
 from plexportal.notify.models import Channel, Notification
-from plexportal.notify.send import TRANSPORTS, Rendered
+from plexportal.notify.send import Rendered
 
 
 def deliver_apprise(n: Notification, content: Rendered) -> None:
@@ -24,5 +24,3 @@ def deliver_apprise(n: Notification, content: Rendered) -> None:
     apprise_gateway.send(url, content.subject, content.text, public_only=channels.is_guarded(channel.user),
                          allowed=channels.allowed_private_hosts())
 
-
-TRANSPORTS["apprise"] = deliver_apprise

@@ -81,7 +81,7 @@ def test_email_status(nid):
     return render_template("notify/_test_email_result.html", row=_row_or_404(nid))
 
 
-from plexportal.notify import views_user  # noqa: E402,F401  (routes on bp)
+
 
 
 class _SettingsExtras:

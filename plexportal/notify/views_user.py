@@ -3,6 +3,8 @@ one-click unsubscribe. Every route exists twice: /notify/u/<token>/… for the u
 /notify/users/<id>/… for a signed-in admin; both resolve to (user, admin) in _subject()."""
 from __future__ import annotations
 
+import logging
+
 from flask import abort, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -13,6 +15,8 @@ from plexportal.extensions import csrf, limiter
 from plexportal.notify import channels, events, links, prefs, service
 from plexportal.notify.models import Channel, Notification
 from plexportal.notify.views import MAX_ID, bp
+
+log = logging.getLogger(__name__)
 
 
 def link_gone():
@@ -66,14 +70,12 @@ def _ref(user, token, admin) -> dict:
 
 def _sections(user, admin: bool) -> list[dict]:
     out = []
-    for module in areas.import_all("profile"):
-        for make in getattr(module, "SECTIONS", [module.section]):
+    for area in areas.all_areas():
+        for make in area.profile_sections:
             try:
                 section = make(user, admin=admin)
-            except Exception:  # noqa: BLE001 - one area's bug must not take the whole page down
-                import logging
-
-                logging.getLogger(__name__).exception("profile section of %s failed", module.__name__)
+            except Exception:  # one area's bug must not take the whole page down
+                log.exception("profile section %s of %s failed", make.__name__, area.name)
                 continue
             if section:
                 out.append(section)
@@ -153,7 +155,7 @@ def remove_channel(channel_id, token=None, user_id=None):
 
 @both("/channels/<int:channel_id>/events", methods=["POST"])
 def channel_events(channel_id, token=None, user_id=None):
-    user, admin = _subject(token, user_id)
+    user, _admin = _subject(token, user_id)
     channel = _channel_or_404(user, channel_id)
     channels.set_channel_events(channel, _choices(f"ch{channel.id}-"))
     return web.with_toast("", f"Choices for {channel.label} saved.")

@@ -19,7 +19,8 @@ import tarfile
 import threading
 import time
 import zlib
-from typing import BinaryIO, Iterator
+from collections.abc import Iterator
+from typing import BinaryIO
 
 FORMAT = "plexportal-backup"
 FORMAT_VERSION = 1
@@ -50,7 +51,7 @@ class Writer:
 
     def __init__(self, fileobj: BinaryIO):
         self._gz = gzip.GzipFile(fileobj=fileobj, mode="wb", compresslevel=COMPRESS_LEVEL, mtime=0)
-        self._tar = tarfile.open(fileobj=self._gz, mode="w|", format=tarfile.PAX_FORMAT)
+        self._tar = tarfile.open(fileobj=self._gz, mode="w|", format=tarfile.PAX_FORMAT)  # noqa: SIM115 - the writer's lifetime; close() closes it
         self._sums: dict[str, str] = {}
         self._queue: queue.Queue = queue.Queue(maxsize=3)
         self._error: BaseException | None = None
@@ -108,7 +109,7 @@ class Writer:
 
 
 class Member:
-    __slots__ = ("name", "data")
+    __slots__ = ("data", "name")
 
     def __init__(self, name: str, data: bytes):
         self.name = name

@@ -7,10 +7,10 @@ import os
 import re
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 import peewee
 
@@ -46,7 +46,7 @@ def _disk_full(err: OSError) -> bool:
 
 
 def _create_exclusive(folder: Path, kind: str, now: datetime) -> tuple[Path, Path, int]:
-    stamp = now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     for n in range(1, 100):
         name = f"plexportal-backup-{stamp}{'' if n == 1 else f'-{n}'}-{kind}.tar.gz"
         final = folder / name
@@ -67,7 +67,7 @@ def create_backup(database: peewee.Database, folder: Path, *, secret_key: str, k
     name only when complete (written as .partial, synced, renamed); on any failure the partial
     file is removed and BackupError says what happened."""
     started = time.monotonic()
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as err:
@@ -138,7 +138,7 @@ def _write_members(writer: archive.Writer, database, folder: Path, *, secret_key
             "format": archive.FORMAT,
             "format_version": archive.FORMAT_VERSION,
             "app_version": __version__,
-            "created_at": now.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"),
+            "created_at": now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
             "kind": kind,
             "database": snap.backend,
             "schema": {"applied": snap.applied()},
@@ -158,7 +158,7 @@ def _write_members(writer: archive.Writer, database, folder: Path, *, secret_key
         if progress:
             progress(0, len(tables), 0, total)
         for i, table in enumerate(tables):
-            def chunk_done(rows, i=i):
+            def chunk_done(rows, i=i, done=done):
                 if progress:
                     progress(i, len(tables), done + rows, total)
             done += _write_table(writer, snap, table, columns[table], chunk_done)
@@ -218,7 +218,7 @@ def archives(folder: Path, read_manifests: bool = True, limit: int = 200) -> lis
         m = NAME_RE.match(entry.name)
         if not m or not entry.is_file(follow_symlinks=False):
             continue
-        created = datetime.strptime(m.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        created = datetime.strptime(m.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
         found.append(ArchiveFile(Path(entry.path), m.group(2), created, entry.stat().st_size, None))
     found.sort(key=lambda a: (a.created_at, a.name), reverse=True)
     found = found[:limit]

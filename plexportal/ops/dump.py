@@ -11,9 +11,9 @@ import datetime as dt
 import decimal
 import os
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import peewee
 

@@ -5,18 +5,19 @@ A failed task is also logged with a subject (the webhook, message or invite it w
 the Logs page can link to it."""
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
+from plexportal import areas
 from plexportal.db import db_session
 from plexportal.lib import clock
 from plexportal.ops.models import JobState
 from plexportal.ops.redact import redact
 
 log = logging.getLogger("plexportal.jobs")
-UTC = timezone.utc
 
 # Every periodic task here works from stored state (DESIGN law 4: it claims what is due), so a run
 # by hand does nothing a scheduled run would not. A task missing from this list has no Run now.
@@ -87,7 +88,7 @@ def on_executing(signal, task, *args, **kwargs) -> None:
     _started[task.id] = time.monotonic()
     try:
         _upsert(name_of(task), last_started_at=clock.now(), last_outcome="running", run_requested_at=None)
-    except Exception:  # noqa: BLE001 - bookkeeping never stops a task
+    except Exception:  # bookkeeping never stops a task
         log.warning("could not record the start of %s", name_of(task), exc_info=True)
 
 
@@ -101,7 +102,7 @@ def _finished(task, outcome: str, error: str = "") -> None:
         values.update(last_error="")
     try:
         _upsert(name_of(task), **values)
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.warning("could not record the end of %s", name_of(task), exc_info=True)
 
 
@@ -151,11 +152,10 @@ class Job:
 
 
 def periodic_handles() -> dict[str, object]:
-    from plexportal import areas
     from plexportal.queue import TaskHandle
 
     found = {}
-    for module in areas.import_all("tasks"):
+    for module in (module for area in areas.all_areas() for module in area.tasks):
         for value in vars(module).values():
             if isinstance(value, TaskHandle) and value.periodic is not None:
                 found[value.name] = value
@@ -178,7 +178,7 @@ def fires(validate, after: datetime, count: int = 3, horizon_minutes: int = 8 * 
 def describe(times: list[datetime]) -> str:
     if len(times) < 2:
         return "rarely" if times else "never"
-    gaps = {int((b - a).total_seconds() // 60) for a, b in zip(times, times[1:])}
+    gaps = {int((b - a).total_seconds() // 60) for a, b in itertools.pairwise(times)}
     if len(gaps) == 1:
         gap = gaps.pop()
         if gap == 1:

@@ -26,7 +26,7 @@ def seal(secret: bytes, passphrase: str) -> bytes:
     salt, nonce = os.urandom(16), os.urandom(12)
     key = _derive(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
     sealed = AESGCM(key).encrypt(nonce, secret, b"plexportal secret.key")
-    b64 = lambda b: base64.b64encode(b).decode()   # noqa: E731
+    b64 = lambda b: base64.b64encode(b).decode() 
     return json.dumps({"kdf": "scrypt", "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P, "salt": b64(salt),
                        "cipher": "aes-256-gcm", "nonce": b64(nonce), "data": b64(sealed)}, indent=1).encode()
 

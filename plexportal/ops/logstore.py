@@ -13,7 +13,7 @@ import threading
 import time
 import traceback
 from collections import deque
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from plexportal.ops.redact import known_secrets, redact
 
@@ -68,7 +68,7 @@ class StoreHandler(logging.Handler):
                 text += "\n" + "".join(traceback.format_exception(*record.exc_info))[-4000:]
             subject = getattr(record, "subject", None)
             kind, ident = (subject if isinstance(subject, tuple) and len(subject) == 2 else ("", None))
-            _buffer.append((datetime.fromtimestamp(record.created, timezone.utc), _state["process"],
+            _buffer.append((datetime.fromtimestamp(record.created, UTC), _state["process"],
                             record.levelname[:8], record.levelno, area_of(record.name), record.name[:100],
                             text[:MESSAGE_LIMIT], str(kind)[:16], ident if isinstance(ident, int) else None))
             _ensure_thread()

@@ -21,7 +21,7 @@ class Filters:
     q: str = ""
 
     @classmethod
-    def from_args(cls, args) -> "Filters":
+    def from_args(cls, args) -> Filters:
         level = args.get("level", "")
         return cls(level=int(level) if level in ("10", "20", "30", "40", "50") else None,
                    area=(args.get("area") or "")[:32], process=(args.get("process") or "")[:12],

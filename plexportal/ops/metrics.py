@@ -16,6 +16,7 @@ import time
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
+from plexportal import areas
 from plexportal.lib import clock
 
 log = logging.getLogger(__name__)
@@ -50,21 +51,21 @@ class DatabaseCollector:
             return list(self._cached)
 
     def _read(self):
-        from plexportal import areas
         from plexportal.db import db_session
 
         now = clock.now()
         ok = GaugeMetricFamily("plexportal_metrics_collector_up", "1 when the area's figures could be read.",
                                labels=["area"])
         with db_session():
-            for module in areas.import_all("metrics"):
-                area = module.__name__.split(".")[1]
+            for area in areas.all_areas():
+                if area.metrics is None:
+                    continue
                 try:
-                    yield from module.collect(now)
-                    ok.add_metric([area], 1)
-                except Exception:  # noqa: BLE001 - one area's failure must not hide the others
-                    log.warning("metrics of %s could not be read", area, exc_info=True)
-                    ok.add_metric([area], 0)
+                    yield from area.metrics(now)
+                    ok.add_metric([area.name], 1)
+                except Exception:  # one area's failure must not hide the others
+                    log.warning("metrics of %s could not be read", area.name, exc_info=True)
+                    ok.add_metric([area.name], 0)
         yield ok
 
 

@@ -9,10 +9,10 @@ import json
 import os
 import re
 import sqlite3
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Callable, Iterator
 
 import peewee
 
@@ -392,19 +392,18 @@ def _swap_sqlite(live: Path) -> None:
 def _load_postgres(db: peewee.PostgresqlDatabase, path: Path, passphrase, target: str, progress):
     """Everything in one transaction: drop the current tables, build the archive's schema, load,
     migrate forward. PostgreSQL's DDL is transactional, so a failure rolls all of it back."""
-    with db.connection_context():
-        with db.atomic():
-            from plexportal.db import all_models
+    with db.connection_context(), db.atomic():
+        from plexportal.db import all_models
 
-            ours = {m._meta.table_name for m in all_models()} | set(checked_tables(path)) | {"schema_migration"}
-            tables = [t for t in db.get_tables() if t in ours]
-            if tables:
-                db.execute_sql("DROP TABLE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
-            _runner(db).up(target)
-            manifest, counts, key = _load(db, _members(path, passphrase), passphrase, progress)
-            _reset_sequences(db, list(counts))
-            forward = _runner(db).up()
-            _verify_loaded(db, counts)
+        ours = {m._meta.table_name for m in all_models()} | set(checked_tables(path)) | {"schema_migration"}
+        tables = [t for t in db.get_tables() if t in ours]
+        if tables:
+            db.execute_sql("DROP TABLE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
+        _runner(db).up(target)
+        manifest, counts, key = _load(db, _members(path, passphrase), passphrase, progress)
+        _reset_sequences(db, list(counts))
+        forward = _runner(db).up()
+        _verify_loaded(db, counts)
     return manifest, counts, key, forward
 
 

@@ -20,7 +20,6 @@ from plexportal.settings import service as settings
 bp = Blueprint("ops", __name__, url_prefix="/ops")
 metrics_bp = Blueprint("metrics", __name__)
 csrf.exempt(metrics_bp)
-BLUEPRINTS = [bp, metrics_bp]
 
 
 # -- Data ---------------------------------------------------------------------------------------------

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import urlsplit
 
+from plexportal import areas
 from plexportal.config import parse_cidrs
 from plexportal.lib import clock
 
@@ -161,11 +162,9 @@ _cache: dict[str, SettingDef] | None = None
 def all_defs() -> dict[str, SettingDef]:
     global _cache
     if _cache is None:
-        from plexportal import areas
-
         defs: dict[str, SettingDef] = {}
-        for module in areas.import_all("setting_defs"):
-            for d in module.DEFS:
+        for area in areas.all_areas():
+            for d in area.settings:
                 if d.key in defs:
                     raise RuntimeError(f"setting {d.key} is defined twice")
                 defs[d.key] = d
@@ -187,13 +186,13 @@ LAST_GROUPS = ("plex.tv",)
 
 
 def on_save_hooks(group: str) -> list[Callable[[], None]]:
-    """What areas want done after a settings group is saved (`ON_SAVE = {group: [fn]}` in an
-    area's setting_defs.py), e.g. learn the Plex server's name as soon as Plex is connected."""
+    """What areas want done after a settings group is saved (an area's `on_save`), e.g. learn
+    the Plex server's name as soon as Plex is connected."""
     from plexportal import areas
 
     hooks: list[Callable[[], None]] = []
-    for module in areas.import_all("setting_defs"):
-        hooks.extend(getattr(module, "ON_SAVE", {}).get(group, []))
+    for area in areas.all_areas():
+        hooks.extend(area.on_save.get(group, ()))
     return hooks
 
 

@@ -250,9 +250,9 @@ def _bind(stored: dict[str, str], errors: dict[str, str]) -> dict[str, str]:
             if stored[d.key]:
                 bound[d.key] = binding(d, typed)
             continue
-        if any(k in typed for k in d.bound_to) and _rows().get(d.key) and d.key not in errors:
-            if binding(d, typed) != (_stored_binding(d) or binding(d)):
-                errors[d.key] = address_changed_message(d)
+        if (any(k in typed for k in d.bound_to) and _rows().get(d.key) and d.key not in errors
+                and binding(d, typed) != (_stored_binding(d) or binding(d))):
+            errors[d.key] = address_changed_message(d)
     return bound
 
 

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import plexportal
-from tests.conftest import PASSWORD, Browserless, csrf_from
+from tests.conftest import PASSWORD, csrf_from
 
 
 def test_it_rejects_a_post_without_a_csrf_token(logged_in):

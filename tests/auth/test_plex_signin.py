@@ -122,8 +122,7 @@ def test_it_lands_a_person_with_access_on_their_own_page(app, web, admin, accoun
 
 
 def test_it_lets_a_signed_in_person_follow_titles_and_renew_their_calendar(app, web, admin, accounts):
-    from plexportal.media.models import Follower, MediaRequest
-    from plexportal.media.models import CalendarFeed
+    from plexportal.media.models import CalendarFeed, Follower, MediaRequest
 
     _grant(42, "friend")
     _sign_in_as(app, web, accounts, "friend-token")

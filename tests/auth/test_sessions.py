@@ -1,7 +1,7 @@
 """Server-side sessions: new on sign-in, really ended on sign-out and password change, idle expiry."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from plexportal.admin.models import AuditEntry
 from plexportal.auth.models import UserSession
@@ -88,7 +88,7 @@ def test_it_rejects_a_short_new_password_with_a_message(logged_in):
 
 def test_it_expires_an_idle_session_after_the_configured_lifetime(app, admin, set_settings):
     set_settings(SESSION_LIFETIME_MINUTES="30")
-    clock.freeze(datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc))
+    clock.freeze(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
     web = _signed_in(app)
     clock.advance(timedelta(minutes=25))
     assert web.get("/").status_code == 200             # activity slides the idle window
@@ -103,7 +103,7 @@ def test_it_expires_an_idle_session_after_the_configured_lifetime(app, admin, se
 
 def test_it_sends_htmx_calls_with_an_expired_session_to_the_login_page(app, admin, set_settings):
     set_settings(SESSION_LIFETIME_MINUTES="30")
-    clock.freeze(datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc))
+    clock.freeze(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
     web = _signed_in(app)
     clock.advance(timedelta(hours=2))
     r = web.client.get("/settings/", headers={"HX-Request": "true"})

@@ -3,7 +3,7 @@ recovery codes, throttling, and the way back on the server (reset-password --cle
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
@@ -14,7 +14,7 @@ from plexportal.auth.models import RecoveryCode, TotpFactor, User, UserSession
 from plexportal.lib import clock
 from tests.conftest import PASSWORD, Browserless
 
-T0 = datetime(2026, 3, 1, 12, 0, 5, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 12, 0, 5, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)

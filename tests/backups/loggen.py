@@ -43,7 +43,7 @@ def summary(sent: int, received: int, total: int, fmt=commas, dry=False, stats_f
     out = []
     if stats_files is not None:
         out += [f"Number of files: {commas(stats_files + 10)} (reg: {commas(stats_files + 5)}, dir: 5)",
-                f"Number of created files: 0",
+                "Number of created files: 0",
                 f"Number of regular files transferred: {commas(stats_files)}",
                 f"Total file size: {fmt(total)} bytes",
                 f"Total transferred file size: {fmt(sent)} bytes",

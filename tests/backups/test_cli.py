@@ -1,10 +1,8 @@
 """`backups last` and `backups check`: the state in words, problems with a non-zero exit."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from plexportal.backups.models import BackupRun
 from plexportal.lib import clock
-
-UTC = timezone.utc
 
 
 def test_last_says_what_happened_in_words(app, set_settings):

@@ -4,12 +4,10 @@ import json
 import os
 import shutil
 import subprocess
-import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from plexportal.backups import monitor
 from plexportal.backups.health import DB_NAMES
 from plexportal.backups.models import BackupCheck, BackupIncident, BackupRun
 from plexportal.backups.tasks import watch_backups_task
@@ -17,7 +15,6 @@ from plexportal.lib import clock
 from plexportal.notify.models import Notification
 from tests.live import BIN, ROOT, prepare_data_dir, server_env
 
-UTC = timezone.utc
 NOW = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
 LIBRARY, BLOBS = DB_NAMES
 WRONG = "Backup destination looks wrong on Harbour Server"
@@ -188,7 +185,7 @@ def test_a_restarted_worker_does_not_alert_again(tmp_path):
                                      "ADMIN_EMAIL": "owner@example.com", "SERVER_NAME": "Harbour Server"})
 
     def worker_tick(at):
-        done = subprocess.run([str(BIN / "python"), "-c", TICK, str(data), SECRET, at.isoformat()], cwd=ROOT,
+        done = subprocess.run(check=False, args=[str(BIN / "python"), "-c", TICK, str(data), SECRET, at.isoformat()], cwd=ROOT,
                               env=server_env(data), capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout.strip().splitlines()[-1])

@@ -1,14 +1,10 @@
 """Import and poll: idempotent, reads only new bytes, copes with rotation and truncation."""
 import os
-from datetime import date, datetime, timezone
-
-from click.testing import CliRunner
+from datetime import UTC, date, datetime
 
 from plexportal.backups import importer, service
 from plexportal.backups.models import BackupRun, LogCursor
 from tests.backups import loggen as g
-
-UTC = timezone.utc
 
 
 def night(day: int, minute: int = 7, size: int = 8_081_447_228, code=None, month=2):
@@ -124,10 +120,10 @@ def test_the_poller_finishes_the_rotated_file_then_reads_the_new_one(app, backup
     assert cursor.offset == log.stat().st_size and cursor.inode == log.stat().st_ino
 
 
-import gzip  # noqa: E402
-import shutil  # noqa: E402
+import gzip
+import shutil
 
-import pytest  # noqa: E402
+import pytest
 
 
 @pytest.mark.parametrize("rotated_name,compress", [

@@ -1,5 +1,5 @@
 """The dead man's switch: late/down from the schedule, across worker outages and DST, alerting once."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from plexportal.backups import monitor, service
@@ -7,7 +7,6 @@ from plexportal.backups.models import BackupRun
 from plexportal.lib import clock
 from plexportal.notify.models import Notification
 
-UTC = timezone.utc
 NY = ZoneInfo("America/New_York")
 
 
@@ -57,7 +56,7 @@ def test_it_catches_missed_runs_after_the_worker_was_down_and_alerts_once(db, se
     assert st.state == "down"
     missed = BackupRun.select().where(BackupRun.status == "missed").order_by(BackupRun.day)
     assert [r.day for r in missed] == [date(2026, 5, 11), date(2026, 5, 12), date(2026, 5, 13)]
-    assert [r.expected_at for r in missed][0] == datetime(2026, 5, 11, 7, 0, tzinfo=UTC)
+    assert next(r.expected_at for r in missed) == datetime(2026, 5, 11, 7, 0, tzinfo=UTC)
     monitor.evaluate()
     clock.advance(timedelta(minutes=1))
     monitor.evaluate()

@@ -1,12 +1,10 @@
 """The Backups pages, the API and the dashboard card, as the admin and a script see them."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from plexportal.backups import service
 from plexportal.backups.models import BackupRun
 from plexportal.lib import clock
 
-UTC = timezone.utc
 NY = ZoneInfo("America/New_York")
 
 

@@ -1,16 +1,17 @@
 """The log parser over logs written the way the script, `date` and every rsync format write them."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from plexportal.backups import parsing
 from tests.backups import loggen as g
 
 NY = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")
-UTC = timezone.utc
 
 
 def scan(text: str, zone=NY, binary=False, pieces=1):

@@ -1,6 +1,6 @@
 """Schedules: plain English, next runs, read from and written to the crontab only when allowed."""
 import stat
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -8,7 +8,6 @@ import pytest
 from plexportal.backups import schedule
 
 NY = ZoneInfo("America/New_York")
-UTC = timezone.utc
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 charts, heatmap and history, expanding a run, filtering, and Run now with live output."""
 import re
 import stat
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,7 +18,7 @@ NY = ZoneInfo("America/New_York")
 
 def write_log(path, nights=40):
     """The last `nights` nights up to today, 03:00 New York time, one failure."""
-    today = datetime.now(timezone.utc).astimezone(NY).date()
+    today = datetime.now(UTC).astimezone(NY).date()
     text = ""
     for i in range(nights):
         d = today - timedelta(days=nights - i)

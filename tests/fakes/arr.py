@@ -9,7 +9,7 @@ deletion, targeted lookups (?tvdbId= / ?tmdbId=) and a blocklist. `large=True` b
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask, abort, jsonify, request
 
@@ -27,11 +27,11 @@ RADARR_COMMANDS = {"MoviesSearch": "Movies Search", "RefreshMovie": "Refresh Mov
 
 
 def iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return datetime.fromisoformat(text)
 
 
 def quality(name: str = "WEBDL-1080p") -> dict:
@@ -72,7 +72,7 @@ class FakeArr(FakeService):
     def add_history(self, event_type: int, *, download_id: str = "", source_title: str = "", date=None,
                     data: dict | None = None, **ids) -> dict:
         record = {"id": self.next_id(), "eventType": self.history_names[event_type], "sourceTitle": source_title,
-                  "date": iso(date or datetime.now(timezone.utc)), "downloadId": download_id,
+                  "date": iso(date or datetime.now(UTC)), "downloadId": download_id,
                   "quality": quality(), "data": data or {}, **ids}
         self.history.append(record)
         return record
@@ -125,7 +125,7 @@ class FakeArr(FakeService):
             self.queue = [r for r in self.queue if r["downloadId"] != record["downloadId"]]
             if request.args.get("blocklist", "false").lower() == "true":
                 self.blocklist.append({"id": self.next_id(), "downloadId": record["downloadId"],
-                                       "sourceTitle": record["title"], "date": iso(datetime.now(timezone.utc))})
+                                       "sourceTitle": record["title"], "date": iso(datetime.now(UTC))})
                 self.add_history(4, download_id=record["downloadId"], source_title=record["title"],
                                  **self._ids_of(record))
                 if request.args.get("skipRedownload", "false").lower() != "true" and self.redownload_failed:
@@ -159,7 +159,7 @@ class FakeArr(FakeService):
             if record is None:
                 abort(404)
             self.blocklist.append({"id": self.next_id(), "downloadId": record["downloadId"],
-                                   "sourceTitle": record["sourceTitle"], "date": iso(datetime.now(timezone.utc))})
+                                   "sourceTitle": record["sourceTitle"], "date": iso(datetime.now(UTC))})
             self.add_history(4, download_id=record["downloadId"], source_title=record["sourceTitle"],
                              **self._ids_of(record))
             if self.redownload_failed:
@@ -179,7 +179,7 @@ class FakeArr(FakeService):
     def _calendar_and_command_routes(self, app: Flask) -> None:
         @app.get("/api/v3/calendar")
         def calendar():
-            start = parse_iso(request.args["start"]) if request.args.get("start") else datetime.now(timezone.utc)
+            start = parse_iso(request.args["start"]) if request.args.get("start") else datetime.now(UTC)
             end = parse_iso(request.args["end"]) if request.args.get("end") else start + timedelta(days=2)
             return jsonify([c for c in self.calendar if self._in_window(c, start, end)])
 
@@ -200,7 +200,7 @@ class FakeArr(FakeService):
             return jsonify(found)
 
     def _record_command(self, name: str, body: dict) -> dict:
-        now = iso(datetime.now(timezone.utc))
+        now = iso(datetime.now(UTC))
         resource = {"id": self.next_id(), "name": name, "commandName": self.command_names[name],
                     "body": {k: v for k, v in body.items() if k != "name"}, "priority": "normal",
                     "status": "queued", "result": "unknown", "queued": now, "trigger": "manual",
@@ -268,7 +268,7 @@ class FakeSonarr(FakeArr):
             "seriesId": ep["seriesId"], "episodeId": episode_id, "seasonNumber": ep["seasonNumber"],
             "series": series, "episode": ep, "languages": [{"id": 1, "name": "English"}], "quality": quality(),
             "customFormats": [], "customFormatScore": 0, "size": size, "title": title or f"{series['title']}.S01",
-            "added": iso(added or datetime.now(timezone.utc)), "status": status,
+            "added": iso(added or datetime.now(UTC)), "status": status,
             "trackedDownloadStatus": tracked_status, "trackedDownloadState": tracked_state,
             "statusMessages": [{"title": title or series["title"], "messages": list(messages)}] if messages else [],
             "downloadId": download_id, "protocol": "torrent", "downloadClient": "qBittorrent",
@@ -386,7 +386,7 @@ class FakeRadarr(FakeArr):
         record = {
             "movieId": movie_id, "movie": movie, "languages": [{"id": 1, "name": "English"}],
             "quality": quality("Bluray-1080p"), "customFormats": [], "customFormatScore": 0, "size": size,
-            "title": title or f"{movie['title']}.{movie['year']}.1080p", "added": iso(added or datetime.now(timezone.utc)),
+            "title": title or f"{movie['title']}.{movie['year']}.1080p", "added": iso(added or datetime.now(UTC)),
             "status": status, "trackedDownloadStatus": tracked_status, "trackedDownloadState": tracked_state,
             "statusMessages": [{"title": title or movie["title"], "messages": list(messages)}] if messages else [],
             "downloadId": download_id, "protocol": "torrent", "downloadClient": "qBittorrent",

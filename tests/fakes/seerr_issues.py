@@ -3,7 +3,7 @@ reopen answer with the Issue, and, like the real thing, each fires a webhook bac
 ISSUE_RESOLVED), which tests replay into the app to exercise the loop guard."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask, abort, jsonify, request
 
@@ -13,7 +13,7 @@ TYPES = {1: "VIDEO", 2: "AUDIO", 3: "SUBTITLES", 4: "OTHER"}
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 class FakeSeerrIssues(FakeSeerr):

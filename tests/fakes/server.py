@@ -47,7 +47,7 @@ class FakeService:
         self._thread = None
 
     # -- lifecycle ---------------------------------------------------------------------------
-    def start(self, port: int = 0) -> "FakeService":
+    def start(self, port: int = 0) -> FakeService:
         self._server = make_server("127.0.0.1", port, self.app, threaded=True)
         self.port = self._server.server_port
         # A short poll so stop() returns at once: werkzeug's default (0.5 s) made the suite spend a

@@ -18,7 +18,7 @@ def free_port() -> int:
 
 
 class _Handler:
-    def __init__(self, box: "SmtpServer"):
+    def __init__(self, box: SmtpServer):
         self.box = box
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
@@ -38,8 +38,8 @@ class _Handler:
                 seen = box.greylisted.get(triple, 0)
                 if seen < box.greylist:          # postgrey: the first tries of a new triple are deferred
                     box.greylisted[triple] = seen + 1
-                    refusal = "450 4.7.1 <%s>: Recipient address rejected: Greylisted, see " \
-                              "http://postgrey.schweikert.ch/help/example.com.html" % address
+                    refusal = f"450 4.7.1 <{address}>: Recipient address rejected: Greylisted, see " \
+                              "http://postgrey.schweikert.ch/help/example.com.html"
         if refusal:
             return refusal
         envelope.rcpt_tos.append(address)
@@ -79,7 +79,7 @@ class SmtpServer:
         self.lock = threading.Lock()
         self.controller: Controller | None = None
 
-    def start(self) -> "SmtpServer":
+    def start(self) -> SmtpServer:
         box = self
 
         class Counting(Controller):

@@ -1,7 +1,7 @@
 """Sonarr and Radarr gateways against the fake *arrs: every call, what it sends, what it returns."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,7 +10,7 @@ from plexportal.gateways.arr import Command, Episode, HistoryRecord, Movie, Queu
 from plexportal.gateways.base import GatewayError
 from tests.gateways.helpers import radarr_client, sonarr_client
 
-NOW = datetime.now(timezone.utc).replace(microsecond=0)
+NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 @pytest.fixture
@@ -200,7 +200,7 @@ def test_series_and_episodes_by_id(show, sonarr):
     assert [(e.season_number, e.episode_number) for e in episodes] == [(2, 1), (2, 2), (2, 3)]
     first = episodes[0]
     assert first == Episode(id=42003, series_id=42, season_number=2, episode_number=1, title="Episode 1",
-                            air_date_utc=datetime(2024, 5, 13, 1, 0, tzinfo=timezone.utc), has_file=True,
+                            air_date_utc=datetime(2024, 5, 13, 1, 0, tzinfo=UTC), has_file=True,
                             monitored=True, episode_file_id=542003)
     assert len(sonarr.episodes(42)) == 6
     assert show.calls_to("/api/v3/episode")[0].query == {"seriesId": "42", "seasonNumber": "2"}
@@ -211,9 +211,9 @@ def test_films_by_tmdb_id_with_their_dates(film, radarr):
     movie = radarr.movie_by_tmdb(550123)
     assert movie == Movie(id=77, title="Example Movie", tmdb_id=550123, imdb_id="tt0550123", year=2024,
                           has_file=True, movie_file_id=700077,
-                          in_cinemas=datetime(2024, 6, 1, tzinfo=timezone.utc),
-                          digital_release=datetime(2024, 8, 1, tzinfo=timezone.utc),
-                          physical_release=datetime(2024, 9, 10, tzinfo=timezone.utc))
+                          in_cinemas=datetime(2024, 6, 1, tzinfo=UTC),
+                          digital_release=datetime(2024, 8, 1, tzinfo=UTC),
+                          physical_release=datetime(2024, 9, 10, tzinfo=UTC))
     later = radarr.movie_by_tmdb(600001)
     assert (later.has_file, later.movie_file_id, later.digital_release) == (False, None, None)
     assert radarr.movie_by_tmdb(1) is None

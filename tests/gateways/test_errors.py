@@ -4,14 +4,14 @@ a crash, an overload or a hang: yes). Nothing else escapes, and nothing is follo
 from __future__ import annotations
 
 import socket
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from plexportal.gateways.base import GatewayError
 from tests.gateways.helpers import QUICK, radarr_client, seerr_client, sonarr_client
 
-T = datetime(2024, 5, 1, tzinfo=timezone.utc)
+T = datetime(2024, 5, 1, tzinfo=UTC)
 
 # (name, which fake, the call, the path it uses, returns data?)
 CALLS = [

@@ -1,7 +1,7 @@
 """The dashboard card: requests by state, messages today, what needs attention, last runs."""
-from plexportal.media.models import MediaRequest
 from plexportal.health import service
 from plexportal.health.models import IssueFix
+from plexportal.media.models import MediaRequest
 from plexportal.notify.models import Notification
 
 

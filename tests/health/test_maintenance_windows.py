@@ -1,18 +1,18 @@
 """Maintenance windows: everyone told, reminded, told when it ends; sending and monitors pause."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from plexportal.auth.models import User
-from plexportal.health import service as health
-from plexportal.lib import clock
 from plexportal.health import maintenance
+from plexportal.health import service as health
 from plexportal.health.models import MaintenanceWindow
+from plexportal.lib import clock
 from plexportal.notify import send
 from plexportal.notify import service as outbox
 from plexportal.notify.models import Notification
 
-T0 = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -1,10 +1,9 @@
 """The monitors' pages: last run and outcome, Run now, and the maintenance page with its banner."""
-from datetime import timedelta
+from datetime import UTC, timedelta
 
-from plexportal.health.models import MonitorRun
-from plexportal.lib import clock
 from plexportal.health import maintenance
-from plexportal.health.models import MaintenanceWindow
+from plexportal.health.models import MaintenanceWindow, MonitorRun
+from plexportal.lib import clock
 
 
 def test_it_lists_every_monitor_with_its_last_outcome(admin_web, set_settings, fake_sonarr):
@@ -91,14 +90,14 @@ def test_runs_older_than_thirty_days_are_pruned(db):
 
 
 def test_a_window_within_one_day_names_the_day_once(admin_web, set_settings, db):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     set_settings(TIMEZONE="UTC")
-    clock.freeze(datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc))
-    maintenance.create_window(datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc),
-                              datetime(2026, 11, 23, 18, 0, tzinfo=timezone.utc), "Disks")
-    maintenance.create_window(datetime(2026, 11, 24, 22, 0, tzinfo=timezone.utc),
-                              datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc), "Overnight")
+    clock.freeze(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
+    maintenance.create_window(datetime(2026, 11, 23, 15, 0, tzinfo=UTC),
+                              datetime(2026, 11, 23, 18, 0, tzinfo=UTC), "Disks")
+    maintenance.create_window(datetime(2026, 11, 24, 22, 0, tzinfo=UTC),
+                              datetime(2026, 11, 25, 2, 0, tzinfo=UTC), "Overnight")
     page = admin_web.get("/maintenance/").get_data(as_text=True)
     assert "Mon 23 Nov 15:00 → 18:00" in page
     assert "Tue 24 Nov 22:00 → Wed 25 Nov 02:00" in page

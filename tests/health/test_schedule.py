@@ -1,9 +1,9 @@
 """The schedule: state, not ticks; a new monitor waits one interval; switched-off monitors never run."""
 from datetime import timedelta
 
-from plexportal.lib import clock
 from plexportal.health import service
 from plexportal.health.models import MonitorRun
+from plexportal.lib import clock
 
 
 def test_monitors_run_when_their_interval_has_passed(db, set_settings):

@@ -31,7 +31,7 @@ def spawn(args, env, log_path):
 
 
 def healthy(env) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, HEALTHCHECK], env=env, capture_output=True, text=True, timeout=10)
+    return subprocess.run(check=False, args=[sys.executable, HEALTHCHECK], env=env, capture_output=True, text=True, timeout=10)
 
 
 def stop(proc, sig):
@@ -83,7 +83,7 @@ def test_it_migrates_then_serves_and_the_worker_waits_for_the_migrations(tmp_pat
 
 def test_it_runs_any_other_command_as_given(tmp_path):
     env = container_env(tmp_path, free_port())
-    done = subprocess.run([ENTRYPOINT, "flask", "--app", "wsgi", "db", "status"], env=env, capture_output=True,
+    done = subprocess.run(check=False, args=[ENTRYPOINT, "flask", "--app", "wsgi", "db", "status"], env=env, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 1                                # nothing applied yet: db status says so
     assert "PENDING" in done.stdout

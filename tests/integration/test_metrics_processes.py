@@ -13,7 +13,7 @@ TOKEN = "metrics-token-for-the-process-test"
 
 def requests_counted(text: str) -> float:
     return sum(float(v) for v in re.findall(r'^plexportal_http_request_duration_seconds_count\{[^}]*endpoint="auth.login"[^}]*\} (\S+)$',
-                                            text, re.M))
+                                            text, re.MULTILINE))
 
 
 def test_every_web_process_reports_the_requests_of_all(tmp_path):

@@ -1,6 +1,6 @@
 """The web and the worker as separate real processes: what the web queues, the worker sends."""
-import requests
 import pytest
+import requests
 
 from tests.conftest import PASSWORD
 from tests.integration.conftest import csrf_token, signed_in_session

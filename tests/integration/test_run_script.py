@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 def start_run_script(tmp_path, port):
     env = server_env(tmp_path / "data", PLEXPORTAL_BIND=f"127.0.0.1:{port}", VENV=str(BIN.parent))
     flask_cli(env, "db", "upgrade")
-    log = open(tmp_path / "run.log", "wb")
+    log = open(tmp_path / "run.log", "wb")  # noqa: SIM115 - the child process writes to it; closed after
     # Its own process group, like a terminal's foreground job.
     proc = subprocess.Popen(["bash", "scripts/run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, start_new_session=True)

@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-
 from plexportal.invites import codes, service
 from plexportal.invites.models import Invite, Redemption
 from plexportal.lib import clock

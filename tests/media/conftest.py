@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from plexportal.media.models import WebhookEvent
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "media"
 WEBHOOK_SECRET = "hook-secret-123"
 
@@ -43,9 +45,7 @@ def hooks(db, hook_secret):
     """Feed webhooks straight through record + process (what the endpoint and the worker do)."""
     from plexportal.media import service
 
-    def feed(source: str, body) -> "WebhookEvent":
-        from plexportal.media.models import WebhookEvent
-
+    def feed(source: str, body) -> WebhookEvent:
         data = body if isinstance(body, bytes) else (raw(body) if isinstance(body, str) else json.dumps(body).encode())
         recorded = service.record_webhook(source, data)
         service.process_event(recorded.event_id)

@@ -65,12 +65,12 @@ class Stack:
         return env
 
     def _spawn(self, name: str, args: list[str]) -> None:
-        log = open(self.data_dir / f"{name}.log", "wb")
+        log = open(self.data_dir / f"{name}.log", "wb")  # noqa: SIM115 - the child process writes to it; closed in stop()
         self.logs.append(log)
         self.procs.append(subprocess.Popen(args, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
                                            start_new_session=True))
 
-    def start(self) -> "Stack":
+    def start(self) -> Stack:
         self._spawn("web", [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
                             "--threads", str(self.threads), "--worker-class", "gthread", "--log-level", "warning",
                             "wsgi:app"])

@@ -1,16 +1,15 @@
 """The upcoming calendar and each user's iCal feed (RFC 5545, parsed back with icalendar)."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import icalendar
 import pytest
 
 from plexportal.auth.models import User
 from plexportal.lib import clock
-from plexportal.media.models import Follower, MediaRequest
 from plexportal.media import calendar, ical
-from plexportal.media.models import CalendarEntry
+from plexportal.media.models import CalendarEntry, Follower, MediaRequest
 
-NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 Plex servers, and a real SMTP server. Seerr approves a series, Sonarr imports episodes (each webhook
 delivered five times), Plex has them: exactly one email arrives, with the episodes and a deep link."""
 import base64
-import json
 import time
 
 import pytest

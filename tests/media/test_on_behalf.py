@@ -179,7 +179,7 @@ def test_the_search_works_without_javascript(logged_in, seerr_on):
 
 def test_the_page_searches_as_the_admin_types(logged_in, seerr_on):
     page = logged_in.get("/media/on-behalf").get_data(as_text=True)
-    search_form = re.search(r'<form id="ob-search"[^>]*>', page, re.S).group(0)
+    search_form = re.search(r'<form id="ob-search"[^>]*>', page, re.DOTALL).group(0)
     assert 'hx-get="/media/on-behalf/search"' in search_form and 'hx-target="#ob-results"' in search_form
     assert "input changed delay:" in search_form and "submit" in search_form
     assert 'method="get" action="/media/on-behalf"' in search_form

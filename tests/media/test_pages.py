@@ -1,9 +1,8 @@
 """Requests, request detail, inbox, setup, API, dashboard card and the user's Follow button."""
-import json
 
 from plexportal.auth.models import User
 from plexportal.media.models import Follower, MediaRequest, WebhookEvent
-from tests.media.conftest import WEBHOOK_SECRET, fixture
+from tests.media.conftest import fixture
 
 
 def test_it_lists_and_filters_requests(logged_in, hooks):

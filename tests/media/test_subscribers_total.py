@@ -8,10 +8,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from plexportal.media import events, parsing
 from plexportal.health import subscribers  # noqa: F401 - registers the subscribers
+from plexportal.media import events, parsing
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "media"
 PAYLOADS = {p.stem: json.loads(p.read_text()) for p in sorted(FIXTURES.glob("*.json"))}

@@ -1,10 +1,11 @@
 """Webhook ingest: every accepted way to pass the secret, persist-then-acknowledge, replays, junk."""
-import base64
 import json
 import logging
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from plexportal.media.models import WebhookEvent
 from tests.media.conftest import WEBHOOK_SECRET, basic, raw

@@ -150,7 +150,7 @@ def test_it_makes_one_batch_when_two_workers_open_it_at_once(db, make_user):
     user = make_user()
     for attempt in range(5):
         group = f"tv:race{attempt}"
-        _race(2, lambda i: batching.add(user_id=user.id, kind="media.ready", group_key=group, channel="email",
+        _race(2, lambda i, group=group: batching.add(user_id=user.id, kind="media.ready", group_key=group, channel="email",
                                           destination=user.email, items=[ep(1, i + 1)], payload=payload()))
         rows = list(Notification.select().where(Notification.group_key == group))
         assert len(rows) == 1

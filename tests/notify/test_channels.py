@@ -53,8 +53,8 @@ def test_it_lets_the_admin_add_a_generic_json_webhook():
 
 
 def test_it_stores_the_url_encrypted_and_shows_it_masked(db, make_user, client):
-    from tests.conftest import Browserless
     from plexportal.notify import links
+    from tests.conftest import Browserless
 
     user = make_user("ana")
     secret = "tgram://123456789:SECRETBOTTOKEN_abcdef/987654"

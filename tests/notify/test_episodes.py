@@ -1,11 +1,19 @@
 """The episode range in words, as people read it in subjects and emails."""
+import itertools
 import re
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from plexportal.notify.episodes import (WHOLE_SEASON, count_words, episode_pairs, format_range, format_seasons,
-                                        summary_words, whole_seasons)
+from plexportal.notify.episodes import (
+    WHOLE_SEASON,
+    count_words,
+    episode_pairs,
+    format_range,
+    format_seasons,
+    summary_words,
+    whole_seasons,
+)
 
 
 def eps(*pairs):
@@ -128,7 +136,7 @@ def test_it_never_writes_two_runs_that_could_be_one(given_pairs):
         m = re.fullmatch(r"(?:S(\d+))?E(\d+)(?:–E(\d+))?", part)
         season = int(m.group(1)) if m.group(1) else season
         runs.append((season, int(m.group(2)), int(m.group(3) or m.group(2))))
-    for (s1, _, last), (s2, first, _) in zip(runs, runs[1:]):
+    for (s1, _, last), (s2, first, _) in itertools.pairwise(runs):
         assert (s1, last) < (s2, first)
         assert not (s1 == s2 and last + 1 == first)
 

@@ -98,7 +98,7 @@ def test_it_sends_a_test_email_from_the_command_line(app, db, set_settings, smtp
     result = app.test_cli_runner().invoke(args=["notify", "test-email", "me@example.com"])
     assert result.exit_code == 1 and "mail server unreachable" in result.output
     assert "refused the connection" in result.output
-    assert Delivery.select().where(Delivery.ok == False).count() == 0  # noqa: E712 - no attempt spent
+    assert Delivery.select().where(Delivery.ok == False).count() == 0  # no attempt spent
 
 
 def test_it_offers_send_test_email_under_the_email_settings(logged_in, set_settings, smtp_server):

@@ -2,7 +2,7 @@
 every row of every table back for comparison."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -27,7 +27,7 @@ def filled(db, admin, set_settings, make_user):
     notify.queue_email("zoe@example.com", "Ready to watch: Ça", "text body", "<p>html</p>", user=friend,
                        payload={"ids": {"tmdb": 42}, "items": [{"season": 1, "episode": 2}]}, kick=False)
     invites.create_invite({"label": "Family", "max_uses": 5, "libraries": [1, 2], "allow_sync": True})
-    start = datetime(2026, 3, 1, 3, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 3, 1, 3, 0, tzinfo=UTC)
     for d in range(5):
         BackupRun.create(key=f"log:{d}", source="log", day=date(2026, 3, 1) + timedelta(days=d),
                          started_at=start + timedelta(days=d), finished_at=start + timedelta(days=d, minutes=7),

@@ -325,9 +325,9 @@ def test_a_restore_while_a_process_holds_the_data_dir_is_refused(app, filled, cl
 
     data_dir = current_app.config["PLEXPORTAL"].data_dir
     path = backup(cli, tmp_path)
-    holder = subprocess.Popen([sys.executable, "-c", "import sys; from pathlib import Path; "
+    holder = subprocess.Popen([sys.executable, "-c", ("import sys; from pathlib import Path; "
                                "from plexportal.ops import running; running.hold(Path(sys.argv[1]), 'web'); "
-                               "print('held', flush=True); sys.stdin.read()", str(data_dir)],
+                               "print('held', flush=True); sys.stdin.read()"), str(data_dir)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
@@ -391,11 +391,11 @@ def small_disk(tmp_path):
 
     where = tmp_path / "small-disk"
     where.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(where)], capture_output=True)
+    done = subprocess.run(check=False, args=["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(where)], capture_output=True)
     if done.returncode != 0:
         pytest.skip("cannot mount a tmpfs here (needs root); the injected ENOSPC test covers the same path")
     yield where
-    subprocess.run(["umount", "-l", str(where)], capture_output=True)
+    subprocess.run(check=False, args=["umount", "-l", str(where)], capture_output=True)
 
 
 def test_a_really_full_disk_stops_the_backup_with_a_sentence(app, filled, cli, small_disk):

@@ -1,16 +1,12 @@
 """The Jobs page (schedules, last runs, Run now) and GET /metrics (off by default, protected)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
-import pytest
+from datetime import UTC, datetime
 
 from plexportal.lib import clock
 from plexportal.ops import jobs, metrics
 from plexportal.ops.models import JobState
 from tests.ops.conftest import SONARR_KEY
-
-UTC = timezone.utc
 
 
 def test_the_jobs_page_lists_every_periodic_task_with_its_schedule(logged_in):
@@ -111,7 +107,7 @@ def test_the_grafana_dashboard_only_uses_metrics_that_exist(client, filled, set_
     metrics.reset_cache()
     text = scrape(client, token="metrics-token-0123456789").get_data(as_text=True)
     served = set()
-    for name, kind in re.findall(r"^# TYPE (plexportal_\w+) (\w+)$", text, re.M):
+    for name, kind in re.findall(r"^# TYPE (plexportal_\w+) (\w+)$", text, re.MULTILINE):
         served |= {name, name + "_total"} if kind == "counter" else {name}
         if kind == "histogram":
             served |= {name + "_bucket", name + "_count", name + "_sum"}

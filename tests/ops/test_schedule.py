@@ -2,7 +2,7 @@
 Plex backup (an alert when one fails or is missed, one when it recovers)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,8 +10,6 @@ from plexportal.lib import clock
 from plexportal.notify.models import Notification
 from plexportal.ops import service
 from plexportal.ops.models import SelfBackup
-
-UTC = timezone.utc
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ def run_with(tmp_path, report: dict | None, exit_code: int = 0, stderr: str = ""
     body = json.dumps(report) if report is not None else ""
     fake.write_text(f"#!/bin/sh\ncat <<'JSON'\n{body}\nJSON\necho '{stderr}' >&2\nexit {exit_code}\n")
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
-    return subprocess.run([sys.executable, str(ROOT / "scripts" / "audit_dependencies.py"), str(ROOT / "requirements.txt")],
+    return subprocess.run(check=False, args=[sys.executable, str(ROOT / "scripts" / "audit_dependencies.py"), str(ROOT / "requirements.txt")],
                           capture_output=True, text=True, timeout=60, env={"PIP_AUDIT": str(fake), "PATH": "/usr/bin:/bin"})
 
 

@@ -72,6 +72,6 @@ def test_everyone_from_the_environment_is_ignored_too(app, admin, monkeypatch):
 
 def test_compose_publishes_on_this_machine_only_by_default():
     text = (ROOT / "docker-compose.yml").read_text()
-    published = re.findall(r'^\s*-\s*"([^"]*:\d+)"\s*$', text.split("services:", 1)[1], re.M)
+    published = re.findall(r'^\s*-\s*"([^"]*:\d+)"\s*$', text.split("services:", 1)[1], re.MULTILINE)
     assert published, "no ports found"
     assert all(p.startswith("127.0.0.1:") for p in published), published

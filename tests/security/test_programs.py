@@ -46,7 +46,7 @@ def test_it_refuses_programs_and_arguments_sent_from_the_settings_page(logged_in
 
 
 def test_a_value_stored_before_is_ignored(db, marker_program):
-    program, marker = marker_program
+    program, _marker = marker_program
     Setting.create(key="CRON_COMMAND", value=str(program))
     Setting.create(key="BACKUP_SCRIPT_PATH", value=str(program))
     service.invalidate()

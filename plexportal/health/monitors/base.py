@@ -3,18 +3,18 @@ the action ledger (act once per thing), and the Sonarr/Radarr/Seerr clients it m
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Callable
 
 from peewee import IntegrityError
 
 from plexportal.db import db
 from plexportal.gateways import radarr, rest, seerr, sonarr
+from plexportal.gateways.base import GatewayError
 from plexportal.gateways.radarr import RadarrClient
 from plexportal.gateways.seerr import SeerrClient
 from plexportal.gateways.sonarr import SonarrClient
-from plexportal.gateways.base import GatewayError
 from plexportal.health.models import HealthAction
 from plexportal.lib import clock
 from plexportal.settings import service as settings
@@ -33,7 +33,7 @@ class Monitor:
     name: str                       # CLI name: quality, import-fix, …
     label: str
     description: str
-    run: Callable[["Context"], None]
+    run: Callable[[Context], None]
     default_interval: int = 30      # minutes
     settings: tuple[str, ...] = ()  # its own setting keys, shown on its page
 

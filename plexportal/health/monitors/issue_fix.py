@@ -12,11 +12,11 @@ from datetime import timedelta
 from plexportal.auth.models import User
 from plexportal.db import db
 from plexportal.gateways.base import GatewayError
+from plexportal.health import messages
+from plexportal.health.models import IssueFix
+from plexportal.health.monitors import base, issue_repair
 from plexportal.lib import clock
 from plexportal.media import shape
-from plexportal.health import messages
-from plexportal.health.monitors import base, issue_repair
-from plexportal.health.models import IssueFix
 from plexportal.notify import service as outbox
 from plexportal.settings import service as settings
 
@@ -240,9 +240,9 @@ def run(ctx) -> None:
     for fix in IssueFix.select().where((IssueFix.state == "fixing") & IssueFix.error.is_null(False)
                                        & (IssueFix.error != "")):
         steps = fix.affected or {}
-        if set(steps.get("imported") or []) >= set(steps.get("episode_ids") or [steps.get("movie_id")]):
-            if resolve_fix(fix.id):
-                ctx.acted(f"issue {fix.seerr_issue_id}: resolved in Seerr")
+        done = set(steps.get("imported") or []) >= set(steps.get("episode_ids") or [steps.get("movie_id")])
+        if done and resolve_fix(fix.id):
+            ctx.acted(f"issue {fix.seerr_issue_id}: resolved in Seerr")
     escalate = timedelta(days=settings.get_int("ISSUE_ESCALATE_DAYS"))
     close = timedelta(days=settings.get_int("ISSUE_CLOSE_DAYS"))
     for fix in IssueFix.select().where(IssueFix.state.in_(OPEN_STATES)):

@@ -7,8 +7,8 @@ from plexportal.gateways.arr import HistoryRecord, latest_grab
 from plexportal.gateways.base import GatewayError
 from plexportal.gateways.radarr import RadarrClient
 from plexportal.gateways.sonarr import SonarrClient
-from plexportal.health.monitors import base
 from plexportal.health.models import IssueFix
+from plexportal.health.monitors import base
 
 
 class CannotRepair(Exception):

@@ -12,10 +12,11 @@ from datetime import date, datetime, timedelta
 from plexportal.gateways.base import GatewayError
 from plexportal.gateways.radarr import Movie
 from plexportal.gateways.sonarr import Episode
-from plexportal.lib import clock
-from plexportal.media.models import Follower, MediaRequest
 from plexportal.health import messages
 from plexportal.health.monitors import base
+from plexportal.lib import clock
+from plexportal.media import shape
+from plexportal.media.models import Follower, MediaRequest
 from plexportal.notify import service as outbox
 from plexportal.notify.models import Notification
 
@@ -141,7 +142,6 @@ def run(ctx) -> None:
 
 def cancel_on_grab(service: str, body: dict) -> int:
     """A Grab webhook: the item is on its way, so unsent quality messages for it are moot."""
-    from plexportal.media import shape
 
     if service == "radarr":
         tmdb = shape.int_id(shape.obj(body, "movie").get("tmdbId"), "movie.tmdbId")

@@ -13,10 +13,10 @@ from peewee import OperationalError
 from plexportal.gateways import arr
 from plexportal.gateways.arr import HistoryRecord
 from plexportal.gateways.base import GatewayError
+from plexportal.health.monitors import base
 from plexportal.lib import clock
 from plexportal.media import matching, parsing, sync
 from plexportal.media.models import Arrival, MediaRequest
-from plexportal.health.monitors import base
 from plexportal.settings import service as settings
 
 NAME = "reconcile"
@@ -45,7 +45,7 @@ def _series_imports(records: list[HistoryRecord]) -> dict:
 
 
 def _announce(ctx, parsed: parsing.Parsed, what: str) -> None:
-    status, outcome = matching.record_import(None, parsed)
+    _status, outcome = matching.record_import(None, parsed)
     ctx.acted(f"missed import recorded: {what} ({outcome})")
 
 

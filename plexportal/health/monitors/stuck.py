@@ -9,8 +9,8 @@ from datetime import timedelta
 from plexportal.db import db
 from plexportal.gateways.base import GatewayError
 from plexportal.health.models import DownloadWatch
-from plexportal.lib import clock
 from plexportal.health.monitors import base
+from plexportal.lib import clock
 from plexportal.notify import service as outbox
 from plexportal.settings import service as settings
 

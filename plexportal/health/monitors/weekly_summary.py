@@ -7,10 +7,11 @@ from datetime import datetime, time, timedelta
 
 from peewee import fn
 
+from plexportal.backups import service as backups
+from plexportal.health.models import DownloadWatch, HealthAction, IssueFix
+from plexportal.health.monitors import base
 from plexportal.lib import clock
 from plexportal.media.models import MediaRequest
-from plexportal.health.monitors import base
-from plexportal.health.models import DownloadWatch, HealthAction, IssueFix
 from plexportal.notify import service as outbox
 from plexportal.notify.models import Notification
 from plexportal.settings import service as settings
@@ -33,7 +34,7 @@ def latest_slot(now: datetime) -> datetime:
 
 
 def figures(start: datetime, end: datetime) -> dict:
-    in_week = lambda field: (field >= start) & (field < end)  # noqa: E731
+    in_week = lambda field: (field >= start) & (field < end)
     by_state = dict(MediaRequest.select(MediaRequest.status, fn.COUNT(MediaRequest.id))
                     .group_by(MediaRequest.status).tuples())
     fixes = {k: n for k, n in HealthAction.select(HealthAction.monitor, fn.COUNT(HealthAction.id))
@@ -59,10 +60,6 @@ def figures(start: datetime, end: datetime) -> dict:
 
 def backup_state(start: datetime) -> str:
     try:
-        from plexportal.backups import service as backups
-    except ImportError:
-        return ""
-    try:
         t = backups.totals(start.date())
     except Exception:  # noqa: BLE001 - the summary goes out even if the backups area has a problem
         return "could not be read (see the Backups page)"
@@ -82,8 +79,8 @@ def compose(f: dict, start: datetime, end: datetime) -> tuple[str, str]:
         "",
         f"Requests: {f['new_requests']} new, {f['completed_requests']} became available. Now: {states}.",
         f"Messages: {f['sent']} sent, {f['failed']} failed" + (" (see Notifications)." if f["failed"] else "."),
-        f"Fixes: {f['import_fixes']} failed import(s) re-searched, {f['issue_fixes']} reported issue(s) repaired, "
-        f"{f['issues_resolved']} resolved.",
+        (f"Fixes: {f['import_fixes']} failed import(s) re-searched, {f['issue_fixes']} reported issue(s) repaired, "
+        f"{f['issues_resolved']} resolved."),
         f"Open issues: {f['open_issues']}. Downloads stuck right now: {f['stuck_now']}.",
     ]
     if f["backups"]:

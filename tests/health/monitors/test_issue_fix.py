@@ -1,9 +1,9 @@
 """Reported issues: repaired once, commented, resolved when the replacement imports; loop guard."""
 from datetime import timedelta
 
-from plexportal.lib import clock
 from plexportal.health import service
 from plexportal.health.models import IssueFix
+from plexportal.lib import clock
 from plexportal.notify.models import Notification
 
 
@@ -36,7 +36,7 @@ def test_auto_mode_repairs_exactly_the_reported_episode_and_comments(db, stack, 
 
 def test_it_leaves_the_search_to_sonarr_when_redownload_failed_is_on(db, stack, seerr, deliver, set_settings):
     set_settings(ISSUE_FIX_MODE="auto")
-    sonarr, grab, issue = tv_issue(stack, seerr)
+    sonarr, _grab, issue = tv_issue(stack, seerr)
     sonarr.redownload_failed = True
     deliver("seerr", seerr.webhook_for(issue, "ISSUE_CREATED"))
     assert [(c["name"], c["body"]) for c in sonarr.commands] == [("EpisodeSearch", {"episodeIds": [42001]})]
@@ -44,7 +44,7 @@ def test_it_leaves_the_search_to_sonarr_when_redownload_failed_is_on(db, stack, 
 
 def test_the_replacement_import_resolves_the_issue_and_tells_the_reporter(db, stack, seerr, deliver, set_settings):
     set_settings(ISSUE_FIX_MODE="auto_notify")
-    sonarr, grab, issue = tv_issue(stack, seerr)
+    _sonarr, _grab, issue = tv_issue(stack, seerr)
     deliver("seerr", seerr.webhook_for(issue, "ISSUE_CREATED"))
     assert Notification.get(Notification.kind == "health.issue").subject.startswith("Fixed a reported issue")
     # Our own comment comes back as ISSUE_COMMENT: recognised, nothing recorded.
@@ -68,7 +68,7 @@ def test_the_replacement_import_resolves_the_issue_and_tells_the_reporter(db, st
 
 
 def test_manual_mode_waits_for_approval(db, stack, seerr, deliver, logged_in_admin):
-    sonarr, grab, issue = tv_issue(stack, seerr)
+    sonarr, _grab, issue = tv_issue(stack, seerr)
     deliver("seerr", seerr.webhook_for(issue, "ISSUE_CREATED"))
     fix = IssueFix.get(IssueFix.seerr_issue_id == 5)
     assert fix.state == "review" and sonarr.commands == []
@@ -83,7 +83,7 @@ def test_manual_mode_waits_for_approval(db, stack, seerr, deliver, logged_in_adm
 
 
 def test_a_comment_from_a_person_is_recorded(db, stack, seerr, deliver):
-    sonarr, grab, issue = tv_issue(stack, seerr)
+    _sonarr, _grab, issue = tv_issue(stack, seerr)
     deliver("seerr", seerr.webhook_for(issue, "ISSUE_CREATED"))
     deliver("seerr", seerr.webhook_for(issue, "ISSUE_COMMENT", "Still broken on my TV"))
     fix = IssueFix.get(IssueFix.seerr_issue_id == 5)
@@ -92,7 +92,7 @@ def test_a_comment_from_a_person_is_recorded(db, stack, seerr, deliver):
 
 def test_an_issue_without_an_episode_goes_to_review_with_the_reason(db, stack, seerr, deliver, set_settings):
     set_settings(ISSUE_FIX_MODE="auto")
-    sonarr, grab, issue = tv_issue(stack, seerr, season=0, episode=0)
+    sonarr, _grab, issue = tv_issue(stack, seerr, season=0, episode=0)
     deliver("seerr", seerr.webhook_for(issue, "ISSUE_CREATED"))
     fix = IssueFix.get(IssueFix.seerr_issue_id == 5)
     assert fix.state == "review" and "does not say which season" in fix.error
@@ -114,7 +114,7 @@ def test_a_film_issue_deletes_its_file_and_searches_the_film(db, stack, seerr, d
 def test_an_upstream_failure_is_retried_by_the_monitor_without_repeating_steps(db, stack, seerr, deliver,
                                                                               set_settings):
     set_settings(ISSUE_FIX_MODE="auto")
-    sonarr, grab, issue = tv_issue(stack, seerr)
+    sonarr, _grab, issue = tv_issue(stack, seerr)
     sonarr.fail_next(500, path="/api/v3/command")
     deliver("seerr", seerr.webhook_for(issue, "ISSUE_CREATED"))
     fix = IssueFix.get(IssueFix.seerr_issue_id == 5)
@@ -127,7 +127,7 @@ def test_an_upstream_failure_is_retried_by_the_monitor_without_repeating_steps(d
 
 def test_stale_issues_are_escalated_then_closed(db, stack, seerr, deliver, set_settings):
     set_settings(ISSUE_ESCALATE_DAYS="3", ISSUE_CLOSE_DAYS="10")
-    sonarr, grab, issue = tv_issue(stack, seerr)
+    _sonarr, _grab, issue = tv_issue(stack, seerr)
     deliver("seerr", seerr.webhook_for(issue, "ISSUE_CREATED"))
     clock.advance(timedelta(days=4))
     assert service.run_monitor("issue-fix").acted == 1

@@ -1,15 +1,15 @@
 """Release and quality messages: once each, queue-aware, cancelled by a Grab, users choose."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from plexportal.auth.models import User
+from plexportal.health import service
 from plexportal.lib import clock
 from plexportal.media.models import Follower, MediaRequest
-from plexportal.health import service
 from plexportal.notify.models import Notification
 
-TODAY = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+TODAY = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture

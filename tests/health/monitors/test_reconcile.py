@@ -1,9 +1,9 @@
 """Reconciliation: imports and requests a missed webhook never told us about are caught up, once."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from plexportal.auth.models import User
-from plexportal.media.models import Arrival, Follower, MediaRequest
 from plexportal.health import service
+from plexportal.media.models import Arrival, Follower, MediaRequest
 from plexportal.notify.models import Notification
 
 
@@ -22,7 +22,7 @@ def setup_show(stack):
 
 
 def test_it_announces_an_import_whose_webhook_never_came_and_only_once(db, stack, hooks):
-    alice, request, sonarr = setup_show(stack)
+    alice, _request, sonarr = setup_show(stack)
     # S01E01's webhook arrived; S01E02's never did.
     hooks("sonarr", {"eventType": "Download", "series": {"id": 42, "title": "The Example Show", "tvdbId": 371234},
                      "episodes": [{"id": 42000, "seasonNumber": 1, "episodeNumber": 1, "title": "Episode 1"}],
@@ -56,9 +56,9 @@ def test_it_catches_a_missed_film_import(db, stack):
 
 def test_old_history_outside_the_window_is_left_alone(db, stack, set_settings):
     set_settings(RECONCILE_LOOKBACK_HOURS="24")
-    alice, request, sonarr = setup_show(stack)
+    _alice, _request, sonarr = setup_show(stack)
     sonarr.add_history(3, download_id="D1", episodeId=42000, seriesId=42,
-                       date=datetime.now(timezone.utc) - timedelta(hours=30))
+                       date=datetime.now(UTC) - timedelta(hours=30))
     assert service.run_monitor("reconcile").found == 0
 
 
@@ -76,7 +76,7 @@ def test_it_saves_a_seerr_request_it_never_heard_of(db, stack, set_settings, see
 
 
 def test_an_upstream_error_is_reported_and_the_rest_still_checked(db, stack):
-    alice, request, sonarr = setup_show(stack)
+    _alice, _request, sonarr = setup_show(stack)
     sonarr.fail_next(503, path="/api/v3/history/since", times=3)
     radarr = stack["radarr"]
     radarr.add_movie(77, "Example Movie", 550123)

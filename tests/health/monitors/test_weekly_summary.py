@@ -1,15 +1,15 @@
 """The weekly summary: sent once per week at the configured local time, caught up after downtime."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from plexportal.lib import clock
-from plexportal.media.models import MediaRequest
 from plexportal.health import service
 from plexportal.health.models import IssueFix
+from plexportal.lib import clock
+from plexportal.media.models import MediaRequest
 from plexportal.notify import service as outbox
 from plexportal.notify.models import Notification
 
 # Sunday 1 March 2026, 09:00 in Europe/Paris is 08:00 UTC.
-SUNDAY_9_PARIS = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
+SUNDAY_9_PARIS = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
 
 def summaries():
@@ -44,7 +44,7 @@ def test_it_sends_once_at_nine_on_sunday_local_time_with_the_weeks_figures(db, s
 
 def test_a_worker_that_was_down_catches_up_once(db, stack, set_settings):
     set_settings(TIMEZONE="UTC", WEEKLY_SUMMARY_DAY="mon", WEEKLY_SUMMARY_HOUR="7")
-    clock.freeze(datetime(2026, 3, 4, 15, 0, tzinfo=timezone.utc))          # Wednesday: Monday's was missed
+    clock.freeze(datetime(2026, 3, 4, 15, 0, tzinfo=UTC))          # Wednesday: Monday's was missed
     assert service.run_monitor("weekly-summary").acted == 1
     assert "2026-03-02 07:00" in service.last_runs("weekly-summary")[0].lines[0]
     clock.advance(timedelta(hours=2))
