@@ -2,8 +2,8 @@
 import json
 
 from peewee import *
-from plexportal.db import JSONField
-from plexportal.db import UTCDateTimeField
+
+from plexportal.db import JSONField, UTCDateTimeField
 
 
 def up(migrator, db):
@@ -45,7 +45,7 @@ def _user(db):
 
 def _now():
     import datetime
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 def _backfill_keys(db):

@@ -43,7 +43,7 @@ def remember_pin(pin_id: int, pin_code: str, intent: str, next_url: str = "") ->
 
 
 class Outcome:
-    def __init__(self, status: str, account: plextv.Account | None = None, intent: str = "signin",
+    def __init__(self, status: str, account: plextv.Account | None = None, intent: str = "signin",  # nosec B107 # token "" means none: no default secret
                  next_url: str = "", message: str = "", token: str = ""):
         self.status = status          # waiting | done | error
         self.account = account

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 TERM_ATTRS = ("libraries", "allow_sync", "allow_channels", "allow_camera_upload", "filter_ratings", "filter_labels", "home")
 
 
-def link_user(plex_user_id: int | None, email: str, username: str, person_id: int | None = None) -> User:
+def link_user(plex_user_id: int | None, email: str, username: str, person_id: int | None = None) -> User | None:
     """The plexportal person of a Plex account (see people.identity: Plex id, then email, then name);
     `person_id` is the person an invite already made for them."""
     from plexportal.people import service as people

@@ -7,19 +7,19 @@ whole list, so the page of a server with thousands of people stays quick.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from peewee import fn
 
 from plexportal.auth.models import User
-from plexportal.people.identity import COLUMNS, strong_ids
+from plexportal.people.identity import strong_ids
 
 # (key, label) of each state, in the order the filters show them.
 STATES = (("access", "With Plex access"), ("waiting", "Invited, waiting"), ("seerr", "Known only from Seerr"),
           ("suspended", "Suspended"), ("removed", "Removed or ended"), ("other", "No access"))
 FILTERS = (("all", "Everyone"),) + STATES
 PAGE_SIZE = 50
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 WAITING = ("awaiting_approval", "claimed", "invited", "accepted")
 SOURCE_LABELS = {"plex": "Plex", "seerr": "Seerr", "jellyfin": "Jellyfin", "invite": "Invite"}
 
