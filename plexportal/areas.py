@@ -5,7 +5,7 @@ Every area declares its contributions in one file, `plexportal/<area>/area.py`, 
 `create_app` reads, in render order (dashboard cards, settings groups, user page sections).
 `install(app)` registers the blueprints and commands and `connect()` fills the registries other
 areas read (message kinds, renderers, gates, transports, email headers, pauses, webhook
-subscribers). Nothing registers itself by being imported.
+subscribers, access checks). Nothing registers itself by being imported.
 """
 from __future__ import annotations
 
@@ -59,6 +59,8 @@ class Area:
     headers: Sequence[Callable] = ()                                   # notify.send.HEADERS
     pauses: Sequence[Callable[[], str | None]] = ()                    # notify.send.PAUSES
     subscribers: Sequence[Subscriber] = ()                             # media.events
+    # check(user) -> True when the person lost access: their signed links stop working (notify.links)
+    access_checks: Sequence[Callable[[Any], bool]] = ()
     # {settings group: [fn]}: run after that group is saved (settings page or wizard).
     on_save: Mapping[str, Sequence[Callable[[], None]]] = field(default_factory=dict)
 
@@ -86,9 +88,10 @@ def install(app: Flask) -> None:
 
 def connect() -> None:
     """Fill the registries other areas read from the declarations (idempotent)."""
+    # Imported here, not at the top: these modules' own imports reach back to this one.
     from plexportal.media import events as webhook_events
     from plexportal.notify import events as message_kinds
-    from plexportal.notify import send
+    from plexportal.notify import links, send
 
     for area in all_areas():
         for kind in area.message_kinds:
@@ -100,3 +103,4 @@ def connect() -> None:
         send.PAUSES.extend(p for p in area.pauses if p not in send.PAUSES)
         for sub in area.subscribers:
             webhook_events.subscribe(sub.source, sub.event_type)(sub.handler)
+        links.ACCESS_CHECKS.extend(c for c in area.access_checks if c not in links.ACCESS_CHECKS)

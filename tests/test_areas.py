@@ -11,7 +11,9 @@ from plexportal.queue import TaskHandle
 
 
 def _all_modules():
-    return [importlib.import_module(m.name) for m in pkgutil.walk_packages(plexportal.__path__, "plexportal.")]
+    # plexportal.worker is the consumer's entry point: importing it starts a worker process's set-up.
+    return [importlib.import_module(m.name) for m in pkgutil.walk_packages(plexportal.__path__, "plexportal.")
+            if m.name != "plexportal.worker"]
 
 
 def test_every_area_declares_itself_under_its_own_name(app):
@@ -47,11 +49,12 @@ def test_every_model_module_is_named_by_its_area(app):
 def test_the_registries_hold_exactly_what_the_areas_declare(app):
     from plexportal.media import events as webhook_events
     from plexportal.notify import events as kinds
-    from plexportal.notify import send
+    from plexportal.notify import links, send
 
     declared = areas.all_areas()
     assert {e.key for e in kinds.all_events()} == {k.key for a in declared for k in a.message_kinds}
     assert set(send.GATES) == {k for a in declared for k in a.gates}
     assert set(send.TRANSPORTS) == {k for a in declared for k in a.transports}
+    assert set(links.ACCESS_CHECKS) == {c for a in declared for c in a.access_checks} != set()
     for sub in (s for a in declared for s in a.subscribers):
         assert sub.handler in webhook_events.subscribers(sub.source, sub.event_type)

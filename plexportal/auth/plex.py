@@ -73,29 +73,10 @@ def check() -> Outcome:
     return Outcome("done", approved[1], data.get("intent") or "signin", data.get("n") or "", token=approved[0])
 
 
-SETUP_KEY = "plex_setup"
-
-
-def _box():
-    from flask import current_app
-
-    from plexportal.security import SecretBox
-
-    cfg = current_app.config["PLEXPORTAL"]
-    return SecretBox(cfg.secret_key, cfg.secret_key_previous)
-
-
 def remember_setup_token(token: str) -> None:
-    """The owner signed in with Plex in the setup wizard: keep their token (encrypted, in this
+    """The owner signed in with Plex in the setup wizard: their token waits (encrypted, in this
     browser's session) until they pick which of their servers plexportal should use."""
-    session[SETUP_KEY] = {"t": _box().encrypt(token), "at": time.time()}
-
-
-def setup_token(pop: bool = False) -> str:
-    data = session.pop(SETUP_KEY, None) if pop else session.get(SETUP_KEY)
-    if not isinstance(data, dict) or time.time() - float(data.get("at") or 0) > PIN_SECONDS:
-        return ""
-    return _box().decrypt(str(data.get("t") or "")) or ""
+    settings.hold_pending("PLEX_TOKEN", token)
 
 
 def owner_account_id() -> int | None:

@@ -12,6 +12,7 @@ from plexportal.invites import (
     models,
     people,
     profile,
+    service,
     setting_defs,
     tasks,
     views,
@@ -28,5 +29,6 @@ AREA = Area(
     dashboard=dashboard.card,
     metrics=metrics.collect,
     profile_sections=[profile.section],
+    access_checks=[service.has_lost_access],
     on_save=setting_defs.ON_SAVE,
 )

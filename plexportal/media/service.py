@@ -18,7 +18,7 @@ from peewee import IntegrityError
 
 from plexportal.db import db
 from plexportal.lib import clock
-from plexportal.media import events, matching, parsing
+from plexportal.media import events, matching, parsing, sync
 from plexportal.media.models import WebhookEvent
 
 log = logging.getLogger(__name__)
@@ -147,3 +147,15 @@ def masked_body(event: WebhookEvent) -> str:
     except (ValueError, RecursionError):
         return parsing.mask_secrets(event.body[:20000])
     return json.dumps(parsing.mask_secrets(data), indent=2, ensure_ascii=False)[:50000]
+
+
+# -- for other areas (the health monitors' reconciliation) ---------------------------------------
+
+media_key = matching.media_key
+describe = matching.describe
+save_request = sync.save_request
+
+
+def record_import(parsed: parsing.Parsed) -> tuple[str, str]:
+    """Record an import that no webhook told us about, and announce it as the webhook would have."""
+    return matching.record_import(None, parsed)  # type: ignore[arg-type]  # no webhook row

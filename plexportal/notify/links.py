@@ -55,12 +55,13 @@ def user_from_token(token: str, salt: str = PAGE_SALT):
     return user
 
 
+# Callables saying a person has lost access (suspended, removed, expired), so their links stop
+# working; filled from the areas' `access_checks` (the invites area's has_lost_access).
+ACCESS_CHECKS: list = []
+
+
 def _cut_off(user) -> bool:
-    try:
-        from plexportal.invites import service as invites
-    except ImportError:              # an install without the invites area
-        return False
-    return invites.has_lost_access(user)
+    return any(check(user) for check in ACCESS_CHECKS)
 
 
 def revoke(user) -> None:

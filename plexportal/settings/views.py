@@ -213,10 +213,14 @@ def wizard_step(step):
     return web.render_page("settings/wizard_step.html", rows=rows, **ctx)
 
 
-def _plex_button() -> dict:
-    from plexportal.auth import plex as plex_signin
+# Sign in with Plex in the wizard: how long the owner's token waits for a server to be picked.
+PLEX_TOKEN_WAITS = 15 * 60
 
-    return plex_signin.button_context()
+
+def _plex_button() -> dict:
+    from plexportal.gateways import plextv
+
+    return {"client_id": plextv.client_identifier(), "plex_tv": service.get("PLEX_TV_URL")}
 
 
 def _learn_plex_name() -> None:
@@ -261,11 +265,10 @@ def _webhook_urls() -> list[tuple[str, str]]:
 @bp.route("/setup/Plex/servers", methods=["GET", "POST"])
 def wizard_plex_servers():
     """After Sign in with Plex in the wizard: the owner's servers; the one picked is connected."""
-    from plexportal.auth import plex as plex_signin
     from plexportal.gateways import plextv
     from plexportal.gateways.base import GatewayError
 
-    token = plex_signin.setup_token()
+    token = service.pending("PLEX_TOKEN", PLEX_TOKEN_WAITS)
     if not token:
         flash("The Plex sign-in expired: press Sign in with Plex again, or paste a token.", "warn")
         return redirect(url_for("settings.wizard_step", step="Plex"))
@@ -286,7 +289,7 @@ def wizard_plex_servers():
             except service.SettingsInvalid as err:
                 error = " ".join(err.errors.values())
             else:
-                plex_signin.setup_token(pop=True)
+                service.pending("PLEX_TOKEN", PLEX_TOKEN_WAITS, pop=True)
                 audit.record("settings.saved", f"Connected Plex server {chosen.name} through Sign in with Plex")
                 for hook in on_save_hooks("Plex"):
                     try:

@@ -15,7 +15,8 @@ from plexportal.gateways.arr import HistoryRecord
 from plexportal.gateways.base import GatewayError
 from plexportal.health.monitors import base
 from plexportal.lib import clock
-from plexportal.media import matching, parsing, sync
+from plexportal.media import parsing
+from plexportal.media import service as media
 from plexportal.media.models import Arrival, MediaRequest
 from plexportal.settings import service as settings
 
@@ -36,7 +37,7 @@ def _series_imports(records: list[HistoryRecord]) -> dict:
         if series is None or ep is None or not series.tvdb_id or ep.season_number is None or ep.episode_number is None:
             continue
         tvdb, season, number = series.tvdb_id, ep.season_number, ep.episode_number
-        if _known("tv", matching.media_key("tv", tvdb, series.tmdb_id), season, number):
+        if _known("tv", media.media_key("tv", tvdb, series.tmdb_id), season, number):
             continue
         _, eps = missing[tvdb]
         eps[(season, number)] = ep.title
@@ -45,7 +46,7 @@ def _series_imports(records: list[HistoryRecord]) -> dict:
 
 
 def _announce(ctx, parsed: parsing.Parsed, what: str) -> None:
-    _status, outcome = matching.record_import(None, parsed)
+    _status, outcome = media.record_import(parsed)
     ctx.acted(f"missed import recorded: {what} ({outcome})")
 
 
@@ -58,7 +59,7 @@ def check_sonarr(ctx, since) -> None:
         parsed = parsing.Parsed(source="sonarr", event_type="Download", kind=parsing.IMPORT, media_type="tv",
                                 title=series.title, year=series.year, tvdb_id=tvdb, tmdb_id=series.tmdb_id,
                                 imdb_id=series.imdb_id, episodes=episodes, arr_id=series.id or None)
-        _announce(ctx, parsed, matching.describe(parsed.title, episodes, "tv"))
+        _announce(ctx, parsed, media.describe(parsed.title, episodes, "tv"))
 
 
 def check_radarr(ctx, since) -> None:
@@ -67,7 +68,7 @@ def check_radarr(ctx, since) -> None:
     for r in client.history_since(since, event_type=IMPORTED):
         movie = r.movie
         tmdb = movie.tmdb_id if movie is not None else None
-        if movie is None or not tmdb or tmdb in seen or _known("movie", matching.media_key("movie", None, tmdb), 0, 0):
+        if movie is None or not tmdb or tmdb in seen or _known("movie", media.media_key("movie", None, tmdb), 0, 0):
             continue
         seen.add(tmdb)
         ctx.found += 1
@@ -89,7 +90,7 @@ def check_seerr(ctx) -> None:
             continue
         ctx.found += 1
         try:
-            saved = sync.save_request(client, r, cache, origin="reconcile")
+            saved = media.save_request(client, r, cache, origin="reconcile")
         except OperationalError as err:      # e.g. SQLite busy while the same request's webhook is processed
             ctx.errors.append(f"request {r.id}: {err}; retried next run")
             continue
