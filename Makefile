@@ -19,12 +19,16 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 
 # Stamps, so a changed requirements file reinstalls and an unchanged one costs nothing.
-$(VENV)/.runtime: requirements.txt | $(BIN)/python
+# The project itself goes in editable (no dependencies: they are the pinned ones above), which
+# installs the `plexportal` command.
+$(VENV)/.runtime: requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+$(VENV)/.dev: requirements.txt requirements-dev.txt pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@ $(VENV)/.runtime
 
 install: $(VENV)/.runtime
@@ -52,7 +56,10 @@ worker: migrate
 #    huey_consumer processes on both SQLite and PostgreSQL + Redis);
 # 2. the browser walk-throughs (Playwright + /usr/bin/chromium);
 # 3. the same unit tests on PostgreSQL (127.0.0.1:5432, database test) + Redis (127.0.0.1:6379).
+# Each first says what the machine is missing (Chromium, PostgreSQL with database `test`, Redis)
+# instead of failing deep inside pytest; .ci/run installs and starts all three.
 test: install-dev check
+	$(BIN)/python scripts/test-prerequisites chromium postgres redis
 	$(PYTEST) -m "not e2e"
 	$(PYTEST) -m e2e
 	PLEXPORTAL_TEST_BACKEND=postgres $(PYTEST) -m "not e2e and not sqlite_only and not slow"
@@ -61,9 +68,11 @@ test-sqlite: install-dev
 	$(PYTEST) -m "not e2e"
 
 test-e2e: install-dev
+	$(BIN)/python scripts/test-prerequisites chromium
 	$(PYTEST) -m e2e
 
 test-postgres: install-dev
+	$(BIN)/python scripts/test-prerequisites postgres redis
 	PLEXPORTAL_TEST_BACKEND=postgres $(PYTEST) -m "not e2e and not sqlite_only and not slow"
 
 test-integration: install-dev

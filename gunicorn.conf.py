@@ -11,6 +11,7 @@ reads it for exactly those hops), never on gunicorn's own say.
 """
 import os
 import shutil
+import sys
 import tempfile
 
 from dotenv import load_dotenv
@@ -94,7 +95,8 @@ def when_ready(server):
         return
     if host.startswith("0.0.0.0"):
         host = "127.0.0.1" + host[len("0.0.0.0"):]
-    server.log.info("plexportal is ready: open http://%s", host)
+    # Printed, not logged: it is the one line `make run` shows at any log level.
+    print(f"plexportal is ready: open http://{host}", file=sys.stderr, flush=True)
 
 
 def post_worker_init(worker):

@@ -277,3 +277,7 @@ def install(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(reset_password)
     app.cli.add_command(settings_cli)
+    from plexportal import console  # after every area's commands: it gives each its one line
+
+    console.tidy(app.cli)
+    console.hide_flask_run()

@@ -156,7 +156,7 @@ def _install_error_pages(app: Flask) -> None:
 
 
 def _is_machine_path() -> bool:
-    return request.path.startswith("/api/") or request.path.startswith("/webhooks/")
+    return request.path.startswith("/api/v1/") or request.path.startswith("/webhooks/")
 
 
 def _database_message() -> str:
@@ -247,7 +247,7 @@ def content_security_policy() -> str:
 
 def _to_login():
     login_url = url_for("auth.login", next=web.safe_next(request.full_path.rstrip("?")))
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/v1/"):       # /api/reference is a page: it signs in
         return jsonify(error="unauthorized"), 401
     if web.is_htmx():
         response = make_response("", 200)

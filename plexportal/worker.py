@@ -19,3 +19,21 @@ running.hold(app.config["PLEXPORTAL"].data_dir, "worker")   # a restore must not
 # huey_consumer gives the "huey" logger its own handler; without this every line would also reach
 # the root handler processes.start() installed, and be printed twice.
 logging.getLogger("huey").propagate = False
+
+
+def _announce_ready(h) -> None:
+    import sys
+    import threading
+
+    once = threading.Lock()
+
+    @h.on_startup("plexportal-ready")
+    def _ready():
+        if once.acquire(blocking=False):
+            registry = h._registry           # huey keeps no public list of registered tasks
+            # Printed, not logged: `make run` shows only warnings from the consumer otherwise.
+            print(f"plexportal worker is ready: {len(registry._registry)} kinds of task, "
+                  f"{len(registry._periodic_tasks)} on a schedule", file=sys.stderr, flush=True)
+
+
+_announce_ready(huey)

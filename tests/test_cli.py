@@ -151,3 +151,40 @@ def test_it_records_cli_changes_in_the_audit_log(cli, admin):
     cli("reset-password", "admin", "--password-stdin", input="a new long passphrase\n")
     actions = [e.action for e in AuditEntry.select()]
     assert "settings.saved" in actions and "admin.password_reset" in actions
+
+
+def test_plexportal_help_groups_commands_by_area_with_one_whole_line_each(tmp_path, monkeypatch):
+    import re
+
+    from click.testing import CliRunner
+
+    from plexportal import console
+
+    monkeypatch.setenv("PLEXPORTAL_DATA_DIR", str(tmp_path))
+    out = CliRunner().invoke(console.cli, ["--help"], terminal_width=80)
+    assert out.exit_code == 0, out.output
+    text = out.output
+    sections = re.findall(r"^(\S[^\n]*):\n", text.split("Options:", 1)[1], re.MULTILINE)
+    assert sections == ["Start and set up", "People and messages", "Media and backups", "plexportal's own data",
+                        "For developers"], sections
+    start = text.split("Start and set up:", 1)[1].split("\n\n", 1)[0]
+    assert start.split()[0] == "run" and "worker together" in start
+    cut = re.compile(r"[\w,]\.\.\.$", re.MULTILINE)             # click's mark of a help line cut short
+    assert not cut.search(text) and "--app" not in text
+    for group in ("db", "invites", "notify", "monitors", "backups", "data", "settings"):
+        sub = CliRunner().invoke(console.cli, [group, "--help"], terminal_width=80)
+        assert sub.exit_code == 0 and not cut.search(sub.output), sub.output
+
+
+def test_flask_help_does_not_offer_a_web_without_its_worker(tmp_path):
+    import subprocess
+
+    from tests.live import BIN, ROOT, server_env
+
+    env = server_env(tmp_path)
+    out = subprocess.run([str(BIN / "flask"), "--app", "wsgi", "--help"], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=60, check=False)
+    commands = out.stdout.split("Commands:", 1)[1]
+    names = [line.split()[0] for line in commands.splitlines() if line.startswith("  ") and line.split()]
+    assert "run" not in names and {"db", "invites", "backups", "settings", "data"} <= set(names)
+    assert "Plex backups: import logs, run one, check the set-up." in commands    # whole, not cut

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from plexportal import __version__, web
+from plexportal.api import envelope, openapi
+from plexportal.api.envelope import TEXT, TIME, obj
 from plexportal.auth import hosts, throttle
 from plexportal.cli import pending_migrations
 from plexportal.db import db, db_session, file_problem
@@ -68,8 +70,21 @@ def database_status() -> str:
     return "ok"
 
 
+api_bp.register_error_handler(envelope.BadParameter, envelope.bad_parameter)
+
+SERVICE_CHECK = obj(ok={"type": ["boolean", "null"], "description": "null: not checked yet"}, message=TEXT,
+                    checked_at=TIME)
+STATUS = obj("plexportal's own state and the last check of each connected service",
+             version=TEXT,
+             database={"type": "string", "description": "ok, or what is wrong in words"},
+             queue={"type": "string", "description": "ok, or what is wrong in words"},
+             services={"type": "object", "additionalProperties": SERVICE_CHECK,
+                       "description": "By service name (Sonarr, Radarr, Seerr, Plex, Email …)"})
+
+
 @api_bp.get("/status")
 @_api
+@envelope.documented("Version, database, queue and each connected service", response=STATUS)
 def status():
     checks = {c.service: {"ok": c.ok, "message": c.message, "checked_at": fmt.isotime(c.checked_at)}
               for c in ServiceCheck.select()}
@@ -79,11 +94,12 @@ def status():
     return jsonify(version=__version__, database=database_status(), queue=queue_status(), services=services)
 
 
-def paging(default: int = 50, maximum: int = 500) -> tuple[int, int]:
-    """(limit, offset) from ?limit=&offset=, clamped."""
-    limit = web.int_arg("limit", default, minimum=1, maximum=maximum)
-    offset = web.int_arg("offset", 0)
-    return limit, offset
+@api_bp.get("/openapi.json")
+@_api
+@envelope.documented("This document: the OpenAPI 3.1 description of /api/v1",
+                     response={"type": "object", "required": ["openapi", "info", "paths"]})
+def openapi_document():
+    return jsonify(openapi.build(current_app))
 
 
 @health_bp.get("/healthz")

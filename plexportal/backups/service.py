@@ -163,8 +163,12 @@ def totals(since: date | None = None) -> dict:
         q = q.where(BackupRun.day >= since)
     counts = {r.status: r.n for r in q.group_by(BackupRun.status)}
     done = sum(counts.get(s, 0) for s in ("success", "failed", "partial", "missed"))
-    ok = counts.get("success", 0) + counts.get("partial", 0)
-    return {"counts": counts, "done": done, "rate": (ok * 100 / done) if done else None}
+    # A partial run (rsync code 23/24: some files not copied) is not a success: it is counted
+    # apart, as the heatmap colours it apart.
+    ok = counts.get("success", 0)
+    return {"counts": counts, "done": done, "ok": ok, "partial": counts.get("partial", 0),
+            "failed": counts.get("failed", 0), "missed": counts.get("missed", 0),
+            "rate": (ok * 100 / done) if done else None}
 
 
 def series(days: int = 365) -> list[dict]:
@@ -201,14 +205,15 @@ def heatmap(days: int = 365) -> list[dict]:
 def monthly() -> list[dict]:
     """The text equivalent of the charts: one row per month, aggregated in SQL."""
     month = fn.SUBSTR(BackupRun.day.cast("TEXT"), 1, 7)
-    ok = fn.SUM(Case(None, [(BackupRun.status.in_(("success", "partial")), 1)], 0))
-    rows = (BackupRun.select(month.alias("m"), fn.COUNT(BackupRun.id), ok,
+    ok = fn.SUM(Case(None, [(BackupRun.status == "success", 1)], 0))
+    partial = fn.SUM(Case(None, [(BackupRun.status == "partial", 1)], 0))
+    rows = (BackupRun.select(month.alias("m"), fn.COUNT(BackupRun.id), ok, partial,
                              fn.AVG(BackupRun.total_size_bytes), fn.MAX(BackupRun.total_size_bytes),
                              fn.AVG(BackupRun.duration_seconds))
             .where((BackupRun.dry_run == False) & (BackupRun.status != "running"))
             .group_by(month).order_by(month.desc()).tuples())
-    return [{"month": m, "runs": n, "ok": int(k or 0), "avg_size": s, "max_size": mx, "avg_duration": dur}
-            for m, n, k, s, mx, dur in rows]
+    return [{"month": m, "runs": n, "ok": int(k or 0), "partial": int(p or 0), "avg_size": s, "max_size": mx,
+             "avg_duration": dur} for m, n, k, p, s, mx, dur in rows]
 
 
 def get_run_or_404(run_id: int) -> BackupRun:
@@ -220,12 +225,18 @@ def get_run_or_404(run_id: int) -> BackupRun:
     return run
 
 
+def runs_query(status: str = ""):
+    """Every run, newest first (optionally only one status)."""
+    q = BackupRun.select()
+    if status:
+        q = q.where(BackupRun.status == status)
+    return q.order_by(BackupRun.day.desc(), fn.COALESCE(BackupRun.started_at, BackupRun.finished_at,
+                                                        BackupRun.expected_at).desc(nulls="LAST"),
+                      BackupRun.id.desc())
+
+
 def latest_runs(limit: int) -> list[BackupRun]:
-    return list(BackupRun.select()
-                .order_by(BackupRun.day.desc(), fn.COALESCE(BackupRun.started_at, BackupRun.finished_at,
-                                                                BackupRun.expected_at).desc(nulls="LAST"),
-                          BackupRun.id.desc())
-                .limit(limit))
+    return list(runs_query().limit(limit))
 
 
 def run_at(run: BackupRun) -> datetime | None:

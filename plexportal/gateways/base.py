@@ -40,7 +40,11 @@ def describe_exception(err: Exception, service: str) -> GatewayError:
                   requests.exceptions.InvalidSchema):
         return GatewayError(f"The {service} URL is not valid.", permanent=True)
     if isinstance(err, requests.exceptions.SSLError):
-        return GatewayError(f"{service}: the TLS certificate was not accepted.", permanent=True)
+        if "certificate" in str(err).lower():
+            return GatewayError(f"{service}: the TLS certificate was not accepted.", permanent=True)
+        # No certificate was ever seen: typically https:// typed for a port that speaks plain http.
+        return GatewayError(f"{service}: the TLS handshake failed. If the address starts with https://, check that "
+                            "this port speaks https, or use http://.", permanent=True)
     if isinstance(err, requests.exceptions.ConnectTimeout | socket.timeout):
         return GatewayError(f"{service} did not answer in time (connection timed out).")
     if isinstance(err, requests.exceptions.ReadTimeout):

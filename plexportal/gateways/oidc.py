@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 from authlib.oidc.core import CodeIDToken
@@ -188,7 +189,9 @@ def exchange(provider: Provider, client: Client, *, code: str, redirect_uri: str
     try:
         token = oauth.fetch_token(provider.token_endpoint, grant_type="authorization_code", code=code,
                                   code_verifier=code_verifier, allow_redirects=False)
-    except OAuth2Error as err:
+    except (OAuth2Error, OAuthError) as err:      # the requests client raises the latter for an error answer
+        if err.error in ("server_error", "temporarily_unavailable"):      # RFC 6749 §5.2's "try again later"
+            raise GatewayError(f"{SERVICE} had a problem exchanging the sign-in code ({err.error}).") from None
         raise TokenRefused(f"{SERVICE} refused the sign-in code ({err.error or 'error'}).", permanent=True) from None
     except Exception as err:  # noqa: BLE001
         raise describe_exception(err, SERVICE) from None

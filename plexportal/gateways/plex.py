@@ -1,6 +1,7 @@
 """Plex Media Server. The only module that imports plexapi (DESIGN law 6)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 from xml.etree.ElementTree import Element  # nosec B405 # a type only; plexapi parses
@@ -60,6 +61,12 @@ def _guids(element: Element) -> set[str]:
     return {g for g in out if g}
 
 
+def _status_of(err: Exception) -> int | None:
+    """The HTTP status plexapi puts at the start of its error text: '(503) service_unavailable; …'."""
+    match = re.match(r"\((\d{3})\)", str(err))
+    return int(match.group(1)) if match else None
+
+
 # -- libraries (invites) ---------------------------------------------------------------------
 
 @dataclass
@@ -96,11 +103,15 @@ class PlexClient:
         except NotFound:
             raise GatewayError("Plex answered 404 Not Found: check the URL.", permanent=True, status=404) from None
         except BadRequest as err:
-            if str(err).startswith("(3"):      # a redirect plexapi was not allowed to follow (lib/http)
+            status = _status_of(err)
+            if status is not None and 300 <= status < 400:     # a redirect plexapi may not follow (lib/http)
                 raise GatewayError("Plex answered with a redirect; plexportal does not follow redirects with the "
                                    "token: enter the final address (http:// or https://, the right port).",
-                                   permanent=True) from None
-            raise GatewayError(f"Plex refused the request: {str(err)[:80]}", permanent=True) from None
+                                   permanent=True, status=status) from None
+            if status is not None and (status >= 500 or status == 429):
+                # A server that is starting, updating or overloaded: worth asking again later.
+                raise GatewayError(f"Plex is not answering normally ({status}); will retry.", status=status) from None
+            raise GatewayError(f"Plex refused the request: {str(err)[:80]}", permanent=True, status=status) from None
         except Exception as err:  # noqa: BLE001
             raise describe_exception(err, SERVICE) from None
 

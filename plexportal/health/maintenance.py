@@ -4,6 +4,7 @@ and a cancellation notice. While a window is active the notification sender and 
 (pause_reason, declared as a pause in area.py); what they would have sent waits in the outbox."""
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime, timedelta
 
@@ -34,7 +35,7 @@ def _local(dt: datetime) -> str:
     return clock.ensure_utc(dt).astimezone(clock.zone(settings.get("TIMEZONE"))).strftime("%a %d %b, %H:%M %Z")
 
 
-def create_window(starts_at: datetime, ends_at: datetime, message: str, created_by: str = "") -> MaintenanceWindow:
+def _check(starts_at: datetime, ends_at: datetime, message: str) -> str:
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         raise WindowError("Times must carry a time zone.")
     if ends_at <= starts_at:
@@ -46,6 +47,28 @@ def create_window(starts_at: datetime, ends_at: datetime, message: str, created_
     message = (message or "").strip()
     if len(message) > 1000:
         raise WindowError("Keep the message under 1,000 characters.", "message")
+    return message
+
+
+NOBODY = ("Nobody would be told: no one with access has an email address yet. Add addresses on the People "
+          "page (or wait until someone has joined), then plan the window.")
+
+
+def preview(starts_at: datetime, ends_at: datetime, message: str) -> dict:
+    """The announcement exactly as it would go out, and to how many people. Raises WindowError."""
+    message = _check(starts_at, ends_at, message)
+    people = recipients()
+    if not people:
+        raise WindowError(NOBODY, "message")
+    window = MaintenanceWindow(starts_at=starts_at, ends_at=ends_at, message=message)
+    subject, text = _message(window, "announce")
+    return {"subject": subject, "text": text, "count": len(people)}
+
+
+def create_window(starts_at: datetime, ends_at: datetime, message: str, created_by: str = "") -> MaintenanceWindow:
+    message = _check(starts_at, ends_at, message)
+    if not recipients():
+        raise WindowError(NOBODY, "message")
     with db.atomic():
         window = MaintenanceWindow.create(starts_at=starts_at, ends_at=ends_at, message=message,
                                           created_by=created_by[:150], created_at=clock.now())
@@ -55,6 +78,25 @@ def create_window(starts_at: datetime, ends_at: datetime, message: str, created_
 
 def _users():
     return User.select().where(User.is_active & User.email.is_null(False) & (User.email != ""))
+
+
+def recipients() -> list[tuple[User | None, str]]:
+    """Everyone a maintenance notice goes to: each active person with an address, and everyone with
+    access or an invite still open (who may have no account here yet). Each address once."""
+    from plexportal.invites import service as invites
+
+    people: dict[str, tuple[User | None, str]] = {}
+    for user in _users():
+        people.setdefault(user.email.strip().lower(), (user, user.email.strip()))
+    with_access = invites.emails_with_access()
+    users = {u.id: u for u in User.select().where(User.id.in_([uid for uid, _ in with_access if uid]))} \
+        if with_access else {}
+    for user_id, email in with_access:
+        user = users.get(user_id)
+        if user is not None and not user.is_active:
+            continue                                  # someone switched off here is not told
+        people.setdefault(email.lower(), (user, email))
+    return list(people.values())
 
 
 def _message(window: MaintenanceWindow, kind: str) -> tuple[str, str]:
@@ -79,9 +121,10 @@ def _message(window: MaintenanceWindow, kind: str) -> tuple[str, str]:
 def _tell_everyone(window: MaintenanceWindow, kind: str) -> int:
     subject, text = _message(window, kind)
     count = 0
-    for user in _users():
-        outbox.queue_email(user.email, subject, text, kind=f"maintenance.{kind}", user=user,
-                           dedup_key=f"maintenance:{window.id}:{kind}:{user.id}")
+    for user, email in recipients():
+        who = hashlib.sha256(email.lower().encode()).hexdigest()[:24]
+        outbox.queue_email(email, subject, text, kind=f"maintenance.{kind}", user=user,
+                           dedup_key=f"maintenance:{window.id}:{kind}:{who}")
         count += 1
     stamp = {"announce": "announced_at", "remind": "reminded_at"}.get(kind)
     if stamp:

@@ -1,7 +1,7 @@
 """Maintenance windows page (admin) and the banner every page shows."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -9,7 +9,7 @@ from plexportal import web
 from plexportal.admin import audit
 from plexportal.health import maintenance
 from plexportal.health.forms import WindowForm
-from plexportal.lib import clock
+from plexportal.lib import clock, fmt
 from plexportal.settings import service as settings
 
 bp = Blueprint("maintenance", __name__, url_prefix="/maintenance")
@@ -34,10 +34,10 @@ def _aware(local_naive):
     return local_naive.replace(tzinfo=clock.zone(settings.get("TIMEZONE"))).astimezone(clock.UTC)
 
 
-def _page(form=None, status=200):
+def _page(form=None, status=200, **extra):
     return web.render_page("health/maintenance/index.html", "health/maintenance/_form.html", status=status,
                            form=form or WindowForm(formdata=None), windows=maintenance.windows(),
-                           current=maintenance.current(), zone=settings.get("TIMEZONE"))
+                           current=maintenance.current(), zone=settings.get("TIMEZONE"), **extra)
 
 
 @bp.get("/")
@@ -47,17 +47,24 @@ def index():
 
 @bp.post("/")
 def create():
+    """Two steps: the first answers a preview (the message exactly as it goes out, and to how many
+    people); only the second, confirmed with that count, plans the window and tells everyone."""
     form = WindowForm()
     if form.validate_on_submit():
+        starts, ends, message = _aware(form.starts_at.data), _aware(form.ends_at.data), form.message.data or ""
         try:
-            window = maintenance.create_window(_aware(form.starts_at.data), _aware(form.ends_at.data),
-                                           form.message.data or "", created_by=current_user.username)
+            shown = maintenance.preview(starts, ends, message)
+            confirmed = request.form.get("confirmed") == "1"
+            if not confirmed or request.form.get("expected") != str(shown["count"]):
+                changed = confirmed                    # the people changed between preview and yes
+                return _page(form, preview=shown, changed=changed)
+            window = maintenance.create_window(starts, ends, message, created_by=current_user.username)
         except maintenance.WindowError as err:
             target = getattr(form, err.field, None) or form.ends_at
             target.errors = [*target.errors, err.message] if isinstance(target.errors, list) else [err.message]
         else:
-            audit.record("maintenance.create", f"Planned maintenance window {window.id}: {window.starts_at:%Y-%m-%d %H:%M} "
-                                              f"to {window.ends_at:%Y-%m-%d %H:%M} UTC")
+            audit.record("maintenance.create", f"Planned maintenance window {window.id}: {fmt.zoned(window.starts_at)} "
+                                              f"to {fmt.zoned(window.ends_at)}; told {shown['count']} people")
             return web.hx_redirect(url_for("maintenance.index"))
     return _page(form, status=422)
 

@@ -9,7 +9,7 @@ from peewee import IntegrityError
 
 from plexportal.db import db
 from plexportal.health import maintenance, monitors
-from plexportal.health.models import MonitorRun, MonitorState
+from plexportal.health.models import HealthAction, MonitorRun, MonitorState
 from plexportal.health.monitors.base import Context, Monitor
 from plexportal.lib import clock
 from plexportal.settings import service as settings
@@ -157,3 +157,35 @@ def overview() -> list[dict]:
                     "schedule": schedule_words(m),
                     "last": last, "next_due": next_due(m, st) if is_enabled(m) else None})
     return out
+
+
+# -- report mode: what a monitor would do, waiting for the admin's Do it ---------------------------
+
+def suggestions() -> list[HealthAction]:
+    return list(HealthAction.select().where(HealthAction.status == "suggested")
+                .order_by(HealthAction.created_at.desc()).limit(100))
+
+
+def do_suggestion(action_id: int) -> tuple[bool, str]:
+    """Carry out one listed suggestion now, if it still applies. (done?, what happened in words)."""
+    action = HealthAction.get_or_none((HealthAction.id == action_id) & (HealthAction.status == "suggested"))
+    if action is None:
+        return False, "That suggestion is not waiting any more (done or dismissed already): nothing was done."
+    d = action.details or {}
+    service = str(d.get("service", ""))
+    run = run_monitor("import-fix", "manual", only={"service": service, "download_id": d.get("download_id"),
+                                                    "mode": "fix"})
+    now = clock.now()
+    if run.found == 0 and not run.errors:
+        HealthAction.update(status="stale", updated_at=now).where(HealthAction.id == action.id).execute()
+        return False, (f"{action.subject} is no longer waiting in {service.title()}'s queue (imported, or removed "
+                       "there): nothing was done.")
+    if run.status != "ok":
+        return False, f"{action.subject}: {'; '.join(run.errors or []) or 'it did not work'}. Nothing else was changed."
+    HealthAction.update(status="done", updated_at=now).where(HealthAction.id == action.id).execute()
+    return True, f"Done: {d.get('would', action.subject)}."
+
+
+def dismiss_suggestion(action_id: int) -> bool:
+    return HealthAction.update(status="dismissed", updated_at=clock.now()).where(
+        (HealthAction.id == action_id) & (HealthAction.status == "suggested")).execute() == 1

@@ -13,8 +13,9 @@ for _m in MONITORS.values():
                   default=str(_m.default_interval), minimum=1, maximum=60 * 24 * 7))
 
 DEFS += [
-    S("IMPORT_FIX_MODE", "Failed imports: what to do", G, kind="choice", default="fix",
+    S("IMPORT_FIX_MODE", "Failed imports: what to do", G, kind="choice", default="report",
       choices=(("off", "Off: only list them"), ("notify", "Tell me, change nothing"),
+               ("report", "List what it would do; I press Do it"),
                ("fix", "Remove, blocklist, search again and tell me"))),
     S("ISSUE_FIX_MODE", "Reported issues: what to do", G, kind="choice", default="manual",
       choices=(("manual", "I review each one"), ("auto", "Fix automatically"),
@@ -22,7 +23,8 @@ DEFS += [
     S("ISSUE_ESCALATE_DAYS", "Escalate an unresolved issue after (days)", G, kind="int", default="3",
       minimum=1, maximum=365, help="The admin gets one reminder about an issue still open this long."),
     S("ISSUE_CLOSE_DAYS", "Close a stale issue after (days)", G, kind="int", default="30", minimum=1, maximum=3650,
-      help="An issue still open this long is resolved in Seerr with a comment saying why."),
+      help="An issue still open this long is resolved in Seerr with a comment saying why (automatic modes "
+           "only: in manual mode it stays for you to decide)."),
     S("STUCK_NO_PROGRESS_MINUTES", "A download is stuck after (minutes without progress)", G, kind="int",
       default="120", minimum=5, maximum=60 * 24 * 14),
     S("RECONCILE_LOOKBACK_HOURS", "Reconciliation looks back (hours)", G, kind="int", default="48",

@@ -28,10 +28,45 @@ def _monitor_or_404(name: str):
     return monitors.MONITORS[name]
 
 
+def _suggestions_ctx() -> dict:
+    return {"suggestions": service.suggestions(), "import_mode": settings.get("IMPORT_FIX_MODE"),
+            "import_mode_locked": settings.is_locked("IMPORT_FIX_MODE")}
+
+
 @bp.get("/")
 def index():
     return web.render_page("health/index.html", "health/_monitors.html", rows=service.overview(),
-                           paused=service.pause_reason())
+                           paused=service.pause_reason(), **_suggestions_ctx())
+
+
+@bp.post("/suggestions/<int:action_id>/do")
+def do_suggestion(action_id):
+    try:
+        ok, message = service.do_suggestion(action_id)
+    except service.Busy as err:
+        ok, message = False, f"Not now: {err}"
+    if ok:
+        audit.record("monitors.do", message)
+    return web.with_toast(render_template("health/_suggestions.html", **_suggestions_ctx()), message,
+                          "ok" if ok else "warn")
+
+
+@bp.post("/suggestions/<int:action_id>/dismiss")
+def dismiss_suggestion(action_id):
+    service.dismiss_suggestion(action_id)
+    return web.with_toast(render_template("health/_suggestions.html", **_suggestions_ctx()),
+                          "Dismissed: it will not be listed again.")
+
+
+@bp.post("/suggestions/automatic")
+def fix_automatically():
+    if settings.is_locked("IMPORT_FIX_MODE"):
+        return web.with_toast(render_template("health/_suggestions.html", **_suggestions_ctx()),
+                              "IMPORT_FIX_MODE is set in the environment: change it there.", "warn", status=409)
+    settings.set_many({"IMPORT_FIX_MODE": "fix"})
+    audit.record("settings.saved", "Failed imports are now fixed automatically (IMPORT_FIX_MODE=fix)")
+    return web.with_toast(render_template("health/_suggestions.html", **_suggestions_ctx()),
+                          "Failed imports will now be fixed automatically.")
 
 
 def _detail_ctx(m):

@@ -14,7 +14,7 @@ from plexportal.gateways import plextv
 from plexportal.gateways.base import GatewayError
 from plexportal.invites import alerts, messages, provisioning
 from plexportal.invites.models import Access, Redemption
-from plexportal.lib import clock
+from plexportal.lib import clock, fmt
 from plexportal.settings import service as settings
 
 log = logging.getLogger(__name__)
@@ -252,7 +252,7 @@ def extend(access: Access, days: int | None, actor=None) -> None:
     Access.update(expires_at=expires, reminded_at=None, changed_at=now).where(Access.id == access.id).execute()
     access.expires_at = expires
     audit.record("invites.access.extended", f"Access of {access.title or access.username} now ends "
-                 f"{expires.strftime('%Y-%m-%d %H:%M UTC') if expires else 'never'}", actor)
+                 f"{fmt.zoned(expires) if expires else 'never'}", actor)
 
 
 def expire_due() -> dict:

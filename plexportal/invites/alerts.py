@@ -1,7 +1,7 @@
 """Admin alerts from the invites area, each with a dedup key per incident (the outbox sends it once)."""
 from __future__ import annotations
 
-from plexportal.lib import clock
+from plexportal.lib import clock, fmt
 from plexportal.notify.service import queue_admin_alert
 
 
@@ -34,7 +34,7 @@ def token_invalid(message: str) -> None:
 
 def access_expiring(access) -> None:
     queue_admin_alert(f"Access for {access.title or access.username} ends soon",
-                      f"{access.title or access.username}'s access ends on {access.expires_at:%Y-%m-%d %H:%M} UTC. "
+                      f"{access.title or access.username}'s access ends on {fmt.zoned(access.expires_at)}. "
                       "Extend it on the Users page if they should keep it.", kind="invites.expiring",
                       dedup_key=f"invites.expiring.{access.id}.{access.expires_at:%Y%m%d%H%M}")
 

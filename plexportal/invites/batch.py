@@ -13,6 +13,7 @@ from plexportal.invites.models import Batch, Redemption
 from plexportal.lib import clock
 
 MAX_ROWS = 1000
+EMAIL_HEADERS = ("email", "e-mail", "email address", "e-mail address")
 EMAIL_RE = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 
 
@@ -46,8 +47,10 @@ def _read_rows(data: bytes) -> tuple[list[list[str]], dict[str, int | None], int
         rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as err:
         raise ValueError(f"The file is not a CSV file plexportal can read ({err}).") from None
-    if rows and rows[0] and rows[0][0].strip().lower() in ("email", "e-mail", "email address"):
-        header, rows, start = [h.strip().lower() for h in rows[0]], rows[1:], 2
+    first = [h.strip().lower() for h in rows[0]] if rows else []
+    if any(h in EMAIL_HEADERS for h in first) and not any("@" in h for h in first):
+        # A header row, its columns in any order (a contacts export: "Name,E-mail,…").
+        header, rows, start = ["email" if h in EMAIL_HEADERS else h for h in first], rows[1:], 2
     else:
         header, start = ["email", "preset", "label"], 1
     col = {name: header.index(name) if name in header else None for name in ("email", "preset", "label")}

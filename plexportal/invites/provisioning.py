@@ -231,6 +231,13 @@ def _advance(redemption: Redemption) -> None:
         _failed_attempt(redemption, err)
 
 
+def _libraries(ids: list[int]) -> str:
+    """Libraries by their names, as the admin knows them ("Films, TV Shows"), for the audit log."""
+    from plexportal.invites import service
+
+    return ", ".join(service.library_titles(ids)) if ids else "every library"
+
+
 def _share(gw: plextv.PlexTV, mid: str, redemption: Redemption) -> None:
     terms = redemption.terms or {}
     ids, perms = section_ids(terms), permissions(terms)
@@ -238,7 +245,7 @@ def _share(gw: plextv.PlexTV, mid: str, redemption: Redemption) -> None:
         if terms.get("home"):
             gw.invite_home_user(redemption.identifier)
         gw.invite_friend(mid, redemption.identifier, ids, perms)
-        audit.record("invites.shared", f"Shared the server with {redemption.identifier} (libraries {ids})")
+        audit.record("invites.shared", f"Shared the server with {redemption.identifier} ({_libraries(ids)})")
     except plextv.AlreadySharing:
         # A returning person: bring their existing share in line with this invite and call it done.
         user = find_plex_user(gw, redemption)
@@ -249,7 +256,7 @@ def _share(gw: plextv.PlexTV, mid: str, redemption: Redemption) -> None:
         gw.update_share(mid, share.id, ids)
         gw.update_permissions(user.id, perms)
         audit.record("invites.share-updated", f"{redemption.identifier} already had the server; updated the share "
-                     f"to libraries {ids}")
+                     f"to {_libraries(ids)}")
         _set(redemption, plex_user_id=redemption.plex_user_id or user.id, error="", next_retry_at=None,
              state="invited" if share.pending else "accepted")
         return
@@ -270,6 +277,7 @@ def _accept(gw: plextv.PlexTV, mid: str, redemption: Redemption) -> None:
             # The person's own token failed; they can still accept from Plex's email.
             log.warning("auto-accept for redemption %s failed: %s", redemption.id, err.message)
             _set(redemption, user_token="", error=f"Auto-accept failed: {err.message}"[:500])
+            token = ""          # nothing left to retry with: wait for them to accept
     user = find_plex_user(gw, redemption)
     share = user.share_for(mid) if user else None
     if share is not None and not share.pending:

@@ -13,7 +13,7 @@ from peewee import IntegrityError, fn
 from plexportal.admin import audit
 from plexportal.db import db
 from plexportal.invites import codes
-from plexportal.invites.models import Invite, PlexLibrary, Preset, Redemption
+from plexportal.invites.models import Invite, PlexLibrary, PlexState, Preset, Redemption
 from plexportal.lib import clock
 from plexportal.security import SecretBox
 
@@ -247,21 +247,35 @@ def redeem_invite(invite_id: int, who: Claimant) -> Redemption:
 
 def request_access(who: Claimant, *, approval: bool) -> Redemption:
     """The simple mode: the global code's request form, with the default preset's terms."""
-    existing = (Redemption.select().where((Redemption.invite.is_null()) & (Redemption.account_key == who.account_key)
-                                          & (Redemption.state.not_in(["failed", "declined"]))).first())
-    if existing is not None:
-        raise AlreadyRedeemed(existing)
     preset = default_preset()
     terms = terms_of(preset) if preset else {"libraries": [], "allow_sync": False, "allow_channels": False,
                                               "allow_camera_upload": False, "filter_ratings": "", "filter_labels": "",
                                               "home": False, "access_days": None}
+    from plexportal.invites.provisioning import plex_state
+
+    plex_state()                        # the row to lock exists (and is committed) before the transaction
     with db.atomic():
+        # No unique key covers requests (they have no invite), so the check and the insert run one
+        # at a time: two tabs sending the same request at once make one request, not two.
+        _serialize_requests()
+        existing = (Redemption.select().where((Redemption.invite.is_null())
+                                              & (Redemption.account_key == who.account_key)
+                                              & (Redemption.state.not_in(["failed", "declined"]))).first())
+        if existing is not None:
+            raise AlreadyRedeemed(existing)
         redemption = Redemption.create(account_key=who.account_key, identifier=who.identifier, via=who.via,
                                        plex_user_id=who.plex_user_id, plex_username=who.plex_username,
                                        email=who.email, user_token=seal_token(who.user_token), terms=terms,
                                        state="awaiting_approval" if approval else "claimed", user=person_for(who))
     _after_claim(redemption, "the request form")
     return redemption
+
+
+def _serialize_requests() -> None:
+    """Hold the write lock of the PlexState row until the transaction ends (a row lock on
+    PostgreSQL, the database's write lock on SQLite): concurrent requests queue behind it. Every
+    row, not the first: two first-ever requests at once may each have created one."""
+    PlexState.update(message=PlexState.message).execute()
 
 
 def _why_not(invite_id: int) -> str:
@@ -362,3 +376,20 @@ def has_lost_access(user) -> bool:
 
     statuses = {a.status for a in Access.select(Access.status).where(Access.user == user.id)}
     return bool(statuses) and "active" not in statuses
+
+
+def emails_with_access() -> list[tuple[int | None, str]]:
+    """(user id or None, address) of everyone who has access or has been invited and not turned
+    away: people on the server, those still to accept their Plex invite, and those who joined by a
+    link without an account here yet. Each address once."""
+    from plexportal.invites.models import Access
+
+    out: dict[str, tuple[int | None, str]] = {}
+    for user_id, email in (Access.select(Access.user, Access.email)
+                           .where((Access.status == "active") & (Access.email != "")).tuples()):
+        out.setdefault(email.strip().lower(), (user_id, email.strip()))
+    for user_id, email in (Redemption.select(Redemption.user, Redemption.email)
+                           .where(Redemption.state.in_(("invited", "accepted", "active")) & (Redemption.email != ""))
+                           .tuples()):
+        out.setdefault(email.strip().lower(), (user_id, email.strip()))
+    return list(out.values())

@@ -115,7 +115,9 @@ def _render_form(invite: Invite) -> str:
 def toggle(invite_id: int):
     invite = get_invite_or_404(invite_id)
     service.set_enabled(invite, not invite.enabled, actor=current_user)
-    return web.hx_redirect(request.referrer if web.safe_next(request.referrer or "") != "/" else url_for("invites.index"))
+    # Back to the invite's page, where the button is (a browser's Referer is absolute, so it never
+    # passed the relative-path check and the admin always landed on the list).
+    return web.hx_redirect(url_for("invites.detail", invite_id=invite.id))
 
 
 @bp.post("/invites/<int:invite_id>/delete")

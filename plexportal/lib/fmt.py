@@ -76,10 +76,19 @@ def display_zone() -> tzinfo:
     return clock.zone(settings.get("TIMEZONE"))
 
 
-def localtime(value: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+def localtime(value: datetime | None, pattern: str = "%Y-%m-%d %H:%M", zone: str | tzinfo | None = None) -> str:
+    """`value` in the general zone, or in `zone` (a name or a tzinfo) where another one applies
+    (a backup's schedule is in the backup's zone)."""
     if value is None:
         return "—"
-    return clock.ensure_utc(value).astimezone(display_zone()).strftime(pattern)
+    tz = clock.zone(zone) if isinstance(zone, str) else (zone or display_zone())
+    return clock.ensure_utc(value).astimezone(tz).strftime(pattern)
+
+
+def zoned(value: datetime | None) -> str:
+    """A moment for a sentence people read (an email, an audit entry, a note): in the configured
+    zone, with the zone named so it cannot be taken for another ("2026-03-01 09:00 CET")."""
+    return localtime(value, "%Y-%m-%d %H:%M %Z")
 
 
 def isotime(value: datetime | None) -> str | None:

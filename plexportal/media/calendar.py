@@ -2,6 +2,7 @@
 and Radarr calendars (two calls per refresh, whatever the library size) into CalendarEntry rows."""
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -115,8 +116,12 @@ def feed_for(user) -> CalendarFeed:
     return feed
 
 
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")      # what secrets.token_urlsafe hands out
+
+
 def user_for_token(token: str):
-    if not token or len(token) > 64:
+    # Anything else is no feed of ours; a NUL byte would even make PostgreSQL refuse the query (a 500).
+    if not token or not TOKEN_RE.fullmatch(token):
         return None
     feed = CalendarFeed.get_or_none((CalendarFeed.token == token) & (CalendarFeed.enabled == True))
     if feed is None or not feed.user.is_active:

@@ -36,6 +36,11 @@ def subscribers(source: str, event_type: str) -> list[Callable]:
     return list(_subscribers.get((source, event_type), ())) + list(_subscribers.get((source, "*"), ()))
 
 
+def acts_on(source: str, event_type: str) -> bool:
+    """Whether a subscriber asked for this very event type (not just "everything from source")."""
+    return bool(_subscribers.get((source, event_type)))
+
+
 def publish(event, parsed) -> int:
     """Call every subscriber for this event; returns how many failed."""
 

@@ -118,6 +118,10 @@ def process_event(event_id: int, *, force: bool = False) -> str | None:
         status, outcome = matching.record_import(event.id, parsed)
     elif parsed.kind == parsing.REQUEST:
         status, outcome = matching.apply_seerr_request(parsed)
+    elif parsed.event_type and events.acts_on(event.source, parsed.event_type):
+        # Nothing to announce, but another area acts on it (a blocked import fixed now, a grab
+        # that ends a quality wait): the event did something, so it is not "ignored".
+        status, outcome = "processed", f"{parsed.event_type} passed to the media health checks."
     else:
         status, outcome = "ignored", f"{parsed.event_type or 'Event'} recorded; nothing to send for it."
     _finish(event.id, status, outcome)

@@ -22,7 +22,7 @@ from flask import current_app, has_app_context
 from plexportal.db import db, db_session
 from plexportal.gateways import email as email_gateway
 from plexportal.gateways.base import GatewayError
-from plexportal.lib import clock
+from plexportal.lib import clock, fmt
 from plexportal.lib.lease import Heartbeat, holder_id
 from plexportal.notify import mailserver
 from plexportal.notify.models import Delivery, Notification
@@ -184,8 +184,8 @@ def _mark_uncertain(n: Notification, error: GatewayError, holder: str) -> None:
     """Handed over without a reply: the server probably has it. Resend only after a long wait."""
     now = clock.now()
     later = now + timedelta(minutes=settings.get_int("NOTIFY_UNCERTAIN_RETRY_MINUTES"))
-    flag = (f"May have been delivered: no reply after the message was sent ({now:%Y-%m-%d %H:%M} UTC); "
-            f"resending after {later:%Y-%m-%d %H:%M} UTC unless cancelled.")
+    flag = (f"May have been delivered: no reply after the message was sent ({fmt.zoned(now)}); "
+            f"resending after {fmt.zoned(later)} unless cancelled.")
     with db.atomic():
         (Notification.update(status="pending", attempts=Notification.attempts + 1, uncertain_at=now,
                              flagged=flag[:300], last_error=error.message[:500], send_after=later, **_FREE)

@@ -13,6 +13,13 @@ from plexportal.notify.models import Notification
 bp = Blueprint("notify", __name__, url_prefix="/notify")
 
 
+@bp.app_template_filter("kind_label")
+def kind_label(kind: str) -> str:
+    from plexportal.notify import events
+
+    return events.kind_label(kind)
+
+
 @bp.get("/")
 def notifications():
     f = outbox.Filters.from_args(request.args)

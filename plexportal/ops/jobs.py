@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from plexportal import areas
 from plexportal.db import db_session
-from plexportal.lib import clock
+from plexportal.lib import clock, fmt
 from plexportal.ops.models import JobState
 from plexportal.ops.redact import redact
 
@@ -191,7 +191,7 @@ def describe(times: list[datetime]) -> str:
         if gap == 60:
             return f"hourly at :{times[0].minute:02d}"
         if gap == 1440:
-            return f"daily at {times[0]:%H:%M} UTC"
+            return f"daily at {fmt.localtime(times[0], '%H:%M %Z')}"
         return f"every {gap // 60} hours" if gap % 60 == 0 else f"every {gap} minutes"
     minutes = sorted({t.minute for t in times})
     return "hourly at " + " and ".join(f":{m:02d}" for m in minutes)

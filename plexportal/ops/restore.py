@@ -345,8 +345,9 @@ def _load_sqlite(live: Path, path: Path, passphrase, target: str, progress) -> t
             manifest, counts, key = _load(sdb, _members(path, passphrase), passphrase, progress)
             for _, sql in indexes:
                 sdb.execute_sql(sql)
-        forward = _runner(sdb).up()
+        # Counted as loaded, before forward migrations: a migration may add or remove rows itself.
         _verify_loaded(sdb, counts)
+        forward = _runner(sdb).up()
         broken = sdb.execute_sql("PRAGMA foreign_key_check").fetchall()
         if broken:
             raise RestoreError(f"The restored data has {len(broken)} broken references (first in table "
@@ -402,8 +403,8 @@ def _load_postgres(db: peewee.PostgresqlDatabase, path: Path, passphrase, target
         _runner(db).up(target)
         manifest, counts, key = _load(db, _members(path, passphrase), passphrase, progress)
         _reset_sequences(db, list(counts))
+        _verify_loaded(db, counts)                # as loaded, before forward migrations change rows
         forward = _runner(db).up()
-        _verify_loaded(db, counts)
     return manifest, counts, key, forward
 
 

@@ -1,12 +1,22 @@
-"""GET /api/v1/people and /api/v1/people/<id>: everyone on the server, as the People page shows them."""
+"""GET /api/v1/people: everyone on the server, as the People page shows them."""
 from __future__ import annotations
 
-from flask import abort, jsonify
-
-from plexportal.api.views import _api, api_bp, paging
+from plexportal.api import envelope
+from plexportal.api.envelope import INT, MAYBE_INT, MAYBE_TEXT, TEXT, TIME, enum, obj
+from plexportal.api.views import _api, api_bp
 from plexportal.auth.models import User
 from plexportal.lib import fmt
 from plexportal.people import directory
+
+ACCESS = obj("Their share of the Plex server",
+             status=enum(("active", "waiting", "suspended", "removed", "expired", "none")),
+             libraries={"type": "array", "items": TEXT, "description": "Library names; [\"all\"] for every library"},
+             expires_at=TIME)
+PERSON = obj("One person (one human, whichever way they came)",
+             id=INT, name=TEXT, emails={"type": "array", "items": TEXT}, plex_username=MAYBE_TEXT,
+             plex_user_id=MAYBE_INT, seerr_user_id=MAYBE_INT, jellyfin_user_id=MAYBE_TEXT,
+             sources={"type": "array", "items": enum(("plex", "seerr", "jellyfin", "invite"))},
+             access=ACCESS, requests=INT, messages_sent=INT)
 
 
 def _json(person: dict) -> dict:
@@ -16,15 +26,8 @@ def _json(person: dict) -> dict:
 
 @api_bp.get("/people")
 @_api
-def people():
-    limit, offset = paging()
+@envelope.listing("Everyone on the server: ids, where they are known from, access and counts", item=PERSON)
+def people(args):
     query = User.select().where(User.role == "user")
-    rows = list(query.order_by(User.id).limit(limit).offset(offset))
-    return jsonify(total=query.count(), people=[_json(p) for p in directory.describe(rows)])
-
-
-@api_bp.get("/people/<int:user_id>")
-@_api
-def person(user_id: int):
-    user = User.get_or_none((User.id == user_id) & (User.role == "user")) or abort(404)
-    return jsonify(_json(directory.describe([user])[0]))
+    rows = list(query.order_by(User.id).limit(args.limit).offset(args.offset))
+    return query.count(), [_json(p) for p in directory.describe(rows)]

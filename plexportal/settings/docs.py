@@ -59,6 +59,9 @@ SERVER_VARS = [
     ProcessVar("WEB_CONCURRENCY", "1",
                "gunicorn worker processes (each with 8 threads). Keep 1 unless PLEXPORTAL_REDIS_URL is set.", "2"),
     ProcessVar("GUNICORN_CMD_ARGS", "", "Any other gunicorn option, e.g. --timeout 120.", "--timeout 120"),
+    ProcessVar("PLEXPORTAL_VERBOSE", "false",
+               "make run / plexportal run: also print every request and every task the worker runs (by default "
+               "only starting, ready, warnings and errors).", "true"),
 ]
 
 KIND_WORDS = {

@@ -37,7 +37,7 @@ DEFS = [
       help="Optional networks (CIDR list, e.g. 192.168.1.0/24) whose visitors are treated as the admin. "
            "Only the client address seen through PLEXPORTAL_TRUSTED_PROXIES hops counts."),
     S("API_KEY", "API key", SECURITY, kind="secret", generate=True,
-      help="Send as the X-Api-Key header to /api/v1/… (Homepage, Homarr, scripts)."),
+      help="Send as the X-Api-Key header to /api/v1/… (Homepage, Homarr, scripts). Reference: /api/reference."),
     S("WEBHOOK_SECRET", "Webhook secret", SECURITY, kind="secret", generate=True,
       help="Sonarr, Radarr and Seerr authenticate their webhooks with it."),
 

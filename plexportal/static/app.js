@@ -36,7 +36,32 @@
     toast("Could not reach plexportal. Check your connection.", "error");
   });
 
-  // Toasts fade out on their own; errors stay a little longer.
+  // Toasts fade out on their own (errors stay a little longer), at most three are shown (the
+  // oldest goes first), and they never sit over the field in use: when the focused element is
+  // under them, they move to the top of the screen.
+  var MAX_TOASTS = 3;
+
+  function dismiss(t) {
+    t.classList.add("toast-out");
+    setTimeout(function () { if (t.parentNode) t.parentNode.removeChild(t); }, 600);
+  }
+
+  function overlaps(a, b) {
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
+
+  function placeToasts() {
+    var box = document.getElementById("toasts");
+    if (!box) return;
+    var live = box.querySelectorAll(".toast:not(.toast-out)");
+    for (var i = 0; i < live.length - MAX_TOASTS; i++) dismiss(live[i]);
+    var focused = document.activeElement;
+    box.classList.remove("toasts-top");
+    if (!focused || focused === document.body || !box.children.length) return;
+    var field = focused.getBoundingClientRect();
+    if (overlaps(box.getBoundingClientRect(), field)) box.classList.add("toasts-top");
+  }
+
   var observer = new MutationObserver(function (records) {
     records.forEach(function (r) {
       r.addedNodes.forEach(function (node) {
@@ -44,16 +69,25 @@
         var toasts = node.classList && node.classList.contains("toast") ? [node] : node.querySelectorAll ? node.querySelectorAll(".toast") : [];
         Array.prototype.forEach.call(toasts, function (t) {
           var wait = t.classList.contains("toast-error") ? 9000 : 4500;
-          setTimeout(function () { t.classList.add("toast-out"); }, wait);
-          setTimeout(function () { if (t.parentNode) t.parentNode.removeChild(t); }, wait + 600);
+          setTimeout(function () { dismiss(t); }, wait);
         });
       });
     });
+    placeToasts();
   });
   document.addEventListener("DOMContentLoaded", function () {
     var box = document.getElementById("toasts");
-    if (box) observer.observe(box, { childList: true, subtree: true });
+    if (box) observer.observe(box, { childList: true });
   });
+  var placing = false;
+  function placeSoon() {
+    if (placing) return;
+    placing = true;
+    window.requestAnimationFrame(function () { placing = false; placeToasts(); });
+  }
+  document.addEventListener("focusin", placeToasts);
+  window.addEventListener("resize", placeSoon);
+  window.addEventListener("scroll", placeSoon, { passive: true });
 
   // Copy buttons: <button data-copy="text"> or data-copy-from="#id".
   document.addEventListener("click", function (evt) {

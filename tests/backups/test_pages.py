@@ -37,6 +37,18 @@ def test_it_shows_state_countdown_charts_heatmap_and_history(logged_in, set_sett
     assert page.count('<tr id="run-') == 25 and "Older" in page
 
 
+def test_the_success_rate_counts_partial_runs_apart_as_the_calendar_does(logged_in, set_settings):
+    configure(set_settings)
+    history()                       # the last 30 days: 30 successes and one partial (rsync code 24)
+    clock.freeze(datetime(2026, 5, 10, 12, 0, tzinfo=NY))
+    page = logged_in.get("/backups/").get_data(as_text=True)
+    rate = page.split("Success, 30 days", 1)[1].split("</div>", 2)[0]
+    assert "97%" in rate and "100%" not in rate
+    assert "30 ok · <span class=\"bk-partial-text\">1 partial</span> of 31 runs" in page
+    assert 'title="2026-04: 28 of 30 succeeded, 1 partial"' in page
+    assert 'data-label="Partial">1</td>' in page
+
+
 def test_the_dashboard_without_backups_does_not_load_chart_js(logged_in):
     page = logged_in.get("/").get_data(as_text=True)
     assert "Backups" in page and "No backup has been seen yet." in page
@@ -81,8 +93,8 @@ def test_the_api_lists_runs_and_status_with_the_api_key(client, set_settings):
     clock.freeze(datetime(2026, 4, 3, 12, 0, tzinfo=NY))
     assert client.get("/api/v1/backups/runs").status_code == 401
     data = client.get("/api/v1/backups/runs?limit=2", headers={"X-Api-Key": "k" * 32}).get_json()
-    assert len(data["runs"]) == 2
-    newest = data["runs"][0]
+    assert len(data["items"]) == 2
+    newest = data["items"][0]
     assert newest["date"] == "2026-04-03" and newest["started_at"] == "2026-04-03T07:00:00Z"
     assert newest["finished_at"] == "2026-04-03T07:07:00Z" and newest["duration_seconds"] == 420
     assert newest["status"] == "success" and newest["exit_code"] == 0 and newest["total_size_bytes"] == 8_000_000_002
@@ -110,6 +122,15 @@ def test_the_schedule_page_explains_the_cron_expression(logged_in, set_settings)
     # Opened as a page (a bookmark, no JavaScript): the schedule page, not an error.
     direct = logged_in.get("/backups/explain?expr=0+4+*+*+*")
     assert direct.status_code == 200 and "Backup schedule" in direct.get_data(as_text=True)
+
+
+def test_the_schedule_page_shows_the_next_runs_in_the_backups_zone_not_the_general_one(logged_in, set_settings):
+    configure(set_settings)
+    set_settings(TIMEZONE="Europe/London")          # the admin lives elsewhere than the server
+    clock.freeze(datetime(2026, 5, 10, 12, 0, tzinfo=NY))
+    page = logged_in.get("/backups/schedule").get_data(as_text=True)
+    assert "in America/New_York" in page
+    assert "Mon 11 May 2026, 03:00 EDT" in page and "08:00 BST" not in page
 
 
 def test_pages_need_an_admin(client):

@@ -20,7 +20,7 @@ def served(serve, app_factory, fake_sonarr):
 
     app = app_factory()
     with app.app_context():
-        service.create_admin("admin", PASSWORD)
+        service.create_admin("admin", PASSWORD, "admin@example.com")     # someone to tell about maintenance
         settings.set_many({"SONARR_URL": fake_sonarr.url, "SONARR_API_KEY": fake_sonarr.api_key,
                            "ISSUE_FIX_MODE": "manual"})
         IssueFix.create(seerr_issue_id=5, issue_type="AUDIO", media_type="tv", tvdb_id=999, title="The Example Show",
@@ -46,7 +46,9 @@ def test_maintenance_monitors_and_issues_in_a_browser(served, browser, size, vie
     assert "The end must be after the start." in page.locator("#window-form").inner_text()
     assert page.input_value("#message") == "New disks"                 # what was typed is kept
     page.fill("#ends_at", (clock.now() + timedelta(hours=4)).strftime("%Y-%m-%dT%H:%M"))
-    page.click("#window-form button[type=submit]")
+    page.click("#window-form button[type=submit]")            # the preview: message and count first
+    page.locator(".announce-preview").wait_for()
+    page.click("#window-form button:has-text('Plan it and tell')")
     page.locator(".banner").wait_for()
     assert "Planned maintenance" in page.locator(".banner").inner_text()
     save_shot(page, f"health-maintenance-{size}")

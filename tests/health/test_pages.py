@@ -49,6 +49,10 @@ def test_planning_a_window_shows_a_banner_on_every_page(admin_web, db):
     end = (clock.now() + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
     r = admin_web.post("/maintenance/", data={"starts_at": start, "ends_at": end, "message": "Disk <swap>"},
                        htmx=True)
+    assert r.status_code == 200 and "HX-Redirect" not in r.headers          # a preview first
+    assert MaintenanceWindow.select().count() == 0
+    r = admin_web.post("/maintenance/", data={"starts_at": start, "ends_at": end, "message": "Disk <swap>",
+                                              "confirmed": "1", "expected": "1"}, htmx=True)
     assert r.status_code == 200 and r.headers["HX-Redirect"] == "/maintenance/"
     page = admin_web.get("/monitors/").get_data(as_text=True)
     assert "Planned maintenance" in page and "Disk &lt;swap&gt;" in page
@@ -101,3 +105,46 @@ def test_a_window_within_one_day_names_the_day_once(admin_web, set_settings, db)
     page = admin_web.get("/maintenance/").get_data(as_text=True)
     assert "Mon 23 Nov 15:00 → 18:00" in page
     assert "Tue 24 Nov 22:00 → Wed 25 Nov 02:00" in page
+
+
+def _window_times():
+    return ((clock.now() + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            (clock.now() + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"))
+
+
+def test_an_announcement_shows_its_message_and_exact_count_and_includes_invited_people(admin_web, db):
+    from plexportal.invites import service as invites
+    from plexportal.invites.models import Redemption
+    from plexportal.notify.models import Notification
+
+    invite = invites.create_invite({})
+    Redemption.create(invite=invite, account_key="name:newcomer", identifier="newcomer", via="form",
+                      email="newcomer@example.com", state="invited")          # invited, no account here yet
+    start, end = _window_times()
+    r = admin_web.post("/maintenance/", data={"starts_at": start, "ends_at": end, "message": "New disks"}, htmx=True)
+    page = r.get_data(as_text=True)
+    assert "The announcement, as it will go out" in page and "2 people" in page
+    assert "Planned maintenance on" in page and "New disks" in page and Notification.select().count() == 0
+    r = admin_web.post("/maintenance/", data={"starts_at": start, "ends_at": end, "message": "New disks",
+                                              "confirmed": "1", "expected": "2"}, htmx=True)
+    assert r.headers.get("HX-Redirect") == "/maintenance/"
+    told = sorted(n.destination for n in Notification.select().where(Notification.kind == "maintenance.announce"))
+    assert told == ["admin@example.com", "newcomer@example.com"]
+
+
+def test_a_confirmation_for_another_count_shows_the_preview_again(admin_web, db):
+    start, end = _window_times()
+    r = admin_web.post("/maintenance/", data={"starts_at": start, "ends_at": end, "confirmed": "1", "expected": "7"},
+                       htmx=True)
+    assert "changed since the preview" in r.get_data(as_text=True) and MaintenanceWindow.select().count() == 0
+
+
+def test_an_announcement_nobody_would_receive_is_refused_with_a_sentence(admin_web, db):
+    from plexportal.auth.models import User
+
+    User.update(email="").execute()
+    start, end = _window_times()
+    r = admin_web.post("/maintenance/", data={"starts_at": start, "ends_at": end, "confirmed": "1", "expected": "0"},
+                       htmx=True)
+    assert r.status_code == 422 and "Nobody would be told" in r.get_data(as_text=True)
+    assert MaintenanceWindow.select().count() == 0

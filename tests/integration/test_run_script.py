@@ -14,8 +14,8 @@ from tests.live import BIN, ROOT, flask_cli, free_port, server_env
 pytestmark = pytest.mark.slow
 
 
-def start_run_script(tmp_path, port):
-    env = server_env(tmp_path / "data", PLEXPORTAL_BIND=f"127.0.0.1:{port}", VENV=str(BIN.parent))
+def start_run_script(tmp_path, port, **extra):
+    env = server_env(tmp_path / "data", PLEXPORTAL_BIND=f"127.0.0.1:{port}", VENV=str(BIN.parent), **extra)
     flask_cli(env, "db", "upgrade")
     log = open(tmp_path / "run.log", "wb")  # noqa: SIM115 - the child process writes to it; closed after
     # Its own process group, like a terminal's foreground job.
@@ -34,7 +34,7 @@ def wait_until_gone(pgid, timeout=10.0):
 
 def test_it_stops_web_and_worker_together_on_ctrl_c(tmp_path):
     port = free_port()
-    proc = start_run_script(tmp_path, port)
+    proc = start_run_script(tmp_path, port, PLEXPORTAL_VERBOSE="true")     # the consumer's own lines too
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -90,3 +90,26 @@ def test_it_stops_the_worker_and_fails_when_the_web_cannot_start(tmp_path):
     log = (tmp_path / "run.log").read_text()
     assert "Address already in use" in log
     assert "the web server (gunicorn) exited" in log
+
+
+def test_it_prints_one_line_per_event_and_no_routine_task_chatter(tmp_path):
+    port = free_port()
+    proc = start_run_script(tmp_path, port)
+    log = tmp_path / "run.log"
+    try:
+        deadline = time.monotonic() + 30
+        while "worker is ready" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        requests.get(f"http://127.0.0.1:{port}/auth/login", timeout=5)
+        time.sleep(3)                       # the scheduler's first round of periodic tasks
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(timeout=90) == 0, log.read_text()
+    finally:
+        if proc.poll() is None or processes_in_group(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
+    lines = log.read_text().splitlines()
+    assert lines[:1] == ["plexportal: starting the web and the worker (Ctrl-C stops both)"], lines
+    assert f"plexportal is ready: open http://127.0.0.1:{port}" in lines
+    assert any(line.startswith("plexportal worker is ready: ") for line in lines)
+    assert not [line for line in lines if "periodic task" in line or "Executing" in line or "GET /" in line], lines
+    assert len(lines) <= 6, lines

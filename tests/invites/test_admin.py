@@ -98,7 +98,7 @@ def test_it_lists_invites_with_use_counts_and_redemptions_in_the_api(client, set
                                                       plex_username="friend", user_token="friend-token"))
     assert client.get("/api/v1/invites").status_code == 401
     data = client.get("/api/v1/invites", headers={"X-Api-Key": "k" * 32}).get_json()
-    [row] = data["invites"]
+    [row] = data["items"]
     assert (row["code"], row["uses"], row["max_uses"], row["status"]) == (invite.code, 1, 2, "active")
     assert row["redemptions"][0]["plex_username"] == "friend" and row["redemptions"][0]["state"] == "active"
     assert "user_token" not in str(data) and "friend-token" not in str(data)

@@ -177,5 +177,5 @@ def test_it_hides_the_request_form_without_a_global_code(web, plex):
     r = web.get("/join")
     page = r.get_data(as_text=True)
     # Someone who typed /join without their code is told what to ask for, not that a link expired.
-    assert r.status_code == 404 and "You need an invite link" in page and "/join/ABCD-EFGH" in page
+    assert r.status_code == 404 and "You need an invite link" in page and "/join/7KQ2M9XH4TPB" in page
     assert "expired" not in page and "Ask to join" not in page

@@ -107,11 +107,11 @@ def test_it_serves_webhooks_and_requests_over_the_api(client, hooks, set_setting
     hooks("seerr", "seerr_media_approved_tv")
     assert client.get("/api/v1/requests").status_code == 401
     data = client.get("/api/v1/requests?status=approved", headers={"X-Api-Key": "api-key-123456"}).json
-    [row] = data["results"]
+    [row] = data["items"]
     assert row["title"] == "The Example Show" and row["ids"]["tvdb"] == 371234 and row["followers"] == ["bob"]
     hooks_data = client.get("/api/v1/webhooks?source=seerr", headers={"X-Api-Key": "api-key-123456"}).json
-    assert hooks_data["total"] == 1 and hooks_data["results"][0]["event_type"] == "MEDIA_APPROVED"
-    assert "body" not in hooks_data["results"][0]
+    assert hooks_data["total"] == 1 and hooks_data["items"][0]["event_type"] == "MEDIA_APPROVED"
+    assert "body" not in hooks_data["items"][0]
 
 
 def test_before_any_webhook_the_dashboard_says_where_to_point_them(logged_in):

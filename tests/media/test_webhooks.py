@@ -55,11 +55,13 @@ def test_it_answers_at_every_seerr_alias(post_hook, path):
     assert events()[0].source == "seerr"
 
 
-def test_it_records_events_it_does_not_act_on_as_ignored(post_hook):
-    for name in ("sonarr_v4_grab", "sonarr_v4_health", "sonarr_v4_manual_interaction"):
+def test_it_records_events_nothing_acts_on_as_ignored_and_the_others_as_processed(post_hook):
+    for name in ("sonarr_v4_grab", "sonarr_v4_health", "sonarr_v4_manual_interaction", "sonarr_v4_series_add"):
         assert post_hook("sonarr", raw(name)).status_code == 200
     assert [(e.event_type, e.status) for e in events()] == [
-        ("Grab", "ignored"), ("Health", "ignored"), ("ManualInteractionRequired", "ignored")]
+        ("Grab", "processed"), ("Health", "ignored"), ("ManualInteractionRequired", "processed"),
+        ("SeriesAdd", "ignored")]
+    assert events()[2].outcome == "ManualInteractionRequired passed to the media health checks."
 
 
 @pytest.mark.parametrize("body,reason", [(b"<xml/>", "not valid JSON"), (b'["a"]', "not an object"),

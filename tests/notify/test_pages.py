@@ -81,11 +81,11 @@ def test_it_serves_the_outbox_over_the_api_without_secrets(client, db, make_user
     assert client.get("/api/v1/notifications").status_code == 401
     r = client.get("/api/v1/notifications?limit=2&status=sent", headers={"X-Api-Key": "k" * 32})
     data = r.get_json()
-    assert r.status_code == 200 and len(data["notifications"]) == 2 and data["has_more"] is True
-    assert data["notifications"][0]["subject"] == "m2" and data["notifications"][0]["status"] == "sent"
+    assert r.status_code == 200 and len(data["items"]) == 2 and data["next"] == "/api/v1/notifications?limit=2&status=sent&offset=2"
+    assert data["items"][0]["subject"] == "m2" and data["items"][0]["status"] == "sent"
     assert "secret body text" not in r.get_data(as_text=True)
     r = client.get("/api/v1/notifications?limit=2&offset=2", headers={"X-Api-Key": "k" * 32})
-    assert [n["subject"] for n in r.get_json()["notifications"]] == ["m0"]
+    assert [n["subject"] for n in r.get_json()["items"]] == ["m0"]
 
 
 def test_it_sends_a_test_email_from_the_command_line(app, db, set_settings, smtp_server):

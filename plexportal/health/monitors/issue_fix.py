@@ -247,8 +247,12 @@ def run(ctx) -> None:
     close = timedelta(days=settings.get_int("ISSUE_CLOSE_DAYS"))
     for fix in IssueFix.select().where(IssueFix.state.in_(OPEN_STATES)):
         age = now - fix.created_at
-        if age >= close:
+        if age >= close and mode != "manual":
             _close_stale(ctx, fix)
+        elif age >= close:
+            # Closing someone's report in Seerr changes another system: in manual mode that is the
+            # admin's call (Reported issues page), never the clock's.
+            ctx.note(f"issue {fix.seerr_issue_id} ({fix.title}): open for {age.days} days; left for you to decide")
         elif age >= escalate and fix.escalated_at is None:
             _update(fix, escalated_at=now)
             outbox.queue_admin_alert(f"Issue still open after {age.days} days: {fix.title}"[:300],

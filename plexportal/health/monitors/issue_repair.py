@@ -20,6 +20,20 @@ def _save(fix: IssueFix, steps: dict) -> None:
     fix.affected = steps
 
 
+def _episode_words(e) -> str:
+    code = f"S{e.season_number or 0:02d}E{e.episode_number or 0:02d}"
+    return f"{code} · {e.title}" if e.title else code
+
+
+def searched_words(fix: IssueFix, steps: dict) -> str:
+    """What was searched for, as people name it ("The Show S01E03 · Pilot"), never by ids."""
+    title = steps.get("title") or fix.title
+    episodes = steps.get("episodes")
+    if episodes is None and fix.season:                       # located before names were kept
+        episodes = [f"S{fix.season:02d}E{fix.episode:02d}"] if fix.episode else [f"season {fix.season}"]
+    return f"{title} {', '.join(episodes)}" if episodes else title
+
+
 def locate(fix: IssueFix) -> dict:
     """What to repair, by ids: {"service", "series_id"/"movie_id", "episode_ids", "file_ids"}."""
     if fix.media_type == "movie":
@@ -45,6 +59,7 @@ def locate(fix: IssueFix) -> dict:
         raise CannotRepair("Sonarr has no such episode")
     return {"service": "sonarr", "series_id": series.id, "title": series.title,
             "episode_ids": sorted(e.id for e in episodes),
+            "episodes": [_episode_words(e) for e in sorted(episodes, key=lambda e: e.episode_number or 0)],
             "file_ids": sorted({e.episode_file_id for e in episodes if e.episode_file_id})}
 
 
@@ -108,8 +123,8 @@ def _search_once(fix: IssueFix, steps: dict, client: SonarrClient | RadarrClient
         steps["searched"] = "by Sonarr/Radarr after the release was marked failed"
     elif isinstance(client, SonarrClient):
         client.episode_search(steps["episode_ids"])
-        steps["searched"] = f"EpisodeSearch {steps['episode_ids']}"
+        steps["searched"] = f"searched {searched_words(fix, steps)}"
     else:
         client.movies_search([steps["movie_id"]])
-        steps["searched"] = f"MoviesSearch [{steps['movie_id']}]"
+        steps["searched"] = f"searched {searched_words(fix, steps)}"
     _save(fix, steps)

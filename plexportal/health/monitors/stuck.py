@@ -10,7 +10,7 @@ from plexportal.db import db
 from plexportal.gateways.base import GatewayError
 from plexportal.health.models import DownloadWatch
 from plexportal.health.monitors import base
-from plexportal.lib import clock
+from plexportal.lib import clock, fmt
 from plexportal.notify import service as outbox
 from plexportal.settings import service as settings
 
@@ -61,7 +61,7 @@ def _alert(service: str, watch: DownloadWatch, items, problem: str) -> None:
         f"{service.title()} download looks stuck: {problem}",
         f"Title: {what}", f"Release: {first.title}", f"Episodes: {episodes}" if episodes else "",
         f"Client: {first.download_client} ({first.protocol})", f"Download id: {watch.download_id}",
-        f"In the queue since {watch.first_seen_at:%Y-%m-%d %H:%M} UTC.",
+        f"In the queue since {fmt.zoned(watch.first_seen_at)}.",
     ]))
     # Text only: the outbox escapes it when it builds the HTML part, so names cannot inject markup.
     outbox.queue_admin_alert(f"Stuck download: {what}"[:300], text, kind="health.stuck",

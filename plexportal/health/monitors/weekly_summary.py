@@ -10,7 +10,7 @@ from peewee import fn
 from plexportal.backups import service as backups
 from plexportal.health.models import DownloadWatch, HealthAction, IssueFix
 from plexportal.health.monitors import base
-from plexportal.lib import clock
+from plexportal.lib import clock, fmt
 from plexportal.media.models import MediaRequest
 from plexportal.notify import service as outbox
 from plexportal.notify.models import Notification
@@ -70,6 +70,16 @@ def backup_state(start: datetime) -> str:
             f"{counts.get('missed', 0)} missed ({t['rate']:.0f}% ok)")
 
 
+def has_news(f: dict) -> bool:
+    """Whether the week has anything to say: something happened, or something needs a look. A
+    week of nothing (a fresh install, a quiet server) sends no email."""
+    happened = (f["new_requests"] + f["completed_requests"] + f["sent"] + f["failed"] + f["import_fixes"]
+                + f["issue_fixes"] + f["issues_resolved"])
+    needs_a_look = f["open_issues"] + f["stuck_now"]
+    backups_ran = bool(f["backups"]) and not f["backups"].startswith("no backup runs")
+    return bool(happened or needs_a_look or backups_ran)
+
+
 def compose(f: dict, start: datetime, end: datetime) -> tuple[str, str]:
     tz = clock.zone(settings.get("TIMEZONE"))
     span = f"{start.astimezone(tz):%a %d %b} – {(end - timedelta(seconds=1)).astimezone(tz):%a %d %b}"
@@ -96,15 +106,20 @@ def run(ctx) -> None:
     start = end - timedelta(days=7)
     key = f"weekly-summary:{end:%Y-%m-%dT%H:%M}"
     if base.is_done(key):
-        ctx.note(f"this week's summary went out already; next after {end + timedelta(days=7):%Y-%m-%d %H:%M} UTC")
+        ctx.note(f"this week's summary went out already; next after {fmt.zoned(end + timedelta(days=7))}")
+        return
+    f = figures(start, end)
+    if not has_news(f):
+        ctx.note(f"nothing happened in the week ending {fmt.zoned(end)} and nothing needs a look: "
+                 "no summary sent")
         return
     action = base.claim(key, NAME, "message", "Weekly summary")
     if action is None:
         return
-    subject, text = compose(figures(start, end), start, end)
+    subject, text = compose(f, start, end)
     outbox.queue_admin_alert(subject, text, kind="health.weekly_summary", dedup_key=key)
     base.done(action)
-    ctx.acted(f"sent the summary for the week ending {end:%Y-%m-%d %H:%M} UTC")
+    ctx.acted(f"sent the summary for the week ending {fmt.zoned(end)}")
 
 
 MONITOR = base.Monitor(NAME, "Weekly summary",

@@ -28,7 +28,11 @@ def test_it_removes_blocklists_and_searches_exactly_the_affected_episodes_once(d
     [msg] = stack["smtp"].wait_for(1)
     assert msg["Subject"] == "Fixed a failed import: The Example Show"
     body = msg.get_body(("plain",)).get_content()
-    assert NO_FILES in body and "S01E01, S01E02" in body
+    assert NO_FILES in body and "Episodes: S01E01 · Episode 1, S01E02 · Episode 2" in body
+    assert "searched again for The Example Show S01E01 · Episode 1, S01E02 · Episode 2." in body
+    assert "42000" not in body                               # people's words, not Sonarr's ids
+    [line] = [ln for ln in service.last_runs("import-fix")[0].lines if "blocklisted" in ln]
+    assert line.endswith("searched The Example Show S01E01 · Episode 1, S01E02 · Episode 2") and "[" not in line
 
 
 def test_it_never_acts_twice_on_the_same_download(db, stack):
@@ -106,7 +110,7 @@ def test_a_large_library_costs_a_bounded_number_of_calls(db, set_settings):
 
     sonarr = FakeSonarr(large=True).start()
     try:
-        set_settings(SONARR_URL=sonarr.url, SONARR_API_KEY=sonarr.api_key)
+        set_settings(SONARR_URL=sonarr.url, SONARR_API_KEY=sonarr.api_key, IMPORT_FIX_MODE="fix")
         for sid in range(1, 2001):
             sonarr.add_queue_item(sid * 1000, download_id=f"D{sid}")
         for sid in (5, 6, 7):

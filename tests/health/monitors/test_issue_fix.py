@@ -125,8 +125,20 @@ def test_an_upstream_failure_is_retried_by_the_monitor_without_repeating_steps(d
     assert [c["name"] for c in sonarr.commands] == ["EpisodeSearch"]
 
 
+def test_in_manual_mode_a_stale_issue_is_escalated_but_never_closed_in_seerr_by_the_clock(db, stack, seerr, deliver,
+                                                                                           set_settings):
+    set_settings(ISSUE_ESCALATE_DAYS="3", ISSUE_CLOSE_DAYS="10", ISSUE_FIX_MODE="manual")
+    _sonarr, _grab, issue = tv_issue(stack, seerr)
+    deliver("seerr", seerr.webhook_for(issue, "ISSUE_CREATED"))
+    clock.advance(timedelta(days=11))
+    service.run_monitor("issue-fix")
+    assert IssueFix.get(IssueFix.seerr_issue_id == 5).state != "closed"
+    assert seerr.issues[5]["status"] != 2 and seerr.calls_to("/api/v1/issue/5/resolved", "POST") == []
+    assert "left for you to decide" in " ".join(service.last_runs("issue-fix")[0].lines)
+
+
 def test_stale_issues_are_escalated_then_closed(db, stack, seerr, deliver, set_settings):
-    set_settings(ISSUE_ESCALATE_DAYS="3", ISSUE_CLOSE_DAYS="10")
+    set_settings(ISSUE_ESCALATE_DAYS="3", ISSUE_CLOSE_DAYS="10", ISSUE_FIX_MODE="auto")
     _sonarr, _grab, issue = tv_issue(stack, seerr)
     deliver("seerr", seerr.webhook_for(issue, "ISSUE_CREATED"))
     clock.advance(timedelta(days=4))

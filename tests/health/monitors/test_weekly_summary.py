@@ -42,8 +42,23 @@ def test_it_sends_once_at_nine_on_sunday_local_time_with_the_weeks_figures(db, s
     assert Notification.get_by_id(sent.id).status == "sent"
 
 
+def test_a_fresh_install_or_a_week_of_nothing_sends_no_summary(db, stack, set_settings):
+    set_settings(TIMEZONE="Europe/Paris")
+    clock.freeze(SUNDAY_9_PARIS + timedelta(hours=3))        # installed on a Sunday after the hour
+    run = service.run_monitor("weekly-summary")
+    assert run.acted == 0 and summaries() == []
+    note = service.last_runs("weekly-summary")[0].lines[0]
+    assert "nothing happened in the week ending 2026-03-01 09:00 CET" in note     # local time, zone named
+    MediaRequest.create(media_type="movie", tmdb_id=1, title="A", status="pending")
+    clock.advance(timedelta(days=7))                         # a week with one request in it
+    assert service.run_monitor("weekly-summary").acted == 1
+    assert summaries()[0].subject.startswith("Weekly summary: ")
+
+
 def test_a_worker_that_was_down_catches_up_once(db, stack, set_settings):
     set_settings(TIMEZONE="UTC", WEEKLY_SUMMARY_DAY="mon", WEEKLY_SUMMARY_HOUR="7")
+    clock.freeze(datetime(2026, 3, 1, 15, 0, tzinfo=UTC))
+    MediaRequest.create(media_type="movie", tmdb_id=1, title="A", status="pending")   # something to tell
     clock.freeze(datetime(2026, 3, 4, 15, 0, tzinfo=UTC))          # Wednesday: Monday's was missed
     assert service.run_monitor("weekly-summary").acted == 1
     assert "2026-03-02 07:00" in service.last_runs("weekly-summary")[0].lines[0]
