@@ -29,4 +29,5 @@ AREA = Area(
     profile_sections=[profile.section, calendar_profile.section],
     message_kinds=[MessageKind("media.ready", "A title you asked for is ready to watch", first=True)],
     gates={"media.ready": availability.gate},
+    on_save=setting_defs.ON_SAVE,
 )

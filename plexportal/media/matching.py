@@ -12,7 +12,6 @@ a whole, never both: see `_one_way_per_season`.
 from __future__ import annotations
 
 import logging
-import re
 from datetime import timedelta
 
 from peewee import IntegrityError
@@ -94,59 +93,13 @@ def arrivals_for(req: MediaRequest, items=None) -> list[Arrival]:
 
 # -- users ------------------------------------------------------------------------------------
 
-def _free_username(wanted: str) -> str:
-    base = re.sub(r"[^\w.@+-]", "", wanted or "")[:140] or "user"
-    name, n = base, 1
-    while User.select().where(User.username == name).exists():
-        n += 1
-        name = f"{base}-{n}"
-    return name
-
-
 def find_or_create_user(*, email: str = "", username: str = "", seerr_user_id: int | None = None,
                         plex_user_id: int | None = None, avatar: str = "") -> User | None:
-    """Match by Seerr id, then email; otherwise create a user (never match by name alone)."""
-    email = (email or "").strip().lower()
-    user = _find_user(email, seerr_user_id, plex_user_id)
-    if user is None:
-        if not (email or seerr_user_id):
-            return None
-        try:
-            with db.atomic():
-                return User.create(username=_free_username(username or email.split("@")[0]), email=email or None,
-                                   display_name=(username or "")[:150], role="user", seerr_user_id=seerr_user_id,
-                                   plex_user_id=plex_user_id, avatar_url=(avatar or None) and avatar[:500])
-        except IntegrityError:            # a concurrent sync created them first
-            return find_or_create_user(email=email, username=username, seerr_user_id=seerr_user_id)
-    _fill_in(user, email=email, seerr_user_id=seerr_user_id, plex_user_id=plex_user_id, avatar=avatar)
-    return user
+    """The person Seerr names (a webhook's requester, a synced Seerr user): see people.identity."""
+    from plexportal.people import service as people
 
-
-def _find_user(email: str, seerr_user_id: int | None, plex_user_id: int | None) -> User | None:
-    user = User.get_or_none(User.seerr_user_id == seerr_user_id) if seerr_user_id else None
-    if user is None and email:
-        user = User.select().where(db_lower(User.email) == email).order_by(User.id).first()
-    if user is None and plex_user_id:
-        user = User.get_or_none(User.plex_user_id == plex_user_id)
-    return user
-
-
-def _fill_in(user: User, *, email: str, seerr_user_id: int | None, plex_user_id: int | None, avatar: str) -> None:
-    """Add the ids and details the user's row lacks (never overwrite what it has)."""
-    wanted = {"seerr_user_id": seerr_user_id, "plex_user_id": plex_user_id, "email": email,
-              "avatar_url": avatar[:500] if avatar else ""}
-    changes = {field: value for field, value in wanted.items() if value and not getattr(user, field)}
-    if changes:
-        try:
-            with db.atomic():
-                User.update(changes).where(User.id == user.id).execute()
-        except IntegrityError:
-            log.info("user %s: id already used by another user; left as is", user.id)
-
-
-def db_lower(field):
-    from peewee import fn
-    return fn.LOWER(field)
+    return people.find_or_create_person("seerr", email=email, display_name=username, seerr_user_id=seerr_user_id,
+                                        plex_user_id=plex_user_id, avatar=avatar)
 
 
 # -- requests ---------------------------------------------------------------------------------
