@@ -18,7 +18,7 @@ from typing import Any
 from flask import Blueprint, Flask
 
 # Adding an area: a package with an area.py, and its name here.
-NAMES = ("admin", "auth", "media", "notify", "invites", "backups", "settings", "api", "health", "ops")
+NAMES = ("admin", "auth", "media", "notify", "invites", "people", "backups", "settings", "api", "health", "ops")
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,8 @@ class Area:
     subscribers: Sequence[Subscriber] = ()                             # media.events
     # check(user) -> True when the person lost access: their signed links stop working (notify.links)
     access_checks: Sequence[Callable[[Any], bool]] = ()
+    # {settings group: [fn]}: run after that group is saved (settings page or wizard).
+    on_save: Mapping[str, Sequence[Callable[[], None]]] = field(default_factory=dict)
 
 
 _areas: list[Area] | None = None

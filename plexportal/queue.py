@@ -5,30 +5,135 @@ from __future__ import annotations
 
 import functools
 import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from huey import PriorityRedisHuey, SqliteHuey
 from huey.api import Huey
-from huey.storage import SqliteStorage
+from huey.storage import PriorityRedisStorage, SqliteStorage
+from huey.utils import utcnow
 
 from plexportal.config import Config
+from plexportal.lib.doorbell import Doorbell
 
 log = logging.getLogger(__name__)
 
 
-class _DurableSqliteStorage(SqliteStorage):
+if TYPE_CHECKING:
+    from huey.storage import BaseStorage as _StorageBase
+else:
+    _StorageBase = object
+
+
+class _WaitForWork(_StorageBase):
+    """dequeue() that waits for work instead of answering "nothing" at once, and that runs
+    scheduled tasks at their due time itself.
+
+    Huey's consumer polls a non-blocking queue with a growing sleep (0.1 s up to 10 s) and moves
+    scheduled tasks (a batch's send at its due time) into the queue on a one-second tick: together
+    up to 1.5 s between "due" and "running". Here a waiting worker wakes when work is added
+    (`_wait`, per backend) or when the next scheduled task is due, whichever is first, and at the
+    latest after MAX_WAIT to look again."""
+
+    blocking = True
+    MAX_WAIT = 1.0
+
+    def _next_due(self) -> float | None:            # seconds from now to the next scheduled task
+        raise NotImplementedError
+
+    def _move_due(self) -> float:
+        """Move the scheduled tasks that are due into the queue (atomically taken, so a task is
+        moved once whoever else is moving); return how long until the next one (MAX_WAIT at most)."""
+        until = self._next_due()
+        if until is not None and until <= 0:
+            for data in self.read_schedule(utcnow()):
+                super().enqueue(data)
+            until = self._next_due()
+        return self.MAX_WAIT if until is None else max(0.0, min(until, self.MAX_WAIT))
+
+
+class _DurableSqliteStorage(_WaitForWork, SqliteStorage):
     """WAL with synchronous=NORMAL: commits skip the fsync (what made enqueueing slow) yet the file
     cannot be corrupted by a power cut; at worst the last few enqueues are lost, and the periodic
     sweeps that scan for due rows recover those. Huey's fsync=False would mean synchronous=OFF,
-    which can corrupt the queue on power loss."""
+    which can corrupt the queue on power loss.
+
+    Enqueueing rings a doorbell (lib/doorbell.py) beside the queue file, so a waiting consumer,
+    in another process, starts the task at once."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.bell = Doorbell(Path(self.filename).resolve().parent / "queue-wake")
 
     def _create_connection(self):
         conn = super()._create_connection()
         conn.execute("pragma synchronous=1")
         return conn
 
+    def enqueue(self, data, priority=None):
+        super().enqueue(data, priority)
+        self.bell.ring()
+
+    def add_to_schedule(self, data, ts):
+        super().add_to_schedule(data, ts)
+        self.bell.ring()                          # a waiting worker shortens its wait to this one
+
+    def _next_due(self) -> float | None:
+        row = self.sql("select min(timestamp) from schedule where queue = ?", (self.name,), results=True)
+        if not row or row[0][0] is None:
+            return None
+        return row[0][0] - utcnow().timestamp()  # the same naive-UTC convention Huey stores
+
+    def dequeue(self):
+        self.bell.wait(0)                         # listening from now on, before the first look
+        wait = self._move_due()
+        data = SqliteStorage.dequeue(self)
+        if data is None and wait > 0:
+            self.bell.wait(wait)
+            self._move_due()
+            data = SqliteStorage.dequeue(self)
+        return data
+
+
+class _WaitingRedisStorage(_WaitForWork, PriorityRedisStorage):
+    """Redis's blocking pop (BZPOPMIN) on the queue and on a wake-up key, so adding a scheduled
+    task shortens the wait of a worker that is blocked."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.wake_key = f"huey.wake.{self.name}"
+
+    def add_to_schedule(self, data, ts):
+        super().add_to_schedule(data, ts)
+        self.conn.zadd(self.wake_key, {b"wake": 0})
+
+    def _next_due(self) -> float | None:
+        first = self.conn.zrange(self.schedule_key, 0, 0, withscores=True)
+        if not first:
+            return None
+        return first[0][1] - self.convert_ts(utcnow())
+
+    def dequeue(self):
+        wait = self._move_due()
+        if wait <= 0:
+            items = self.conn.zpopmin(self.queue_key, count=1)
+            return items[0][0][8:] if items else None
+        try:
+            # A timeout of 0 would block for ever; the wait is never below 10 ms here.
+            key, res, _ = self.conn.bzpopmin([self.queue_key, self.wake_key], timeout=max(wait, 0.01))
+        except (TimeoutError, TypeError, IndexError):
+            return None                           # nothing came: the worker asks again at once
+        if (key.decode() if isinstance(key, bytes) else key) == self.wake_key:
+            return None
+        return res[8:]                            # the priority queue's timestamp prefix
+
 
 class _SqliteHuey(SqliteHuey):
     storage_class = _DurableSqliteStorage
+
+
+class _RedisHuey(PriorityRedisHuey):
+    storage_class = _WaitingRedisStorage
 
 
 def _build(config: Config) -> Huey:
@@ -36,7 +141,7 @@ def _build(config: Config) -> Huey:
         h = SqliteHuey("plexportal", filename=":memory:", immediate=True, utc=True)
         return h
     if config.redis_url:
-        return PriorityRedisHuey("plexportal", url=config.redis_url, utc=True)
+        return _RedisHuey("plexportal", url=config.redis_url, utc=True)
     config.ensure_data_dir()
     # Tables are made where a process starts (create_tables), not by every create_app.
     return _SqliteHuey("plexportal", filename=str(config.huey_db_path), utc=True, timeout=10, create_tables=False)

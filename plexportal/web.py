@@ -95,7 +95,7 @@ NAV = [
     ("Health", "monitors.index"),
     ("Invites", "invites.index"),
     ("Backups", "backups.index"),
-    ("Users", "invites.users"),
+    ("People", "people.index"),
     ("Settings", "settings.index"),
 ]
 
@@ -112,11 +112,14 @@ def nav_items():
 MENU_ENDPOINTS = {"admin.audit_log", "auth.password", "auth.account", "auth.admins"}
 # Blueprints without a nav entry of their own, and the entry whose pages they belong to.
 NAV_PARENTS = {"maintenance": "monitors.index", "calendar": "monitors.index", "ops": "settings.index"}
+# Addresses outside a nav entry's own that belong to it: a person's Plex share (/users/3, in the
+# invites area) is part of People.
+PATH_PARENTS = {"/users": "people.index"}
 
 
 def _nav_owner(current: str) -> str | None:
     """The nav entry a page belongs to: the entry whose address is the longest prefix of the
-    page's (so /users/3 lights "Users" although both live in the invites area), else the
+    page's, else one of PATH_PARENTS (so /users/3 lights "People" although it lives in the invites area), else the
     blueprint's parent entry, else the first entry of the same blueprint."""
     path = request.path.rstrip("/")
     best, best_len = None, 0
@@ -126,6 +129,9 @@ def _nav_owner(current: str) -> str | None:
             best, best_len = endpoint, len(base)
     if best:
         return best
+    for base, endpoint in PATH_PARENTS.items():
+        if (path == base or path.startswith(base + "/")) and endpoint in current_app.view_functions:
+            return endpoint
     blueprint = current.split(".")[0]
     if blueprint in NAV_PARENTS:
         return NAV_PARENTS[blueprint]

@@ -100,8 +100,7 @@ class LiveServer:
         if self.want_worker:
             # Short polling so a test does not wait for the consumer's idle back-off.
             self._spawn("worker", [str(BIN / "huey_consumer"), "plexportal.worker.huey", "--workers", "2",
-                                   "--worker-type", "thread", "--flush-locks", "--delay", "0.1",
-                                   "--max-delay", "0.5"])
+                                   "--worker-type", "thread", "--flush-locks"])
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for name, proc in self.procs.items():

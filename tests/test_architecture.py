@@ -23,6 +23,9 @@ PLATFORM = {
     "plexportal.settings.setting_defs",
     "plexportal.auth.models", "plexportal.auth.hosts", "plexportal.auth.throttle",
     "plexportal.admin.audit", "plexportal.admin.models",
+    # The one find-or-create of a person (DESIGN law 12), used by every door: below the areas.
+    "plexportal.people.service", "plexportal.people.identity", "plexportal.people.merging",
+    "plexportal.people.models",
 }
 
 # What another area may import, besides PLATFORM (docs/architecture.md, "Public modules").
@@ -39,6 +42,7 @@ PUBLIC = {
                "render",                               # render_update and safe_url, for short updates
                "tasks"},                               # wake the sender at a given time
     "ops": {"service"},
+    "people": {"service"},
     "settings": {"checks"},                            # the connections' last Test results
 }
 

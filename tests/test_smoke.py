@@ -27,7 +27,8 @@ def test_the_nav_lights_the_section_a_page_belongs_to(logged_in):
 
     assert current("/") == ["Dashboard"]
     assert current("/invites/new") == ["Invites"]
-    assert current(f"/users/{friend.id}") == ["Users"]            # the invites area, under Users
+    assert current(f"/users/{friend.id}") == ["People"]           # the invites area, under People
+    assert current("/people/") == ["People"]
     assert current("/maintenance/") == ["Health"]                 # reached from Media health
     assert current("/monitors/issues") == ["Health"]
     assert current("/media/inbox") == ["Requests"]

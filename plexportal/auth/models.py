@@ -9,7 +9,9 @@ ROLES = ("admin", "user")
 
 class User(BaseModel, UserMixin):
     """Everyone plexportal knows: admins (who sign in with a password) and the people they serve
-    (who arrive through signed links, Seerr or an invite)."""
+    (who arrive through signed links, Seerr or an invite). One row per human: rows are found or
+    created only by `people.identity.find_or_create` (DESIGN law 12). Credentials (passwords,
+    authenticator apps, passkeys, sessions) live in the tables below and link to this row."""
     username = CharField(max_length=150, unique=True)
     email = CharField(max_length=254, null=True, index=True)
     display_name = CharField(max_length=150, default="")
@@ -20,6 +22,7 @@ class User(BaseModel, UserMixin):
     is_active = BooleanField(default=True)
     seerr_user_id = IntegerField(null=True, unique=True)
     plex_user_id = IntegerField(null=True, unique=True)
+    jellyfin_user_id = CharField(max_length=64, null=True, unique=True)
     plex_username = CharField(max_length=150, null=True)
     avatar_url = CharField(max_length=500, null=True)
     created_at = UTCDateTimeField(default=clock.now)

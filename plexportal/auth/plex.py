@@ -43,10 +43,11 @@ def remember_pin(pin_id: int, pin_code: str, intent: str, next_url: str = "") ->
 
 
 class Outcome:
-    def __init__(self, status: str, account: plextv.Account | None = None, intent: str = "signin",
-                 next_url: str = "", message: str = ""):
+    def __init__(self, status: str, account: plextv.Account | None = None, intent: str = "signin",  # nosec B107 # token "" means none: no default secret
+                 next_url: str = "", message: str = "", token: str = ""):
         self.status = status          # waiting | done | error
         self.account = account
+        self.token = token            # the approving account's token: kept only for the setup intent
         self.intent = intent
         self.next_url = next_url
         self.message = message
@@ -69,7 +70,13 @@ def check() -> Outcome:
     if approved is None:
         return Outcome("waiting")
     session.pop(SESSION_KEY, None)
-    return Outcome("done", approved[1], data.get("intent") or "signin", data.get("n") or "")
+    return Outcome("done", approved[1], data.get("intent") or "signin", data.get("n") or "", token=approved[0])
+
+
+def remember_setup_token(token: str) -> None:
+    """The owner signed in with Plex in the setup wizard: their token waits (encrypted, in this
+    browser's session) until they pick which of their servers plexportal should use."""
+    settings.hold_pending("PLEX_TOKEN", token)
 
 
 def owner_account_id() -> int | None:

@@ -228,13 +228,26 @@ def oidc_unlink():
 
 # -- admins ----------------------------------------------------------------------------------------
 
+# Up to this many people with a Plex account, the page lists them with a button each; beyond, it
+# asks for one by name (5,000 buttons are a page of megabytes).
+PEOPLE_LIST_MAX = 200
+
+
+def _plex_people():
+    return User.select().where((User.role == "user") & User.plex_user_id.is_null(False)
+                               & (User.is_active == True)).order_by(User.username)
+
+
 def _admins_page(status: int = 200, error: str | None = None):
     admins = list(User.select().where(User.role == "admin").order_by(User.id))
-    people = list(User.select().where((User.role == "user") & User.plex_user_id.is_null(False)
-                                      & (User.is_active == True)).order_by(User.username))
+    people = list(_plex_people().limit(PEOPLE_LIST_MAX + 1))
+    many = len(people) > PEOPLE_LIST_MAX
+    if many:
+        people = []
     info = {u.id: {"totp": totp.is_enabled(u), "keys": Passkey.select().where(Passkey.user == u.id).count(),
                    "sso": bool(oidc.identities_of(u))} for u in admins}
-    return web.render_page("auth/admins.html", status=status, admins=admins, people=people, info=info, error=error,
+    return web.render_page("auth/admins.html", status=status, admins=admins, people=people, many=many, info=info,
+                           error=error,
                            plex_signin=methods()["plex"], redirect_uri=oidc.redirect_uri(),
                            oidc_on=methods()["oidc"])
 
@@ -265,6 +278,21 @@ def admin_make(user_id: int):
     return web.hx_redirect(url_for("auth.admins"))
 
 
+@bp.post("/admins/make")
+def admin_make_named():
+    """Past PEOPLE_LIST_MAX the page asks for a Plex username, username or email instead of a list."""
+    from peewee import fn
+
+    typed = request.form.get("person", "").strip()[:150]
+    text = typed.lower()
+    user = (_plex_people().where((fn.LOWER(User.plex_username) == text) | (fn.LOWER(User.username) == text)
+                                 | (fn.LOWER(User.email) == text)).first()) if text else None
+    if user is None:
+        return _admins_page(422, f"Nobody with a Plex account is called “{typed}”: check the name or email."
+                            if typed else "Type the Plex username or email of who should become an admin.")
+    return admin_make(user.id)
+
+
 @bp.post("/admins/<int:user_id>/remove")
 def admin_remove(user_id: int):
     user = _user_or_404(user_id)
@@ -272,7 +300,10 @@ def admin_remove(user_id: int):
         return _admins_page(422, "You cannot remove your own admin rights; another admin can.")
     if not user.is_admin:
         return web.hx_redirect(url_for("auth.admins"))
-    if User.select().where((User.role == "admin") & (User.is_active == True)).count() <= 1:
+    # Another active admin must remain (a deactivated admin's rights can always be taken away).
+    others = User.select().where((User.role == "admin") & (User.is_active == True)
+                                 & (User.id != user.id)).count()
+    if not others:
         return _admins_page(422, "The last admin stays.")
     service.end_other_sessions(user, None)
     User.update(role="user").where(User.id == user.id).execute()

@@ -32,7 +32,8 @@ def plex_start():
     pin = plextv.browser_pin(request.get_json(silent=True))
     if pin is None:
         return jsonify(error="Sign-in could not start; reload the page and try again."), 400
-    intent = "link" if request.args.get("intent") == "link" and _signed_in_admin() else "signin"
+    wanted = request.args.get("intent")
+    intent = wanted if wanted in ("link", "setup") and _signed_in_admin() else "signin"
     return jsonify(plex.remember_pin(*pin, intent, web.safe_next(request.args.get("next"), "")))
 
 
@@ -45,6 +46,12 @@ def _plex_outcome():
         flash(outcome.message, "error")
         return "error", url_for("auth.login")
     account = outcome.account
+    if outcome.intent == "setup":
+        if not _signed_in_admin():
+            flash("Sign in first, then connect Plex.", "error")
+            return "error", url_for("auth.login")
+        plex.remember_setup_token(outcome.token)
+        return "done", url_for("settings.wizard_plex_servers")
     if outcome.intent == "link":
         if not _signed_in_admin():
             flash("Sign in first, then link your Plex account.", "error")

@@ -9,7 +9,7 @@ def run_sentence(run) -> str:
     if run is None:
         return "No backup has been recorded yet."
     when = run.started_at or run.finished_at or run.expected_at
-    at = f"{fmt.localtime(when)} ({fmt.reltime(when)})" if when else f"on {run.day} (time not recorded)"
+    at = f"{fmt.localtime(when)} ({fmt.reltime(when)})" if when else f"{run.day} (time not recorded)"
     if run.status == "missed":
         return f"The backup due {at} did not run."
     if run.status == "running":

@@ -251,3 +251,18 @@ def check(settings: SmtpSettings) -> CheckResult:
         return CheckResult(False, err.message)
     auth = " and signed in" if settings.user else ""
     return CheckResult(True, f"Connected to {settings.host}:{settings.port}{auth}.")
+
+
+def send_test(settings: SmtpSettings, to: str, subject: str, text: str) -> CheckResult:
+    """Connect with these settings and send one real message to `to` (the wizard's Email test)."""
+    settings.timeout = settings.command_timeout = settings.data_timeout = 10.0
+    message = EmailMessage()
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(text)
+    try:
+        with SmtpConnection(settings) as connection:
+            connection.send(message)
+    except GatewayError as err:
+        return CheckResult(False, err.message)
+    return CheckResult(True, f"Sent a test message to {to} through {settings.host}:{settings.port}: check its inbox.")

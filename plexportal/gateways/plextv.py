@@ -99,6 +99,29 @@ class Pin:
     auth_token: str | None
 
 
+@dataclass(frozen=True)
+class Connection:
+    """One address a Plex Media Server can be reached at (plex.tv's list of resources)."""
+    uri: str
+    local: bool = False
+    relay: bool = False
+
+
+@dataclass(frozen=True)
+class ServerResource:
+    """A Plex Media Server an account can reach (GET /api/v2/resources, provides="server")."""
+    name: str
+    machine_identifier: str
+    owned: bool
+    connections: tuple[Connection, ...] = ()
+
+    def preferred_uri(self) -> str:
+        """The address to use: on the local network first, HTTPS before HTTP, the relay last."""
+        ranked = sorted((c for c in self.connections if c.uri),
+                        key=lambda c: (c.relay, not c.local, not c.uri.startswith("https:")))
+        return ranked[0].uri if ranked else ""
+
+
 @dataclass
 class Permissions:
     allow_sync: bool = False
@@ -243,6 +266,20 @@ class PlexTV:
         return Account(id=_int(root.get("id")), uuid=root.get("uuid", ""), username=root.get("username", ""),
                        email=root.get("email", ""), title=root.get("title", ""),
                        confirmed=None if confirmed is None else _bool(confirmed), thumb=root.get("thumb", ""))
+
+    def servers(self, token: str) -> list[ServerResource]:
+        """GET /api/v2/resources (XML, as plexapi's MyPlexAccount.resources reads it): the Plex
+        Media Servers the account behind `token` can reach, with their addresses."""
+        root = _xml(self._call("GET", self.tv("/api/v2/resources?includeHttps=1&includeRelay=1"), token=token))
+        out = []
+        for r in root.iter("resource"):
+            if "server" not in (r.get("provides") or "").split(","):
+                continue
+            connections = tuple(Connection(uri=c.get("uri", ""), local=_bool(c.get("local")), relay=_bool(c.get("relay")))
+                                for c in r.iter("connection"))
+            out.append(ServerResource(name=r.get("name", ""), machine_identifier=r.get("clientIdentifier", ""),
+                                      owned=_bool(r.get("owned")), connections=connections))
+        return out
 
     def server_sections(self, machine_id: str) -> list[Section]:
         """GET /api/servers/{mid}: the server's libraries with their plex.tv global ids."""

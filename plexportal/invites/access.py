@@ -3,10 +3,9 @@ changing libraries and permissions, and timed access (reminders, then expiry).""
 from __future__ import annotations
 
 import logging
-import re
 from datetime import timedelta
 
-from peewee import IntegrityError, fn
+from peewee import IntegrityError
 
 from plexportal.admin import audit
 from plexportal.auth.models import User
@@ -22,29 +21,13 @@ log = logging.getLogger(__name__)
 TERM_ATTRS = ("libraries", "allow_sync", "allow_channels", "allow_camera_upload", "filter_ratings", "filter_labels", "home")
 
 
-def link_user(plex_user_id: int | None, email: str, username: str) -> User:
-    """The plexportal user for a Plex account: matched by Plex id, then email; else created."""
-    user = User.get_or_none(User.plex_user_id == plex_user_id) if plex_user_id else None
-    if user is None and email:
-        user = User.select().where(fn.LOWER(User.email) == email.lower()).order_by(User.id).first()
-    if user is None:
-        base = re.sub(r"[^a-zA-Z0-9_.-]", "", username or (email.split("@")[0] if email else "")) or "plex-user"
-        name, n = base[:140], 1
-        while User.select().where(User.username == name).exists():
-            n += 1
-            name = f"{base[:140]}-{n}"
-        return User.create(username=name, email=email or None, plex_user_id=plex_user_id,
-                           plex_username=username or None, role="user")
-    changed = False
-    if plex_user_id and user.plex_user_id is None and not User.select().where(User.plex_user_id == plex_user_id).exists():
-        user.plex_user_id, changed = plex_user_id, True
-    if username and not user.plex_username:
-        user.plex_username, changed = username, True
-    if email and not user.email:
-        user.email, changed = email, True
-    if changed:
-        user.save()
-    return user
+def link_user(plex_user_id: int | None, email: str, username: str, person_id: int | None = None) -> User | None:
+    """The plexportal person of a Plex account (see people.identity: Plex id, then email, then name);
+    `person_id` is the person an invite already made for them."""
+    from plexportal.people import service as people
+
+    return people.find_or_create_person("plex", plex_user_id=plex_user_id, email=email, username=username,
+                                        person_id=person_id)
 
 
 def activate(redemption: Redemption, plex_user: plextv.PlexUser | None) -> None:
@@ -58,7 +41,7 @@ def activate(redemption: Redemption, plex_user: plextv.PlexUser | None) -> None:
     # send is enqueued after the commit. Conditional on "accepted": the sync and the provisioning
     # worker may both get here, and only one of them activates.
     with db.atomic():
-        user = link_user(plex_id, email, username)
+        user = link_user(plex_id, email, username, person_id=redemption.user_id)
         if plex_id:
             values = _new_access(redemption, plex_user, terms, now)
             values.update(username=username, email=email, user=user,
@@ -140,6 +123,9 @@ def _refresh_access(gw: plextv.PlexTV, mid: str, user: plextv.PlexUser, now) -> 
                   allow_camera_upload=user.allow_camera_upload, home=user.home, on_plex=True,
                   last_seen_at=share.last_seen_at if share else None, synced_at=now)
     existing = Access.get_or_none(Access.plex_user_id == user.id)
+    if existing is None or existing.user_id is None:
+        # The plex.tv user list is a door too: everyone with a share is a person from now on.
+        values["user"] = link_user(user.id, user.email, user.username)
     if existing is None:
         # Someone shared outside plexportal: learn their libraries once (one call per new person).
         libraries = _shared_ids(gw, mid, share.id, share.all_libraries) if share else []

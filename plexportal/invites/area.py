@@ -30,4 +30,5 @@ AREA = Area(
     metrics=metrics.collect,
     profile_sections=[profile.section],
     access_checks=[service.has_lost_access],
+    on_save=setting_defs.ON_SAVE,
 )

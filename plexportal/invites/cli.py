@@ -43,6 +43,8 @@ def create(uses, expires, libraries, preset, label):
 
 def _library_ids(text: str) -> list[int]:
     known = service.libraries()
+    if not known:
+        known = _fetch_libraries()
     by_title = {lib.title.lower(): lib.section_id for lib in known}
     by_id = {lib.section_id for lib in known}
     ids = []
@@ -54,7 +56,7 @@ def _library_ids(text: str) -> list[int]:
         elif part.isdigit() and (int(part) in by_id or not known):
             ids.append(int(part))
         else:
-            names = ", ".join(lib.title for lib in known) or "none loaded (press Refresh libraries on the Invites page)"
+            names = ", ".join(lib.title for lib in known) or "none (the Plex server reports no libraries)"
             raise click.BadParameter(f"unknown library “{part}”; known: {names}", param_hint="--libraries")
     return sorted(set(ids))
 
@@ -76,3 +78,17 @@ def list_():
 
 
 commands = [invites_cli]
+
+
+def _fetch_libraries() -> list:
+    """A fresh install knows no libraries yet: ask Plex now, or say clearly why not."""
+    from plexportal.gateways.base import GatewayError
+    from plexportal.invites import provisioning
+
+    if not provisioning.is_plex_connected():
+        raise click.UsageError("Plex is not connected yet: set PLEX_URL and PLEX_TOKEN (Settings → Plex, or "
+                               "PLEXPORTAL_PLEX_URL / PLEXPORTAL_PLEX_TOKEN), then try again.")
+    try:
+        return provisioning.refresh_libraries()
+    except GatewayError as err:
+        raise click.UsageError(f"Could not read the libraries from Plex: {err.message}") from None

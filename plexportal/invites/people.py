@@ -63,6 +63,10 @@ def user_detail(access_id: int):
 @bp.post("/users/<int:access_id>")
 def user_update(access_id: int):
     access = get_access_or_404(access_id)
+    if access.status == "active" and access.pending:
+        # The invite's terms hold until the share is accepted; a form posted now would replace them.
+        return web.with_toast("", "Waiting for them to accept the share on Plex: its libraries and permissions can "
+                              "be changed once they have.", "error", status=409)
     errors: dict = {}
     values = forms.terms(request.form, errors)
     values.pop("access_days", None)

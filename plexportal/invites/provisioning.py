@@ -56,6 +56,7 @@ def refresh_libraries() -> list[PlexLibrary]:
     state = plex_state()
     PlexState.update(machine_identifier=info.machine_identifier, server_name=info.name).where(
         PlexState.id == state.id).execute()
+    remember_server_name(info.name)
     seen = []
     for s in sections:
         seen.append(s.id)
@@ -66,6 +67,28 @@ def refresh_libraries() -> list[PlexLibrary]:
     if seen:
         PlexLibrary.delete().where(PlexLibrary.section_id.not_in(seen)).execute()
     return list(PlexLibrary.select().order_by(PlexLibrary.title))
+
+
+def remember_server_name(name: str) -> None:
+    """The name Plex reports, used wherever SERVER_NAME is not set by the admin."""
+    from plexportal.settings import service as settings
+
+    name = (name or "").strip()[:200]
+    if name and settings.get("PLEX_SERVER_NAME") != name:
+        settings.set_many({"PLEX_SERVER_NAME": name})
+
+
+def is_plex_connected() -> bool:
+    from plexportal.settings import service as settings
+
+    return bool(settings.get("PLEX_URL") and settings.get("PLEX_TOKEN"))
+
+
+def learn_server() -> list[PlexLibrary] | None:
+    """Name, machine id and libraries, read from Plex and plex.tv when Plex is connected."""
+    if not is_plex_connected():
+        return None
+    return refresh_libraries()
 
 
 def check_token() -> tuple[bool, str]:

@@ -205,6 +205,16 @@ class Claimant:
     user_token: str = ""
 
 
+def person_for(who: Claimant):
+    """The person who just used an invite, found or created at once (invited, waiting for Plex):
+    from this moment they are someone the server's messages can reach."""
+    from plexportal.people import service as people
+
+    email = who.email or (who.identifier if "@" in who.identifier else "")
+    username = who.plex_username or ("" if "@" in who.identifier else who.identifier)
+    return people.find_or_create_person("invite", plex_user_id=who.plex_user_id, email=email, username=username)
+
+
 def redeem_invite(invite_id: int, who: Claimant) -> Redemption:
     """Claim one use in a single conditional UPDATE and record who claimed it, atomically.
     Raises NotRedeemable, or AlreadyRedeemed when this account used this invite before."""
@@ -224,7 +234,8 @@ def redeem_invite(invite_id: int, who: Claimant) -> Redemption:
                 invite=invite, account_key=who.account_key, identifier=who.identifier, via=who.via,
                 plex_user_id=who.plex_user_id, plex_username=who.plex_username, email=who.email,
                 user_token=seal_token(who.user_token), terms=terms_of(invite),
-                state="awaiting_approval" if invite.requires_approval else "claimed")
+                state="awaiting_approval" if invite.requires_approval else "claimed",
+                user=person_for(who))
     except IntegrityError:
         existing = Redemption.get_or_none((Redemption.invite == invite_id) & (Redemption.account_key == who.account_key))
         if existing is None:
@@ -255,7 +266,7 @@ def request_access(who: Claimant, *, approval: bool) -> Redemption:
         redemption = Redemption.create(account_key=who.account_key, identifier=who.identifier, via=who.via,
                                        plex_user_id=who.plex_user_id, plex_username=who.plex_username,
                                        email=who.email, user_token=seal_token(who.user_token), terms=terms,
-                                       state="awaiting_approval" if approval else "claimed")
+                                       state="awaiting_approval" if approval else "claimed", user=person_for(who))
     _after_claim(redemption, "the request form")
     return redemption
 

@@ -20,3 +20,13 @@ DEFS = [
     S("INVITES_REQUEST_URL", "Where people request films and shows", GROUP, kind="url",
       help="Shown on the welcome page and in the welcome email, e.g. your Seerr address."),
 ]
+
+
+def _learn_plex_server() -> None:
+    from plexportal.invites.tasks import learn_plex_server_task
+
+    learn_plex_server_task()
+
+
+# Plex connected (the wizard's Plex step or the settings page): learn its name and libraries now.
+ON_SAVE = {"Plex": [_learn_plex_server]}

@@ -60,6 +60,26 @@ def sync_users_task() -> dict | None:
         return None
 
 
+@on_worker_start
+@app_task()
+def learn_plex_server_task() -> int | None:
+    """The server's name, machine id and libraries: at worker start, after Plex settings are saved,
+    and every hour (learn_plex_server_hourly_task), so a rename or a new library shows up."""
+    from plexportal.invites import provisioning
+
+    try:
+        found = provisioning.learn_server()
+    except GatewayError as err:
+        log.warning("could not read the Plex server's name and libraries: %s", err.message)
+        return None
+    return None if found is None else len(found)
+
+
+@app_periodic(crontab(minute="23"))
+def learn_plex_server_hourly_task() -> int | None:
+    return learn_plex_server_task.call_local()
+
+
 @app_periodic(crontab(minute="*/15"))
 def expire_access_task() -> dict:
     from plexportal.invites import access

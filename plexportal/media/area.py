@@ -38,4 +38,5 @@ AREA = Area(
     # A request's steps told to the requester; a pending request to the admins, with its links.
     subscribers=[Subscriber("seerr", event_type, lifecycle.on_request_step) for event_type in lifecycle.STEPS]
     + [Subscriber("seerr", "MEDIA_PENDING", decisions.on_pending)],
+    on_save=setting_defs.ON_SAVE,
 )

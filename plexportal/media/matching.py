@@ -12,7 +12,6 @@ a whole, never both: see `_one_way_per_season`.
 from __future__ import annotations
 
 import logging
-import re
 from datetime import timedelta
 
 from peewee import IntegrityError
@@ -33,6 +32,11 @@ RANK = {"pending": 0, "approved": 1, "failed": 1, "declined": 1, "available": 2}
 # message, are the same import reported late (a delayed webhook, the reconciliation monitor, which
 # looks back 48 hours by default): they are not announced to that person again.
 SEASON_COVERS = timedelta(hours=48)
+# How long after a request changes its imports still go through all of its arrivals (announce()).
+FULL_PASS_MARGIN = timedelta(minutes=1)
+# Followers told in one transaction: fewer commits per Download, while the write lock is held
+# for a few milliseconds only (webhooks arriving meanwhile wait for it).
+ANNOUNCE_CHUNK = 10
 
 
 def media_key(media_type: str, tvdb_id=None, tmdb_id=None, imdb_id=None) -> str | None:
@@ -58,75 +62,44 @@ def find_requests(media_type: str, tvdb_id=None, tmdb_id=None, imdb_id=None) -> 
     return []
 
 
-def arrivals_for(req: MediaRequest) -> list[Arrival]:
-    """Every imported item that belongs to this request, by the same id order."""
+def _series_filter(req: MediaRequest):
+    """The condition that picks this request's arrivals, by the same id order as find_requests:
+    the first id that has any arrival at all (a keyed look-up on the arrival's id indexes)."""
     order = ([("tvdb", req.tvdb_id), ("tmdb", req.tmdb_id)] if req.media_type == "tv"
              else [("tmdb", req.tmdb_id), ("imdb", req.imdb_id)])
     for name, value in order:
         if value:
-            found = list(Arrival.select().where((Arrival.media_type == req.media_type)
-                                                & (getattr(Arrival, f"{name}_id") == value))
-                         .order_by(Arrival.season, Arrival.episode))
-            if found:
-                return found
-    return []
+            cond = (getattr(Arrival, f"{name}_id") == value) & (Arrival.media_type == req.media_type)
+            if Arrival.select(Arrival.id).where(cond).limit(1).exists():
+                return cond
+    return None
+
+
+def arrivals_for(req: MediaRequest, items=None) -> list[Arrival]:
+    """The imported items that belong to this request, by the same id order; with `items` (a
+    collection of (season, episode)), only those: keyed look-ups, whatever the show's history."""
+    cond = _series_filter(req)
+    if cond is None:
+        return []
+    if items is not None:
+        pairs = set(items)
+        if not pairs:
+            return []
+        cond &= (Arrival.season.in_(sorted({s for s, _ in pairs}))
+                 & Arrival.episode.in_(sorted({e for _, e in pairs})))
+    found = list(Arrival.select().where(cond).order_by(Arrival.season, Arrival.episode))
+    return found if items is None else [a for a in found if (a.season, a.episode) in pairs]
 
 
 # -- users ------------------------------------------------------------------------------------
 
-def _free_username(wanted: str) -> str:
-    base = re.sub(r"[^\w.@+-]", "", wanted or "")[:140] or "user"
-    name, n = base, 1
-    while User.select().where(User.username == name).exists():
-        n += 1
-        name = f"{base}-{n}"
-    return name
-
-
 def find_or_create_user(*, email: str = "", username: str = "", seerr_user_id: int | None = None,
                         plex_user_id: int | None = None, avatar: str = "") -> User | None:
-    """Match by Seerr id, then email; otherwise create a user (never match by name alone)."""
-    email = (email or "").strip().lower()
-    user = _find_user(email, seerr_user_id, plex_user_id)
-    if user is None:
-        if not (email or seerr_user_id):
-            return None
-        try:
-            with db.atomic():
-                return User.create(username=_free_username(username or email.split("@")[0]), email=email or None,
-                                   display_name=(username or "")[:150], role="user", seerr_user_id=seerr_user_id,
-                                   plex_user_id=plex_user_id, avatar_url=(avatar or None) and avatar[:500])
-        except IntegrityError:            # a concurrent sync created them first
-            return find_or_create_user(email=email, username=username, seerr_user_id=seerr_user_id)
-    _fill_in(user, email=email, seerr_user_id=seerr_user_id, plex_user_id=plex_user_id, avatar=avatar)
-    return user
+    """The person Seerr names (a webhook's requester, a synced Seerr user): see people.identity."""
+    from plexportal.people import service as people
 
-
-def _find_user(email: str, seerr_user_id: int | None, plex_user_id: int | None) -> User | None:
-    user = User.get_or_none(User.seerr_user_id == seerr_user_id) if seerr_user_id else None
-    if user is None and email:
-        user = User.select().where(db_lower(User.email) == email).order_by(User.id).first()
-    if user is None and plex_user_id:
-        user = User.get_or_none(User.plex_user_id == plex_user_id)
-    return user
-
-
-def _fill_in(user: User, *, email: str, seerr_user_id: int | None, plex_user_id: int | None, avatar: str) -> None:
-    """Add the ids and details the user's row lacks (never overwrite what it has)."""
-    wanted = {"seerr_user_id": seerr_user_id, "plex_user_id": plex_user_id, "email": email,
-              "avatar_url": avatar[:500] if avatar else ""}
-    changes = {field: value for field, value in wanted.items() if value and not getattr(user, field)}
-    if changes:
-        try:
-            with db.atomic():
-                User.update(changes).where(User.id == user.id).execute()
-        except IntegrityError:
-            log.info("user %s: id already used by another user; left as is", user.id)
-
-
-def db_lower(field):
-    from peewee import fn
-    return fn.LOWER(field)
+    return people.find_or_create_person("seerr", email=email, display_name=username, seerr_user_id=seerr_user_id,
+                                        plex_user_id=plex_user_id, avatar=avatar)
 
 
 # -- requests ---------------------------------------------------------------------------------
@@ -169,6 +142,10 @@ def add_follower(req: MediaRequest, user: User, role: str = "follower") -> bool:
     try:
         with db.atomic():
             Follower.create(request=req, user=user, role=role, created_at=clock.now())
+            if role == "requester":
+                # A requester hears about everything that already arrived: the next announcement
+                # of this request goes through all of it (announce()).
+                MediaRequest.update(updated_at=clock.now()).where(MediaRequest.id == req.id).execute()
         return True
     except IntegrityError:
         return False
@@ -259,7 +236,10 @@ def record_import(event_id: int, parsed: parsing.Parsed) -> tuple[str, str]:
         ids = media_key(parsed.media_type, parsed.tvdb_id, parsed.tmdb_id, parsed.imdb_id)
         return "unmatched", (f"{what} imported, but no request has {ids} yet; it will be announced if one "
                              f"arrives.")
-    sent = sum(announce(req) for req in requests)
+    # Only what this import reported: anything older was announced when it arrived, or is by the
+    # full pass a request's own events run (apply_seerr_request, match_pending_arrivals).
+    keys = {(ep.season, ep.episode) for ep in items} if parsed.media_type == "tv" else {(0, 0)}
+    sent = sum(announce(req, keys) for req in requests)
     upgrade = " (upgrade)" if parsed.is_upgrade else ""
     if sent:
         return "processed", f"{what}{upgrade}: {sent} announcement(s) queued."
@@ -280,71 +260,192 @@ def payload_for(req: MediaRequest) -> dict:
             "request_id": req.id, "items": [], "watch_url": ""}
 
 
-def announce(req: MediaRequest) -> int:
-    """Hand every arrived item of this request to the outbox for each follower not told yet."""
+def announce(req: MediaRequest, items=None) -> int:
+    """Hand arrived items of this request to the outbox for each follower not told yet.
+
+    Without `items`, every arrived item is considered (a request seen for the first time, a sync).
+    With `items` ((season, episode) pairs: what one import reported), only those are: what a
+    Download costs then depends on what it brought, not on how many episodes came before it.
+    That holds once a full pass has gone through the request as it is now (`_full_pass_due`):
+    until then, `items` is ignored, so a requester added by a sync, a request whose ids were
+    filled in or one that is no longer declined still hears about everything that came before."""
+    if items is not None and _full_pass_due(req):
+        items = None
+    started = clock.now()
+    count = _announce(req, items)
+    if items is None:
+        (MediaRequest.update(full_pass_at=started)
+         .where((MediaRequest.id == req.id)
+                & (MediaRequest.full_pass_at.is_null() | (MediaRequest.full_pass_at < started)))
+         .execute())
+    return count
+
+
+def _full_pass_due(req: MediaRequest) -> bool:
+    # A change committed a moment after a pass started reading may not have been seen by it:
+    # a pass counts only for changes made well before it.
+    return req.full_pass_at is None or req.full_pass_at < req.updated_at + FULL_PASS_MARGIN
+
+
+def _announce(req: MediaRequest, items) -> int:
     if req.status == "declined":
         return 0
-    arrivals = arrivals_for(req)
+    arrivals = arrivals_for(req, items)
     if req.media_type == "tv" and req.seasons:
         arrivals = [a for a in arrivals if a.season in req.seasons]
     if not arrivals:
         return 0
-    Arrival.update(request=req).where((Arrival.id.in_([a.id for a in arrivals])) & (Arrival.request.is_null())).execute()
+    unlinked = [a.id for a in arrivals if a.request_id is None]
+    if unlinked:
+        Arrival.update(request=req).where((Arrival.id.in_(unlinked)) & (Arrival.request.is_null())).execute()
 
     group_key = f"{KIND}:{request_key(req)}"
-    count = 0
-    for follower in Follower.select().where(Follower.request == req).order_by(Follower.id):
-        user = User.get_by_id(follower.user_id)
+    followers = list(Follower.select(Follower, User).join(User).where(Follower.request == req)
+                     .order_by(Follower.id))
+    told = _Told(req, arrivals if items is not None else None)
+    told.load([f.user_id for f in followers])
+    waiting = []
+    for follower in followers:
         if follower.role != "requester":
             # Followers hear about what arrives after they started following, not the back catalogue.
             mine = [a for a in arrivals if a.arrived_at >= follower.created_at]
         else:
             mine = arrivals
-        if not _untold(req, user, mine):
-            continue                      # the usual case for a replay: no write transaction at all
-        fresh = []
-        with db.atomic():
-            # Hold this person's follower row while deciding again, so two announcements racing for
-            # them (a Sonarr import and Seerr's "available") see each other's rows: PostgreSQL locks
-            # the row until commit; SQLite's transaction already holds the write lock.
-            Follower.update(role=Follower.role).where(Follower.id == follower.id).execute()
-            for a in _untold(req, user, mine):
-                try:
-                    with db.atomic():
-                        Announcement.create(request=req, user=user, season=a.season, episode=a.episode,
-                                            at=clock.now())
-                    fresh.append(a)
-                except IntegrityError:
-                    continue
-            if not fresh:
-                continue
-            items = ([{"season": a.season, "episode": a.episode, "title": a.title} for a in fresh]
-                     if req.media_type == "tv" else None)
-            # Same transaction as the Announcement rows: both are stored, or neither is.
-            notify.notify_user(user, KIND, group_key, items, payload_for(req))
-        count += len(fresh)
+        if told.untold(follower.user_id, mine):
+            waiting.append((follower, mine))
+    # The usual case for a replay: nobody waiting, no write transaction at all.
+    count = 0
+    payload = payload_for(req)
+    for start in range(0, len(waiting), ANNOUNCE_CHUNK):
+        count += _announce_to(req, waiting[start:start + ANNOUNCE_CHUNK], told, group_key, payload)
     return count
 
 
-def _untold(req: MediaRequest, user: User, arrivals: list[Arrival]) -> list[Arrival]:
-    """The arrivals this person has not been told about (nor has waiting in the outbox)."""
-    told = {(s, e): at for s, e, at in
-            Announcement.select(Announcement.season, Announcement.episode, Announcement.at)
-            .where((Announcement.request == req) & (Announcement.user == user)).tuples()}
-    todo = [a for a in arrivals if (a.season, a.episode) not in told]
-    return _one_way_per_season(todo, told) if req.media_type == "tv" and todo else todo
+def _announce_to(req: MediaRequest, chunk: list, told: _Told, group_key: str, payload: dict) -> int:
+    """One transaction for a few followers: decide again under their rows' lock, store the
+    announcements and add the items to their messages (both stored, or neither: DESIGN law 13)."""
+
+    with db.atomic():
+        # Hold these followers' rows while deciding again, so two announcements racing for them (a
+        # Sonarr import and Seerr's "available") see each other's rows: PostgreSQL locks the rows
+        # until commit, always in id order (no deadlock between two such transactions); SQLite's
+        # transaction holds the write lock once it writes.
+        ids = [f.id for f, _ in chunk]
+        lock = Follower.select(Follower.id).where(Follower.id.in_(ids)).order_by(Follower.id)
+        if _locks_rows():
+            list(lock.for_update())
+        else:
+            Follower.update(role=Follower.role).where(Follower.id.in_(ids)).execute()
+        told.load([f.user_id for f, _ in chunk])
+        decided = [(f, told.untold(f.user_id, mine)) for f, mine in chunk]
+        fresh = _store_announcements(req, [(f.user, todo) for f, todo in decided if todo])
+        if not fresh:
+            return 0
+        destinations = notify.destinations_for([user for user, _ in fresh], KIND)
+        for user, items in fresh:
+            items_out = ([{"season": a.season, "episode": a.episode, "title": a.title} for a in items]
+                         if req.media_type == "tv" else None)
+            notify.notify_user(user, KIND, group_key, items_out, payload, destinations=destinations[user.id])
+    return sum(len(items) for _, items in fresh)
 
 
-def _one_way_per_season(todo: list[Arrival], told: dict) -> list[Arrival]:
+def _locks_rows() -> bool:
+    from peewee import PostgresqlDatabase
+
+    return isinstance(db.obj, PostgresqlDatabase)
+
+
+def _store_announcements(req: MediaRequest, todo: list[tuple[User, list[Arrival]]]) -> list:
+    """Insert the rows for `todo` [(user, arrivals)], decided under the followers' lock; those
+    already there are skipped, one by one, only if the batch insert finds one. Returns the
+    [(user, arrivals)] stored."""
+    if not todo:
+        return []
+    now = clock.now()
+    try:
+        with db.atomic():
+            Announcement.insert_many([dict(request=req.id, user=user.id, season=a.season, episode=a.episode, at=now)
+                                      for user, arrivals in todo for a in arrivals]).execute()
+        return list(todo)
+    except IntegrityError:
+        pass
+    stored = []
+    for user, arrivals in todo:
+        fresh = []
+        for a in arrivals:
+            try:
+                with db.atomic():
+                    Announcement.create(request=req, user=user, season=a.season, episode=a.episode, at=now)
+                fresh.append(a)
+            except IntegrityError:
+                continue
+        if fresh:
+            stored.append((user, fresh))
+    return stored
+
+
+class _Told:
+    """What followers were told about this request, {(season, episode): at} per user.
+
+    With `candidates` (the arrivals one import brought), only what decides about them is read:
+    their own rows, the whole-season rows of their seasons and, when a candidate is a whole
+    season, whether any episode of that season was told. Keyed look-ups on the announcement
+    index, so the cost does not grow with the show's history. Without, everything is read."""
+
+    def __init__(self, req: MediaRequest, candidates: list[Arrival] | None):
+        self.req = req
+        self.candidates = candidates
+        self.rows: dict[int, dict] = {}
+        self.episode_seasons: dict[int, set] = {}
+
+    def load(self, user_ids: list[int]) -> None:
+        if not user_ids:
+            return
+        for uid in user_ids:
+            self.rows[uid], self.episode_seasons[uid] = {}, set()
+        mine = (Announcement.request == self.req.id) & (Announcement.user.in_(user_ids))
+        if self.candidates is None:
+            query = Announcement.select(Announcement.user, Announcement.season, Announcement.episode,
+                                        Announcement.at).where(mine)
+        else:
+            seasons = sorted({a.season for a in self.candidates})
+            episodes = sorted({a.episode for a in self.candidates} | {WHOLE_SEASON})
+            query = Announcement.select(Announcement.user, Announcement.season, Announcement.episode,
+                                        Announcement.at).where(mine & Announcement.season.in_(seasons)
+                                                               & Announcement.episode.in_(episodes))
+        for uid, season, episode, at in query.tuples():
+            self.rows[uid][(season, episode)] = at
+            if episode != WHOLE_SEASON:
+                self.episode_seasons[uid].add(season)
+        whole = sorted({a.season for a in self.candidates or () if a.episode == WHOLE_SEASON})
+        if whole:
+            # Is any episode of these seasons told? One row per person and season is enough.
+            for uid, season in (Announcement.select(Announcement.user, Announcement.season).distinct()
+                                .where(mine & Announcement.season.in_(whole)
+                                       & (Announcement.episode != WHOLE_SEASON)).tuples()):
+                self.episode_seasons[uid].add(season)
+
+    def untold(self, user_id: int, arrivals: list[Arrival]) -> list[Arrival]:
+        """The arrivals this person has not been told about (nor has waiting in the outbox)."""
+        told = self.rows.get(user_id, {})
+        todo = [a for a in arrivals if (a.season, a.episode) not in told]
+        if self.req.media_type != "tv" or not todo:
+            return todo
+        return _one_way_per_season(todo, told, self.episode_seasons.get(user_id, set()))
+
+
+def _one_way_per_season(todo: list[Arrival], told: dict, told_episode_seasons: set) -> list[Arrival]:
     """A person hears about a season episode by episode or as a whole, not both. `todo` are the
-    arrivals not announced to them yet, `told` their announcements {(season, episode): at}.
+    arrivals not announced to them yet, `told` their announcements {(season, episode): at} (at
+    least those of todo's seasons), `told_episode_seasons` the seasons of which they were told an
+    episode (at least among todo's whole seasons).
 
     - A whole season is dropped when they were told, or are about to be told, any episode of it.
     - An episode is dropped when they were told its season as a whole and it arrived before that
       or up to SEASON_COVERS after (the same import, reported late). Later ones are new: announced.
     """
     whole_told = {s: at for (s, e), at in told.items() if e == WHOLE_SEASON}
-    episode_seasons = {s for (s, e) in told if e != WHOLE_SEASON}
+    episode_seasons = set(told_episode_seasons)
     episode_seasons |= {a.season for a in todo
                         if a.episode != WHOLE_SEASON and not _covered(a, whole_told)}
     out = []

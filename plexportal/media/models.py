@@ -46,6 +46,10 @@ class MediaRequest(BaseModel):
     origin = CharField(max_length=16, default="webhook")         # webhook | sync | on_behalf
     created_at = UTCDateTimeField(default=clock.now, index=True)
     updated_at = UTCDateTimeField(default=clock.now)
+    # When announce() last went through every arrival of this request for every follower (null:
+    # never). Until it has, and again after the request changes (updated_at), an import's
+    # announcement goes through everything; afterwards only through what the import brought.
+    full_pass_at = UTCDateTimeField(null=True)
 
 
 class Follower(BaseModel):
@@ -76,7 +80,12 @@ class Arrival(BaseModel):
     arrived_at = UTCDateTimeField(default=clock.now, index=True)
 
     class Meta:
-        indexes = ((("media_key", "season", "episode"), True),)
+        # The id indexes serve arrivals_for(): a request's items by the id it matches on, and one
+        # import's items by (id, season, episode), without reading the rest of the show.
+        indexes = ((("media_key", "season", "episode"), True),
+                   (("tvdb_id", "season", "episode"), False),
+                   (("tmdb_id", "season", "episode"), False),
+                   (("imdb_id",), False))
 
 
 class Announcement(BaseModel):

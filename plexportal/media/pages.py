@@ -26,12 +26,19 @@ def get_request_or_404(request_id: int) -> MediaRequest:
 
 @bp.get("/requests")
 def requests():
-    f = {k: request.args.get(k, "") for k in ("status", "user", "type")}
+    f = {k: request.args.get(k, "") for k in ("status", "user", "type", "person")}
+    f["person"] = f["person"].strip()[:150]
+    nobody = False
+    if f["person"] and not f["user"]:
+        named = queries.person_named(f["person"])
+        nobody = named is None
+        f["user"] = str(named.id) if named else "0"          # 0: nobody, so no rows
     page = web.int_arg("page", 1, minimum=1, maximum=1_000_000)
     rows, has_more = queries.requests_page(f, page, PAGE_SIZE)
-    users = User.select().where(User.id.in_(MediaRequest.select(MediaRequest.requested_by))).order_by(User.username)
+    users = queries.people_to_pick(User.select().where(User.id.in_(MediaRequest.select(MediaRequest.requested_by)))
+                                   .order_by(User.username))
     return web.render_page("media/requests.html", "media/_request_rows.html", rows=rows, filters=f, page_no=page,
-                           has_more=has_more, users=list(users), unmatched=queries.unmatched_arrivals(),
+                           has_more=has_more, users=users, nobody=nobody, unmatched=queries.unmatched_arrivals(),
                            last_sync=SyncRun.select().order_by(SyncRun.id.desc()).first())
 
 
@@ -44,7 +51,14 @@ def request_detail(request_id: int):
 @bp.post("/requests/<int:request_id>/followers")
 def add_follower(request_id: int):
     req = get_request_or_404(request_id)
-    user = User.get_or_none(User.id == request.form.get("user_id", type=int))
+    typed = request.form.get("person", "").strip()
+    if typed:
+        user = queries.person_named(typed)
+        if user is None:
+            return web.with_toast("", f"Nobody is called “{typed[:150]}”: check the username or email.", "error",
+                                  status=422)
+    else:
+        user = User.get_or_none(User.id == request.form.get("user_id", type=int))
     if user is None:
         return web.with_toast("", "Pick someone to add.", "error", status=422)
     added = matching.add_follower(req, user)
@@ -95,10 +109,11 @@ def title_search(q: str, pick: str = "") -> dict:
 
 @bp.route("/on-behalf", methods=["GET", "POST"])
 def on_behalf():
-    users = list(User.select().where(User.role == "user").order_by(User.username))
+    users = queries.people_to_pick(User.select().where(User.role == "user").order_by(User.username))
     form = {"title": request.form.get("title", request.args.get("title", "")).strip(),
             "type": request.form.get("type", request.args.get("type", "movie")),
             "user_id": request.form.get("user_id", type=int),
+            "person": request.form.get("person", "").strip()[:150],
             "pick": request.form.get("pick", "").strip()}
     if request.method == "GET":
         return web.render_page("media/on_behalf.html", users=users, form=form, errors={},
@@ -113,9 +128,14 @@ def on_behalf():
         if parsed is None:
             errors["title"] = ("Pick a title from the search results, or paste a Seerr page address "
                                "(…/movie/550123 or …/tv/98765) or a TMDB id.")
-    user = User.get_or_none(User.id == form["user_id"]) if form["user_id"] else None
-    if user is None:
-        errors["user_id"] = "Pick who the request is for."
+    if form["person"]:
+        user = queries.person_named(form["person"])
+        if user is None:
+            errors["user_id"] = f"Nobody is called “{form['person']}”: check the username or email."
+    else:
+        user = User.get_or_none(User.id == form["user_id"]) if form["user_id"] else None
+        if user is None:
+            errors["user_id"] = "Pick who the request is for."
     if not errors:
         try:
             req = sync.request_on_behalf(user, *parsed)

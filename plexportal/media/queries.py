@@ -8,6 +8,25 @@ from plexportal.db import UTCDateTimeField
 from plexportal.lib import fmt
 from plexportal.media.models import Announcement, Arrival, Follower, MediaRequest, WebhookEvent
 
+# Up to this many people, a form lists them to choose from; beyond, it asks for a username or
+# email (a list of 5,000 names is hundreds of kilobytes on every page view).
+PEOPLE_LIST_MAX = 200
+
+
+def people_to_pick(query) -> list[User] | None:
+    """The people of `query` for a form's list, or None when there are too many to list."""
+    rows = list(query.limit(PEOPLE_LIST_MAX + 1))
+    return None if len(rows) > PEOPLE_LIST_MAX else rows
+
+
+def person_named(text: str) -> User | None:
+    """The person a typed username or email names (case-insensitive), or None."""
+    text = (text or "").strip().lower()[:254]
+    if not text:
+        return None
+    return (User.select().where((fn.LOWER(User.username) == text) | (fn.LOWER(User.email) == text))
+            .order_by(User.id).first())
+
 
 def requests_query(filters: dict):
     q = (MediaRequest.select(MediaRequest, User).join(User, JOIN.LEFT_OUTER, on=(MediaRequest.requested_by == User.id))
@@ -23,8 +42,14 @@ def requests_query(filters: dict):
     return q
 
 
+def _skip(page: int, size: int) -> int:
+    """Rows before page `page`. Each page reads one row more than it shows, to know whether more
+    follow; paginate(page, size + 1) would start every later page one row too far and skip one."""
+    return (max(1, page) - 1) * size
+
+
 def requests_page(filters: dict, page: int, size: int):
-    rows = list(requests_query(filters).paginate(page, size + 1))
+    rows = list(requests_query(filters).offset(_skip(page, size)).limit(size + 1))
     ids = [r.id for r in rows]
     followers = dict(Follower.select(Follower.request, fn.COUNT(Follower.id)).where(Follower.request.in_(ids))
                      .group_by(Follower.request).tuples()) if ids else {}
@@ -48,7 +73,8 @@ def request_context(req: MediaRequest) -> dict:
     followers = list(Follower.select(Follower, User).join(User).where(Follower.request == req)
                      .order_by(Follower.role.desc(), Follower.id))
     following = {f.user_id for f in followers}
-    candidates = list(User.select().where(User.id.not_in(following) if following else True).order_by(User.username))
+    candidates = people_to_pick(User.select().where(User.id.not_in(following) if following else True)
+                                .order_by(User.username))
     history = list(Announcement.select(Announcement, User).join(User).where(Announcement.request == req)
                    .order_by(Announcement.at.desc(), Announcement.season, Announcement.episode).limit(200))
     from plexportal.media.models import RequestDecision
@@ -66,7 +92,7 @@ def events_page(filters: dict, page: int, size: int):
         q = q.where(WebhookEvent.source == filters["source"])
     if filters.get("status"):
         q = q.where(WebhookEvent.status == filters["status"])
-    rows = list(q.order_by(WebhookEvent.id.desc()).paginate(page, size + 1))
+    rows = list(q.order_by(WebhookEvent.id.desc()).offset(_skip(page, size)).limit(size + 1))
     return rows[:size], len(rows) > size
 
 

@@ -15,3 +15,13 @@ DEFS = [
       maximum=120, help="Each availability check gives up after this long; after three checks in a row time "
       "out, the server is not asked again for 5 minutes, so messages keep flowing while it hangs."),
 ]
+
+
+def _sync_seerr_people() -> None:
+    from plexportal.media.tasks import sync_seerr_people_task
+
+    sync_seerr_people_task()
+
+
+# Seerr connected (the wizard's Seerr step or the settings page): read its people now.
+ON_SAVE = {"Seerr": [_sync_seerr_people]}

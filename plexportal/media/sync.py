@@ -56,6 +56,19 @@ def user_from_seerr(u: seerr.SeerrUser | None):
                                         plex_user_id=u.plex_id, avatar=u.avatar)
 
 
+def sync_people() -> int | None:
+    """Read Seerr's user list and find or create each person (None when Seerr is not connected)."""
+    from plexportal.settings import service as settings
+
+    if not (settings.get("SEERR_URL") and settings.get("SEERR_API_KEY")):
+        return None
+    try:
+        return sum(user_from_seerr(u) is not None for u in seerr.client().users())
+    except GatewayError as err:
+        log.warning("could not read Seerr's users: %s", err.message)
+        return None
+
+
 def save_request(client: seerr.SeerrClient, r: seerr.SeerrRequest, cache: dict,
                  origin: str = "sync") -> MediaRequest | None:
     if r.media_type not in ("tv", "movie") or not r.tmdb_id or not r.id:

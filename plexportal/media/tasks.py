@@ -1,7 +1,7 @@
 from huey import crontab
 
 from plexportal.media import availability, service  # noqa: F401 - availability registers the send gate
-from plexportal.queue import app_periodic, app_task
+from plexportal.queue import app_periodic, app_task, on_worker_start
 
 
 @app_task(retries=3, retry_delay=10)
@@ -53,3 +53,18 @@ def refresh_calendar_task():
     if send.pause_reason():
         return None
     return calendar.refresh()
+
+
+@on_worker_start
+@app_task()
+def sync_seerr_people_task():
+    """Seerr's user list, so its people are known without a click: at worker start, after Seerr
+    settings are saved, and every hour (sync_seerr_people_hourly_task)."""
+    from plexportal.media import sync
+
+    return sync.sync_people()
+
+
+@app_periodic(crontab(minute="41"))
+def sync_seerr_people_hourly_task():
+    return sync_seerr_people_task.call_local()

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from plexportal.db import db
 from plexportal.notify import events
-from plexportal.notify.models import Channel
+from plexportal.notify.models import Channel, NotifyPrefs
 from plexportal.settings import service as settings
 
 # scheme -> what people call it
@@ -147,6 +147,25 @@ def user_destinations(user, kind: str) -> list[tuple[str, str]]:
     for ch in Channel.select().where((Channel.user == user) & (Channel.enabled == True)).order_by(Channel.id):
         if events.wanted(ch.events, kind):
             out.append(("apprise", str(ch.id)))
+    return out
+
+
+def destinations_for(users, kind: str) -> dict[int, list[tuple[str, str]]]:
+    """user_destinations() for many users in two queries: {user id: [(channel, destination)…]}."""
+    from plexportal.notify import prefs
+
+    users = list(users)
+    if not users:
+        return {}
+    ids = [u.id for u in users]
+    choices = {p.user_id: p for p in NotifyPrefs.select().where(NotifyPrefs.user.in_(ids))}
+    out: dict[int, list[tuple[str, str]]] = {}
+    for user in users:
+        out[user.id] = [("email", user.email)] if prefs.email_wanted(user, choices.get(user.id), kind) else []
+    for ch in (Channel.select().where(Channel.user.in_(ids) & (Channel.enabled == True))
+               .order_by(Channel.id)):
+        if events.wanted(ch.events, kind):
+            out[ch.user_id].append(("apprise", str(ch.id)))
     return out
 
 

@@ -2,17 +2,15 @@
 twice, what failed."""
 from __future__ import annotations
 
-from peewee import fn
-
-from plexportal.notify import mailserver
+from plexportal.notify import mailserver, outbox
 from plexportal.notify.models import Notification
 
 
 def card() -> dict:
-    counts = dict(Notification.select(Notification.status, fn.COUNT(Notification.id))
-                  .group_by(Notification.status).tuples())
-    uncertain = Notification.select().where((Notification.status == "pending")
-                                            & Notification.uncertain_at.is_null(False)).count()
+    counts = outbox.counts()              # each read from the status index, capped
+    uncertain = outbox.capped_count(Notification.select(Notification.id).where(
+        (Notification.status == "pending") & Notification.uncertain_at.is_null(False)))
+    label = outbox.count_label
     return {"template": "notify/_dashboard_card.html", "mail_down": mailserver.status(),
-            "pending": counts.get("pending", 0) + counts.get("sending", 0), "failed": counts.get("failed", 0),
-            "sent": counts.get("sent", 0), "uncertain": uncertain}
+            "pending": label(counts["pending"] + counts["sending"]), "failed": label(counts["failed"]),
+            "sent": label(counts["sent"]), "uncertain": uncertain, "uncertain_label": label(uncertain)}

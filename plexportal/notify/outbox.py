@@ -12,27 +12,41 @@ from plexportal.notify.models import STATUSES, Channel, Delivery, Notification
 PAGE_SIZE = 50
 
 
+# Counts on the Notifications page and the dashboard stop here ("10,000+"): counting a million
+# sent messages is a walk through a million index entries on every page view.
+COUNT_CAP = 10_000
+# Up to this many people, the page offers a list to pick from; beyond, a name or email to type.
+PEOPLE_LIST_MAX = 200
+NOBODY = -1                 # a typed person that matches nobody: the filter shows nothing
+
+
 @dataclass
 class Filters:
     status: str = ""
     user: int | None = None
     kind: str = ""
     flagged: bool = False
+    person: str = ""        # typed name or email (resolved to `user`)
 
     @classmethod
     def from_args(cls, args) -> Filters:
         status = args.get("status", "")
         user = args.get("user", "")
-        return cls(status=status if status in STATUSES else "",
-                   user=int(user) if str(user).isdecimal() and len(str(user)) < 10 else None,
+        person = (args.get("person", "") or "").strip()[:150]
+        found = int(user) if str(user).isdecimal() and len(str(user)) < 10 else None
+        if found is None and person:
+            found = find_person(person)
+        return cls(status=status if status in STATUSES else "", user=found,
                    kind=(args.get("kind", "") or "")[:64],
-                   flagged=args.get("flagged", "") in ("1", "true", "yes"))
+                   flagged=args.get("flagged", "") in ("1", "true", "yes"), person=person)
 
     def as_args(self) -> dict:
         out = {}
         if self.status:
             out["status"] = self.status
-        if self.user is not None:
+        if self.person:
+            out["person"] = self.person
+        elif self.user is not None:
             out["user"] = self.user
         if self.kind:
             out["kind"] = self.kind
@@ -55,7 +69,9 @@ def query(f: Filters):
 
 
 def page(f: Filters, number: int = 1, size: int = PAGE_SIZE) -> tuple[list[Notification], bool]:
-    rows = list(query(f).paginate(max(1, number), size + 1))
+    # One row past the page says whether there is more (paginate(number, size + 1) would start
+    # each later page one row too far and skip a message).
+    rows = list(query(f).offset((max(1, number) - 1) * size).limit(size + 1))
     return rows[:size], len(rows) > size
 
 
@@ -63,16 +79,38 @@ def kinds() -> list[str]:
     return [r.kind for r in Notification.select(Notification.kind).distinct().order_by(Notification.kind)]
 
 
-def users_with_messages() -> list[User]:
-    ids = Notification.select(Notification.user).where(Notification.user.is_null(False)).distinct()
-    return list(User.select().where(User.id.in_(ids)).order_by(User.username))
+def find_person(text: str) -> int:
+    """The user a typed username or email names (case-insensitive), or NOBODY."""
+    from peewee import fn
+
+    text = text.lower()
+    user = (User.select(User.id).where((fn.LOWER(User.username) == text) | (fn.LOWER(User.email) == text))
+            .order_by(User.id).first())
+    return user.id if user is not None else NOBODY
+
+
+def users_with_messages() -> list[User] | None:
+    """People to pick from, or None when there are too many for a list (the page asks for a name)."""
+    from peewee import fn
+
+    if User.select().limit(PEOPLE_LIST_MAX + 1).count() > PEOPLE_LIST_MAX:
+        return None
+    has = fn.EXISTS(Notification.select(Notification.id).where(Notification.user == User.id))
+    return list(User.select().where(has).order_by(User.username))
+
+
+def capped_count(query) -> int:
+    """query.count(), but at most COUNT_CAP + 1 (an index range read no further than that)."""
+    return query.limit(COUNT_CAP + 1).count()
 
 
 def counts() -> dict[str, int]:
-    from peewee import fn
+    """Messages per status, each at most COUNT_CAP + 1 (show with `count_label`)."""
+    return {s: capped_count(Notification.select(Notification.id).where(Notification.status == s)) for s in STATUSES}
 
-    return {r.status: r.n for r in Notification.select(Notification.status, fn.COUNT(Notification.id).alias("n"))
-            .group_by(Notification.status)}
+
+def count_label(n: int) -> str:
+    return f"{COUNT_CAP:,}+" if n > COUNT_CAP else f"{n:,}"
 
 
 def destination_label(n: Notification) -> str:

@@ -14,8 +14,15 @@ def get(user) -> NotifyPrefs:
 def wants_email(user, kind: str) -> bool:
     if not user.email or not user.is_active:
         return False
-    p = get(user)
-    return p.email_enabled and events.wanted(p.email_events, kind)
+    return email_wanted(user, get(user), kind)
+
+
+def email_wanted(user, p: NotifyPrefs | None, kind: str) -> bool:
+    """wants_email() with the user's NotifyPrefs row already read (None: they have none)."""
+    if not user.email or not user.is_active:
+        return False
+    p = p or NotifyPrefs(user=user)
+    return bool(p.email_enabled and events.wanted(p.email_events, kind))
 
 
 def _save(user, **fields) -> None:

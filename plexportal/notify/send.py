@@ -87,6 +87,17 @@ def seal(ids: list[int] | None = None) -> int:
             .execute())
 
 
+def next_collecting(ids: list[int]) -> datetime | None:
+    """When the earliest of these batches that is still collecting is due (None: none is)."""
+    from peewee import fn
+
+    row = (Notification.select(fn.MIN(Notification.send_after).alias("due"))
+           .where(Notification.id.in_(list(ids)) & (Notification.status == "collecting")).scalar())
+    if row is None:
+        return None
+    return clock.ensure_utc(Notification.send_after.python_value(row))
+
+
 def due_ids(limit: int = BATCH_LIMIT) -> list[int]:
     return [n.id for n in Notification.select(Notification.id)
             .where((Notification.status == "pending") & (Notification.send_after <= clock.now()))

@@ -66,12 +66,14 @@ def queue_email(to: str, subject: str, text: str, html: str = "", *, kind: str =
     return row
 
 
-def notify_user(user, kind: str, group_key: str, item=None, payload: dict | None = None, *,
-                once: str | None = None, not_before: datetime | None = None) -> list[Notification]:
+def notify_user(user, kind: str, group_key: str, item=None, payload: dict | None = None,
+                destinations: list[tuple[str, str]] | None = None, *, once: str | None = None,
+                not_before: datetime | None = None) -> list[Notification]:
     """Collect `item` (a dict, or a list of them for a season pack) into one message per destination.
 
     Returns the open batch rows (one per destination the user wants `kind` on); an empty list when
-    the user wants none. Safe to call concurrently for the same user and group.
+    the user wants none. Safe to call concurrently for the same user and group. `destinations`:
+    what destinations_for() gave for this user, when the caller read many at once.
 
     `once` names the thing that happened (e.g. "seerr:MEDIA_DECLINED:17"): the person is told about
     it at most once, whatever calls this again (a replayed or reprocessed webhook). The `Told` row
@@ -83,7 +85,8 @@ def notify_user(user, kind: str, group_key: str, item=None, payload: dict | None
         return []
     items = list(item) if isinstance(item, (list, tuple)) else ([] if item is None else [item])
     items += list((payload or {}).get("items") or [])
-    destinations = channels.user_destinations(user, kind)
+    if destinations is None:
+        destinations = channels.user_destinations(user, kind)
     if not destinations:
         return []
     rows = []
@@ -98,8 +101,19 @@ def notify_user(user, kind: str, group_key: str, item=None, payload: dict | None
             rows.append(batching.add(user_id=user.id, kind=kind, group_key=group_key, channel=channel,
                                      destination=destination, items=items, payload=payload,
                                      not_before=not_before))
-    _schedule(rows)
+    # Only a batch just opened needs its send scheduled: when that send finds the batch moved later
+    # by items added since, it comes back at the new time (tasks.send_notifications_task). One
+    # task per message, not one per item (a burst of episodes for someone following many shows).
+    opened = [r for r in rows if r.batch_version == 1]
+    if opened:
+        _schedule(opened)
     return rows
+
+
+def destinations_for(users, kind: str) -> dict[int, list[tuple[str, str]]]:
+    """Where each of these users wants messages of `kind` ({user id: [(channel, destination)…]}),
+    read for all of them at once; pass a user's list to notify_user(destinations=…)."""
+    return channels.destinations_for(users, kind)
 
 
 def _schedule(rows: list[Notification]) -> None:
@@ -186,7 +200,9 @@ def queue_admin_alert(subject: str, text: str, html: str = "", *, kind: str = "a
 
 
 def cancel(notification_id: int) -> bool:
-    return (Notification.update(status="cancelled")
+    # batch_key goes too: a cancelled batch must not hold it, or the person's next item for the
+    # same title could never open a batch of its own.
+    return (Notification.update(status="cancelled", batch_key=None)
             .where((Notification.id == notification_id) & (Notification.status.in_(["pending", "collecting", "failed"])))
             .execute()) == 1
 

@@ -8,8 +8,16 @@ RECOVERY_ROUNDS = 5
 
 @app_task()
 def send_notifications_task(ids):
-    """Send these (if still pending and due). Lost if the worker dies: the sweep below recovers."""
-    return send.send(list(ids))
+    """Send these (if still pending and due), and come back for any still collecting because items
+    were added since this was scheduled. Lost if the worker dies: the sweep below recovers."""
+    from plexportal.lib import clock
+
+    counts = send.send(list(ids))
+    later = send.next_collecting(ids)
+    # Only for a time still ahead: a batch due and not sealed (sending paused) is the sweep's.
+    if later is not None and later > clock.now():
+        send_notifications_task.schedule(args=(list(ids),), eta=later)
+    return counts
 
 
 @app_periodic(crontab(minute="*"))

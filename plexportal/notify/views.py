@@ -27,6 +27,7 @@ def notifications():
     rows, has_more = outbox.page(f, number)
     ctx = dict(rows=rows, has_more=has_more, page_number=number, f=f, kinds=outbox.kinds(), counts=outbox.counts(),
                users=outbox.users_with_messages(), label=outbox.destination_label, mail_down=mailserver.status(),
+               count_label=outbox.count_label, nobody=outbox.NOBODY,
                more_url=url_for("notify.notifications", page=number + 1, **f.as_args()))
     return web.render_page("notify/notifications.html", "notify/_rows.html", **ctx)
 

@@ -27,6 +27,8 @@ LABELS = {
     "plexportal.invites.tasks.sync_users_task": "Sync users from plex.tv",
     "plexportal.invites.tasks.expire_access_task": "Expire access and send reminders",
     "plexportal.invites.tasks.check_plex_token_task": "Check the Plex owner token",
+    "plexportal.invites.tasks.learn_plex_server_hourly_task": "Read the Plex server's name and libraries",
+    "plexportal.media.tasks.sync_seerr_people_hourly_task": "Read Seerr's people",
     "plexportal.health.tasks.advance_maintenance_task": "Start and end maintenance windows",
     "plexportal.health.tasks.run_due_monitors_task": "Run due health monitors",
     "plexportal.media.tasks.process_stale_webhooks_task": "Process webhooks left waiting",

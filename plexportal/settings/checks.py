@@ -21,8 +21,9 @@ def _value(values: dict, key: str, current) -> str:
     return d.clean(raw)
 
 
-def run(group: str, values: dict, current) -> CheckResult:
-    """Check the service of a settings group with the submitted values (falling back to stored)."""
+def run(group: str, values: dict, current, send_to: str = "") -> CheckResult:
+    """Check the service of a settings group with the submitted values (falling back to stored).
+    Email with `send_to`: send a real message there rather than only connecting."""
     try:
         if group == "Seerr":
             return seerr.check(_value(values, "SEERR_URL", current), _value(values, "SEERR_API_KEY", current))
@@ -36,6 +37,18 @@ def run(group: str, values: dict, current) -> CheckResult:
             return jellyfin.check(_value(values, "JELLYFIN_URL", current),
                                   _value(values, "JELLYFIN_API_KEY", current))
         if group == "Email":
+            smtp = email.SmtpSettings(
+                host=_value(values, "SMTP_HOST", current),
+                port=int(_value(values, "SMTP_PORT", current) or 0),
+                user=_value(values, "SMTP_USER", current),
+                password=_value(values, "SMTP_PASSWORD", current),
+                security=_value(values, "SMTP_SECURITY", current),
+                sender=_value(values, "SMTP_FROM", current))
+            if send_to:
+                name = current("SERVER_NAME")
+                return email.send_test(smtp, send_to, f"Test message from {name}",
+                                       f"This is a test message from plexportal for {name}.\n\n"
+                                       "If you can read it, email delivery works.")
             return email.check(email.SmtpSettings(
                 host=_value(values, "SMTP_HOST", current),
                 port=int(_value(values, "SMTP_PORT", current) or 0),

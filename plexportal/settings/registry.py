@@ -38,6 +38,11 @@ class SettingDef:
     # A secret's addresses (DESIGN law 11): the settings whose scheme, host and port it was saved
     # with. It is sent nowhere else; a changed address needs the secret again.
     bound_to: tuple[str, ...] = ()
+    # Unset: the stored value of this other setting (one plexportal learns itself, such as the
+    # name the Plex server reports), then `default`.
+    default_from: str = ""
+    # Written by plexportal, never listed on the settings page (what it learned from a service).
+    hidden: bool = False
 
     @property
     def env_var(self) -> str:
@@ -180,6 +185,17 @@ FIRST_GROUPS = ("General", "Security", "Seerr", "Sonarr", "Radarr", "Plex", "Jel
 LAST_GROUPS = ("plex.tv",)
 
 
+def on_save_hooks(group: str) -> list[Callable[[], None]]:
+    """What areas want done after a settings group is saved (an area's `on_save`), e.g. learn
+    the Plex server's name as soon as Plex is connected."""
+    from plexportal import areas
+
+    hooks: list[Callable[[], None]] = []
+    for area in areas.all_areas():
+        hooks.extend(area.on_save.get(group, ()))
+    return hooks
+
+
 def groups() -> dict[str, list[SettingDef]]:
     """Groups in page order: the platform's own (General, Security, the services) first, then
     each area's in discovery order."""
@@ -189,7 +205,8 @@ def groups() -> dict[str, list[SettingDef]]:
     out: dict[str, list[SettingDef]] = {}
     ordered = sorted(all_defs().values(), key=lambda d: 0 if d.key in own else 1)
     for d in ordered:
-        out.setdefault(d.group, []).append(d)
+        if not d.hidden:
+            out.setdefault(d.group, []).append(d)
     first = [g for g in FIRST_GROUPS if g in out]
     last = [g for g in LAST_GROUPS if g in out]
     middle = [g for g in out if g not in first and g not in last]

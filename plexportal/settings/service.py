@@ -67,6 +67,12 @@ def _rows() -> dict[str, str]:
     return decoded
 
 
+def is_stored(key: str) -> bool:
+    """Set on purpose (environment or database), not just falling back to a default."""
+    d = get_def(key)
+    return os.environ.get(d.env_var, "") != "" or bool(_rows().get(key))
+
+
 def is_locked(key: str) -> bool:
     """Set by environment variable, or settable only there: shown read-only in the UI."""
     d = get_def(key)
@@ -99,6 +105,8 @@ def get(key: str) -> str:
     value = _rows().get(key)
     if value and d.bound_to and _moved_away(d):
         return d.default           # stored for another address: never sent to this one
+    if (value is None or value == "") and d.default_from:
+        value = get(d.default_from)
     return d.default if value is None or value == "" else value
 
 
@@ -296,3 +304,33 @@ def rotate_secrets() -> dict[str, dict[str, int]]:
                 counts["rotated"] += 1
     invalidate()
     return report
+
+
+# -- a secret waiting to be saved ------------------------------------------------------------------
+
+PENDING = "pending_secrets"
+
+
+def hold_pending(key: str, value: str) -> None:
+    """Keep a secret for setting `key` in this browser's session, encrypted, until the admin
+    decides where it goes (the wizard's Sign in with Plex, before a server is picked)."""
+    from flask import session
+
+    assert _box is not None  # nosec B101 # configured by create_app before any request
+    held = dict(session.get(PENDING) or {})
+    held[key] = {"t": _box.encrypt(value), "at": time.time()}
+    session[PENDING] = held
+
+
+def pending(key: str, max_age: float, *, pop: bool = False) -> str:
+    """The secret held for `key`, or "" when there is none, it is older than `max_age` seconds, or
+    it was encrypted with a key since rotated away."""
+    from flask import session
+
+    held = dict(session.get(PENDING) or {})
+    entry = held.pop(key, None) if pop else held.get(key)
+    if pop:
+        session[PENDING] = held
+    if not isinstance(entry, dict) or time.time() - float(entry.get("at") or 0) > max_age or _box is None:
+        return ""
+    return _box.decrypt(str(entry.get("t") or "")) or ""

@@ -17,8 +17,10 @@ def _local_networks(text: str) -> str | None:
 
 
 DEFS = [
-    S("SERVER_NAME", "Server name", GENERAL, default="My Plex Server",
-      help="Shown in the top bar, emails and the join page."),
+    S("SERVER_NAME", "Server name", GENERAL, default="My Plex Server", default_from="PLEX_SERVER_NAME",
+      help="Shown in the top bar, emails and the join page. Leave empty to use the name your Plex server "
+           "reports (read when Plex is connected, and every hour)."),
+    S("PLEX_SERVER_NAME", "Name the Plex server reports", GENERAL, hidden=True),
     S("BASE_URL", "Public URL", GENERAL, kind="url",
       help="How people reach plexportal, e.g. https://portal.example.com. Used in links and emails."),
     S("TIMEZONE", "Time zone", GENERAL, kind="timezone", default="UTC",

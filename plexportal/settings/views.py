@@ -12,13 +12,19 @@ from plexportal.auth import service as auth_service
 from plexportal.auth.forms import AdminForm
 from plexportal.extensions import client_address, limiter
 from plexportal.settings import checks, service
-from plexportal.settings.registry import groups
+from plexportal.settings.registry import groups, on_save_hooks
 
 log = logging.getLogger(__name__)
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
-# The wizard's service steps, in order; each is a settings group.
-WIZARD_STEPS = ["Seerr", "Sonarr", "Radarr", "Plex", "Jellyfin", "Email"]
+# The wizard's steps, in order: the services (each a settings group), then the server's name (from
+# Plex), its public address and time zone, and the webhook secret the services will be given.
+WIZARD_STEPS = ["Seerr", "Sonarr", "Radarr", "Plex", "Jellyfin", "Email", "Server", "Address", "Webhooks"]
+# Steps that are not a settings group: the settings each one asks for.
+STEP_KEYS = {"Server": ["SERVER_NAME"], "Address": ["BASE_URL", "TIMEZONE"], "Webhooks": ["WEBHOOK_SECRET"]}
+STEP_TITLES = {"Server": "Name your server", "Address": "Public address and time zone",
+               "Webhooks": "The webhook secret"}
+WEBHOOK_APPS = (("Sonarr", "sonarr"), ("Radarr", "radarr"), ("Seerr", "seerr"))
 WIZARD_HELP = {
     "Seerr": "Requests come from Seerr (Overseerr or Jellyseerr).",
     "Sonarr": "Sonarr tells plexportal when episodes are imported.",
@@ -26,14 +32,32 @@ WIZARD_HELP = {
     "Plex": "plexportal checks Plex really has an item before saying it is ready, and shares libraries.",
     "Jellyfin": "Only if your server is Jellyfin rather than Plex; otherwise skip.",
     "Email": "Messages to your users and alerts to you go out through this mail server.",
+    "Server": "The name people see in the top bar, on the join page and in every email.",
+    "Address": "How people reach plexportal: the address in links, invites and emails, and the time zone "
+               "times are shown in.",
+    "Webhooks": "Sonarr, Radarr and Seerr prove who they are with this secret when they tell plexportal "
+                "about requests and imports. Save it first, then paste it into each of them.",
 }
 
 
 def _group_or_404(name: str) -> list:
     g = groups().get(name)
+    if g is None and name in STEP_KEYS:
+        from plexportal.settings.registry import get_def
+
+        g = [get_def(key) for key in STEP_KEYS[name]]
     if g is None:
         abort(404)
     return g
+
+
+def _finished_steps() -> set[str]:
+    """Steps already done (shown ticked when the wizard is opened again)."""
+    done = set(checks.configured_groups(service.get))
+    for step, keys in STEP_KEYS.items():
+        if all(service.is_stored(key) for key in keys if key != "TIMEZONE"):
+            done.add(step)
+    return done
 
 
 def _field_rows(defs, values=None, errors=None):
@@ -81,6 +105,11 @@ def _save_group(name: str):
         g.settings_elsewhere = [msg for key, msg in errors.items() if key not in rows_keys]
         return False, rows
     audit.record("settings.saved", f"Saved {name} settings ({', '.join(sorted(submitted)) or 'nothing changed'})")
+    for hook in on_save_hooks(name):
+        try:
+            hook()
+        except Exception as err:  # noqa: BLE001 - the settings are stored; the periodic task catches up
+            log.warning("after saving %s: %s", name, err)
     return True, _field_rows(defs)
 
 
@@ -105,7 +134,10 @@ def save_group(name):
 @limiter.limit("30 per minute")
 def test_group(name):
     _group_or_404(name)
-    result = checks.run(name, request.form.to_dict(), service.get)
+    send_to = (request.form.get("_send_test_to") or "").strip() if name == "Email" else ""
+    if send_to and send_to != service.get("ADMIN_EMAIL"):
+        send_to = ""                    # only ever the admin's own address, never one typed in a form
+    result = checks.run(name, request.form.to_dict(), service.get, send_to=send_to)
     checks.record(name, result)
     return render_template("settings/_check_result.html", result=result)
 
@@ -164,15 +196,110 @@ def wizard_step(step):
     next_url = (url_for("settings.wizard_step", step=WIZARD_STEPS[index_ + 1]) if index_ + 1 < len(WIZARD_STEPS)
                 else url_for("settings.wizard_done"))
     prev_url = url_for("settings.wizard_step", step=WIZARD_STEPS[index_ - 1]) if index_ else None
+    ctx = dict(step=step, steps=WIZARD_STEPS, next_url=next_url, prev_url=prev_url, help=WIZARD_HELP.get(step, ""),
+               title=STEP_TITLES.get(step), checkable=checks.CHECKABLE, finished=_finished_steps(),
+               admin_email=service.get("ADMIN_EMAIL") if step == "Email" else "",
+               hooks=_webhook_urls() if step == "Webhooks" else [], plex_button=_plex_button() if step == "Plex" else None)
     if request.method == "POST":
         ok, rows = _save_group(step)
         if ok:
             return web.hx_redirect(next_url)
         return web.render_page("settings/wizard_step.html", "settings/_wizard_step_form.html", status=422,
-                               step=step, rows=rows, steps=WIZARD_STEPS, next_url=next_url, prev_url=prev_url,
-                               help=WIZARD_HELP.get(step, ""))
-    return web.render_page("settings/wizard_step.html", step=step, rows=_field_rows(_group_or_404(step)),
-                           steps=WIZARD_STEPS, next_url=next_url, prev_url=prev_url, help=WIZARD_HELP.get(step, ""))
+                               rows=rows, **ctx)
+    if step == "Server":
+        _learn_plex_name()
+    rows = _field_rows(_group_or_404(step))
+    _prefill(step, rows)
+    return web.render_page("settings/wizard_step.html", rows=rows, **ctx)
+
+
+# Sign in with Plex in the wizard: how long the owner's token waits for a server to be picked.
+PLEX_TOKEN_WAITS = 15 * 60
+
+
+def _plex_button() -> dict:
+    from plexportal.gateways import plextv
+
+    return {"client_id": plextv.client_identifier(), "plex_tv": service.get("PLEX_TV_URL")}
+
+
+def _learn_plex_name() -> None:
+    """The name Plex reports, asked now if nothing has read it yet (the admin waits on this page)."""
+    if service.get("PLEX_SERVER_NAME") or not (service.get("PLEX_URL") and service.get("PLEX_TOKEN")):
+        return
+    from plexportal.gateways import plex
+    from plexportal.gateways.base import GatewayError
+
+    try:
+        info, _libraries = plex.list_libraries(plex.settings_from_store(), timeout=5)
+    except GatewayError as err:
+        log.info("wizard: could not read the Plex server's name: %s", err.message)
+        return
+    if info.name:
+        service.set_many({"PLEX_SERVER_NAME": info.name[:200]})
+
+
+def _prefill(step: str, rows: list[dict]) -> None:
+    """What the wizard can propose: the address this browser used, its time zone, a new secret."""
+    for row in rows:
+        key = row["def"].key
+        if row["locked"] or service.is_stored(key):
+            continue
+        if key == "BASE_URL":
+            row["value"] = request.host_url.rstrip("/")
+            row["note"] = "Filled in from the address this browser used: change it if people use another one."
+        elif key == "TIMEZONE":
+            row["browser_timezone"] = True
+            row["note"] = "Filled in from this browser's time zone."
+        elif key == "SERVER_NAME" and service.get("PLEX_SERVER_NAME"):
+            row["note"] = "Filled in with the name your Plex server reports."
+        elif key == "WEBHOOK_SECRET":
+            row["autogenerate"] = True
+
+
+def _webhook_urls() -> list[tuple[str, str]]:
+    base = (service.get("BASE_URL") or request.host_url).rstrip("/")
+    return [(label, f"{base}/webhooks/{path}") for label, path in WEBHOOK_APPS]
+
+
+@bp.route("/setup/Plex/servers", methods=["GET", "POST"])
+def wizard_plex_servers():
+    """After Sign in with Plex in the wizard: the owner's servers; the one picked is connected."""
+    from plexportal.gateways import plextv
+    from plexportal.gateways.base import GatewayError
+
+    token = service.pending("PLEX_TOKEN", PLEX_TOKEN_WAITS)
+    if not token:
+        flash("The Plex sign-in expired: press Sign in with Plex again, or paste a token.", "warn")
+        return redirect(url_for("settings.wizard_step", step="Plex"))
+    try:
+        servers = [s for s in plextv.from_store(timeout=(3, 10)).servers(token) if s.owned]
+    except GatewayError as err:
+        log.warning("wizard: could not list the Plex servers: %s", err.message)
+        servers, error = [], f"plex.tv did not list your servers: {err.message}"
+    else:
+        error = "" if servers else "This Plex account owns no Plex Media Server. Sign in with the server owner's account."
+    if request.method == "POST" and servers:
+        chosen = next((s for s in servers if s.machine_identifier == request.form.get("server")), None)
+        if chosen is None or not chosen.preferred_uri():
+            error = "Choose one of your servers."
+        else:
+            try:
+                service.set_many({"PLEX_URL": chosen.preferred_uri(), "PLEX_TOKEN": token})
+            except service.SettingsInvalid as err:
+                error = " ".join(err.errors.values())
+            else:
+                service.pending("PLEX_TOKEN", PLEX_TOKEN_WAITS, pop=True)
+                audit.record("settings.saved", f"Connected Plex server {chosen.name} through Sign in with Plex")
+                for hook in on_save_hooks("Plex"):
+                    try:
+                        hook()
+                    except Exception as exc:  # noqa: BLE001 - stored; the periodic task catches up
+                        log.warning("after connecting Plex: %s", exc)
+                flash(f"Connected to {chosen.name} ({chosen.preferred_uri()}).", "ok")
+                return web.hx_redirect(url_for("settings.wizard_step", step="Jellyfin"))
+    return web.render_page("settings/wizard_plex_servers.html", servers=servers, error=error, steps=WIZARD_STEPS,
+                           finished=_finished_steps(), status=422 if request.method == "POST" else 200)
 
 
 @bp.get("/setup/done")
@@ -190,4 +317,8 @@ def wizard_done():
             state[step] = ("saved", "muted", "not tested yet")
         else:
             state[step] = ("connected", "ok", check.message) if check.ok else ("failed", "bad", check.message)
-    return web.render_page("settings/wizard_done.html", steps=WIZARD_STEPS, state=state)
+        if step in STEP_KEYS:
+            state[step] = ("done", "ok", "") if step in _finished_steps() else ("skipped", "muted", "")
+    return web.render_page("settings/wizard_done.html", steps=WIZARD_STEPS, state=state,
+                           secret_set=service.is_stored("WEBHOOK_SECRET"), hooks=_webhook_urls(),
+                           finished=_finished_steps())

@@ -17,3 +17,26 @@
     if (window.plexportalToast) window.plexportalToast("New value filled in: copy it, then press Save.", "warn");
   });
 })();
+
+/* Setup wizard: propose this browser's time zone, and a webhook secret when none is stored. */
+(function () {
+  "use strict";
+  function prefill() {
+    var zone = "";
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { zone = ""; }
+    document.querySelectorAll("[data-browser-timezone]").forEach(function (field) {
+      if (zone && !field.dataset.filled) { field.value = zone; field.dataset.filled = "1"; }
+    });
+    document.querySelectorAll("[data-autogenerate]").forEach(function (field) {
+      if (field.dataset.filled || field.value || !window.crypto || !window.crypto.getRandomValues) return;
+      var bytes = new Uint8Array(32);
+      window.crypto.getRandomValues(bytes);
+      field.type = "text";
+      field.value = Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+      field.dataset.filled = "1";
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", prefill);
+  else prefill();
+  document.addEventListener("htmx:afterSwap", prefill);
+})();

@@ -11,7 +11,7 @@ import pytest
 from plexportal.admin.models import AuditEntry
 from plexportal.auth import service as auth_service
 from plexportal.auth.models import User
-from plexportal.health.models import IssueFix, MaintenanceWindow, MonitorRun
+from plexportal.health.models import HealthAction, IssueFix, MaintenanceWindow, MonitorRun
 from plexportal.invites import service as invites
 from plexportal.invites.models import Access, Invite, Preset, Redemption
 from plexportal.lib import clock
@@ -35,7 +35,9 @@ def things(db, admin):
                                       ends_at=clock.now() + timedelta(hours=1))
     fix = IssueFix.create(seerr_issue_id=7, state="review", title="Dune")
     CalendarFeed.create(user=person, token="feed-token")
-    ids = {"invite_id": invite.id, "preset_id": preset.id, "redemption_id": redemption.id, "access_id": access.id,
+    suggestion = HealthAction.create(key="sonarr:fix:1", monitor="failed_imports", kind="fix", status="suggested",
+                                     subject="Remove and blocklist a failed import")
+    ids = {"action_id": suggestion.id, "invite_id": invite.id, "preset_id": preset.id, "redemption_id": redemption.id, "access_id": access.id,
            "window_id": window.id, "fix_id": fix.id, "user_id": person.id, "batch_id": 1,
            "action": "approve", "name": "stuck"}
     return ids, person
@@ -56,7 +58,7 @@ def admin_posts(app, ids):
 
 def state():
     """What an action could change: every row of these areas, and the audit log."""
-    tables = (Invite, Preset, Redemption, Access, MaintenanceWindow, IssueFix, CalendarFeed, MonitorRun)
+    tables = (Invite, Preset, Redemption, Access, MaintenanceWindow, IssueFix, CalendarFeed, MonitorRun, HealthAction)
     return {t.__name__: sorted(map(str, t.select().dicts())) for t in tables} | {"audit": AuditEntry.select().count()}
 
 

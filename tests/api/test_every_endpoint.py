@@ -58,16 +58,27 @@ def test_an_unknown_address_under_the_api_is_a_json_404(client, set_settings):
     assert r.status_code == 404 and r.get_json() == {"error": "not found"}
 
 
-@pytest.mark.parametrize("query,count", [("limit=0", 1), ("limit=-5", 1), ("limit=2", 2), ("limit=abc", 3),
-                                         ("limit=100000", 3), ("offset=-1", 3), ("offset=2", 1), ("offset=3", 0)])
-def test_paging_is_clamped_not_refused(client, set_settings, db, query, count):
+@pytest.mark.parametrize("query,count", [("limit=2", 2), ("limit=1", 1), ("", 3), ("offset=2", 1),
+                                         ("offset=3", 0), ("limit=2&offset=2", 1)])
+def test_paging_walks_the_list(client, set_settings, db, query, count):
     from plexportal.invites import service
 
     set_settings(API_KEY=KEY)
     for n in range(3):
         service.create_invite({"label": f"n{n}"})
     r = client.get(f"/api/v1/invites?{query}", headers=HEADERS)
-    assert r.status_code == 200 and len(r.get_json()["invites"]) == count and r.get_json()["total"] == 3
+    assert r.status_code == 200 and len(r.get_json()["items"]) == count and r.get_json()["total"] == 3
+
+
+@pytest.mark.parametrize("query,parameter", [("limit=0", "limit"), ("limit=-5", "limit"), ("limit=abc", "limit"),
+                                             ("limit=100000", "limit"), ("offset=-1", "offset"),
+                                             ("offset=1e3", "offset")])
+def test_a_page_out_of_range_is_refused_with_the_parameter_named(client, set_settings, db, query, parameter):
+    set_settings(API_KEY=KEY)
+    r = client.get(f"/api/v1/invites?{query}", headers=HEADERS)
+    assert r.status_code == 400
+    body = r.get_json()
+    assert body["parameter"] == parameter and body["error"].startswith(f"{parameter} must be a whole number")
 
 
 def test_the_key_is_checked_in_constant_time_and_a_wrong_one_is_logged_without_it(client, set_settings, caplog):

@@ -25,6 +25,8 @@ def seeded(db, set_settings, make_user):
 
     set_settings(API_KEY=KEY)
     bob = make_user("bob")
+    make_user("carol")
+    make_user("dave")                       # three people for /api/v1/people
     for i in range(3):
         invites.create_invite({"label": f"Invite {i}", "max_uses": 2})
         WebhookEvent.create(source="sonarr", dedup_key=f"d{i}", event_type="Download", status="processed",

@@ -214,3 +214,20 @@ def test_it_refuses_a_garbage_pin(app, web, admin, accounts):
     for body in ({"pin_id": "x", "pin_code": "A"}, {"pin_id": 1, "pin_code": "<script>"}, {}):
         r = web.client.post("/auth/plex", json=body, headers={"X-CSRFToken": web.token})
         assert r.status_code == 400
+
+
+def test_it_asks_for_a_plex_name_when_too_many_people_to_list(logged_in, admin, monkeypatch):
+    from plexportal.auth import views_account
+
+    monkeypatch.setattr(views_account, "PEOPLE_LIST_MAX", 2)
+    for n in range(3):
+        User.create(username=f"viewer{n}", email=f"viewer{n}@example.com", plex_user_id=500 + n,
+                    plex_username=f"PlexViewer{n}")
+    page = logged_in.get("/auth/admins").get_data(as_text=True)
+    assert 'name="person"' in page and "viewer1" not in page
+    r = logged_in.post("/auth/admins/make", data={"person": "nobody-here"}, htmx=True)
+    assert r.status_code == 422 and "Nobody with a Plex account is called “nobody-here”" in r.get_data(as_text=True)
+    assert User.select().where(User.role == "admin").count() == 1
+    r = logged_in.post("/auth/admins/make", data={"person": "plexviewer2"}, htmx=True)
+    assert r.headers["HX-Redirect"] == "/auth/admins"
+    assert User.get(User.username == "viewer2").role == "admin"

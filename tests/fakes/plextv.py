@@ -60,6 +60,9 @@ class FakePlexTV(FakeService):
         self.shares: dict[int, FakeShare] = {}
         self.home_invites: list[str] = []
         self.pins: dict[int, dict] = {}
+        # The owner's Plex Media Servers as GET /api/v2/resources lists them (tests set the address).
+        self.server_uri = "http://127.0.0.1:32400"
+        self.other_servers: list[tuple[str, str, str]] = []     # (name, machine id, uri) also owned
         self._ids = itertools.count(500)
         self._state = threading.Lock()
         self.add_account(1, "admin", "admin@example.com", ADMIN_TOKEN)
@@ -145,6 +148,24 @@ class FakePlexTV(FakeService):
                             f'email={quoteattr(acct.email)} title={quoteattr(acct.username)} authToken="{acct.token}" '
                             f'confirmed="{1 if acct.confirmed else 0}" scrobbleTypes="">'
                             '<subscription active="0" status="Inactive" plan="free"/><profile/></user>')
+
+        @app.get("/api/v2/resources")
+        def resources():
+            # plexapi's MyPlexResource wire format: <resource provides=… owned=…><connections><connection …/>
+            if self.token_account() is None:
+                return self.unauthorized()
+            servers = ([(self.server_name, self.machine_id, self.server_uri), *self.other_servers]
+                       if self._is_admin() else [])            # another account owns no server here
+            body = "".join(
+                f'<resource name={quoteattr(name)} product="Plex Media Server" provides="server" owned="1" '
+                f'clientIdentifier="{mid}" presence="1"><connections>'
+                f'<connection protocol="http" address="127.0.0.1" port="32400" uri={quoteattr(uri)} local="1" relay="0"/>'
+                f'<connection protocol="https" address="relay.plex.direct" port="8443" '
+                f'uri="https://relay-{mid}.plex.direct:8443" local="0" relay="1"/></connections></resource>'
+                for name, mid, uri in servers)
+            player = ('<resource name="Living room TV" product="Plex for LG" provides="client,player" owned="1" '
+                      'clientIdentifier="tv-1"><connections/></resource>')
+            return self.xml(f"<resources size=\"{len(servers) + 1}\">{body}{player}</resources>")
 
         self._server_routes(app)
         self._user_routes(app)

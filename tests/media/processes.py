@@ -76,8 +76,7 @@ class Stack:
                             "wsgi:app"])
         if self.worker:
             self._spawn("worker", [str(BIN / "huey_consumer"), "plexportal.worker.huey", "--workers",
-                                   str(self.consumer_workers), "--worker-type", "thread", "--flush-locks",
-                                   "--delay", "0.1", "--max-delay", "0.5"])
+                                   str(self.consumer_workers), "--worker-type", "thread", "--flush-locks"])
         deadline = time.time() + 30
         while time.time() < deadline:
             try:

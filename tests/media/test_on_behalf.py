@@ -267,3 +267,20 @@ def test_a_plain_form_post_works_too(logged_in, seerr_on, dave):
     bad = logged_in.post("/media/on-behalf", data={"pick": "movie:700001", "q": "paper"})
     assert bad.status_code == 422 and "<html" in bad.get_data(as_text=True)
     assert checked_pick(bad.get_data(as_text=True)) == "movie:700001"
+
+
+def test_it_takes_a_typed_username_when_there_are_too_many_people_to_list(logged_in, seerr_on, dave, monkeypatch):
+    from plexportal.media import queries
+
+    monkeypatch.setattr(queries, "PEOPLE_LIST_MAX", 1)
+    User.create(username="erin", email="erin@example.com")
+    form = logged_in.get("/media/on-behalf").get_data(as_text=True)
+    assert 'name="person"' in form and 'name="user_id"' not in form
+    r = logged_in.post("/media/on-behalf", data={"pick": "movie:550123", "q": "example", "title": "", "type": "movie",
+                                                 "person": "nobody-here"}, htmx=True)
+    assert r.status_code == 422 and "Nobody is called “nobody-here”" in r.get_data(as_text=True)
+    assert 'value="nobody-here"' in r.get_data(as_text=True) and MediaRequest.select().count() == 0
+    r = logged_in.post("/media/on-behalf", data={"pick": "movie:550123", "q": "example", "title": "", "type": "movie",
+                                                 "person": "Dave@Example.com"}, htmx=True)
+    req = MediaRequest.get()
+    assert r.status_code == 200 and req.requested_by_id == dave.id and req.tmdb_id == 550123

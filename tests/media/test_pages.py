@@ -1,6 +1,9 @@
 """Requests, request detail, inbox, setup, API, dashboard card and the user's Follow button."""
 
+import pytest
+
 from plexportal.auth.models import User
+from plexportal.media import matching
 from plexportal.media.models import Follower, MediaRequest, WebhookEvent
 from tests.media.conftest import fixture
 
@@ -145,3 +148,39 @@ def test_it_lets_a_user_follow_a_title_from_their_page(client, hooks, app):
     assert Follower.get(Follower.user == carol).role == "follower"
     bad = client.post(f"/media/follow/{req.id}?token=forged", data={}, headers={"X-CSRFToken": csrf})
     assert bad.status_code == 403
+
+
+@pytest.fixture
+def crowd(monkeypatch):
+    """More people than the forms list: they ask for a username or email instead."""
+    from plexportal.media import queries
+
+    monkeypatch.setattr(queries, "PEOPLE_LIST_MAX", 2)
+    return [User.create(username=f"viewer{i}", email=f"viewer{i}@example.com") for i in range(4)]
+
+
+def test_it_asks_for_a_name_instead_of_listing_a_crowd_on_the_requests_page(logged_in, hooks, crowd):
+    hooks("seerr", "seerr_media_approved_tv")
+    req = MediaRequest.get()
+    for i in range(3):
+        matching.upsert_request(seerr_request_id=500 + i, media_type="movie", status="approved", user=crowd[i],
+                                tmdb_id=9000 + i, title=f"Film of viewer{i}")
+    page = logged_in.get("/media/requests").get_data(as_text=True)
+    assert 'name="person"' in page and f'<option value="{crowd[0].id}"' not in page
+    mine = logged_in.get("/media/requests?person=VIEWER1@example.com").get_data(as_text=True)
+    assert "Film of viewer1" in mine and "Film of viewer2" not in mine and "The Example Show" not in mine
+    nobody = logged_in.get("/media/requests?person=nobody-at-all", headers={"HX-Request": "true"})
+    assert "Nobody is called “nobody-at-all”" in nobody.get_data(as_text=True)
+    detail = logged_in.get(f"/media/requests/{req.id}").get_data(as_text=True)
+    assert 'name="person"' in detail and "viewer3@example.com" not in detail
+
+
+def test_it_adds_a_follower_by_username_or_email_and_says_when_nobody_matches(logged_in, hooks, crowd):
+    hooks("seerr", "seerr_media_approved_tv")
+    req = MediaRequest.get()
+    r = logged_in.post(f"/media/requests/{req.id}/followers", data={"person": "Viewer2@Example.com"}, htmx=True)
+    assert r.status_code == 200 and "viewer2 will hear" in r.get_data(as_text=True)
+    assert Follower.select().where(Follower.user == crowd[2]).exists()
+    r = logged_in.post(f"/media/requests/{req.id}/followers", data={"person": "viewer9"}, htmx=True)
+    assert r.status_code == 422 and "Nobody is called “viewer9”" in r.headers.get("HX-Trigger", "") + r.get_data(as_text=True)
+    assert Follower.select().count() == 2

@@ -164,3 +164,40 @@ def test_it_loses_no_item_when_many_workers_add_to_one_batch(db, make_user):
                         for k in range(5)])
     [row] = Notification.select()
     assert sorted(i["episode"] for i in row.payload["items"]) == sorted(i * 10 + k for i in range(8) for k in range(5))
+
+
+def _scheduled_sends():
+    from plexportal.queue import huey
+
+    return sorted((t.eta, tuple(t.args[0])) for t in huey.instance.scheduled()
+                  if type(t).__name__ == "send_notifications_task")
+
+
+def test_it_schedules_one_send_per_message_and_follows_the_batch_when_it_moves(db, make_user, smtp):
+    from plexportal.notify.tasks import send_notifications_task
+    from plexportal.queue import huey
+
+    huey.instance.storage.flush_schedule()
+    user = make_user()
+    start = clock.now().replace(microsecond=0)
+    clock.freeze(start)
+    [row] = service.notify_user(user, "media.ready", "tv:81189", ep(1, 1), payload())
+    first = _scheduled_sends()
+    for n in range(2, 12):                      # ten more episodes: the message moves, no task added
+        clock.freeze(start + timedelta(seconds=10 * n))
+        service.notify_user(user, "media.ready", "tv:81189", ep(1, n), payload())
+    assert len(first) == 1 and _scheduled_sends() == first
+    moved = Notification.get_by_id(row.id).send_after
+    assert moved > start + timedelta(seconds=420)
+    clock.freeze(start + timedelta(seconds=420))                 # the first send finds it moved
+    huey.instance.storage.flush_schedule()
+    send_notifications_task.call_local([row.id])
+    assert Notification.get_by_id(row.id).status == "collecting"
+    [(eta, ids)] = _scheduled_sends()
+    assert ids == (row.id,) and clock.ensure_utc(eta.replace(tzinfo=clock.UTC)) == moved
+    clock.freeze(moved)                                         # and comes back at the new time
+    huey.instance.storage.flush_schedule()
+    send_notifications_task.call_local([row.id])
+    assert Notification.get_by_id(row.id).status == "sent" and _scheduled_sends() == []
+    [msg] = smtp.wait_for(1)
+    assert "S01E01–E11 (11 episodes)" in msg.get_body(("plain",)).get_content()

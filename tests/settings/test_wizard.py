@@ -6,7 +6,7 @@ from plexportal.auth.models import User
 from plexportal.settings import service
 from tests.conftest import PASSWORD
 
-STEPS = ["Seerr", "Sonarr", "Radarr", "Plex", "Jellyfin", "Email"]
+STEPS = ["Seerr", "Sonarr", "Radarr", "Plex", "Jellyfin", "Email", "Server", "Address", "Webhooks"]
 
 
 def _create_admin(web, **overrides):
@@ -22,7 +22,7 @@ def test_it_leads_a_first_visitor_into_the_wizard(web):
         assert r.headers["Location"].endswith("/settings/setup")
     page = web.get("/settings/setup").get_data(as_text=True)
     assert "Welcome to plexportal" in page
-    assert "Step 1 of 7" in page
+    assert "Step 1 of 10" in page
     steps = page[page.index('aria-label="Setup steps"'):page.index("</ol>")]
     for step in ["Admin", *STEPS]:
         assert step in steps
@@ -89,11 +89,11 @@ def test_it_walks_every_step_saving_or_skipping(logged_in, fake_sonarr):
     r = logged_in.post("/settings/setup/Email", data={"SMTP_HOST": "smtp.example.com", "SMTP_PORT": "587",
                                                       "SMTP_SECURITY": "starttls", "SMTP_FROM": "p@example.com"},
                        htmx=True)
-    assert r.headers["HX-Redirect"] == "/settings/setup/done"
+    assert r.headers["HX-Redirect"] == "/settings/setup/Server"
     done = logged_in.get("/settings/setup/done").get_data(as_text=True)
     assert "set up" in done
     assert "Sonarr" in done and "Seerr" in done
-    assert done.count(">skipped<") == 4                 # Seerr, Radarr, Plex, Jellyfin
+    assert done.count(">skipped<") == 7                 # Seerr, Radarr, Plex, Jellyfin, name, address, secret
     assert done.count(">saved<") == 2                   # Sonarr and Email, not tested
 
 

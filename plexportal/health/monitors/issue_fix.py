@@ -201,7 +201,8 @@ def resolve_fix(fix_id: int) -> bool:
             client.resolve_issue(fix.seerr_issue_id)
     except GatewayError as err:
         log.warning("issue %s: could not resolve in Seerr, retried next run: %s", fix.seerr_issue_id, err.message)
-        _update(fix, state="fixing", error=err.message[:500])
+        # Not resolved after all: the issues page and the weekly summary must not say it was.
+        _update(fix, state="fixing", seerr_status="OPEN", resolved_at=None, error=err.message[:500])
         return False
     _tell_reporter(IssueFix.get_by_id(fix_id))
     return True
