@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from plexportal.auth.models import User
 from plexportal.health import maintenance, monitors, service, tasks
 from plexportal.health.models import MonitorRun, MonitorState
 from plexportal.lib import clock
@@ -41,6 +42,7 @@ def test_a_switched_off_monitor_never_runs_on_its_own_but_run_now_still_works(db
 
 def test_nothing_runs_during_maintenance_and_it_catches_up_after(db):
     service.run_due()
+    User.create(username="alice", email="alice@example.com")  # someone to tell
     window = maintenance.create_window(clock.now() + timedelta(minutes=1), clock.now() + timedelta(hours=2), "")
     clock.advance(timedelta(hours=1))
     assert service.run_due() == []
@@ -88,6 +90,7 @@ def test_the_tasks_return_what_they_did(db):
 
 def test_the_calendar_refresh_waits_for_the_end_of_maintenance(db, set_settings, fake_sonarr):
     set_settings(SONARR_URL=fake_sonarr.url, SONARR_API_KEY=fake_sonarr.api_key)
+    User.create(username="alice", email="alice@example.com")  # someone to tell
     maintenance.create_window(clock.now() - timedelta(minutes=20), clock.now() + timedelta(hours=1), "")
     from plexportal.media.tasks import refresh_calendar_task
 

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from plexportal.auth.models import User
 from plexportal.health import maintenance, service
 from plexportal.health.models import IssueFix, MonitorRun, MonitorState
 from plexportal.lib import clock
@@ -55,6 +56,7 @@ def test_a_busy_import_fix_leaves_the_webhook_to_its_next_run(db, caplog):
 
 def test_during_maintenance_the_webhook_waits_too(db, caplog):
     caplog.set_level(logging.INFO)
+    User.create(username="alice", email="alice@example.com")  # someone to tell
     maintenance.create_window(clock.now() - timedelta(minutes=20), clock.now() + timedelta(hours=1), "")
     assert publish("sonarr", json.dumps({"downloadId": "ABC"}), "ManualInteractionRequired") == 0
     assert MonitorRun.select().count() == 0 and "maintenance" in caplog.text

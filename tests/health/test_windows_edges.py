@@ -3,6 +3,7 @@ a window announced too late for a reminder, cancelling one nobody was told about
 public pages, and the worker's minute task."""
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -32,15 +33,18 @@ def kinds():
 
 
 def test_times_typed_on_the_page_are_in_the_configured_zone(admin_web, people):
-    r = admin_web.post("/maintenance/", data={"starts_at": "2026-07-01T18:00", "ends_at": "2026-07-01T19:30",
-                                              "message": "New disks"}, htmx=True)
+    form = {"starts_at": "2026-07-01T18:00", "ends_at": "2026-07-01T19:30", "message": "New disks"}
+    r = admin_web.post("/maintenance/", data=form, htmx=True)            # the preview: nothing planned yet
+    assert r.status_code == 200 and MaintenanceWindow.select().count() == 0
+    count = re.search(r'name="expected" value="(\d+)"', r.get_data(as_text=True)).group(1)
+    r = admin_web.post("/maintenance/", data=form | {"confirmed": "1", "expected": count}, htmx=True)
     assert r.headers["HX-Redirect"] == "/maintenance/"
     window = MaintenanceWindow.get()
     assert window.starts_at == datetime(2026, 7, 1, 16, 0, tzinfo=UTC)        # Paris is UTC+2 in July
     assert window.ends_at == datetime(2026, 7, 1, 17, 30, tzinfo=UTC)
     assert window.created_by == "admin"
     entry = AuditEntry.get(AuditEntry.action == "maintenance.create")
-    assert "2026-07-01 16:00 to 2026-07-01 17:30 UTC" in entry.message
+    assert "2026-07-01 18:00 CEST to 2026-07-01 19:30 CEST" in entry.message     # in the zone, named
 
 
 def test_a_message_too_long_is_refused_with_the_values_kept(admin_web, people):

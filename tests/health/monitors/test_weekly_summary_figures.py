@@ -34,16 +34,23 @@ def backup(key, day, status, dry_run=False):
     BackupRun.create(key=key, source="log", day=day, status=status, dry_run=dry_run)
 
 
-def test_a_quiet_week_says_so(db, monday):
+def test_a_quiet_week_sends_nothing_and_the_run_says_why(db, monday):
+    run = service.run_monitor("weekly-summary")
+    assert run.acted == 0 and run.status == "ok"
+    assert any("nothing happened in the week ending 2026-03-02 07:00 UTC" in line for line in run.lines)
+    assert not Notification.select().where(Notification.kind == "health.weekly_summary").exists()
+
+
+def test_a_week_with_only_a_backup_lists_the_quiet_figures_too(db, monday):
+    backup("w0", date(2026, 2, 24), "success")
     row = summary()
-    assert row.subject == "Weekly summary: 0 messages sent, all quiet"
     assert row.audience == "admin" and row.destination == "owner@example.com"
     lines = row.text_body.splitlines()
     assert lines[0] == "Week Mon 23 Feb – Mon 02 Mar on My Plex Server"
     assert "Requests: 0 new, 0 became available. Now: none." in lines
     assert "Messages: 0 sent, 0 failed." in lines
     assert "Open issues: 0. Downloads stuck right now: 0." in lines
-    assert "Backups: no backup runs recorded this week." in lines
+    assert "Backups: 1 ok, 0 partial, 0 failed, 0 missed (100% ok)." in lines
 
 
 def test_failed_messages_open_issues_and_stuck_downloads_need_a_look(db, monday):
@@ -81,7 +88,8 @@ def test_the_backups_line_counts_the_weeks_runs_without_dry_runs(db, monday):
     backup("dry", date(2026, 2, 27), "failed", dry_run=True)
     backup("old", date(2026, 2, 20), "failed")
     row = summary()
-    assert "Backups: 2 ok, 1 partial, 1 failed, 1 missed (60% ok)." in row.text_body
+    # "ok" counts successes only: 2 of 5
+    assert "Backups: 2 ok, 1 partial, 1 failed, 1 missed (40% ok)." in row.text_body
 
 
 def test_a_broken_backups_area_does_not_stop_the_summary(db, monday, monkeypatch):
@@ -97,6 +105,7 @@ def test_a_broken_backups_area_does_not_stop_the_summary(db, monday, monkeypatch
 def test_the_week_is_shown_in_the_configured_time_zone(db, monday, set_settings):
     # 07:00 UTC on Monday is 18:00 in Sydney: the week shown is Sydney's.
     set_settings(TIMEZONE="Australia/Sydney", WEEKLY_SUMMARY_HOUR="18", SERVER_NAME="Family Plex")
+    backup("w0", date(2026, 2, 27), "failed")
     row = summary()
     assert row.text_body.splitlines()[0] == "Week Mon 23 Feb – Mon 02 Mar on Family Plex"
 
@@ -104,6 +113,7 @@ def test_the_week_is_shown_in_the_configured_time_zone(db, monday, set_settings)
 def test_without_an_admin_address_the_run_still_records_the_week(db, set_settings, stack):
     set_settings(TIMEZONE="UTC", WEEKLY_SUMMARY_DAY="mon", WEEKLY_SUMMARY_HOUR="7", ADMIN_EMAIL="")
     clock.freeze(SLOT + timedelta(minutes=1))
+    backup("w0", date(2026, 2, 27), "failed")
     run = service.run_monitor("weekly-summary")
     assert run.acted == 1 and run.status == "ok"
     assert not Notification.select().where(Notification.kind == "health.weekly_summary").exists()
