@@ -25,6 +25,7 @@ SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
         ("settings", "Read and change settings."),
     ]),
     ("People and messages", [
+        ("people", "Everyone on the server: list, show one, merge two."),
         ("invites", "Invite links: create and list."),
         ("notify", "Messages: send a test email, send what is due."),
     ]),

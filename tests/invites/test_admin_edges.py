@@ -205,12 +205,12 @@ def test_the_api_pages_invites_and_never_shows_tokens(client, set_settings, plex
         service.create_invite({"label": f"n{n}"})
     key = {"X-Api-Key": "k" * 32}
     data = client.get("/api/v1/invites?limit=2", headers=key).get_json()
-    assert data["total"] == 3 and len(data["invites"]) == 2
+    assert data["total"] == 3 and len(data["items"]) == 2
     rest = client.get("/api/v1/invites?limit=2&offset=2", headers=key).get_json()
-    assert len(rest["invites"]) == 1
-    labels = {i["label"] for i in data["invites"]} | {i["label"] for i in rest["invites"]}
+    assert len(rest["items"]) == 1
+    labels = {i["label"] for i in data["items"]} | {i["label"] for i in rest["items"]}
     assert labels == {"n0", "n1", "n2"}
-    assert client.get("/api/v1/invites?offset=50", headers=key).get_json()["invites"] == []
+    assert client.get("/api/v1/invites?offset=50", headers=key).get_json()["items"] == []
 
 
 def test_the_dashboard_card_counts_waiting_and_failed(logged_in, plex, quiet):

@@ -71,7 +71,7 @@ def test_a_share_of_another_server_is_not_ours(db, plex):
 
 
 def test_a_libraries_form_with_nonsense_is_refused_and_plex_tv_is_not_called(logged_in, plex):
-    a = row(42, "friend", libraries=[1001])
+    a = row(42, "friend", libraries=[1001], pending=False)
     plex.reset_calls()
     r = logged_in.post(f"/users/{a.id}", data={"libraries": ["1001", "drop table"]}, htmx=True)
     assert r.status_code == 422 and "Pick libraries from the list." in r.get_data(as_text=True)
@@ -79,7 +79,7 @@ def test_a_libraries_form_with_nonsense_is_refused_and_plex_tv_is_not_called(log
 
 
 def test_a_change_plex_tv_refuses_is_not_saved_here(logged_in, plex):
-    a = row(42, "friend", libraries=[1001], share_id=900)
+    a = row(42, "friend", libraries=[1001], share_id=900, pending=False)
     plex.shares[900] = FakeShare(900, 42, MID, [1001], pending=False)
     plex.fail_next(500, path="/api/v2/sharings/42", times=3)
     r = logged_in.post(f"/users/{a.id}", data={"libraries": ["1002"]}, htmx=True)

@@ -76,5 +76,7 @@ def test_an_admin_email_from_the_environment_is_left_alone(web, db, monkeypatch)
 def test_each_service_step_links_back_and_on(logged_in):
     first = logged_in.get("/settings/setup/Seerr").get_data(as_text=True)
     assert 'href="/settings/setup/Sonarr"' in first and "/settings/setup/admin" not in first
-    last = logged_in.get("/settings/setup/Email").get_data(as_text=True)
-    assert 'href="/settings/setup/Jellyfin"' in last and 'href="/settings/setup/done"' in last
+    email = logged_in.get("/settings/setup/Email").get_data(as_text=True)
+    assert 'href="/settings/setup/Jellyfin"' in email and 'href="/settings/setup/Server"' in email
+    last = logged_in.get("/settings/setup/Webhooks").get_data(as_text=True)
+    assert 'href="/settings/setup/Address"' in last and 'href="/settings/setup/done"' in last
