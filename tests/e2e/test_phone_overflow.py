@@ -26,6 +26,7 @@ NOT_PAGES = {
     "invites.join_pin_check", "invites.join_plex_return", "invites.join_status",             # sign-in steps
     "invites.request_status", "invites.join_unverified",
     "media.inbox_event_status", "media.sync_progress", "media.on_behalf_search",             # htmx fragments
+    "decisions.status",
     "notify.test_status", "notify.test_email_status", "notify.attempts", "ops.backup_progress",
     "backups.job_output",
     "auth.second_factor",                                                                    # needs a half sign-in
@@ -69,6 +70,17 @@ def seed(set_settings):
             "run_id": run.id, "code": invite.code, "token": links.make_token(person), "name": "import-fix"}
 
 
+def pending_decision_token(user_id: int) -> str:
+    from plexportal.media import decisions
+    from plexportal.media.models import MediaRequest
+
+    waiting = MediaRequest.create(media_type="movie", tmdb_id=2, seerr_request_id=77, status="pending",
+                                  title="A Film Waiting For Approval With A Rather Long Title",
+                                  requested_by=user_id)
+    link, _ = decisions.make_links(waiting)["approve"]
+    return decisions.token_for(link)
+
+
 def pages(app, ids: dict) -> list[str]:
     from flask import url_for
 
@@ -80,6 +92,9 @@ def pages(app, ids: dict) -> list[str]:
                 continue
             if rule.endpoint == "notify.unsubscribe":
                 out.append(rule.rule.replace("<token>", ids["unsubscribe"]))
+                continue
+            if rule.endpoint == "decisions.confirm":                # a live Approve link of a pending request
+                out.append(rule.rule.replace("<token>", ids["decide"]))
                 continue
             if not set(rule.arguments) <= set(ids):
                 missing.append(rule.rule)
@@ -114,6 +129,7 @@ def test_no_page_scrolls_sideways(app, admin, set_settings, browser, serve, size
 
     ids = seed(set_settings)
     ids["unsubscribe"] = links.make_token(User.get_by_id(ids["user_id"]), links.UNSUBSCRIBE_SALT)
+    ids["decide"] = pending_decision_token(ids["user_id"])
     urls = pages(app, ids)
     assert len(urls) >= 40
     base = serve(app)
