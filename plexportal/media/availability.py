@@ -26,7 +26,8 @@ from plexportal.settings import service as settings
 log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 15       # several messages for one title due together share one library sweep
-_cache: dict[tuple, tuple[float, object]] = {}
+Item = plex.LibraryItem | jellyfin.JellyfinItem
+_cache: dict[tuple[str, str, tuple[tuple[str, str], ...]], tuple[float, Item | None]] = {}
 _lock = threading.Lock()
 
 
@@ -42,7 +43,7 @@ class Check:
 BREAKER = Breaker(failures=3, cooldown=300)
 
 
-def _lookup(mode: str, media_type: str, ids: dict):
+def _lookup(mode: str, media_type: str, ids: dict) -> Item | None:
     key = (mode, media_type, tuple(sorted((k, str(v)) for k, v in ids.items() if v)))
     with _lock:
         hit = _cache.get(key)
@@ -56,6 +57,7 @@ def _lookup(mode: str, media_type: str, ids: dict):
         seconds = max(1, int(until - time.monotonic()))
         raise GatewayError(f"{server} did not answer the last checks; not asked again for {seconds} s.")
     timeout = float(settings.get_int("AVAILABILITY_TIMEOUT"))
+    item: Item | None
     try:
         if mode == "plex":
             item = plex.find_item(plex.settings_from_store(), media_type, ids, timeout=timeout)
@@ -79,7 +81,8 @@ def clear_cache() -> None:
 
 
 def check(mode: str, payload: dict) -> Check:
-    media_type = payload.get("media_type")
+    # Anything not a series is looked for as a film, as the gateways do.
+    media_type = "tv" if payload.get("media_type") == "tv" else "movie"
     ids = {k: v for k, v in (payload.get("ids") or {}).items() if k in ("tmdb", "tvdb", "imdb") and v}
     item = _lookup(mode, media_type, ids)
     server = "Plex" if mode == "plex" else "Jellyfin"
@@ -96,7 +99,7 @@ def check(mode: str, payload: dict) -> Check:
     missing = [episodes.format_seasons([s]) for s in sorted(seasons - {s for s, _ in have})] + missing
     if missing:
         return Check(False, item.web_url, f"{', '.join(missing[:5])} not in {server} yet")
-    if len(wanted) == 1 and not seasons and mode == "plex":
+    if len(wanted) == 1 and not seasons and isinstance(item, plex.LibraryItem):
         (season, episode), = wanted
         return Check(True, item.episode_url(season, episode))
     return Check(True, item.web_url)

@@ -121,7 +121,7 @@ def upsert_request(*, seerr_request_id: int | None, media_type: str, status: str
                                               origin=origin, created_at=now, updated_at=now)
             except IntegrityError:
                 req = MediaRequest.get(MediaRequest.seerr_request_id == seerr_request_id)
-        changes = {"updated_at": now}
+        changes: dict[str, object] = {"updated_at": now}
         if RANK.get(status, 0) >= RANK.get(req.status, 0) and status != req.status:
             changes["status"] = status
         for name, value in (("tmdb_id", tmdb_id), ("tvdb_id", tvdb_id), ("imdb_id", imdb_id), ("title", title),
@@ -157,9 +157,13 @@ def remove_follower(req: MediaRequest, user: User) -> bool:
 
 
 def apply_seerr_request(parsed: parsing.Parsed) -> tuple[str, str]:
-    r = parsed.request
+    r, media_type = parsed.request, parsed.media_type
+    if r is None or media_type is None:
+        # parsing.parse refuses a request event without them; a caller that skipped it gets an
+        # outcome the inbox can show instead of a crash.
+        return "failed", "Not understood: a Seerr request event without its request or media type."
     user = find_or_create_user(email=r.email, username=r.username, avatar=r.avatar)
-    req = upsert_request(seerr_request_id=r.request_id, media_type=parsed.media_type, status=r.status, user=user,
+    req = upsert_request(seerr_request_id=r.request_id, media_type=media_type, status=r.status, user=user,
                          tmdb_id=parsed.tmdb_id, tvdb_id=parsed.tvdb_id, title=parsed.title, year=parsed.year,
                          poster_url=parsed.poster_url, overview=parsed.overview, seasons=r.seasons)
     who = user.name if user else "unknown requester"
@@ -226,19 +230,25 @@ def _record_arrival(media_type, ep: parsing.Episode, series_title, tmdb_id, tvdb
         return False                      # already known: a replay, an upgrade, or Import Complete after per-file
 
 
-def record_import(event_id: int, parsed: parsing.Parsed) -> tuple[str, str]:
-    items = parsed.episodes if parsed.media_type == "tv" else [parsing.Episode(0, 0, parsed.title)]
-    new = sum(_record_arrival(parsed.media_type, ep, parsed.title, parsed.tmdb_id, parsed.tvdb_id, parsed.imdb_id,
+def record_import(event_id: int | None, parsed: parsing.Parsed) -> tuple[str, str]:
+    """Record what an import brought (`event_id`: its webhook, None when no webhook told us) and
+    announce it."""
+    media_type = parsed.media_type
+    if media_type is None:
+        # parsing.parse refuses an import without a series or film; see apply_seerr_request.
+        return "failed", "Not understood: an import without a series or film."
+    items = parsed.episodes if media_type == "tv" else [parsing.Episode(0, 0, parsed.title)]
+    new = sum(_record_arrival(media_type, ep, parsed.title, parsed.tmdb_id, parsed.tvdb_id, parsed.imdb_id,
                               event_id) for ep in items)
-    what = describe(parsed.title, items, parsed.media_type)
-    requests = find_requests(parsed.media_type, parsed.tvdb_id, parsed.tmdb_id, parsed.imdb_id)
+    what = describe(parsed.title, items, media_type)
+    requests = find_requests(media_type, parsed.tvdb_id, parsed.tmdb_id, parsed.imdb_id)
     if not requests:
-        ids = media_key(parsed.media_type, parsed.tvdb_id, parsed.tmdb_id, parsed.imdb_id)
+        ids = media_key(media_type, parsed.tvdb_id, parsed.tmdb_id, parsed.imdb_id)
         return "unmatched", (f"{what} imported, but no request has {ids} yet; it will be announced if one "
                              f"arrives.")
     # Only what this import reported: anything older was announced when it arrived, or is by the
     # full pass a request's own events run (apply_seerr_request, match_pending_arrivals).
-    keys = {(ep.season, ep.episode) for ep in items} if parsed.media_type == "tv" else {(0, 0)}
+    keys = {(ep.season, ep.episode) for ep in items} if media_type == "tv" else {(0, 0)}
     sent = sum(announce(req, keys) for req in requests)
     upgrade = " (upgrade)" if parsed.is_upgrade else ""
     if sent:

@@ -162,4 +162,4 @@ save_request = sync.save_request
 
 def record_import(parsed: parsing.Parsed) -> tuple[str, str]:
     """Record an import that no webhook told us about, and announce it as the webhook would have."""
-    return matching.record_import(None, parsed)  # type: ignore[arg-type]  # no webhook row
+    return matching.record_import(None, parsed)

@@ -409,3 +409,24 @@ def process_at_once(app, event_ids) -> list[Exception]:
     for t in threads:
         t.join()
     return errors
+
+
+def test_it_records_a_request_event_without_its_request_as_failed_instead_of_crashing(db):
+    # parsing.parse refuses such an event; a caller building one itself gets an outcome, not an error.
+    from plexportal.media import parsing
+
+    parsed = parsing.Parsed(source="seerr", event_type="MEDIA_APPROVED", kind=parsing.REQUEST, media_type="tv",
+                            title="The Example Show", tmdb_id=98765)
+    status, outcome = matching.apply_seerr_request(parsed)
+    assert status == "failed" and "without its request" in outcome
+    assert MediaRequest.select().count() == 0 and User.select().count() == 0
+
+
+def test_it_records_an_import_without_a_media_type_as_failed_instead_of_crashing(db):
+    from plexportal.media import parsing
+
+    parsed = parsing.Parsed(source="sonarr", event_type="Download", kind=parsing.IMPORT, title="The Example Show",
+                            tvdb_id=371234, episodes=[parsing.Episode(2, 3, "Pilot")])
+    status, outcome = matching.record_import(None, parsed)
+    assert status == "failed" and "without a series or film" in outcome
+    assert Arrival.select().count() == 0
