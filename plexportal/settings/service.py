@@ -5,8 +5,9 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Mapping
 
-from plexportal.db import db, db_session
+from plexportal.db import BaseModel, db, db_session
 from plexportal.lib import clock
 from plexportal.security import SecretBox, mask
 from plexportal.settings.models import Setting
@@ -27,6 +28,18 @@ def configure(box: SecretBox) -> None:
     global _box
     _box = box
     invalidate()
+
+
+class SecretsNotConfigured(RuntimeError):
+    """A secret was read or written before `configure` (create_app does it first)."""
+
+
+def secret_box() -> SecretBox:
+    """The SecretBox create_app configured; raises SecretsNotConfigured when there is none."""
+    if _box is None:
+        raise SecretsNotConfigured("secrets are not configured: create the app (create_app) before reading or "
+                                   "writing a secret")
+    return _box
 
 
 def invalidate() -> None:
@@ -205,7 +218,7 @@ def set_value(key: str, raw) -> str:
     return value
 
 
-def set_many(values: dict[str, object], *, cleaned: bool = False) -> None:
+def set_many(values: Mapping[str, object], *, cleaned: bool = False) -> None:
     """Validate all, then store all in one short transaction (nothing stored if one is bad)."""
     stored: dict[str, str] = {}
     errors: dict[str, str] = {}
@@ -218,7 +231,7 @@ def set_many(values: dict[str, object], *, cleaned: bool = False) -> None:
             errors[key] = f"Locked by the environment variable {d.env_var}."
             continue
         try:
-            stored[key] = raw if cleaned else d.clean(raw)
+            stored[key] = raw if cleaned and isinstance(raw, str) else d.clean(raw)
         except InvalidSetting as err:
             errors[key] = err.message
     bound = _bind(stored, errors)
@@ -228,7 +241,7 @@ def set_many(values: dict[str, object], *, cleaned: bool = False) -> None:
     with db.atomic():
         for key, value in stored.items():
             d = get_def(key)
-            text = _box.encrypt(value) if (d.is_secret and value) else value
+            text = secret_box().encrypt(value) if (d.is_secret and value) else value
             fields = {Setting.value: text, Setting.updated_at: now}
             if d.bound_to:
                 fields[Setting.bound_to] = bound.get(key)
@@ -268,12 +281,12 @@ def display_value(d: SettingDef) -> str:
     return mask(value) if d.is_secret else value
 
 
-def encrypted_columns() -> list[tuple[type, str]]:
+def encrypted_columns() -> list[tuple[type[BaseModel], str]]:
     """Every (model, column) holding values encrypted with the SecretBox: a model declares them in
     `class Meta: encrypted = ("column", ...)`; Setting holds them in `value` for secret keys."""
     from plexportal.db import all_models
 
-    found = [(Setting, "value")]
+    found: list[tuple[type[BaseModel], str]] = [(Setting, "value")]
     for model in all_models():
         for column in getattr(model._meta, "encrypted", ()) or ():
             if model is not Setting:
@@ -286,6 +299,7 @@ def rotate_secrets() -> dict[str, dict[str, int]]:
     PLEXPORTAL_SECRET_KEY_PREVIOUS to the old key). Returns per table how many values were
     re-encrypted and how many no key could read (left as they are)."""
     report: dict[str, dict[str, int]] = {}
+    box = secret_box()
     with db.atomic():
         for model, column in encrypted_columns():
             counts = report.setdefault(model._meta.table_name, {"rotated": 0, "unreadable": 0})
@@ -297,10 +311,10 @@ def rotate_secrets() -> dict[str, dict[str, int]]:
                     if not (d and d.is_secret):
                         continue
                 value = getattr(row, column)
-                if _box.decrypt(value) is None:
+                if box.decrypt(value) is None:
                     counts["unreadable"] += 1
                     continue
-                model.update({field: _box.rotate(value)}).where(pk == getattr(row, pk.name)).execute()
+                model.update({field: box.rotate(value)}).where(pk == getattr(row, pk.name)).execute()
                 counts["rotated"] += 1
     invalidate()
     return report
@@ -316,9 +330,8 @@ def hold_pending(key: str, value: str) -> None:
     decides where it goes (the wizard's Sign in with Plex, before a server is picked)."""
     from flask import session
 
-    assert _box is not None  # nosec B101 # configured by create_app before any request
     held = dict(session.get(PENDING) or {})
-    held[key] = {"t": _box.encrypt(value), "at": time.time()}
+    held[key] = {"t": secret_box().encrypt(value), "at": time.time()}
     session[PENDING] = held
 
 

@@ -141,3 +141,10 @@ def test_a_wizard_step_that_fails_keeps_the_wizard_around_it(logged_in):
     assert 'value="sonarr:8989"' in html
     r = logged_in.post("/settings/setup/Email", data={"SMTP_HOST": "", "SMTP_PORT": "587"}, htmx=True)
     assert r.status_code == 200 and r.headers["HX-Redirect"] == "/settings/setup/Server"   # the next step
+
+
+def test_a_secret_is_never_stored_in_clear_before_the_secrets_are_configured(db, monkeypatch):
+    monkeypatch.setattr(service, "_box", None)
+    with pytest.raises(service.SecretsNotConfigured, match="secrets are not configured"):
+        service.set_value("BACKUP_PING_TOKEN", "a-token-of-thirty-two-characters")
+    assert Setting.get_or_none(Setting.key == "BACKUP_PING_TOKEN") is None
