@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import os
 import time
 from collections.abc import Callable
@@ -131,7 +132,7 @@ def _position(cursor: LogCursor, path: Path, handle, restart: bool) -> tuple[int
     return cursor.offset, ""
 
 
-def _rotated_sibling(cursor: LogCursor):
+def _rotated_sibling(cursor: LogCursor) -> io.BufferedIOBase | None:
     """After a rename-style rotation, the file we were reading now lives beside the new one: as
     `.1`, a dated name (`backup.log-20260512`, `backup.log.2026-05-12`) or compressed (`.1.gz`,
     `-20260512.gz`). A plain one is recognised by its inode, a compressed one (a new file) by the
@@ -144,6 +145,7 @@ def _rotated_sibling(cursor: LogCursor):
     except OSError:
         return None
     siblings.sort(key=lambda p: p.stat().st_mtime if p.exists() else 0, reverse=True)
+    handle: io.BufferedIOBase               # a GzipFile or a plain file
     for candidate in siblings[:20]:
         try:
             st = candidate.stat()
@@ -296,10 +298,10 @@ def store_runs(runs: list[parsing.ParsedRun], report: ImportReport | None, *, so
     rows = []
     now = clock.now()
     for run in runs:
-        key = run_key(run, source)
-        if not key:
-            continue            # neither date could be read: counted in the scanner's stats
         at = run.started_at or run.finished_at
+        if at is None:
+            continue            # neither date could be read: counted in the scanner's stats
+        key = run_key(run, source)
         rows.append(dict(
             key=key, source=source, day=local_day(at), started_at=run.started_at, finished_at=run.finished_at,
             duration_seconds=run.duration_seconds, status=run.status, exit_code=run.exit_code,

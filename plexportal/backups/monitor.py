@@ -261,7 +261,7 @@ def evaluate(now: datetime | None = None) -> State:
     server = _server()
     last = st.last
     failed = last is not None and last.status == "failed" and st.state == "down" and not st.stuck
-    code = f" (rsync code {last.exit_code})" if failed and last.exit_code is not None else ""
+    code = f" (rsync code {last.exit_code})" if last is not None and failed and last.exit_code is not None else ""
     _condition("failed", failed, f"Backup failed on {server}{code}",
                _run_text(last) if failed else "", last, now, "a backup succeeded again")
     missed = st.state == "down" and not failed and not st.stuck and st.next_expected_at is not None
@@ -269,8 +269,9 @@ def evaluate(now: datetime | None = None) -> State:
                f"No backup has run since {fmt.localtime(st.last_success_at)}. The run due "
                f"{fmt.localtime(st.next_expected_at)} has not been seen." if missed else "", None, now,
                "a backup ran again")
-    _condition("stuck", st.stuck, f"Backup stuck on {server}",
-               f"A backup started {fmt.localtime(st.running.started_at)} is still running." if st.stuck else "",
+    stuck = st.running if st.stuck else None          # compute() sets stuck only for a running run
+    _condition("stuck", stuck is not None, f"Backup stuck on {server}",
+               f"A backup started {fmt.localtime(stuck.started_at)} is still running." if stuck is not None else "",
                st.running, now, "the run finished")
     partial = last is not None and last.status == "partial"
     _condition("partial", partial, f"Backup partly done on {server} (rsync code {last.exit_code if last else '?'})",

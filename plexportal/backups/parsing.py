@@ -71,11 +71,11 @@ def localize(naive: datetime, zone: ZoneInfo, abbreviation: str | None = None) -
     readings of the hour that happens twice when clocks go back; it never overrides the zone."""
     first = naive.replace(tzinfo=zone, fold=0)
     second = naive.replace(tzinfo=zone, fold=1)
+    upper = abbreviation.upper() if abbreviation else ""
     chosen = first
-    if (abbreviation and first.utcoffset() != second.utcoffset()
-            and second.tzname() == abbreviation.upper() and first.tzname() != abbreviation.upper()):
+    if upper and first.utcoffset() != second.utcoffset() and second.tzname() == upper and first.tzname() != upper:
         chosen = second
-    mismatch = bool(abbreviation) and abbreviation.upper() not in {first.tzname(), second.tzname()}
+    mismatch = bool(upper) and upper not in {first.tzname(), second.tzname()}
     return ParsedDate(chosen.astimezone(UTC), mismatch)
 
 

@@ -94,6 +94,7 @@ def record_ping(kind: str, body: bytes) -> BackupRun:
     open_run = (BackupRun.select().where((BackupRun.source == "ping") & (BackupRun.status == "running")
                                          & (BackupRun.started_at >= now - PING_MAX_DURATION))
                 .order_by(BackupRun.started_at.desc()).first())
+    code: int | None
     if kind == "success":
         status, code = "success", 0
     else:
@@ -182,7 +183,15 @@ def series(days: int = 365) -> list[dict]:
     return [{"day": d.isoformat(), "size": s, "duration": dur} for d, _, s, dur in rows]
 
 
-def heatmap(days: int = 365) -> list[dict]:
+@dataclass
+class HeatCell:
+    """One square of the year's calendar; `day` None for the padding before the first day."""
+    day: date | None
+    status: str = ""              # the worst result that day, "none" for a day without a run
+    count: int = 0
+
+
+def heatmap(days: int = 365) -> list[HeatCell]:
     """One cell per day of the last year: the worst status that day (SQL does the grouping)."""
     today = clock.now().astimezone(importer.zone()).date()
     since = today - timedelta(days=days - 1)
@@ -194,11 +203,11 @@ def heatmap(days: int = 365) -> list[dict]:
     names = {0: "", 1: "success", 2: "partial", 3: "missed", 4: "failed"}
     by_day = {d if isinstance(d, date) else date.fromisoformat(str(d)): (names[w or 0], n) for d, w, n in rows}
     lead = since.weekday()           # Monday-first columns
-    cells = [{"day": None}] * lead
+    cells = [HeatCell(None) for _ in range(lead)]
     for i in range(days):
         d = since + timedelta(days=i)
         status, n = by_day.get(d, ("", 0))
-        cells.append({"day": d, "status": status or "none", "count": n})
+        cells.append(HeatCell(d, status or "none", n))
     return cells
 
 
