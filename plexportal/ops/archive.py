@@ -97,8 +97,10 @@ class Writer:
         """Drop the stream without writing more (the file is being deleted)."""
         self._error = self._error or RuntimeError("aborted")
         self._stop()
-        self._tar.closed = True
-        self._tar.fileobj.closed = True
+        # Marked closed, so neither close() nor the stream's __del__ writes the end of the archive.
+        # typeshed declares neither attribute, though tarfile sets both in __init__.
+        self._tar.closed = True  # type: ignore[attr-defined]
+        self._tar.fileobj.closed = True  # type: ignore[attr-defined]
 
     def finish(self) -> None:
         self._stop()

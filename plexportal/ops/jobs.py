@@ -10,12 +10,16 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from plexportal import areas
 from plexportal.db import db_session
 from plexportal.lib import clock, fmt
 from plexportal.ops.models import JobState
 from plexportal.ops.redact import redact
+
+if TYPE_CHECKING:
+    from plexportal.queue import TaskHandle
 
 log = logging.getLogger("plexportal.jobs")
 
@@ -151,10 +155,10 @@ class Job:
         return self.name.rsplit(".", 1)[-1]
 
 
-def periodic_handles() -> dict[str, object]:
+def periodic_handles() -> dict[str, TaskHandle]:
     from plexportal.queue import TaskHandle
 
-    found = {}
+    found: dict[str, TaskHandle] = {}
     for module in (module for area in areas.all_areas() for module in area.tasks):
         for value in vars(module).values():
             if isinstance(value, TaskHandle) and value.periodic is not None:

@@ -13,8 +13,11 @@ import threading
 import time
 import traceback
 from collections import deque
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import NamedTuple
 
+from plexportal.config import Config
 from plexportal.ops.redact import known_secrets, redact
 
 BUFFER = 5000                 # records waiting to be written; the oldest are dropped beyond this
@@ -26,10 +29,36 @@ MESSAGE_LIMIT = 8000
 # themselves) and the store itself.
 _SKIP = ("peewee", "plexportal.ops.logstore")
 
-_buffer: deque = deque(maxlen=BUFFER)
+
+class _Entry(NamedTuple):
+    """One record waiting in the buffer: a LogRecord row before redaction."""
+    at: datetime
+    process: str
+    level: str
+    levelno: int
+    area: str
+    logger: str
+    message: str
+    subject_kind: str
+    subject_id: int | None
+
+
+@dataclass
+class _State:
+    process: str = ""
+    background: bool = True             # written by a thread of our own (False under tests)
+    config: Config | None = None        # the one given to install(): known_secrets reads it
+    pid: int | None = None              # the process that started `thread`
+    thread: threading.Thread | None = None
+    secrets: list[str] = field(default_factory=list)
+    secrets_at: float = 0.0
+    pruned_at: float = 0.0
+    warned: bool = False                # the store-unavailable note was printed
+
+
+_buffer: deque[_Entry] = deque(maxlen=BUFFER)
 _local = threading.local()
-_state = {"process": "", "background": True, "config": None, "pid": None, "thread": None,
-          "secrets": [], "secrets_at": 0.0, "pruned_at": 0.0, "warned": False}
+_state = _State()
 _wake = threading.Event()
 
 
@@ -68,9 +97,9 @@ class StoreHandler(logging.Handler):
                 text += "\n" + "".join(traceback.format_exception(*record.exc_info))[-4000:]
             subject = getattr(record, "subject", None)
             kind, ident = (subject if isinstance(subject, tuple) and len(subject) == 2 else ("", None))
-            _buffer.append((datetime.fromtimestamp(record.created, UTC), _state["process"],
-                            record.levelname[:8], record.levelno, area_of(record.name), record.name[:100],
-                            text[:MESSAGE_LIMIT], str(kind)[:16], ident if isinstance(ident, int) else None))
+            _buffer.append(_Entry(datetime.fromtimestamp(record.created, UTC), _state.process,
+                                  record.levelname[:8], record.levelno, area_of(record.name), record.name[:100],
+                                  text[:MESSAGE_LIMIT], str(kind)[:16], ident if isinstance(ident, int) else None))
             _ensure_thread()
         except Exception:  # noqa: BLE001 - logging must never break the caller  # nosec B110
             pass
@@ -81,25 +110,25 @@ def install(config, process: str | None = None) -> None:
     root = logging.getLogger()
     if not any(isinstance(h, StoreHandler) for h in root.handlers):
         root.addHandler(StoreHandler(level=logging.INFO))
-    _state["process"] = process or process_role()
-    _state["config"] = config
-    _state["secrets_at"] = 0.0
+    _state.process = process or process_role()
+    _state.config = config
+    _state.secrets_at = 0.0
     # Tests build many apps on many databases: records are written when a test flushes, never by
     # a thread that may outlive the database it was meant for.
-    _state["background"] = not config.testing
+    _state.background = not config.testing
     if config.testing:
         _buffer.clear()
 
 
 def _ensure_thread() -> None:
-    if not _state["background"]:
+    if not _state.background:
         return
     pid = os.getpid()
-    if _state["pid"] == pid and _state["thread"] is not None and _state["thread"].is_alive():
+    if _state.pid == pid and _state.thread is not None and _state.thread.is_alive():
         return
-    _state["pid"] = pid                     # after a fork the parent's thread is not ours
+    _state.pid = pid                     # after a fork the parent's thread is not ours
     thread = threading.Thread(target=_run, name="plexportal-logstore", daemon=True)
-    _state["thread"] = thread
+    _state.thread = thread
     thread.start()
 
 
@@ -107,7 +136,7 @@ def _run() -> None:
     while True:
         _wake.wait(FLUSH_EVERY)
         _wake.clear()
-        if not _state["background"] or _state["pid"] != os.getpid():
+        if not _state.background or _state.pid != os.getpid():
             continue                        # a test app took over this process: it flushes itself
         try:
             flush()
@@ -117,10 +146,10 @@ def _run() -> None:
 
 def _secrets() -> list[str]:
     now = time.monotonic()
-    if now - _state["secrets_at"] > SECRETS_EVERY:
-        _state["secrets"] = known_secrets(_state["config"])
-        _state["secrets_at"] = now
-    return _state["secrets"]
+    if now - _state.secrets_at > SECRETS_EVERY:
+        _state.secrets = known_secrets(_state.config)
+        _state.secrets_at = now
+    return _state.secrets
 
 
 def flush() -> int:
@@ -140,21 +169,19 @@ def _flush_batch() -> int:
 
     _local.flushing = True
     try:
-        batch = []
+        batch: list[_Entry] = []
         while _buffer and len(batch) < 1000:
             batch.append(_buffer.popleft())
         with db_session():
             known = _secrets()
-            rows = [{"at": at, "process": proc, "level": level, "levelno": no, "area": area, "logger": name,
-                     "message": redact(text, known), "subject_kind": kind, "subject_id": ident}
-                    for at, proc, level, no, area, name, text, kind, ident in batch]
+            rows = [{**entry._asdict(), "message": redact(entry.message, known)} for entry in batch]
             with db.atomic():
                 LogRecord.insert_many(rows).execute()
             _prune()
         return len(rows)
     except Exception as err:  # noqa: BLE001 - a database that is down or not migrated yet: drop them
-        if not _state["warned"]:
-            _state["warned"] = True
+        if not _state.warned:
+            _state.warned = True
             print(f"plexportal: the Logs page store is not available ({type(err).__name__}); records are "
                   "only printed until it is.", file=sys.stderr)
         return 0
@@ -169,9 +196,9 @@ def _prune(force: bool = False) -> int:
     from plexportal.settings import service as settings
 
     now = time.monotonic()
-    if not force and now - _state["pruned_at"] < PRUNE_EVERY:
+    if not force and now - _state.pruned_at < PRUNE_EVERY:
         return 0
-    _state["pruned_at"] = now
+    _state.pruned_at = now
     keep = settings.get_int("LOG_KEEP_RECORDS")
     newest = LogRecord.select(fn.MAX(LogRecord.id)).scalar() or 0
     return LogRecord.delete().where(LogRecord.id <= newest - keep).execute()

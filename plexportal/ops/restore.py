@@ -252,7 +252,7 @@ def _loader(db: peewee.Database, table: str, columns: list[str]) -> Callable[[by
 
         sql = f'INSERT INTO "{table}" ({cols}) VALUES %s'  # nosec B608 # names checked by _manifest_tables
 
-        def insert(data: bytes) -> int:
+        def insert_values(data: bytes) -> int:
             rows = parsed(data)
             for row in rows:
                 for i in bools:
@@ -260,7 +260,7 @@ def _loader(db: peewee.Database, table: str, columns: list[str]) -> Callable[[by
                         row[i] = bool(row[i])
             execute_values(db.cursor(), sql, rows, page_size=BATCH)
             return len(rows)
-        return insert
+        return insert_values
     conn = db.connection()
     sql = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" for _ in columns)})'  # nosec B608 # checked names
 

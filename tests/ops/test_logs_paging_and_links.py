@@ -136,7 +136,7 @@ def test_records_are_filed_under_their_area(name, area):
 @pytest.mark.sqlite_only
 def test_a_store_that_cannot_be_written_drops_records_and_says_so_once(db, caplog, capsys, monkeypatch):
     caplog.set_level(logging.INFO)
-    monkeypatch.setitem(logstore._state, "warned", False)
+    monkeypatch.setattr(logstore._state, "warned", False)
     db.execute_sql("ALTER TABLE log_record RENAME TO log_record_away")
     try:
         logging.getLogger("plexportal.media").info("lost record")
