@@ -28,7 +28,7 @@ class User(BaseModel, UserMixin):
     created_at = UTCDateTimeField(default=clock.now)
     last_login_at = UTCDateTimeField(null=True)
 
-    session_id = None   # set for the request by the session loader; flask-login stores it, not the user id
+    session_id: str | None = None   # set for the request by the session loader; flask-login stores it, not the user id
 
     def get_id(self):
         return self.session_id

@@ -146,7 +146,7 @@ def _hash(code: str) -> str:
 
 def _normalize_recovery(text: str | None) -> str:
     text = re.sub(r"[\s-]", "", (text or "").lower())[:40]
-    return text.translate(str.maketrans({"o": "0", "i": "1", "l": "1"}))
+    return text.translate(str.maketrans("oil", "011"))
 
 
 def _new_code() -> str:

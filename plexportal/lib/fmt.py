@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
+from zoneinfo import ZoneInfo
 
 from plexportal.lib import clock
 
@@ -70,7 +71,7 @@ def reltime(value: datetime | None, now: datetime | None = None) -> str:
     return f"in {text}" if future else f"{text} ago"
 
 
-def display_zone() -> tzinfo:
+def display_zone() -> ZoneInfo:
     from plexportal.settings import service as settings
 
     return clock.zone(settings.get("TIMEZONE"))

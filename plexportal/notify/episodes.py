@@ -36,7 +36,8 @@ def is_whole_season(item) -> bool:
 
 def whole_seasons(items: Iterable) -> list[int]:
     """Seasons named as a whole, sorted and without repeats."""
-    return sorted({_as_int(item.get("season")) for item in items or [] if is_whole_season(item)})
+    seasons = (_as_int(item.get("season")) for item in items or [] if is_whole_season(item))
+    return sorted({season for season in seasons if season is not None})
 
 
 def episode_pairs(items: Iterable) -> list[tuple[int, int]]:
@@ -65,7 +66,7 @@ def runs(pairs: Iterable[tuple[int, int]]) -> list[tuple[int, int, int]]:
             out[-1][2] = episode
         else:
             out.append([season, episode, episode])
-    return [tuple(r) for r in out]
+    return [(season, first, last) for season, first, last in out]
 
 
 def format_seasons(seasons: Iterable[int]) -> str:

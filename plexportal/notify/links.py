@@ -19,7 +19,12 @@ UNSUBSCRIBE_SALT = "plexportal.notify.unsubscribe"
 
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=salt)
+    key = current_app.secret_key
+    if not key:
+        # create_app always sets one (PLEXPORTAL_SECRET_KEY or the generated one): without it no
+        # link could be signed, nor checked.
+        raise RuntimeError("the app has no secret key: a person's links cannot be signed")
+    return URLSafeTimedSerializer(key, salt=salt)
 
 
 def _max_age(salt: str) -> int:

@@ -40,8 +40,8 @@ class Filters:
                    kind=(args.get("kind", "") or "")[:64],
                    flagged=args.get("flagged", "") in ("1", "true", "yes"), person=person)
 
-    def as_args(self) -> dict:
-        out = {}
+    def as_args(self) -> dict[str, str | int]:
+        out: dict[str, str | int] = {}
         if self.status:
             out["status"] = self.status
         if self.person:

@@ -55,10 +55,11 @@ def watch_link(payload: dict) -> tuple[str, str]:
 
 def media_subject(payload: dict) -> str:
     title = _text(payload.get("title"), 150) or "Your request"
-    episodes = format_range(payload.get("items") or [])
+    items = payload.get("items") or []
+    episodes = format_range(items)
     if payload.get("media_type") == "tv" and episodes:
         if len(episodes) > SUBJECT_RANGE_MAX:
-            return f"Ready to watch: {title}, {summary_words(payload.get('items'))}"
+            return f"Ready to watch: {title}, {summary_words(items)}"
         return f"Ready to watch: {title} {episodes}"
     return f"{title} is ready to watch"
 

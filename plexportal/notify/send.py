@@ -228,12 +228,13 @@ def _gate_decision(n: Notification) -> GateResult:
 
 def _record_gate(n: Notification, result: GateResult) -> bool:
     if result.send:
-        updates = {}
+        updates: dict[object, object] = {}          # column -> value
         if result.flag:
             updates[Notification.flagged] = result.flag[:300]
         if result.payload_updates:
-            updates[Notification.payload] = {**(n.payload or {}), **result.payload_updates}
-            n.payload = updates[Notification.payload]
+            payload = {**(n.payload or {}), **result.payload_updates}
+            updates[Notification.payload] = payload
+            n.payload = payload
         if updates:
             Notification.update(updates).where(Notification.id == n.id).execute()
             n.flagged = result.flag or n.flagged
@@ -252,7 +253,8 @@ def _gate_all(rows: list[Notification]) -> list[bool]:
     gated = [n for n in rows if n.kind in GATES]
     decisions: dict[int, GateResult] = {}
     if len(gated) > 1 and has_app_context():
-        app = current_app._get_current_object()
+        # Flask types current_app as the app itself, though it is a proxy to it.
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
 
         def decide(n):
             with app.app_context(), db_session():

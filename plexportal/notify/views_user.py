@@ -30,17 +30,17 @@ def link_gone():
 
 
 def _subject(token: str | None, user_id: int | None):
-    if token is None and user_id is None:            # /notify/me: the person signed in with Plex
-        person = links.signed_in_person()
-        if person is None:
-            abort(redirect(url_for("admin.dashboard") if current_user.is_authenticated
-                           else url_for("auth.login", next=request.path)))
-        return person, False
     if token is not None:
         user = links.user_from_token(token)
         if user is None:
             abort(link_gone())
         return user, False
+    if user_id is None:                              # /notify/me: the person signed in with Plex
+        person = links.signed_in_person()
+        if person is None:
+            abort(redirect(url_for("admin.dashboard") if current_user.is_authenticated
+                           else url_for("auth.login", next=request.path)))
+        return person, False
     if not (current_user.is_authenticated and current_user.is_admin):
         abort(redirect(url_for("auth.login", next=request.path)))
     user = User.get_or_none(User.id == user_id) if user_id <= MAX_ID else None
