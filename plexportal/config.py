@@ -11,6 +11,7 @@ import secrets
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import overload
 
 from dotenv import load_dotenv
 
@@ -19,6 +20,10 @@ class ConfigError(RuntimeError):
     """A startup problem the operator must fix; the message says how."""
 
 
+@overload
+def _env(name: str) -> str | None: ...
+@overload
+def _env(name: str, default: str) -> str: ...
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(f"PLEXPORTAL_{name}")
     return value if value not in (None, "") else default
@@ -182,9 +187,9 @@ def local_network_problem(text: str) -> str | None:
     return None
 
 
-def parse_cidrs(text: str) -> list[ipaddress._BaseNetwork]:
+def parse_cidrs(text: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     """Parse a comma/space/newline separated CIDR list; raises ValueError naming the bad entry."""
-    nets = []
+    nets: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
     for part in text.replace(",", " ").split():
         try:
             nets.append(ipaddress.ip_network(part, strict=False))

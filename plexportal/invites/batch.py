@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from typing import NamedTuple, TypedDict
 
 from plexportal.admin import audit
 from plexportal.db import db
@@ -17,17 +18,38 @@ EMAIL_HEADERS = ("email", "e-mail", "email address", "e-mail address")
 EMAIL_RE = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 
 
-def parse_csv(data: bytes) -> list[dict]:
-    """Rows as {"line", "email", "preset", "label", "error"}; a bad row gets an error, never a crash.
-    Raises ValueError only when the file as a whole is unusable."""
+class CsvRow(TypedDict):
+    """One row of an uploaded file, as previewed and stored in Batch.rows."""
+    line: int
+    email: str
+    preset: str
+    label: str
+    error: str              # why the row is skipped; "" for a row to send
+
+
+class _Columns(NamedTuple):
+    """Where each field is in a row (None: the file has no such column)."""
+    email: int
+    preset: int | None
+    label: int | None
+
+
+def _cell(row: list[str], index: int | None) -> str:
+    return row[index].strip() if index is not None and index < len(row) else ""
+
+
+def parse_csv(data: bytes) -> list[CsvRow]:
+    """The file's rows; a bad row gets an error, never a crash. Raises ValueError only when the
+    file as a whole is unusable."""
     rows, col, start = _read_rows(data)
-    out, seen = [], set()
+    out: list[CsvRow] = []
+    seen: set[str] = set()
     for n, row in enumerate(rows, start=start):
         if not any(cell.strip() for cell in row):
             continue
-        cell = lambda name, row=row: row[col[name]].strip() if col[name] is not None and col[name] < len(row) else ""
-        item = {"line": n, "email": cell("email"), "preset": cell("preset"), "label": cell("label")[:120],
-                "error": _row_problem(cell("email"), cell("preset"), seen)}
+        email, preset = _cell(row, col.email), _cell(row, col.preset)
+        item = CsvRow(line=n, email=email, preset=preset, label=_cell(row, col.label)[:120],
+                      error=_row_problem(email, preset, seen))
         seen.add(item["email"].lower())
         out.append(item)
         if len(out) > MAX_ROWS:
@@ -37,7 +59,7 @@ def parse_csv(data: bytes) -> list[dict]:
     return out
 
 
-def _read_rows(data: bytes) -> tuple[list[list[str]], dict[str, int | None], int]:
+def _read_rows(data: bytes) -> tuple[list[list[str]], _Columns, int]:
     """The rows after any header, the column of each field, and the line number of the first row."""
     try:
         text = data.decode("utf-8-sig")
@@ -54,9 +76,7 @@ def _read_rows(data: bytes) -> tuple[list[list[str]], dict[str, int | None], int
     else:
         header, start = ["email", "preset", "label"], 1
     col = {name: header.index(name) if name in header else None for name in ("email", "preset", "label")}
-    if col["email"] is None:
-        col["email"] = 0
-    return rows, col, start
+    return rows, _Columns(col["email"] or 0, col["preset"], col["label"]), start
 
 
 def _row_problem(email: str, preset: str, seen: set[str]) -> str:

@@ -280,7 +280,7 @@ def _accept(gw: plextv.PlexTV, mid: str, redemption: Redemption) -> None:
             token = ""          # nothing left to retry with: wait for them to accept
     user = find_plex_user(gw, redemption)
     share = user.share_for(mid) if user else None
-    if share is not None and not share.pending:
+    if user is not None and share is not None and not share.pending:
         _set(redemption, state="accepted", plex_user_id=redemption.plex_user_id or user.id, next_retry_at=None)
     elif token and redemption.attempts < 3:
         # plex.tv can take a moment before the new share shows up in the person's pending list.

@@ -11,6 +11,7 @@ both are cancelled if still unsent when a Grab (or an import) webhook arrives. U
 they want them."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from plexportal.gateways.base import GatewayError
@@ -133,26 +134,30 @@ def _series(ctx, requests: list[MediaRequest], now: datetime, at_approval: bool 
                 ctx.note(f"{request.title}: {UNKNOWN}")
             continue
         seasons = set(request.seasons or [])
-        missing = [ep for ep in client.episodes(series.id) if ep.id not in queued and _is_missing(ep, seasons, now)]
+        # (episode, when it aired) for each wanted episode that aired and has no file yet
+        missing = [(ep, aired) for ep in client.episodes(series.id)
+                   if ep.id not in queued and (aired := _missing_since(ep, seasons, now)) is not None]
         if not at_approval:
-            missing = [ep for ep in missing if _due(ep.air_date_utc, request, False) <= now]
+            missing = [(ep, aired) for ep, aired in missing if _due(aired, request, False) <= now]
         if missing:
             ctx.found += 1
             title = request.title or series.title
-            which = ", ".join(f"S{e.season_number or 0:02d}E{e.episode_number or 0:02d}" for e in missing[:12])
+            which = ", ".join(f"S{e.season_number or 0:02d}E{e.episode_number or 0:02d}" for e, _ in missing[:12])
             more = f" and {len(missing) - 12} more" if len(missing) > 12 else ""
-            due = _due(min(ep.air_date_utc for ep in missing), request, at_approval)
+            due = _due(min(aired for _, aired in missing), request, at_approval)
             _send(ctx, request, messages.WAITING_QUALITY, f"Waiting for a good copy: {title}",
                   f"{which}{more} of {title} aired, but no copy in the quality you asked for has turned up yet. "
                   "They are being looked for; you will hear as soon as they are ready.", not_before=due)
 
 
-def _is_missing(ep: Episode, seasons: set, now: datetime) -> bool:
-    """A wanted episode (monitored, of a requested season, not a special) that aired and still has
-    no file."""
+def _missing_since(ep: Episode, seasons: set[int], now: datetime) -> datetime | None:
+    """When a wanted episode (monitored, of a requested season, not a special) aired, if it did and
+    still has no file; None otherwise."""
     if ep.has_file or not ep.monitored or not ep.season_number or (seasons and ep.season_number not in seasons):
-        return False
-    return ep.air_date_utc is not None and ep.air_date_utc <= now
+        return None
+    if ep.air_date_utc is None or ep.air_date_utc > now:
+        return None
+    return ep.air_date_utc
 
 
 def decide_for_request(request_id: int) -> str:
@@ -185,11 +190,14 @@ def run(ctx) -> None:
     films = [r for r in requests if r.media_type == "movie"]
     shows = [r for r in requests if r.media_type == "tv"]
     now = clock.now()
-    for service, fn, items, arg in (("radarr", _films, films, now.date()), ("sonarr", _series, shows, now)):
+    checks: list[tuple[str, list[MediaRequest], Callable[[], None]]] = [
+        ("radarr", films, lambda: _films(ctx, films, now.date())),
+        ("sonarr", shows, lambda: _series(ctx, shows, now))]
+    for service, items, check in checks:
         if not items or not base.settings.get(f"{service.upper()}_URL"):
             continue
         try:
-            fn(ctx, items, arg)
+            check()
         except GatewayError as err:
             ctx.upstream_error(service.title(), err)
 
