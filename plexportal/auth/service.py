@@ -162,12 +162,18 @@ def load_session(sid: str) -> User | None:
     return user
 
 
-def _strong_enough(method: str) -> bool:
-    if not settings.get_bool("REQUIRE_SECOND_FACTOR"):
-        return True
-    from plexportal.auth.signin import is_strong  # signin builds on this module
+# Methods complete on their own (see auth/signin.py for how methods are named): a passkey verifies
+# the person; single sign-on and the trusted proxy did the rest.
+COMPLETE = {"passkey", "oidc", "header"}
 
-    return is_strong(method)
+
+def is_strong(method: str) -> bool:
+    """Enough for the "require a second factor or single sign-on" rule."""
+    return "+" in (method or "") or method in COMPLETE
+
+
+def _strong_enough(method: str) -> bool:
+    return not settings.get_bool("REQUIRE_SECOND_FACTOR") or is_strong(method)
 
 
 _refused_networks: set[str] = set()

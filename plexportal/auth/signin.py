@@ -5,7 +5,7 @@ records it in the audit log and sends the browser on.
 
 Methods are named in the session row (`UserSession.method`): a first factor alone ("password",
 "plex"), a first factor with its second ("password+totp", "plex+passkey", "password+recovery"),
-or a method that is complete on its own ("passkey", "oidc", "header").
+or a method that is complete on its own ("passkey", "oidc", "header": `service.COMPLETE`).
 """
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ from plexportal.settings import service as settings
 log = logging.getLogger(__name__)
 
 FIRST_FACTORS = {"password", "plex"}           # need the second factor when the account has one
-COMPLETE = {"passkey", "oidc", "header"}       # a passkey verifies the person; SSO and the proxy did the rest
 PENDING_KEY = "signin_pending"
 PENDING_SECONDS = 300                          # time to type the code after the password
 PENDING_TRIES = 5                              # wrong codes before the password is asked again
@@ -45,11 +44,6 @@ def describe(method: str) -> str:
 
 def provider_label() -> str:
     return settings.get("OIDC_PROVIDER_NAME") or "single sign-on"
-
-
-def is_strong(method: str) -> bool:
-    """Enough for the "require a second factor or single sign-on" rule."""
-    return "+" in (method or "") or method in COMPLETE
 
 
 def policy_requires_strong() -> bool:
