@@ -199,9 +199,7 @@ def on_save_hooks(group: str) -> list[Callable[[], None]]:
 def groups() -> dict[str, list[SettingDef]]:
     """Groups in page order: the platform's own (General, Security, the services) first, then
     each area's in discovery order."""
-    from plexportal.settings import setting_defs as platform
-
-    own = {d.key for d in platform.DEFS}
+    own = {d.key for area in areas.all_areas() if area.name == "settings" for d in area.settings}
     out: dict[str, list[SettingDef]] = {}
     ordered = sorted(all_defs().values(), key=lambda d: 0 if d.key in own else 1)
     for d in ordered:
