@@ -121,10 +121,10 @@ def last_command():
 @backups_cli.command("check")
 def check_command():
     """Health of the log, tracking file, script and destination; exits 1 when something is wrong."""
-    from plexportal.backups import health
+    from plexportal.backups import service
 
     with db_session():
-        results = health.run_checks()
+        results = service.run_checks()
     bad = 0
     for item in results:
         mark = {"ok": "ok  ", "warn": "warn", "bad": "FAIL", "skip": "skip"}[item.level]

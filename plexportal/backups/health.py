@@ -1,5 +1,6 @@
-"""`backups check` and the page's health list: are the log, tracking file, script, schedule and
-destination where they should be, and does the destination hold a restorable Plex backup?"""
+"""The checks behind `backups check` and the page's health list (put together by
+service.run_checks): is a file where it should be and fresh, and does the destination hold a
+restorable Plex backup?"""
 from __future__ import annotations
 
 import os
@@ -7,9 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from plexportal.backups import importer, monitor, schedule
 from plexportal.lib import clock, fmt
-from plexportal.settings import service as settings
 
 DB_NAMES = ("com.plexapp.plugins.library.db", "com.plexapp.plugins.library.blobs.db")
 FRESH = timedelta(days=2)
@@ -22,7 +21,7 @@ class Check:
     message: str
 
 
-def _file(name: str, path: Path, fresh: timedelta | None = None) -> Check:
+def file_check(name: str, path: Path, fresh: timedelta | None = None) -> Check:
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -91,32 +90,4 @@ def verify_destination(dest: Path, now: datetime | None = None) -> list[Check]:
             out.append(Check(name, "warn", f"last changed {fmt.reltime(changed, now)}: is the backup copying it?"))
         else:
             out.append(Check(name, "ok", f"{fmt.human_bytes(st.st_size)}, changed {fmt.reltime(changed, now)}"))
-    return out
-
-
-def run_checks() -> list[Check]:
-    from plexportal.backups import runner
-
-    out = [_file("Backup log", importer.log_path(), fresh=timedelta(days=3)),
-           _file("Tracking file", importer.tracking_path(), fresh=timedelta(days=3))]
-    if out[1].level == "bad" and not settings.get("BACKUP_TRACKING_PATH"):
-        out[1] = Check("Tracking file", "warn", out[1].message + " (optional)")
-    problem = runner.script_problem()
-    if settings.get("BACKUP_SCRIPT_PATH"):
-        out.append(Check("Backup script", "bad" if problem else "ok", problem or settings.get("BACKUP_SCRIPT_PATH")))
-    else:
-        out.append(Check("Backup script", "skip", "not set (only needed for Run now)"))
-    sched = schedule.current()
-    if sched.expr:
-        out.append(Check("Schedule", "ok", f"{sched.expr}: {sched.text} (from {sched.source})"))
-    else:
-        out.append(Check("Schedule", "warn", "unknown: " + (sched.error or "set BACKUP_SCHEDULE")))
-    st = monitor.compute()
-    level = {"up": "ok", "late": "warn", "down": "bad", "unknown": "warn"}[st.state]
-    out.append(Check("Backup state", level, f"{st.state}: {st.reason}"))
-    dest = settings.get("BACKUP_DEST_PATH")
-    if dest:
-        out += verify_destination(Path(dest))
-    else:
-        out.append(Check("Destination", "skip", "not set (BACKUP_DEST_PATH)"))
     return out

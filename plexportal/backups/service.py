@@ -5,10 +5,12 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from peewee import Case, fn
 
-from plexportal.backups import importer, monitor, parsing
+from plexportal.backups import health, importer, monitor, parsing, runner, schedule
+from plexportal.backups.health import Check
 from plexportal.backups.models import BackupCheck, BackupRun
 
 # The cron helpers, shared with plexportal's own scheduled backups (ops area).
@@ -51,6 +53,34 @@ def poll_backup_logs(force: bool = False) -> list[importer.ImportReport] | None:
     else:
         BackupCheck.update(polled_at=now).where(BackupCheck.id == row.id).execute()
     return [importer.read_log(), importer.read_tracking()]
+
+
+def run_checks() -> list[Check]:
+    """`backups check` and the setup page's list: the log, tracking file, script, schedule, state
+    and destination."""
+    out = [health.file_check("Backup log", importer.log_path(), fresh=timedelta(days=3)),
+           health.file_check("Tracking file", importer.tracking_path(), fresh=timedelta(days=3))]
+    if out[1].level == "bad" and not settings.get("BACKUP_TRACKING_PATH"):
+        out[1] = Check("Tracking file", "warn", out[1].message + " (optional)")
+    problem = runner.script_problem()
+    if settings.get("BACKUP_SCRIPT_PATH"):
+        out.append(Check("Backup script", "bad" if problem else "ok", problem or settings.get("BACKUP_SCRIPT_PATH")))
+    else:
+        out.append(Check("Backup script", "skip", "not set (only needed for Run now)"))
+    sched = schedule.current()
+    if sched.expr:
+        out.append(Check("Schedule", "ok", f"{sched.expr}: {sched.text} (from {sched.source})"))
+    else:
+        out.append(Check("Schedule", "warn", "unknown: " + (sched.error or "set BACKUP_SCHEDULE")))
+    st = monitor.compute()
+    level = {"up": "ok", "late": "warn", "down": "bad", "unknown": "warn"}[st.state]
+    out.append(Check("Backup state", level, f"{st.state}: {st.reason}"))
+    dest = settings.get("BACKUP_DEST_PATH")
+    if dest:
+        out += health.verify_destination(Path(dest))
+    else:
+        out.append(Check("Destination", "skip", "not set (BACKUP_DEST_PATH)"))
+    return out
 
 
 def track_alert(kind: str, active: bool, subject: str, text: str, recovery: str) -> None:

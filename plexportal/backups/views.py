@@ -12,7 +12,7 @@ from flask_login import current_user
 from plexportal import web
 from plexportal.admin import audit
 from plexportal.auth import hosts
-from plexportal.backups import health, monitor, runner, schedule, service
+from plexportal.backups import monitor, runner, schedule, service
 from plexportal.backups.models import BackupJob
 from plexportal.extensions import csrf, limiter
 from plexportal.lib import clock, fmt
@@ -180,7 +180,7 @@ def restore():
 def setup():
     token = service.ping_token()
     return web.render_page("backups/setup.html", token_mask=mask(token), has_token=bool(token),
-                           checks=health.run_checks(), base=_ping_base("TOKEN"),
+                           checks=service.run_checks(), base=_ping_base("TOKEN"),
                            in_container=Path("/.dockerenv").exists())
 
 

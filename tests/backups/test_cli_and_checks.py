@@ -166,5 +166,5 @@ def test_an_unreadable_database_file_is_reported_not_raised(tmp_path):
 def test_a_log_that_cannot_be_statted_is_a_failed_check(tmp_path):
     loop = tmp_path / "loop.log"
     loop.symlink_to(loop)
-    check = health._file("Backup log", loop)
+    check = health.file_check("Backup log", loop)
     assert check.level == "bad" and "cannot be read" in check.message
