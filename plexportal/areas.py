@@ -13,9 +13,12 @@ import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Flask
+
+if TYPE_CHECKING:
+    from plexportal.queue import TaskHandle
 
 # Adding an area: a package with an area.py, and its name here.
 NAMES = ("admin", "auth", "media", "notify", "invites", "people", "backups", "settings", "api", "health", "ops")
@@ -74,6 +77,19 @@ def all_areas() -> list[Area]:
     if _areas is None:
         _areas = [importlib.import_module(f"plexportal.{name}.area").AREA for name in NAMES]
     return _areas
+
+
+def task(name: str) -> TaskHandle:
+    """The task whose dotted name (what queued messages store) is `name`, found among the areas'
+    declared `tasks` modules. A service enqueues its own area's tasks through here, so the tasks
+    module, which calls the service, is the only one of the two importing the other."""
+    module_name, _, attribute = name.rpartition(".")
+    for area in all_areas():
+        for module in area.tasks:
+            if module.__name__ == module_name and hasattr(module, attribute):
+                found: TaskHandle = getattr(module, attribute)
+                return found
+    raise LookupError(f"no area declares the task {name}")
 
 
 def install(app: Flask) -> None:

@@ -4,6 +4,8 @@ names would escape the schema check)."""
 import importlib
 import pkgutil
 
+import pytest
+
 import plexportal
 from plexportal import areas
 from plexportal.db import BaseModel
@@ -58,3 +60,16 @@ def test_the_registries_hold_exactly_what_the_areas_declare(app):
     assert set(links.ACCESS_CHECKS) == {c for a in declared for c in a.access_checks} != set()
     for sub in (s for a in declared for s in a.subscribers):
         assert sub.handler in webhook_events.subscribers(sub.source, sub.event_type)
+
+
+
+def test_a_task_is_found_by_its_dotted_name_among_the_declared_task_modules(app):
+    from plexportal.ops import tasks as ops_tasks
+
+    assert areas.task("plexportal.ops.tasks.create_self_backup_task") is ops_tasks.create_self_backup_task
+
+
+@pytest.mark.parametrize("name", ["plexportal.ops.tasks.no_such_task", "plexportal.ops.service.run_backup", "nothing"])
+def test_a_name_no_area_declares_as_a_task_is_refused(app, name):
+    with pytest.raises(LookupError, match="no area declares the task"):
+        areas.task(name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from plexportal import areas
 from plexportal.admin import audit
 from plexportal.db import db
 from plexportal.gateways import plex as plex_gateway
@@ -18,7 +19,6 @@ from plexportal.gateways.base import GatewayError
 from plexportal.invites import access, alerts
 from plexportal.invites.models import PlexLibrary, PlexState, Redemption
 from plexportal.invites.service import enqueue_provisioning, open_token
-from plexportal.invites.tasks import provision_redemption_task
 from plexportal.lib import clock
 from plexportal.lib.lease import Heartbeat, holder_id
 from plexportal.settings import service as settings
@@ -303,7 +303,7 @@ def _failed_attempt(redemption: Redemption, err: GatewayError) -> None:
     _set(redemption, attempts=attempts, error=err.message[:500], next_retry_at=clock.now() + timedelta(seconds=delay))
 
     try:
-        provision_redemption_task.schedule((redemption.id,), delay=delay)
+        areas.task("plexportal.invites.tasks.provision_redemption_task").schedule((redemption.id,), delay=delay)
     except Exception as exc:  # noqa: BLE001 - next_retry_at makes the sweep pick it up
         log.warning("could not schedule retry of %s: %s", redemption.id, exc)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from flask import current_app, url_for
 from peewee import IntegrityError, fn
 
+from plexportal import areas
 from plexportal.admin import audit
 from plexportal.db import db
 from plexportal.invites import codes
@@ -303,10 +304,8 @@ def enqueue_provisioning(redemption_id: int) -> None:
 
 
 def _enqueue(redemption_id: int) -> None:
-    from plexportal.invites.tasks import provision_redemption_task
-
     try:
-        provision_redemption_task(redemption_id)
+        areas.task("plexportal.invites.tasks.provision_redemption_task")(redemption_id)
     except Exception as err:  # noqa: BLE001 - the row is stored; the retry sweep picks it up
         log.warning("could not enqueue provisioning of %s: %s", redemption_id, err)
 

@@ -22,6 +22,7 @@ from datetime import timedelta
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from plexportal import areas
 from plexportal.db import db, on_commit
 from plexportal.gateways import seerr as seerr_gateway
 from plexportal.gateways.base import GatewayError
@@ -140,8 +141,7 @@ def _take(req: MediaRequest, action: str, *, by_label: str, via: str, reason: st
 
 
 def _enqueue(decision_id: int, eta=None) -> None:
-    from plexportal.media.tasks import apply_decision_task
-
+    apply_decision_task = areas.task("plexportal.media.tasks.apply_decision_task")
     try:
         if eta is None:
             apply_decision_task(decision_id)

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from peewee import IntegrityError
 
+from plexportal import areas
 from plexportal.db import db
 from plexportal.lib import clock
 from plexportal.media import events, matching, parsing, sync
@@ -132,9 +133,7 @@ def process_event(event_id: int, *, force: bool = False) -> str | None:
 
 def reprocess_event(event_id: int) -> None:
     """Run an event again (after fixing a request or a setting). Idempotent: only new items go out."""
-    from plexportal.media.tasks import process_webhook_task
-
-    process_webhook_task(event_id, True)
+    areas.task("plexportal.media.tasks.process_webhook_task")(event_id, True)
 
 
 def stale_event_ids(limit: int = 200) -> list[int]:

@@ -5,6 +5,7 @@ import dataclasses
 import logging
 import re
 
+from plexportal import areas
 from plexportal.gateways import seerr
 from plexportal.gateways.base import GatewayError
 from plexportal.lib import clock
@@ -28,9 +29,7 @@ def start_sync() -> SyncRun:
     if running is not None and (clock.now() - running.started_at).total_seconds() < 600:
         return running                    # one at a time; a run older than 10 min died with its worker
     run = SyncRun.create(started_at=clock.now(), message="Starting…")
-    from plexportal.media.tasks import sync_seerr_task
-
-    sync_seerr_task(run.id)
+    areas.task("plexportal.media.tasks.sync_seerr_task")(run.id)
     return run
 
 

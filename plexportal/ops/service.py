@@ -10,6 +10,7 @@ from pathlib import Path
 import peewee
 from flask import current_app
 
+from plexportal import areas
 from plexportal.backups import service as backups
 from plexportal.db import db
 from plexportal.lib import clock, fmt
@@ -87,9 +88,7 @@ def request_backup() -> tuple[SelfBackup, bool]:
 
 
 def _enqueue(row_id: int) -> None:
-    from plexportal.ops.tasks import create_self_backup_task
-
-    create_self_backup_task(row_id)
+    areas.task("plexportal.ops.tasks.create_self_backup_task")(row_id)
 
 
 def run_backup(row_id: int) -> SelfBackup | None:
