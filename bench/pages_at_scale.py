@@ -52,7 +52,9 @@ def build(data: Path, args) -> None:
 
         auth.create_admin("admin", PASSWORD, "admin@example.com")
         settings.set_many({"API_KEY": API_KEY})
-        db.execute_sql("ANALYZE")
+        # What a running server's autovacuum has long done: without it PostgreSQL reads the
+        # table behind every index entry of a freshly written million rows.
+        db.execute_sql("VACUUM ANALYZE" if args.database_url else "ANALYZE")
         db.close()
         if hasattr(db.obj, "close_all"):
             db.obj.close_all()

@@ -182,7 +182,8 @@ def _move_on(moving: dict[int, tuple[Notification, dict, datetime]]) -> dict[str
     p = db.param
     whens = " ".join([f"WHEN {p} THEN {p}"] * len(moving))
     table = Notification._meta.table_name
-    sql = (f'UPDATE "{table}" SET "payload" = CASE "id" {whens} END, "send_after" = CASE "id" {whens} END, '
+    # Only the table's name and placeholders are written into the text; every value is a parameter.
+    sql = (f'UPDATE "{table}" SET "payload" = CASE "id" {whens} END, "send_after" = CASE "id" {whens} END, '  # nosec B608
            f'"batch_version" = "batch_version" + 1 WHERE "status" = {p} AND ("id", "batch_version") IN '
            f'(VALUES {", ".join([f"({p}, {p})"] * len(moving))}) RETURNING "id"')
     params: list = []

@@ -72,7 +72,7 @@ def test_a_batch_changed_meanwhile_still_gets_the_episode(hooks):
     # And one person's batch was sealed for sending: the next episode opens a new one.
     two = Notification.select().where(Notification.user != req.requested_by_id).order_by(Notification.id).first()
     Notification.update(status="pending", batch_key=None).where(Notification.id == two.id).execute()
-    statements, event = work(hooks, 803, 2)
+    _, event = work(hooks, 803, 2)
     assert "5 announcement" in event.outcome
     for person in Follower.select().where(Follower.request == req):
         assert ready_items(person.user_id) == [(1, 1), (1, 2)]
