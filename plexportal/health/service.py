@@ -172,13 +172,13 @@ def suggestions() -> list[HealthAction]:
 MODES = (
     {"key": "IMPORT_FIX_MODE", "auto": "fix", "what": "Failed imports",
      "listed": "nothing is removed, blocklisted or searched in Sonarr or Radarr until you press Do it",
-     "switch": "Fix them automatically from now on",
+     "switch": "Fix failed imports automatically from now on",
      "confirm": "Fix failed imports automatically from now on? plexportal will remove them from Sonarr/Radarr's "
                 "queue, blocklist the release and search again without asking.",
      "done": "Failed imports will now be fixed automatically."},
     {"key": "STUCK_FIX_MODE", "auto": "auto", "what": "Stuck downloads",
      "listed": "no series refresh is sent to Sonarr until you press Do it",
-     "switch": "Refresh them automatically from now on",
+     "switch": "Refresh stuck series automatically from now on",
      "confirm": "Refresh series in Sonarr automatically from now on when a stuck download waits for an episode "
                 "title?",
      "done": "Stuck downloads will now get their series refresh automatically."},

@@ -44,7 +44,7 @@ def test_a_stuck_download_waiting_for_an_episode_title_is_listed_not_refreshed(d
 def test_do_it_refreshes_that_series_once(db, stuck_tba, logged_in):
     service.run_monitor("stuck")
     page = logged_in.get("/monitors/").get_data(as_text=True)
-    assert "no series refresh is sent to Sonarr until you press Do it" in page and "Refresh them automatically" in page
+    assert "no series refresh is sent to Sonarr until you press Do it" in page and "Refresh stuck series automatically from now on" in page
     [suggestion] = service.suggestions()
     body = logged_in.post(f"/monitors/suggestions/{suggestion.id}/do", htmx=True).get_data(as_text=True)
     assert "Done: refreshed Show in Sonarr" in body
