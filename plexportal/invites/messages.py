@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import render_template
 
+from plexportal.lib import fmt
 from plexportal.notify.service import queue_email
 from plexportal.settings import service as settings
 
@@ -67,7 +68,7 @@ def send_decision(redemption, *, approved: bool) -> None:
 def send_expiry_reminder(access) -> None:
     server = settings.get("SERVER_NAME")
     _email(access.email, f"Your access to {server} ends soon",
-           [f"Your access to {server} ends on {access.expires_at:%Y-%m-%d}.",
+           [f"Your access to {server} ends on {fmt.zoned(access.expires_at)}.",
             "If you'd like to keep watching, reply to the person who invited you."],
            kind="invites.expiring", user=access.user,
            dedup_key=f"invites.reminder.{access.id}.{access.expires_at:%Y%m%d%H%M}")
