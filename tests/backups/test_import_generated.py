@@ -4,7 +4,7 @@ number, through the full import and through the poller reading the file as it gr
 import json
 import subprocess
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -62,7 +62,7 @@ def test_it_imports_every_generated_night_as_the_generator_wrote_it(app, generat
 
 
 def test_the_poller_reading_the_file_as_it_grows_stores_the_same_runs(app, generated):
-    log, tracking, truth = generated
+    log, _tracking, truth = generated
     whole = log.read_bytes()
     log.write_bytes(b"")
     # Cuts inside a file list, inside a marker line and just after one: each poll reads what was added.
