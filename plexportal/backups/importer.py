@@ -22,7 +22,7 @@ from peewee import fn
 
 from plexportal.backups import parsing
 from plexportal.backups.models import BackupRun, LogCursor, TrackingDay
-from plexportal.db import db
+from plexportal.db import db, is_sqlite
 from plexportal.lib import clock
 
 CHUNK = 2 * 1024 * 1024
@@ -176,8 +176,6 @@ def _rotated_sibling(cursor: LogCursor):
 def read_log(path: Path | None = None, *, restart: bool = False,
              progress: Callable[[int], None] | None = None) -> ImportReport:
     """Read what is new in the log (everything when `restart`) and store the runs found."""
-    from plexportal.db import is_sqlite
-
     if not (restart and is_sqlite()):
         return _read_log(path, restart, progress)
     # A whole-file import writes thousands of rows once: a small page cache keeps memory flat.
@@ -413,11 +411,17 @@ def _upsert_many(rows: list[tuple]) -> None:
     fields = [BackupRun._meta.fields[n] for n in _COLUMNS]
     columns = ", ".join(f'"{f.column_name}"' for f in fields)
     param = db.obj.param
+    table = BackupRun._meta.table_name
     updates = ", ".join(f'"{f.column_name}" = EXCLUDED."{f.column_name}"' for f in fields
                         if f.name not in ("key", "job"))
+    # A re-read run that has not changed is left as it is (no row rewritten, updated_at kept).
+    differs = "IS NOT" if is_sqlite() else "IS DISTINCT FROM"
+    changed = " OR ".join(f'"{table}"."{f.column_name}" {differs} EXCLUDED."{f.column_name}"' for f in fields
+                          if f.name not in ("key", "job", "updated_at"))
     # Table and column names come from the model; every value is a bound parameter.
-    sql = (f'INSERT INTO "{BackupRun._meta.table_name}" ({columns}) '  # nosec B608 # see above
-           f'VALUES ({", ".join([param] * len(fields))}) ON CONFLICT ("key") DO UPDATE SET {updates}')
+    sql = (f'INSERT INTO "{table}" ({columns}) '  # nosec B608 # see above
+           f'VALUES ({", ".join([param] * len(fields))}) ON CONFLICT ("key") DO UPDATE SET {updates} '
+           f'WHERE {changed}')
     db.obj.cursor().executemany(sql, rows)
 
 

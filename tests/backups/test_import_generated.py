@@ -4,13 +4,14 @@ number, through the full import and through the poller reading the file as it gr
 import json
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from plexportal.backups import importer, service
 from plexportal.backups.models import BackupRun
+from plexportal.lib import clock
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,8 +57,11 @@ def test_it_imports_every_generated_night_as_the_generator_wrote_it(app, generat
     text = "\n".join(reports[0].lines())
     counts = {s: sum(n["status"] == s for n in truth) for s in statuses}
     assert f"365 run(s): {counts['failed']} failed, {counts['partial']} partial, {counts['success']} success" in text
+    first = {r.key: r.updated_at for r in BackupRun.select()}
+    clock.advance(timedelta(hours=1))
     service.import_backup_logs(log, tracking)                      # again: the same rows, no more
     assert_matches(truth)
+    assert {r.key: r.updated_at for r in BackupRun.select()} == first   # nothing changed, nothing rewritten
     assert BackupRun.select().count() == 365
 
 
