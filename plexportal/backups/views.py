@@ -86,11 +86,13 @@ def _months_ctx(before: date | None) -> dict:
 
 @bp.get("/months")
 def months_page():
-    """The next two years of the by-month table, older than ?before=YYYY-MM (rows for htmx)."""
-    try:
-        before = date.fromisoformat(f"{request.args.get('before', '')}-01")
-    except ValueError:
-        abort(400)
+    """Two years of the by-month table: the newest, or those before ?before=YYYY-MM (rows for htmx)."""
+    before = None
+    if request.args.get("before"):
+        try:
+            before = date.fromisoformat(f"{request.args['before']}-01")
+        except ValueError:
+            abort(400)
     return web.render_page("backups/months.html", "backups/_months.html", **_months_ctx(before))
 
 
