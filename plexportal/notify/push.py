@@ -135,7 +135,7 @@ def subscriptions_for(user, *, admin_alerts: bool = False) -> list[PushSubscript
 def push_events(user) -> dict | None:
     """The person's push choices ({kind: bool}; None: the defaults)."""
     row = (PushSubscription.select(PushSubscription.events)
-           .where((PushSubscription.user == user) & (PushSubscription.admin_alerts == False)  # noqa: E712
+           .where((PushSubscription.user == user) & (PushSubscription.admin_alerts == False)
                   & PushSubscription.events.is_null(False)).first())
     return row.events if row else None
 
@@ -143,7 +143,7 @@ def push_events(user) -> dict | None:
 def set_push_events(user, choices: dict[str, bool]) -> int:
     """Apply the person's choices to every device they subscribed."""
     return (PushSubscription.update(events=choices)
-            .where((PushSubscription.user == user) & (PushSubscription.admin_alerts == False))  # noqa: E712
+            .where((PushSubscription.user == user) & (PushSubscription.admin_alerts == False))
             .execute())
 
 
@@ -155,7 +155,7 @@ def user_subscriptions(ids: list[int]) -> list[PushSubscription]:
     if not ids:
         return []
     return list(PushSubscription.select()
-                .where(PushSubscription.user.in_(ids) & (PushSubscription.admin_alerts == False))  # noqa: E712
+                .where(PushSubscription.user.in_(ids) & (PushSubscription.admin_alerts == False))
                 .order_by(PushSubscription.id))
 
 
@@ -163,8 +163,8 @@ def admin_destinations() -> list[tuple[str, str]]:
     from plexportal.auth.models import User
 
     rows = (PushSubscription.select(PushSubscription.id).join(User)
-            .where((PushSubscription.admin_alerts == True) & (User.role == "admin")  # noqa: E712
-                   & (User.is_active == True))  # noqa: E712
+            .where((PushSubscription.admin_alerts == True) & (User.role == "admin")
+                   & (User.is_active == True))
             .order_by(PushSubscription.id))
     return [("push", str(s.id)) for s in rows]
 

@@ -20,7 +20,7 @@ def _manifest(start_url: str, scope: str, app_id: str):
     from plexportal.settings import service as settings
 
     name = settings.get("SERVER_NAME") or "plexportal"
-    icon = lambda f: url_for("static", filename=f"icons/{f}")  # noqa: E731
+    icon = lambda f: url_for("static", filename=f"icons/{f}")
     doc = {
         "name": name, "short_name": name[:12], "id": app_id, "start_url": start_url, "scope": scope,
         "display": "standalone", "theme_color": THEME, "background_color": BACKGROUND,
@@ -58,13 +58,12 @@ def service_worker():
     admin's pages alike."""
     from plexportal.settings import service as settings
 
-    static = lambda f: url_for("static", filename=f)  # noqa: E731
-    shell = [url_for("notify.offline"), static("vendor/pico-2.1.1.amber.min.css"), static("app.css"),
+    static = lambda f: url_for("static", filename=f)
+    files = [url_for("notify.offline"), static("vendor/pico-2.1.1.amber.min.css"), static("app.css"),
              static("vendor/htmx-2.0.4.js"), static("app.js"), static("push.js"), static("favicon.svg"),
              static("icons/icon-192.png")]
-    body = render_template("notify/sw.js", shell=shell, offline=url_for("notify.offline"),
-                           icon=static("icons/icon-192.png"), name=settings.get("SERVER_NAME") or "plexportal",
-                           home_key=url_for("notify.offline") + "#home")
+    body = render_template("notify/sw.js", files=files, offline=url_for("notify.offline"),
+                           icon=static("icons/icon-192.png"), name=settings.get("SERVER_NAME") or "plexportal")
     response = make_response(body)
     response.mimetype = "text/javascript"
     response.headers["Service-Worker-Allowed"] = "/"

@@ -4,7 +4,7 @@ const SHELL = "plexportal-shell-v1";
 const HOME = "plexportal-home";
 const HOME_KEY = "/notify/installed-home";
 const OFFLINE = {{ offline|tojson }};
-const FILES = {{ shell|tojson }};
+const FILES = {{ files|tojson }};
 const ICON = {{ icon|tojson }};
 const NAME = {{ name|tojson }};
 
