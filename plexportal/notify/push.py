@@ -23,7 +23,6 @@ from plexportal.notify import events
 from plexportal.notify.models import Notification, PushSubscription
 from plexportal.notify.send import Rendered
 from plexportal.settings import service as settings
-from plexportal.settings.models import Setting
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +40,7 @@ class PushError(ValueError):
 def private_key() -> str:
     """The VAPID signing key: generated the first time it is needed and kept encrypted with the
     other secrets (race-safe: the first one stored wins, so every process signs with the same)."""
-    value = settings.get(KEY_SETTING)
-    if value:
-        return value
-    box = settings._box
-    if box is None:
-        raise GatewayError("The secret key is not configured.", permanent=True)
-    Setting.insert(key=KEY_SETTING, value=box.encrypt(webpush.generate_private_key()),
-                   updated_at=clock.now()).on_conflict_ignore().execute()
-    settings.invalidate()
-    value = settings.get(KEY_SETTING)
+    value = settings.get_or_create(KEY_SETTING, webpush.generate_private_key)
     if not value:
         raise GatewayError("The Web Push key cannot be read with the current secret key.", permanent=True)
     return value
