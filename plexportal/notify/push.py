@@ -12,6 +12,7 @@ import base64
 import binascii
 import json
 import logging
+import re
 
 from peewee import IntegrityError
 
@@ -163,7 +164,7 @@ def admin_destinations() -> list[tuple[str, str]]:
 
 def payload_for(n: Notification, content: Rendered) -> bytes:
     """Small: a title, a line of text and the address to open on a tap."""
-    body = " ".join((content.text or "").split())
+    body = _readable(" ".join((content.text or "").split()))
     title = " ".join((content.subject or "").split())
     if body.startswith(title):
         body = body[len(title):].lstrip(" :.-–")
@@ -171,6 +172,19 @@ def payload_for(n: Notification, content: Rendered) -> bytes:
     return json.dumps({"title": title[:TITLE_MAX] or settings.get("SERVER_NAME"),
                        "body": body[:BODY_MAX - 1] + "…" if len(body) > BODY_MAX else body,
                        "url": url}, ensure_ascii=False).encode()
+
+
+_LINK = re.compile(r"https?://\S+")
+_LABEL = re.compile(r"[\w ]{0,40}:\s*$")
+
+
+def _readable(text: str) -> str:
+    """The text up to its first link: a notification shows words, and a tap opens the address
+    (links in a message, such as single-use Approve links, never show on a lock screen)."""
+    found = _LINK.search(text)
+    if found is None:
+        return text
+    return _LABEL.sub("", text[:found.start()]).strip()
 
 
 def _url_for(n: Notification) -> str:
