@@ -177,6 +177,8 @@ def test_it_sends_admin_alerts_to_an_admins_push(db, admin_web, webpush_service)
 
     service.queue_admin_alert("Backup failed on Harbour Server (rsync code 23)", "The nightly backup failed.")
     send.send_due()
+    listed = admin_web.get("/notify/?status=sent").get_data(as_text=True)
+    assert "Backup failed on Harbour Server" in listed and "(push)" in listed and fake.url not in listed
 
     [got] = fake.received
     assert got.message["title"] == "Backup failed on Harbour Server (rsync code 23)"
