@@ -309,3 +309,20 @@ def test_a_persons_page_is_installable(db, make_user, client, webpush_service):
     assert "/notify/offline" in sw.get_data(as_text=True)
     offline = client.get("/notify/offline")
     assert offline.status_code == 200 and "offline" in offline.get_data(as_text=True)
+
+
+def test_send_me_a_test_reaches_the_device(db, make_user, client, webpush_service):
+    fake = webpush_service
+    ana = make_user("ana")
+    _, page, url = _subscribe(client, ana, fake)
+    sub = PushSubscription.get()
+    assert "Send me a test" in page.get(url).get_data(as_text=True)
+    r = page.post(f"{url}/test", data={"target": f"push:{sub.id}"}, htmx=True)
+    assert r.status_code == 200
+    send.send_due()
+    assert [m["title"] for m in fake.messages()] == ["Test message from Harbour Server"]
+    # Someone else's device is not theirs to test.
+    bo = make_user("bo")
+    other, other_url = _page(client, bo)
+    r = other.post(f"{other_url}/test", data={"target": f"push:{sub.id}"}, htmx=True)
+    assert "no longer gets push messages" in r.get_data(as_text=True)
