@@ -26,7 +26,7 @@ from plexportal import areas
 from plexportal.db import db, on_commit
 from plexportal.gateways import seerr as seerr_gateway
 from plexportal.gateways.base import GatewayError
-from plexportal.lib import clock
+from plexportal.lib import clock, fmt
 from plexportal.media import parsing
 from plexportal.media.models import DecisionLink, MediaRequest, RequestDecision
 
@@ -106,7 +106,7 @@ def check_link(link: DecisionLink) -> None:
     """Refused when this link can no longer decide (used, expired, request decided or gone)."""
     if link.used_at is not None:
         used_here = RequestDecision.select().where(RequestDecision.link == link).order_by(RequestDecision.id.desc()).first()
-        raise Refused(f"This link was already used {link.used_at:%d %b %Y %H:%M} UTC; it works once.",
+        raise Refused(f"This link was already used {fmt.zoned(link.used_at)}; it works once.",
                       used_here or standing(link.request))
     if link.expires_at <= clock.now():
         raise Refused(f"This link has expired: links work for {LINK_DAYS} days. Decide on the request in "
@@ -288,7 +288,8 @@ def tell_admins(event, parsed: parsing.Parsed) -> str:
         rows = outbox.queue_admin_alert(f"Waiting for your approval: {name}, asked for by {who}"[:300],
                                         render_template("email/approval.txt", **ctx),
                                         render_template("email/approval.html", **ctx), kind=ADMIN_KIND,
-                                        dedup_key=f"{ADMIN_KIND}:{req.seerr_request_id}")
+                                        dedup_key=f"{ADMIN_KIND}:{req.seerr_request_id}",
+                                        payload={"url": ctx["request_url"]})    # a push opens the request
         if not rows:
             # Told already (a replay): the links just made must not exist without a message.
             DecisionLink.delete().where(DecisionLink.id.in_([link.id for link, _ in made.values()])).execute()
