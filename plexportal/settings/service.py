@@ -186,8 +186,7 @@ def get_or_create(key: str, make) -> str:
         return value
     value = make()
     if get_def(key).is_secret:                # a key plexportal makes is stored like any other secret
-        assert _box is not None  # nosec B101 # configured by create_app before any request
-        value = _box.encrypt(value)
+        value = secret_box().encrypt(value)
     with db_session():
         Setting.insert(key=key, value=value, updated_at=clock.now()).on_conflict_ignore().execute()
     invalidate()
