@@ -44,7 +44,7 @@ def undocumented(app: Flask) -> list[str]:
 
 
 PATH_PART = re.compile(r"<(?:([^:>]+):)?([^>]+)>")
-CONVERTER_SCHEMAS = {"int": {"type": "integer", "minimum": 0}, "float": {"type": "number"}}
+CONVERTER_SCHEMAS: dict[str, dict] = {"int": {"type": "integer", "minimum": 0}, "float": {"type": "number"}}
 
 
 def path_params(rule: str, declared: list) -> list[dict]:
@@ -54,7 +54,7 @@ def path_params(rule: str, declared: list) -> list[dict]:
     out = []
     for converter, name in PATH_PART.findall(rule):
         param = by_name.get(name)
-        schema = param.schema if param is not None else CONVERTER_SCHEMAS.get(converter, {"type": "string"})
+        schema: dict = param.schema if param is not None else CONVERTER_SCHEMAS.get(converter, {"type": "string"})
         out.append({"name": name, "in": "path", "required": True,
                     "description": param.description if param is not None else "", "schema": dict(schema)})
     return out
