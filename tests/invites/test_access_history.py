@@ -187,7 +187,7 @@ def test_upgrading_fills_the_history_from_the_audit_log_where_it_names_one_share
     m.backfill(db.obj)
 
     assert changes(friend) == [("granted", "upgrade"), ("changed", "upgrade"), ("suspended", "upgrade")]
-    granted, changed, suspended = text_of(friend)
+    granted, changed, _suspended = text_of(friend)
     assert "Movies" in granted and "downloads allowed" in granted and "2026-03-11" in granted
     assert changed.startswith("Changed libraries/permissions of friend") and "admin" in changed
     assert AccessChange.get(AccessChange.kind == "suspended").at == START + timedelta(days=2)
