@@ -39,8 +39,9 @@ def _history_ctx(f: service.HistoryFilter) -> dict:
     rows, has_more, total = service.history(f)
     args = {k: v for k, v in {"status": f.status, "since": f.since and f.since.isoformat(),
                               "until": f.until and f.until.isoformat(), "q": f.search}.items() if v}
+    # A run's day is its day in the backup's zone, so its start is shown in that zone too, named.
     return {"runs": rows, "has_more": has_more, "total": total, "filters": f, "filter_args": args,
-            "statuses": STATUSES}
+            "statuses": STATUSES, "backup_zone": service.importer.zone()}
 
 
 def _chart_data(points: list[dict]) -> dict:

@@ -80,7 +80,8 @@ def test_suspend_restore_extend_and_remove_each_write_their_line(logged_in, plex
     assert "now has an end date" in texts[3] and "no longer ends" in texts[4]
 
 
-def test_the_expiry_task_writes_the_end_once(plex):
+def test_the_expiry_task_writes_the_end_once(plex, set_settings):
+    set_settings(ACCESS_EXPIRY_MODE="auto")
     clock.freeze(START)
     a = joined(plex, days=3)
     clock.freeze(START + timedelta(days=4))
@@ -88,6 +89,19 @@ def test_the_expiry_task_writes_the_end_once(plex):
     assert access.expire_due()["expired"] == 0
     assert changes(a) == [("granted", "invite"), ("expired", "expiry")]
     assert "ended (timed access)" in text_of(a)[1]
+
+
+def test_ending_a_due_share_on_the_admins_yes_writes_the_end(plex, set_settings):
+    set_settings(ACCESS_EXPIRY_MODE="report")
+    clock.freeze(START)
+    a = joined(plex, days=3)
+    clock.freeze(START + timedelta(days=4))
+    assert access.expire_due()["expired"] == 0                   # report only: nothing ends by the clock
+    assert changes(a) == [("granted", "invite")]
+    status, _ = access.end_due_now(a.id, Access.get_by_id(a.id).expires_at.isoformat())
+    assert status == "done"
+    assert changes(a) == [("granted", "invite"), ("expired", "expiry")]
+    assert "on the admin's yes" in text_of(a)[1]
 
 
 def test_the_plex_tv_sync_writes_what_it_notices_and_nothing_when_nothing_changed(plex):
