@@ -8,7 +8,7 @@ import logging
 from flask import abort, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from plexportal import areas, web
+from plexportal import areas, i18n, web
 from plexportal.admin import audit
 from plexportal.auth.models import User
 from plexportal.extensions import csrf, limiter
@@ -35,17 +35,20 @@ def _subject(token: str | None, user_id: int | None):
         if person is None:
             abort(redirect(url_for("admin.dashboard") if current_user.is_authenticated
                            else url_for("auth.login", next=request.path)))
+        i18n.use_person(person)
         return person, False
     if token is not None:
         user = links.user_from_token(token)
         if user is None:
             abort(link_gone())
+        i18n.use_person(user)
         return user, False
     if not (current_user.is_authenticated and current_user.is_admin):
         abort(redirect(url_for("auth.login", next=request.path)))
     user = User.get_or_none(User.id == user_id) if user_id <= MAX_ID else None
     if user is None:
         abort(404)
+    i18n.use_admin()
     return user, True
 
 
@@ -88,13 +91,28 @@ def _context(user, token, admin, **extra) -> dict:
     return dict(user=user, admin=admin, ref=_ref(user, token, admin), prefs=p, events=events.all_events(),
                 channels=rows, wanted=events.wanted, sections=_sections(user, admin),
                 help=channels.USER_SCHEMES, add_error=extra.pop("add_error", None),
-                add_values=extra.pop("add_values", {}), **extra)
+                add_values=extra.pop("add_values", {}), default_language=i18n.server_default(), **extra)
 
 
 @both("")
 def user_page(token=None, user_id=None):
     user, admin = _subject(token, user_id)
     return render_template("notify/user_page.html", **_context(user, token, admin))
+
+
+@both("/language", methods=["POST"])
+def language(token=None, user_id=None):
+    """The person's language for their messages and their pages (empty: automatic)."""
+    user, admin = _subject(token, user_id)
+    code = request.form.get("language", "")
+    chosen = i18n.supported(code) if code else ""
+    if chosen is None:
+        abort(400)
+    User.update(language=chosen).where(User.id == user.id).execute()
+    if admin:
+        audit.record("notify.prefs", f"Set the language of {user.name} to {chosen or 'automatic'}")
+    # The whole page changes language: load it again.
+    return web.hx_redirect(url_for("notify.user_page", **_ref(user, token, admin)))
 
 
 def _choices(prefix: str) -> dict[str, bool]:
@@ -192,6 +210,7 @@ def unsubscribe(token):
     user = links.user_from_token(token, links.UNSUBSCRIBE_SALT)
     if user is None:
         return render_template("notify/unsubscribe.html", user=None), 404
+    i18n.use_person(user)
     if request.method == "POST":
         prefs.unsubscribe(user)
         return render_template("notify/unsubscribed.html", user=user)
