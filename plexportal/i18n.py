@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
-from flask import current_app, g, has_request_context, request
+from flask import current_app, has_request_context, request
 from flask_babel import force_locale, get_locale, to_user_timezone
 
 # The shipped languages, in the order the person's page lists them, each named in itself.
@@ -42,16 +42,20 @@ def language_for(user) -> str:
     return supported(getattr(user, "language", None)) or server_default()
 
 
+# Kept on the request (not on g, which may outlive it): whose page this is.
+_PERSON, _ADMIN = "plexportal.person_language", "plexportal.admin_page"
+
+
 def use_person(user) -> None:
     """This request's page is about `user` (their own page, their unsubscribe link): their saved
     language wins over the browser's."""
-    g.person_language = supported(getattr(user, "language", None))
+    request.environ[_PERSON] = supported(getattr(user, "language", None))
     _refresh()
 
 
 def use_admin() -> None:
     """A signed-in admin looks at a person's page: the admin's pages stay English."""
-    g.admin_page = True
+    request.environ[_ADMIN] = True
     _refresh()
 
 
@@ -68,17 +72,24 @@ def _public_view() -> bool:
 
 def select_locale() -> str:
     """Flask-Babel's locale selector."""
-    forced = getattr(g, "forced_language", None)
-    if forced:
-        return forced
     if not has_request_context():
         return server_default()
-    if getattr(g, "admin_page", False) or not _public_view():
+    if request.environ.get(_ADMIN) or not _public_view():
         return FALLBACK
-    person = getattr(g, "person_language", None)
+    person = request.environ.get(_PERSON)
     if person:
         return person
-    return request.accept_languages.best_match(list(LANGUAGES)) or server_default()
+    return browser_language() or server_default()
+
+
+def browser_language() -> str | None:
+    """The shipped language the browser prefers most, by its primary tag ("es-MX" is Spanish),
+    in the Accept-Language order of preference."""
+    for value, quality in request.accept_languages:     # werkzeug sorts them, most wanted first
+        code = supported(value)
+        if code and quality > 0:
+            return code
+    return None
 
 
 @contextmanager
@@ -190,8 +201,8 @@ def say(value, fallback: str = "") -> str:
     values = {k: _value(v, say) for k, v in values.items()}
     try:
         return gettext(value[0], **values) if values else gettext(value[0])
-    except (KeyError, ValueError, TypeError):     # a catalogue whose placeholders do not match
-        return fallback or value[0]
+    except (KeyError, ValueError, TypeError):     # a translation whose placeholders do not match
+        return fallback or english(value)
 
 
 def english(value) -> str:

@@ -218,12 +218,17 @@ def problem_words(issue_type: str | None) -> list:
     return msg(PROBLEMS.get((issue_type or "other").lower(), N_("the problem")))
 
 
+def fixed_said(issue_type: str | None, what: str) -> tuple[list, list]:
+    """The reporter's "fixed" message, as (subject, text) message ids with their values."""
+    problem = problem_words(issue_type)
+    return (msg(N_("Fixed: %(problem)s you reported with %(what)s"), problem=problem, what=what),
+            msg(N_("Thanks for telling us about %(problem)s with %(what)s. The bad file was replaced and the "
+                   "new copy is ready to watch."), problem=problem, what=what))
+
+
 def _tell_reporter(fix: IssueFix) -> None:
     what = fix.title + (f" S{fix.season:02d}E{fix.episode:02d}" if fix.season and fix.episode else "")
-    problem = problem_words(fix.issue_type)
-    subject_said = msg(N_("Fixed: %(problem)s you reported with %(what)s"), problem=problem, what=what)
-    text_said = msg(N_("Thanks for telling us about %(problem)s with %(what)s. The bad file was replaced and the "
-                       "new copy is ready to watch."), problem=problem, what=what)
+    subject_said, text_said = fixed_said(fix.issue_type, what)
     subject, text = english(subject_said)[:300], english(text_said)
     user = User.get_or_none(User.email == fix.reporter_email) if fix.reporter_email else None
     if user is not None:

@@ -70,6 +70,27 @@ def _date_words(movie: Movie, today: date) -> dict | list:
     return joined(*parts) if parts else msg(N_("no release date is known yet"))
 
 
+# The messages, as (subject, text) message ids with their values (see plexportal.i18n.msg).
+
+def coming_soon_said(title: str, when) -> tuple[list, list]:
+    return (msg(N_("Coming soon: %(title)s"), title=title),
+            msg(N_("%(title)s is not out yet, so it cannot be downloaded. Expected: %(when)s. You will get a "
+                   "message as soon as it is ready to watch."), title=title, when=when))
+
+
+def waiting_film_said(title: str) -> tuple[list, list]:
+    return (msg(N_("Waiting for a good copy: %(title)s"), title=title),
+            msg(N_("%(title)s is out, but no copy in the quality you asked for has turned up yet. It is being "
+                   "looked for every day; you will hear as soon as it is ready."), title=title))
+
+
+def waiting_episodes_said(title: str, episodes) -> tuple[list, list]:
+    return (msg(N_("Waiting for a good copy: %(title)s"), title=title),
+            msg(N_("%(episodes)s of %(title)s aired, but no copy in the quality you asked for has turned up "
+                   "yet. They are being looked for; you will hear as soon as they are ready."),
+                episodes=episodes, title=title))
+
+
 def _users(request: MediaRequest) -> list:
     users = [f.user for f in Follower.select().where(Follower.request == request)]
     if not users and request.requested_by_id:
@@ -112,19 +133,14 @@ def _films(ctx, requests: list[MediaRequest], today: date, at_approval: bool = F
         if state == "coming_soon":
             ctx.found += 1
             when = _date_words(movie, today)
-            _send(ctx, request, messages.COMING_SOON, msg(N_("Coming soon: %(title)s"), title=title),
-                  msg(N_("%(title)s is not out yet, so it cannot be downloaded. Expected: %(when)s. You will get a "
-                         "message as soon as it is ready to watch."), title=title, when=when))
+            _send(ctx, request, messages.COMING_SOON, *coming_soon_said(title, when))
         elif state == "waiting_quality":
             due = _due(min(d for k, d in film_dates(movie).items() if k in ("digital", "physical")), request,
                        at_approval)
             if not at_approval and due > clock.now():
                 continue                  # the *arr still has time; a later run decides
             ctx.found += 1
-            _send(ctx, request, messages.WAITING_QUALITY, msg(N_("Waiting for a good copy: %(title)s"), title=title),
-                  msg(N_("%(title)s is out, but no copy in the quality you asked for has turned up yet. It is being "
-                         "looked for every day; you will hear as soon as it is ready."), title=title),
-                  not_before=due)
+            _send(ctx, request, messages.WAITING_QUALITY, *waiting_film_said(title), not_before=due)
 
 
 def _series(ctx, requests: list[MediaRequest], now: datetime, at_approval: bool = False) -> None:
@@ -149,10 +165,7 @@ def _series(ctx, requests: list[MediaRequest], now: datetime, at_approval: bool 
             episodes = (msg(N_("%(episodes)s and %(count)s more"), episodes=which, count=len(missing) - 12)
                         if len(missing) > 12 else which)
             due = _due(min(ep.air_date_utc for ep in missing), request, at_approval)
-            _send(ctx, request, messages.WAITING_QUALITY, msg(N_("Waiting for a good copy: %(title)s"), title=title),
-                  msg(N_("%(episodes)s of %(title)s aired, but no copy in the quality you asked for has turned up "
-                         "yet. They are being looked for; you will hear as soon as they are ready."),
-                      episodes=episodes, title=title), not_before=due)
+            _send(ctx, request, messages.WAITING_QUALITY, *waiting_episodes_said(title, episodes), not_before=due)
 
 
 def _is_missing(ep: Episode, seasons: set, now: datetime) -> bool:
