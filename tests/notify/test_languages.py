@@ -14,6 +14,7 @@ from plexportal import i18n
 from plexportal.auth.models import User
 from plexportal.health import issue_messages, messages
 from plexportal.health.monitors import issue_fix, quality
+from plexportal.invites import messages as invite_messages
 from plexportal.invites import service as invites
 from plexportal.lib import clock
 from plexportal.media import lifecycle, parsing
@@ -217,11 +218,22 @@ def queue_every_kind(person) -> dict[str, list[int]]:
             "subject": i18n.english(subject), "text": i18n.english(text), "subject_say": subject, "text_say": text}))
     keep(messages.WAITING_QUALITY, outbox.notify_user(person, messages.WAITING_QUALITY, "wq:film", payload=dict(
         zip(("subject_say", "text_say"), quality.waiting_film_said(TITLE)))))
+    # What an invitee gets: welcome (with a person), the answer to a join request and the reminder.
+    joined = SimpleNamespace(id=1, email=person.email, plex_username="ana_plex", identifier="ana", state="invited",
+                             via="form")
+    invite_messages.send_welcome(joined, person)
+    invite_messages.send_decision(SimpleNamespace(id=2, email="new@example.com"), approved=True)
+    invite_messages.send_decision(SimpleNamespace(id=3, email="other@example.com"), approved=False)
+    invite_messages.send_expiry_reminder(SimpleNamespace(id=4, email=person.email, user=person,
+                                                         expires_at=datetime(2026, 8, 9, 10, tzinfo=UTC)))
+    for kind in invite_messages.KINDS:
+        keep(kind, Notification.select().where(Notification.kind == kind))
     return queued
 
 
-def rendered(ids: list[int], language: str):
+def rendered(ids: list[int], language: str, set_settings):
     User.update(language=language).execute()
+    set_settings(DEFAULT_LANGUAGE=language)          # what an invitee without an account reads
     out = []
     for nid in ids:
         n = Notification.get_by_id(nid)
@@ -236,18 +248,20 @@ def test_every_message_kind_is_written_in_every_shipped_language(app, db, make_u
     person = make_user("ana", display_name="Ana", email="ana@example.com")
     prefs.set_email_events(person, {e.key: True for e in events.all_events()})
     queued = queue_every_kind(person)
-    # Every kind a person can switch on is covered: a new kind must join this test.
-    assert set(queued) >= {e.key for e in events.all_events()}, {e.key for e in events.all_events()} - set(queued)
-    names = [TITLE, SHOW, SERVER, "Ana", "ana@example.com", "admin", "Chapter", "Plex", "Seerr", REASON,
+    # Every kind a person can switch on, and every kind written when sent, is covered: a new kind
+    # must join this test.
+    kinds = {e.key for e in events.all_events()} | set(send.RENDERERS)
+    assert set(queued) >= kinds, kinds - set(queued)
+    names = [TITLE, SHOW, SERVER, "Ana", "ana@example.com", "ana_plex", "admin", "Chapter", "Plex", "Seerr", REASON,
              "Which device do you watch on?", "A quiet film."]
     for kind, ids in sorted(queued.items()):
         with app.test_request_context():
-            english = rendered(ids, "en")
+            english = rendered(ids, "en", set_settings)
         for text, html_words, _ in english:
             assert not raw_ids(text + html_words), (kind, raw_ids(text + html_words))
         for language in SHIPPED:
             with app.test_request_context():
-                other = rendered(ids, language)
+                other = rendered(ids, language, set_settings)
             for (en_text, en_html, _), (text, html_words, html) in zip(english, other):
                 assert not raw_ids(text + html_words), (kind, language, raw_ids(text + html_words))
                 left = untranslated(en_text, text, names) + untranslated(en_html, html_words, names)
