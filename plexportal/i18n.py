@@ -122,11 +122,17 @@ def date_text(value: date | datetime | None, fmt: str = "long") -> str:
 
 
 def datetime_text(value: datetime | None, fmt: str = "medium") -> str:
-    """A moment in the current language and the configured time zone."""
+    """A moment in the current language and the configured time zone: "day" ("Mi., 9. Dez."),
+    "day_time" ("Mi., 9. Dez., 12:46"), or a Babel format ("medium", "EEE d MMM")."""
     if value is None:
         return ""
-    return babel_dates.format_datetime(value, fmt, tzinfo=babel_dates.get_timezone(timezone_name()),
-                                       locale=_babel_locale())
+    zone, locale = babel_dates.get_timezone(timezone_name()), _babel_locale()
+    if fmt in ("day", "day_time"):
+        day = babel_dates.format_skeleton("MMMEd", value, tzinfo=zone, locale=locale)
+        if fmt == "day":
+            return day
+        return f"{day}, {babel_dates.format_time(value, 'short', tzinfo=zone, locale=locale)}"
+    return babel_dates.format_datetime(value, fmt, tzinfo=zone, locale=locale)
 
 
 def number_text(value) -> str:
@@ -172,6 +178,12 @@ def day(value: date) -> dict:
     return {"date": value.isoformat()}
 
 
+def moment(value: datetime) -> dict:
+    """A moment among a msg()'s values: its day and time in the reader's language and the
+    configured time zone ("Sa. 14. März, 22:00")."""
+    return {"at": value.isoformat()}
+
+
 def joined(*parts) -> dict:
     """Several msg() values as one, separated by commas ("digital 1 May, in cinemas 3 April")."""
     return {"join": list(parts)}
@@ -182,6 +194,16 @@ def _value(value, write) -> object:
         return write(value)
     if isinstance(value, dict) and isinstance(value.get("join"), list):
         return ", ".join(str(_value(v, write)) for v in value["join"])
+    if isinstance(value, dict) and isinstance(value.get("at"), str):
+        try:
+            at = datetime.fromisoformat(value["at"])
+        except ValueError:
+            return value["at"]
+        if write is english:
+            from plexportal.lib import fmt
+
+            return fmt.localtime(at, "%a %d %b, %H:%M %Z")
+        return datetime_text(at, "day_time")
     if isinstance(value, dict) and isinstance(value.get("date"), str):
         try:
             when = date.fromisoformat(value["date"])

@@ -112,6 +112,15 @@ def render_media_ready(n: Notification) -> Rendered:
 
 
 
+def render_said(n: Notification) -> Rendered:
+    """A plain message whose subject and text were stored as message ids (`subject_say`,
+    `text_say`: plexportal.i18n.msg), written in the reader's language; rows without them keep
+    their text."""
+    payload = n.payload or {}
+    return Rendered(say(payload.get("subject_say"), n.subject), say(payload.get("text_say"), n.text_body),
+                    n.html_body)
+
+
 # -- short updates (a request's steps, a reported problem's replies) ----------------------------
 
 def render_update(n: Notification) -> Rendered:

@@ -234,13 +234,7 @@ def sign_out_everywhere(token=None):
     links.revoke(user)
     sent_to = ""
     if user.email:
-        from plexportal.settings import service as settings
-
-        name = settings.get("SERVER_NAME")
-        service.queue_email(user.email, f"Your new link to {name}",
-                            f"You asked {name} to end every link to your page. This is the new one:\n\n"
-                            f"{links.user_page_url(user)}\n\nIf that was not you, ask the server's admin.",
-                            kind="notify.new_link", user=user)
+        service.queue_new_link(user)
         sent_to = user.email
     return web.hx_redirect(url_for("notify.signed_out", sent="1" if sent_to else "0"))
 

@@ -4,7 +4,7 @@ no raw message id, and English where a catalogue lacks a message."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from types import SimpleNamespace
 
@@ -12,7 +12,7 @@ import pytest
 
 from plexportal import i18n
 from plexportal.auth.models import User
-from plexportal.health import issue_messages, messages
+from plexportal.health import issue_messages, maintenance, messages
 from plexportal.health.monitors import issue_fix, quality
 from plexportal.invites import messages as invite_messages
 from plexportal.invites import service as invites
@@ -228,6 +228,14 @@ def queue_every_kind(person) -> dict[str, list[int]]:
                                                          expires_at=datetime(2026, 8, 9, 10, tzinfo=UTC)))
     for kind in invite_messages.KINDS:
         keep(kind, Notification.select().where(Notification.kind == kind))
+    # Maintenance notices, tests from the person's page, a new link after "Sign out everywhere".
+    window = maintenance.create_window(clock.now() + timedelta(days=2), clock.now() + timedelta(days=2, hours=3),
+                                "New disks.")
+    for step in ("announce", "remind", "complete", "cancel"):
+        maintenance._tell_everyone(window, step)
+        keep(f"maintenance.{step}", Notification.select().where(Notification.kind == f"maintenance.{step}"))
+    keep("notify.test", [outbox.queue_user_test(person, "email")])
+    keep("notify.new_link", [outbox.queue_new_link(person)])
     return queued
 
 
@@ -253,7 +261,7 @@ def test_every_message_kind_is_written_in_every_shipped_language(app, db, make_u
     kinds = {e.key for e in events.all_events()} | set(send.RENDERERS)
     assert set(queued) >= kinds, kinds - set(queued)
     names = [TITLE, SHOW, SERVER, "Ana", "ana@example.com", "ana_plex", "admin", "Chapter", "Plex", "Seerr", REASON,
-             "Which device do you watch on?", "A quiet film."]
+             "Which device do you watch on?", "A quiet film.", "New disks."]
     for kind, ids in sorted(queued.items()):
         with app.test_request_context():
             english = rendered(ids, "en", set_settings)
