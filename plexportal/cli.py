@@ -2,6 +2,7 @@
 plus each area's commands from `<area>/cli.py` (a `commands` list of click commands/groups)."""
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -66,6 +67,8 @@ class _migration_lock:
 
 
 def upgrade() -> list[str]:
+    # The runner logs each migration at INFO; `db upgrade` prints its own line per migration.
+    logging.getLogger("peewee.migrations").setLevel(logging.WARNING)
     with db_session(), _migration_lock():
         return migration_runner().up()
 
