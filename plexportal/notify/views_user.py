@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from flask import abort, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from plexportal import areas, i18n, web
@@ -124,13 +125,13 @@ def email_prefs(token=None, user_id=None):
     action = request.form.get("action", "save")
     if action == "unsubscribe":
         prefs.unsubscribe(user)
-        message = "Unsubscribed: no more email from us."
+        message = gettext("Unsubscribed: no more email from us.")
     elif action == "resubscribe":
         prefs.resubscribe(user)
-        message = "Email is on again."
+        message = gettext("Email is on again.")
     else:
         prefs.set_email_events(user, _choices("ev-"))
-        message = "Email choices saved."
+        message = gettext("Email choices saved.")
     if admin:
         audit.record("notify.prefs", f"Changed email choices of {user.name}")
     html = render_template("notify/_email_section.html", **_context(user, token, admin))
@@ -147,7 +148,7 @@ def add_channel(token=None, user_id=None):
     except channels.ChannelError as err:
         html = render_template("notify/_channels_section.html",
                                **_context(user, token, admin, add_error=str(err), add_values={"label": label}))
-        return web.with_toast(html, "Not added: see the message under the URL.", "error", status=422)
+        return web.with_toast(html, gettext("Not added: see the message under the URL."), "error", status=422)
     if admin:
         audit.record("notify.channel", f"Added a {channel.service} destination for {user.name}")
     html = render_template("notify/_channels_section.html", **_context(user, token, admin))
@@ -175,7 +176,7 @@ def channel_events(channel_id, token=None, user_id=None):
     user, _admin = _subject(token, user_id)
     channel = _channel_or_404(user, channel_id)
     channels.set_channel_events(channel, _choices(f"ch{channel.id}-"))
-    return web.with_toast("", f"Choices for {channel.label} saved.")
+    return web.with_toast("", gettext("Choices for %(name)s saved.", name=channel.label))
 
 
 @both("/test", methods=["POST"])
