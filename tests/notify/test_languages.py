@@ -88,6 +88,19 @@ def test_the_persons_choice_wins_over_the_browser_and_is_saved_from_their_page(c
     assert "Salut Ana" in web.client.get(path, headers=french).get_data(as_text=True)
 
 
+def test_answers_on_the_persons_page_come_in_their_language(client, make_user):
+    ana = make_user("ana", language="de")
+    path = "/notify/u/" + links.make_token(ana)
+    web = Browserless(client)
+    web.get(path)
+    r = web.post(path + "/channels", data={"url": "not a url"}, htmx=True)
+    assert r.status_code == 422
+    body = r.get_data(as_text=True)
+    assert "Das sieht nicht nach einer URL aus" in body and "does not look like" not in body
+    r = web.post(path + "/email", data={}, htmx=True)
+    assert "E-Mail-Einstellungen gespeichert." in r.get_data(as_text=True) + r.headers.get("HX-Trigger", "")
+
+
 def test_a_language_that_is_not_shipped_is_refused_and_nothing_changes(client, make_user):
     ana = make_user("ana", language="de")
     path = "/notify/u/" + links.make_token(ana)
