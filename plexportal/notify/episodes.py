@@ -10,6 +10,8 @@ from collections.abc import Iterable
 
 from flask_babel import gettext, ngettext
 
+from plexportal.i18n import number_text
+
 DASH = "\u2013"
 WHOLE_SEASON = -1          # the media.ready payload's marker; see docs/architecture.md
 
@@ -117,11 +119,11 @@ def format_range(items: Iterable) -> str:
 def count_words(items: Iterable) -> str:
     """"3 episodes", counting the episodes listed on their own (not whole seasons)."""
     n = len(_listed_pairs(items))
-    return "" if n == 0 else ngettext("%(num)d episode", "%(num)d episodes", n)
+    return "" if n == 0 else ngettext("%(count)s episode", "%(count)s episodes", n, count=number_text(n))
 
 
 def summary_words(items: Iterable) -> str:
     """A short count for a subject: "2 seasons", "12 episodes", "1 season and 3 episodes"."""
     n = len(whole_seasons(items))
-    seasons = "" if n == 0 else ngettext("%(num)d season", "%(num)d seasons", n)
+    seasons = "" if n == 0 else ngettext("%(count)s season", "%(count)s seasons", n, count=number_text(n))
     return and_list([p for p in (seasons, count_words(items)) if p])

@@ -327,6 +327,12 @@ def test_plurals_follow_each_languages_rules(app):
     for language, words in expected.items():
         with app.test_request_context(), i18n.in_language(language):
             assert (count_words(one), count_words(two), format_seasons([2]), format_seasons([1, 2])) == words
+    # Numbers through Babel too: a big count is grouped the language's way.
+    many = [{"season": s, "episode": e} for s in range(1, 14) for e in range(1, 100)][:1234]
+    grouped = {"en": "1,234 episodes", "de": "1.234 Folgen", "fr": "1\u202f234 épisodes", "nl": "1.234 afleveringen"}
+    for language, words in grouped.items():
+        with app.test_request_context(), i18n.in_language(language):
+            assert count_words(many) == words
 
 
 # -- missing translations ----------------------------------------------------------------------------
