@@ -29,11 +29,14 @@ sys.path.insert(0, str(ROOT))
 SECRET = "bench-secret-key-0123456789abcdef"
 
 
-def app_for(data: Path):
+def app_for(data: Path, database_url: str = ""):
     from plexportal import create_app
     from plexportal.config import Config
 
-    return create_app(Config(data_dir=data, secret_key=SECRET, huey_immediate=True))
+    config = Config(data_dir=data, secret_key=SECRET, huey_immediate=True)
+    if database_url:
+        config.database_url = database_url
+    return create_app(config)
 
 
 def generate(data: Path, args) -> None:
@@ -41,17 +44,24 @@ def generate(data: Path, args) -> None:
     from plexportal.db import db
 
     start = datetime(2025, 5, 1, tzinfo=UTC)
-    app = app_for(data)
+    database_url = getattr(args, "database_url", "")
+    app = app_for(data, database_url)
     with app.app_context():
+        if database_url:
+            # The caller empties this PostgreSQL database: never point it at one you use.
+            db.connect(reuse_if_open=True)
+            db.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
         upgrade()
         db.connect(reuse_if_open=True)
-        db.execute_sql("PRAGMA synchronous=OFF")
+        if not database_url:
+            db.execute_sql("PRAGMA synchronous=OFF")
         _people(args, start)
         _webhooks(args, start)
         _messages(args, start)
         _backup_runs(args, random.Random(15))
         db.close()
-        db.obj.close_all()
+        if hasattr(db.obj, "close_all"):
+            db.obj.close_all()
 
 
 def _people(args, start: datetime) -> None:

@@ -127,6 +127,9 @@ def datetime_text(value: datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
     zone, locale = babel_dates.get_timezone(timezone_name()), _babel_locale()
+    if fmt == "date_time":
+        return (f"{babel_dates.format_date(to_user_timezone(value), 'long', locale=locale)}, "
+                f"{babel_dates.format_time(value, 'short', tzinfo=zone, locale=locale)}")
     if fmt in ("day", "day_time"):
         day = babel_dates.format_skeleton("MMMEd", value, tzinfo=zone, locale=locale)
         if fmt == "day":
@@ -178,32 +181,33 @@ def day(value: date) -> dict:
     return {"date": value.isoformat()}
 
 
-def moment(value: datetime) -> dict:
-    """A moment among a msg()'s values: its day and time in the reader's language and the
-    configured time zone ("Sa. 14. März, 22:00")."""
-    return {"at": value.isoformat()}
+def moment(value: datetime, style: str = "day_time") -> dict:
+    """A moment among a msg()'s values, in the reader's language and the configured time zone:
+    "day_time" ("Sa., 14. März, 22:00") or "date_time" ("14. März 2026, 22:00")."""
+    return {"at": value.isoformat(), "style": style}
 
 
-def joined(*parts) -> dict:
+def joined(*parts, sep: str = ", ") -> dict:
     """Several msg() values as one, separated by commas ("digital 1 May, in cinemas 3 April")."""
-    return {"join": list(parts)}
+    return {"join": list(parts), "sep": sep}
 
 
 def _value(value, write) -> object:
     if isinstance(value, list):
         return write(value)
     if isinstance(value, dict) and isinstance(value.get("join"), list):
-        return ", ".join(str(_value(v, write)) for v in value["join"])
+        return str(value.get("sep") or ", ").join(str(_value(v, write)) for v in value["join"])
     if isinstance(value, dict) and isinstance(value.get("at"), str):
         try:
             at = datetime.fromisoformat(value["at"])
         except ValueError:
             return value["at"]
+        style = "date_time" if value.get("style") == "date_time" else "day_time"
         if write is english:
             from plexportal.lib import fmt
 
-            return fmt.localtime(at, "%a %d %b, %H:%M %Z")
-        return datetime_text(at, "day_time")
+            return fmt.zoned(at) if style == "date_time" else fmt.localtime(at, "%a %d %b, %H:%M %Z")
+        return datetime_text(at, style)
     if isinstance(value, dict) and isinstance(value.get("date"), str):
         try:
             when = date.fromisoformat(value["date"])

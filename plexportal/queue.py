@@ -140,11 +140,14 @@ def _build(config: Config) -> Huey:
     if config.huey_immediate:
         h = SqliteHuey("plexportal", filename=":memory:", immediate=True, utc=True)
         return h
+    # results=False: nothing reads a task's return value back, and storing it was a second write
+    # to the queue for every task (a webhook processed, a message sent).
     if config.redis_url:
-        return _RedisHuey("plexportal", url=config.redis_url, utc=True)
+        return _RedisHuey("plexportal", url=config.redis_url, utc=True, results=False)
     config.ensure_data_dir()
     # Tables are made where a process starts (create_tables), not by every create_app.
-    return _SqliteHuey("plexportal", filename=str(config.huey_db_path), utc=True, timeout=10, create_tables=False)
+    return _SqliteHuey("plexportal", filename=str(config.huey_db_path), utc=True, timeout=10, create_tables=False,
+                       results=False)
 
 
 def create_tables() -> None:

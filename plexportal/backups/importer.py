@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
+import mmap
 import os
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from peewee import fn
 
 from plexportal.backups import parsing
 from plexportal.backups.models import BackupRun, LogCursor, TrackingDay
-from plexportal.db import db
+from plexportal.db import db, is_sqlite
 from plexportal.lib import clock
 
 CHUNK = 2 * 1024 * 1024
@@ -173,8 +176,6 @@ def _rotated_sibling(cursor: LogCursor):
 def read_log(path: Path | None = None, *, restart: bool = False,
              progress: Callable[[int], None] | None = None) -> ImportReport:
     """Read what is new in the log (everything when `restart`) and store the runs found."""
-    from plexportal.db import is_sqlite
-
     if not (restart and is_sqlite()):
         return _read_log(path, restart, progress)
     # A whole-file import writes thousands of rows once: a small page cache keeps memory flat.
@@ -239,9 +240,76 @@ def _read_log(path: Path | None, restart: bool, progress) -> ImportReport:
 
 
 def consume(handle, scanner: parsing.LogScanner, report: ImportReport, progress, *, cursor, start: int = 0) -> int:
-    """Feed whole lines to the scanner chunk by chunk; return the offset after the last whole line.
+    """Feed whole lines to the scanner; store the runs it finds; return the offset after the last
+    whole line. A plain file is mapped and scanned in place (no copy of the listing); anything else
+    (a compressed rotation) is read through one reusable buffer. Either way memory stays flat."""
+    mapped = _map(handle, start)
+    days: set = set()
+    if mapped is not None:
+        with mapped:
+            offset = _consume_mapped(mapped, scanner, report, progress, start, days)
+    else:
+        offset = _consume_buffered(handle, scanner, report, progress, start, days)
+    if days:
+        with db.atomic():
+            reconcile_days(days)
+    return offset
 
-    One reusable buffer; the scanner reads it in place, so memory stays flat whatever the size."""
+
+WINDOW = 4 * 1024 * 1024        # scanned per step, then dropped from the process's mapping
+BATCH = 1000                    # runs per upsert batch
+
+
+def _map(handle, start: int):
+    """A read-only map of a plain file with something after `start`, or None."""
+    if not isinstance(handle, io.BufferedReader):
+        return None
+    try:
+        st = os.fstat(handle.fileno())
+        if not stat.S_ISREG(st.st_mode) or st.st_size <= start:
+            return None
+        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None
+
+
+def _consume_mapped(mm, scanner: parsing.LogScanner, report: ImportReport, progress, start: int, days: set) -> int:
+    size = len(mm)
+    dropped = start - start % mmap.PAGESIZE
+    pos = start
+    pending: list[parsing.ParsedRun] = []
+    while pos < size:
+        stop = pos + WINDOW
+        if stop >= size:
+            cut = mm.rfind(b"\n", pos, size) + 1
+            if cut <= pos:                  # only a line still being written is left
+                if size - pos <= CHUNK:
+                    break
+                cut = size                  # a giant line: treat it as body text
+        else:
+            cut = mm.rfind(b"\n", pos, stop) + 1
+            if cut <= pos:
+                cut = mm.find(b"\n", stop) + 1 or size
+        pending += scanner.feed(mm, pos, cut)
+        if progress:
+            progress(cut - pos)
+        pos = cut
+        if len(pending) >= BATCH:
+            store_runs(pending, report, source="log", days=days)
+            pending = []
+        edge = pos - pos % mmap.PAGESIZE
+        if edge > dropped and hasattr(mm, "madvise"):
+            # The pages stay in the page cache; this only keeps them out of our resident set.
+            mm.madvise(mmap.MADV_DONTNEED, dropped, edge - dropped)
+            dropped = edge
+    report.bytes_read += size - start
+    if pending:
+        store_runs(pending, report, source="log", days=days)
+    return pos
+
+
+def _consume_buffered(handle, scanner: parsing.LogScanner, report: ImportReport, progress, start: int,
+                      days: set) -> int:
     offset = start
     carry = b""
     buf = bytearray(CHUNK)
@@ -275,12 +343,12 @@ def consume(handle, scanner: parsing.LogScanner, report: ImportReport, progress,
             pending += scanner.feed(buf, first + 1, cut + 1)
             offset += cut - first
         carry = bytes(view[cut + 1:n])
-        if len(pending) >= 200:
-            store_runs(pending, report, source="log")
+        if len(pending) >= BATCH:
+            store_runs(pending, report, source="log", days=days)
             pending = []
     view.release()
     if pending:
-        store_runs(pending, report, source="log")
+        store_runs(pending, report, source="log", days=days)
     return offset
 
 
@@ -290,22 +358,36 @@ def run_key(run: parsing.ParsedRun, source: str) -> str:
     return f"{source}:end:{run.finished_at.strftime('%Y%m%dT%H%M%SZ')}" if run.finished_at else ""
 
 
-def store_runs(runs: list[parsing.ParsedRun], report: ImportReport | None, *, source: str, job=None) -> list[str]:
-    """Upsert parsed runs by key (idempotent); returns the keys stored."""
+_COLUMNS = ("key", "source", "day", "started_at", "finished_at", "duration_seconds", "status", "exit_code",
+            "sent_bytes", "received_bytes", "total_size_bytes", "files_transferred", "dry_run", "excerpt", "note",
+            "job", "updated_at")
+
+
+def _utc_naive(at: datetime | None) -> datetime | None:
+    """What UTCDateTimeField stores: naive UTC (the parser's times are aware)."""
+    return at.astimezone(UTC).replace(tzinfo=None) if at is not None else None
+
+
+def store_runs(runs: list[parsing.ParsedRun], report: ImportReport | None, *, source: str, job=None,
+               days: set | None = None) -> list[str]:
+    """Upsert parsed runs by key (idempotent); returns the keys stored. With `days`, the days
+    touched are added to it for the caller to reconcile once, instead of after every batch."""
     keys = []
-    rows = []
-    now = clock.now()
+    rows: dict[str, tuple] = {}                 # one row per key per statement (PostgreSQL)
+    touched = set()
+    now = _utc_naive(clock.now())
+    job_id = BackupRun.job.db_value(job)
+    backup_zone = zone()
     for run in runs:
         key = run_key(run, source)
         if not key:
             continue            # neither date could be read: counted in the scanner's stats
-        at = run.started_at or run.finished_at
-        rows.append(dict(
-            key=key, source=source, day=local_day(at), started_at=run.started_at, finished_at=run.finished_at,
-            duration_seconds=run.duration_seconds, status=run.status, exit_code=run.exit_code,
-            sent_bytes=run.sent_bytes, received_bytes=run.received_bytes, total_size_bytes=run.total_size_bytes,
-            files_transferred=run.files_transferred, dry_run=run.dry_run, excerpt=run.excerpt[:20000],
-            note=run.note[:300], job=job, updated_at=now))
+        day = (run.started_at or run.finished_at).astimezone(backup_zone).date()
+        touched.add(day)
+        rows[key] = (key, source, day, _utc_naive(run.started_at), _utc_naive(run.finished_at),
+                     run.duration_seconds, run.status, run.exit_code, run.sent_bytes, run.received_bytes,
+                     run.total_size_bytes, run.files_transferred, bool(run.dry_run), run.excerpt[:20000],
+                     run.note[:300], job_id, now)
         keys.append(key)
         if report is not None and run.status != "running":
             report.runs += 1
@@ -313,29 +395,34 @@ def store_runs(runs: list[parsing.ParsedRun], report: ImportReport | None, *, so
             report.dry_runs += int(run.dry_run)
     if not rows:
         return keys
-    rows = list({r["key"]: r for r in rows}.values())      # one row per key per statement (PostgreSQL)
     with db.atomic():
-        _upsert_many(rows)
-        reconcile_days({r["day"] for r in rows})
+        _upsert_many(list(rows.values()))
+        if days is None:
+            reconcile_days(touched)
+        else:
+            days |= touched
     return keys
 
 
-def _upsert_many(rows: list[dict]) -> None:
+def _upsert_many(rows: list[tuple]) -> None:
     """INSERT … ON CONFLICT (key) DO UPDATE with executemany: the same SQL on SQLite and
-    PostgreSQL, built once instead of once per row (the import's hot path)."""
-    names = list(rows[0])
-    fields = [BackupRun._meta.fields["job" if n == "job" else n] for n in names]
+    PostgreSQL, built once instead of once per row (the import's hot path). `rows` hold the
+    columns of _COLUMNS, already as the database stores them."""
+    fields = [BackupRun._meta.fields[n] for n in _COLUMNS]
     columns = ", ".join(f'"{f.column_name}"' for f in fields)
     param = db.obj.param
+    table = BackupRun._meta.table_name
     updates = ", ".join(f'"{f.column_name}" = EXCLUDED."{f.column_name}"' for f in fields
                         if f.name not in ("key", "job"))
+    # A re-read run that has not changed is left as it is (no row rewritten, updated_at kept).
+    differs = "IS NOT" if is_sqlite() else "IS DISTINCT FROM"
+    changed = " OR ".join(f'"{table}"."{f.column_name}" {differs} EXCLUDED."{f.column_name}"' for f in fields
+                          if f.name not in ("key", "job", "updated_at"))
     # Table and column names come from the model; every value is a bound parameter.
-    sql = (f'INSERT INTO "{BackupRun._meta.table_name}" ({columns}) '  # nosec B608 # see above
-           f'VALUES ({", ".join([param] * len(fields))}) ON CONFLICT ("key") DO UPDATE SET {updates}')
-    values = [tuple(f.db_value(r[n]) for f, n in zip(fields, names)) for r in rows]
-    cursor = db.obj.cursor()
-    for i in range(0, len(values), 500):
-        cursor.executemany(sql, values[i:i + 500])
+    sql = (f'INSERT INTO "{table}" ({columns}) '  # nosec B608 # see above
+           f'VALUES ({", ".join([param] * len(fields))}) ON CONFLICT ("key") DO UPDATE SET {updates} '
+           f'WHERE {changed}')
+    db.obj.cursor().executemany(sql, rows)
 
 
 def pw_excluded(name: str):
@@ -413,40 +500,53 @@ def reconcile_days(days) -> int:
     """For each day, keep exactly one tracking-only run per tracking line the other runs don't cover.
 
     Order-independent, so importing the log and the tracking file in either order, any number of
-    times, gives the same rows. Returns how many tracking-only runs exist for these days. A few
-    queries per batch of days, whatever their number."""
+    times, gives the same rows. Returns how many tracking-only runs exist for these days. Three
+    queries over the span of the days (however many there are), plus a write per row that changes."""
     days = sorted(set(days))
-    total = 0
-    for i in range(0, len(days), 300):
-        total += _reconcile(days[i:i + 300])
-    return total
+    if not days:
+        return 0
+    return _reconcile(days)
+
+
+def _in_days(field, days: list):
+    """`field` among `days` (sorted): a short IN list for a few, the span for many (a whole import's
+    ten years is one range on the index, not thousands of parameters). Rows of days inside the span
+    but not in `days` are filtered out by the caller."""
+    return field.in_(days) if len(days) <= 50 else field.between(days[0], days[-1])
 
 
 def _reconcile(days: list) -> int:
+    wanted_days = set(days)
     lines: dict = {}
-    for row in (TrackingDay.select().where(TrackingDay.day.in_(days))
-                .order_by(TrackingDay.day, TrackingDay.position)):
-        lines.setdefault(row.day, []).append(row)
-    covered = dict(BackupRun.select(BackupRun.day, fn.COUNT(BackupRun.id))
-                   .where(BackupRun.day.in_(days) & (BackupRun.source != "tracking") & (BackupRun.status != "missed")
-                          & (BackupRun.dry_run == False))
-                   .group_by(BackupRun.day).tuples())
-    existing = {r.key: r.status for r in BackupRun.select(BackupRun.key, BackupRun.status)
-                .where(BackupRun.day.in_(days) & (BackupRun.source == "tracking"))}
+    for day, position, status in (TrackingDay.select(TrackingDay.day, TrackingDay.position, TrackingDay.status)
+                                  .where(_in_days(TrackingDay.day, days))
+                                  .order_by(TrackingDay.day, TrackingDay.position).tuples()):
+        if day in wanted_days:
+            lines.setdefault(day, []).append((position, status))
+    covered = {day: n for day, n in BackupRun.select(BackupRun.day, fn.COUNT(BackupRun.id))
+               .where(_in_days(BackupRun.day, days) & (BackupRun.source != "tracking")
+                      & (BackupRun.status != "missed") & (BackupRun.dry_run == False))
+               .group_by(BackupRun.day).tuples() if day in wanted_days}
+    existing = {key: status for key, status, day in BackupRun.select(BackupRun.key, BackupRun.status, BackupRun.day)
+                .where(_in_days(BackupRun.day, days) & (BackupRun.source == "tracking")).tuples()
+                if day in wanted_days}
     wanted: dict[str, tuple] = {}
     for day, rows in lines.items():
-        for line in rows[covered.get(day, 0):]:
-            wanted[f"tracking:{day.isoformat()}#{line.position}"] = (day, line.status)
+        for position, status in rows[covered.get(day, 0):]:
+            wanted[f"tracking:{day.isoformat()}#{position}"] = (day, status)
     now = clock.now()
     for key, (day, status) in wanted.items():
         if existing.get(key) != status:
             (BackupRun.insert(key=key, source="tracking", day=day, status=status, updated_at=now)
              .on_conflict(conflict_target=[BackupRun.key], update={BackupRun.status: status}).execute())
     stale = [k for k in existing if k not in wanted]
-    if stale:
-        BackupRun.delete().where(BackupRun.key.in_(stale)).execute()
-    ran = [d for d in days if covered.get(d) or any(v[0] == d for v in wanted.values())]
+    for i in range(0, len(stale), 300):
+        BackupRun.delete().where(BackupRun.key.in_(stale[i:i + 300])).execute()
+    ran = {d for d in days if covered.get(d)} | {v[0] for v in wanted.values()}
     if ran:
         # a missed-run marker for a day is wrong once a run for it turns up
-        BackupRun.delete().where(BackupRun.day.in_(ran) & (BackupRun.status == "missed")).execute()
+        missed = [rid for rid, day in BackupRun.select(BackupRun.id, BackupRun.day)
+                  .where(_in_days(BackupRun.day, days) & (BackupRun.status == "missed")).tuples() if day in ran]
+        for i in range(0, len(missed), 300):
+            BackupRun.delete().where(BackupRun.id.in_(missed[i:i + 300])).execute()
     return len(wanted)

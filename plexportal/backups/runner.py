@@ -67,7 +67,7 @@ def request_run(by: str = "") -> BackupJob:
     max_runtime = timedelta(minutes=settings.get_int("BACKUP_MAX_RUNTIME"))
     if running is not None and running.started_at and clock.now() - running.started_at < max_runtime:
         raise RunRefused("A backup is running right now (started "
-                         f"{running.started_at.astimezone(importer.zone()).strftime('%H:%M')}); wait for it to finish.")
+                         f"{running.started_at.astimezone(importer.zone()).strftime('%H:%M %Z')}); wait for it to finish.")
     now = clock.now()
     cooldown = timedelta(seconds=settings.get_int("BACKUP_COOLDOWN"))
     from plexportal.backups.monitor import check_row

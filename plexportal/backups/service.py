@@ -202,18 +202,44 @@ def heatmap(days: int = 365) -> list[dict]:
     return cells
 
 
-def monthly() -> list[dict]:
-    """The text equivalent of the charts: one row per month, aggregated in SQL."""
+MONTHS_SHOWN = 24
+
+
+def monthly(before: date | None = None, limit: int | None = None) -> list[dict]:
+    """The text equivalent of the charts: one row per month, newest first, aggregated in SQL.
+
+    With `before` (the first day of a month), only the months before it; with `limit`, that many
+    months, read from the index over their days alone (the page shows two years, older ones on
+    request, so ten or twenty years of history cost the page nothing)."""
     month = fn.SUBSTR(BackupRun.day.cast("TEXT"), 1, 7)
     ok = fn.SUM(Case(None, [(BackupRun.status == "success", 1)], 0))
     partial = fn.SUM(Case(None, [(BackupRun.status == "partial", 1)], 0))
-    rows = (BackupRun.select(month.alias("m"), fn.COUNT(BackupRun.id), ok, partial,
-                             fn.AVG(BackupRun.total_size_bytes), fn.MAX(BackupRun.total_size_bytes),
-                             fn.AVG(BackupRun.duration_seconds))
-            .where((BackupRun.dry_run == False) & (BackupRun.status != "running"))
-            .group_by(month).order_by(month.desc()).tuples())
+    q = (BackupRun.select(month.alias("m"), fn.COUNT(BackupRun.id), ok, partial,
+                          fn.AVG(BackupRun.total_size_bytes), fn.MAX(BackupRun.total_size_bytes),
+                          fn.AVG(BackupRun.duration_seconds))
+         .where((BackupRun.dry_run == False) & (BackupRun.status != "running")))
+    if before is not None:
+        q = q.where(BackupRun.day < before)
+    if limit is not None:
+        # the newest day with a run before `before`, then `limit` calendar months back from it
+        newest = (BackupRun.select(fn.MAX(BackupRun.day))
+                  .where((BackupRun.dry_run == False) & (BackupRun.status != "running")
+                         & (BackupRun.day < before if before is not None else True)).scalar())
+        if newest is None:
+            return []
+        newest = newest if isinstance(newest, date) else date.fromisoformat(str(newest))
+        index = newest.year * 12 + newest.month - 1 - (limit - 1)
+        q = q.where(BackupRun.day >= date(index // 12, index % 12 + 1, 1))
+    rows = q.group_by(month).order_by(month.desc()).tuples()
     return [{"month": m, "runs": n, "ok": int(k or 0), "partial": int(p or 0), "avg_size": s, "max_size": mx,
              "avg_duration": dur} for m, n, k, p, s, mx, dur in rows]
+
+
+def has_months_before(month: str) -> bool:
+    """Is there a run (not a dry run) before the first day of `month` ('2024-05')?"""
+    first = date.fromisoformat(f"{month}-01")
+    return (BackupRun.select(BackupRun.id).where((BackupRun.dry_run == False) & (BackupRun.status != "running")
+                                                 & (BackupRun.day < first)).exists())
 
 
 def get_run_or_404(run_id: int) -> BackupRun:

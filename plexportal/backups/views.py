@@ -39,8 +39,9 @@ def _history_ctx(f: service.HistoryFilter) -> dict:
     rows, has_more, total = service.history(f)
     args = {k: v for k, v in {"status": f.status, "since": f.since and f.since.isoformat(),
                               "until": f.until and f.until.isoformat(), "q": f.search}.items() if v}
+    # A run's day is its day in the backup's zone, so its start is shown in that zone too, named.
     return {"runs": rows, "has_more": has_more, "total": total, "filters": f, "filter_args": args,
-            "statuses": STATUSES}
+            "statuses": STATUSES, "backup_zone": service.importer.zone()}
 
 
 def _chart_data(points: list[dict]) -> dict:
@@ -72,10 +73,28 @@ def index():
     ctx = dict(st=st, next_fire=next_fire, all_time=service.totals(), month=service.totals(today - timedelta(days=30)),
                year=service.totals(today - timedelta(days=365)),
                chart=json.dumps(_chart_data(points)), points=len(points), cells=cells,
-               months=service.monthly(), job=runner.active_job() or _recent_job(),
+               **_months_ctx(None), job=runner.active_job() or _recent_job(),
                last_anomalies=monitor.anomalies(st.last), dest_path=settings.get("BACKUP_DEST_PATH"),
                dest=monitor.check_row(), **_history_ctx(f))
     return web.render_page("backups/index.html", **ctx)
+
+
+def _months_ctx(before: date | None) -> dict:
+    months = service.monthly(before, service.MONTHS_SHOWN)
+    older = months[-1]["month"] if months and service.has_months_before(months[-1]["month"]) else None
+    return {"months": months, "older_months": older}
+
+
+@bp.get("/months")
+def months_page():
+    """Two years of the by-month table: the newest, or those before ?before=YYYY-MM (rows for htmx)."""
+    before = None
+    if request.args.get("before"):
+        try:
+            before = date.fromisoformat(f"{request.args['before']}-01")
+        except ValueError:
+            abort(400)
+    return web.render_page("backups/months.html", "backups/_months.html", **_months_ctx(before))
 
 
 def _recent_job():

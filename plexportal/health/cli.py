@@ -4,6 +4,7 @@ from flask.cli import AppGroup
 
 from plexportal.db import db_session
 from plexportal.health import monitors, service
+from plexportal.lib import fmt
 
 monitors_cli = AppGroup("monitors", help="The media-health monitors.")
 
@@ -16,7 +17,7 @@ def list_monitors():
             m, last = row["monitor"], row["last"]
             state = "on " if row["enabled"] else "off"
             minutes = int(row["interval"].total_seconds() // 60)
-            outcome = (f"last run {last.started_at:%Y-%m-%d %H:%M} UTC: {last.status}, {last.summary}"
+            outcome = (f"last run {fmt.zoned(last.started_at)}: {last.status}, {last.summary}"
                        if last else "never run")
             click.echo(f"{m.name:15} {state} every {minutes:>5} min  {outcome}")
 

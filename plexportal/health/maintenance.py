@@ -77,6 +77,18 @@ def create_window(starts_at: datetime, ends_at: datetime, message: str, created_
     return window
 
 
+def notice_preview(window_id: int, kind: str) -> dict | None:
+    """What ending ("complete") or cancelling ("cancel") a window would send, exactly, and to how
+    many people; None when it sends nothing (a cancelled window that was never announced)."""
+    window = MaintenanceWindow.get_by_id(window_id)
+    if window.status not in ("scheduled", "active") or (kind == "cancel" and not window.announced_at):
+        return None                                   # nothing goes out (or the action is refused)
+    if kind == "complete" and window.starts_at > clock.now():
+        return None
+    subject, text = _message(window, kind)
+    return {"subject": subject, "text": text, "count": len(recipients())}
+
+
 def _users():
     return User.select().where(User.is_active & User.email.is_null(False) & (User.email != ""))
 

@@ -69,22 +69,35 @@ def create():
     return _page(form, status=422)
 
 
-def _act(window_id: int, fn, done_text: str, audit_text: str):
+def _list(**extra):
+    return render_template("health/maintenance/_list.html", windows=maintenance.windows(), **extra)
+
+
+def _act(window_id: int, fn, kind: str, done_text: str, audit_text: str):
+    """Ending and cancelling tell everyone: the first post answers the notice exactly as it goes out
+    and to how many people; only a second one confirmed with that count acts."""
     maintenance.get_window_or_404(window_id)
+    shown = maintenance.notice_preview(window_id, kind)
+    if shown is not None:
+        confirmed = request.form.get("confirmed") == "1"
+        if not confirmed or request.form.get("expected") != str(shown["count"]):
+            return _list(notice={"window_id": window_id, "kind": kind, **shown, "changed": confirmed})
     try:
         fn(window_id)
-        audit.record(f"maintenance.{fn.__name__.split('_')[0]}", f"{audit_text} maintenance window {window_id}")
+        told = f"; told {shown['count']} people" if shown else ""
+        if shown and not shown["count"]:
+            done_text = done_text.split(";")[0] + "; nobody had an email address to tell."
+        audit.record(f"maintenance.{fn.__name__.split('_')[0]}", f"{audit_text} maintenance window {window_id}{told}")
     except maintenance.WindowError as err:
-        return web.with_toast(render_template("health/maintenance/_list.html", windows=maintenance.windows()), err.message,
-                              "error", status=200)
-    return web.with_toast(render_template("health/maintenance/_list.html", windows=maintenance.windows()), done_text)
+        return web.with_toast(_list(), err.message, "error", status=200)
+    return web.with_toast(_list(), done_text)
 
 
 @bp.post("/<int:window_id>/end")
 def end(window_id):
-    return _act(window_id, maintenance.end_window, "Maintenance ended; everyone has been told.", "Ended")
+    return _act(window_id, maintenance.end_window, "complete", "Maintenance ended; everyone has been told.", "Ended")
 
 
 @bp.post("/<int:window_id>/cancel")
 def cancel(window_id):
-    return _act(window_id, maintenance.cancel_window, "Maintenance cancelled.", "Cancelled")
+    return _act(window_id, maintenance.cancel_window, "cancel", "Maintenance cancelled.", "Cancelled")

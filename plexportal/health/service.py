@@ -10,8 +10,9 @@ from peewee import IntegrityError
 from plexportal.db import db
 from plexportal.health import maintenance, monitors
 from plexportal.health.models import HealthAction, MonitorRun, MonitorState
+from plexportal.health.monitors import stuck
 from plexportal.health.monitors.base import Context, Monitor
-from plexportal.lib import clock
+from plexportal.lib import clock, fmt
 from plexportal.settings import service as settings
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,7 @@ def prune_runs() -> int:
 
 def run_due(trigger: str = "schedule") -> list[MonitorRun]:
     prune_runs()
+    sync_access_suggestions()
     if pause_reason():
         return []
     runs = []
@@ -166,12 +168,90 @@ def suggestions() -> list[HealthAction]:
                 .order_by(HealthAction.created_at.desc()).limit(100))
 
 
+# Each setting that keeps an action report-only: its automatic value, and what the Health page says.
+MODES = (
+    {"key": "IMPORT_FIX_MODE", "auto": "fix", "what": "Failed imports",
+     "listed": "nothing is removed, blocklisted or searched in Sonarr or Radarr until you press Do it",
+     "switch": "Fix failed imports automatically from now on",
+     "confirm": "Fix failed imports automatically from now on? plexportal will remove them from Sonarr/Radarr's "
+                "queue, blocklist the release and search again without asking.",
+     "done": "Failed imports will now be fixed automatically."},
+    {"key": "STUCK_FIX_MODE", "auto": "auto", "what": "Stuck downloads",
+     "listed": "no series refresh is sent to Sonarr until you press Do it",
+     "switch": "Refresh stuck series automatically from now on",
+     "confirm": "Refresh series in Sonarr automatically from now on when a stuck download waits for an episode "
+                "title?",
+     "done": "Stuck downloads will now get their series refresh automatically."},
+    {"key": "ACCESS_EXPIRY_MODE", "auto": "auto", "what": "Timed access",
+     "listed": "no Plex share is ended by the clock until you press Do it",
+     "switch": "End timed shares automatically from now on",
+     "confirm": "End Plex shares automatically when timed access runs out, without asking?",
+     "done": "Timed access will now end on its own, on time."},
+)
+
+
+def modes() -> list[dict]:
+    """Each report-only switch with its current value, for the Health page."""
+    return [{**m, "value": settings.get(m["key"]), "locked": settings.is_locked(m["key"]),
+             "report": settings.get(m["key"]) != m["auto"]} for m in MODES]
+
+
+def set_automatic(key: str) -> dict:
+    """Switch one action to automatic. KeyError for a setting that is not one of MODES."""
+    mode = next((m for m in MODES if m["key"] == key), None)
+    if mode is None:
+        raise KeyError(key)
+    settings.set_many({key: mode["auto"]})
+    return mode
+
+
+def sync_access_suggestions() -> int:
+    """Report mode for timed access: each share whose time ran out is listed once for Do it (keyed by
+    its end, so an extension that runs out again is listed again); one no longer due stops being offered."""
+    if settings.get("ACCESS_EXPIRY_MODE") == "auto":
+        return 0
+    from plexportal.invites import service as invites
+
+    keys, added = [], 0
+    for due in invites.timed_access_due_to_end():
+        key = f"access-expiry:{due['access_id']}:{due['expires_at'].isoformat()}"
+        keys.append(key)
+        if HealthAction.select().where(HealthAction.key == key).exists():
+            continue
+        now = clock.now()
+        try:
+            with db.atomic():
+                HealthAction.create(key=key, monitor="access-expiry", kind="suggestion", subject=due["name"][:300],
+                                    status="suggested", created_at=now, updated_at=now,
+                                    details={"access_id": due["access_id"],
+                                             "expires_at": due["expires_at"].isoformat(),
+                                             "would": f"end {due['name']}'s Plex share: their timed access ended "
+                                                      f"{fmt.zoned(due['expires_at'])}"})
+            added += 1
+        except IntegrityError:
+            continue
+    HealthAction.update(status="stale", updated_at=clock.now()).where(
+        (HealthAction.monitor == "access-expiry") & (HealthAction.status == "suggested")
+        & HealthAction.key.not_in(keys or [""])).execute()
+    return added
+
+
 def do_suggestion(action_id: int) -> tuple[bool, str]:
     """Carry out one listed suggestion now, if it still applies. (done?, what happened in words)."""
     action = HealthAction.get_or_none((HealthAction.id == action_id) & (HealthAction.status == "suggested"))
     if action is None:
         return False, "That suggestion is not waiting any more (done or dismissed already): nothing was done."
     d = action.details or {}
+    if action.monitor in ("stuck", "access-expiry"):
+        if action.monitor == "stuck":
+            outcome, message = stuck.refresh_now(int(d["series_id"]), str(d["download_id"]))
+        else:
+            from plexportal.invites import service as invites
+
+            outcome, message = invites.end_timed_access(int(d["access_id"]), str(d["expires_at"]))
+        if outcome in ("done", "stale"):
+            HealthAction.update(status=outcome, updated_at=clock.now()).where(HealthAction.id == action.id).execute()
+        return outcome == "done", message
     service = str(d.get("service", ""))
     run = run_monitor("import-fix", "manual", only={"service": service, "download_id": d.get("download_id"),
                                                     "mode": "fix"})

@@ -25,6 +25,10 @@ DEFS += [
     S("ISSUE_CLOSE_DAYS", "Close a stale issue after (days)", G, kind="int", default="30", minimum=1, maximum=3650,
       help="An issue still open this long is resolved in Seerr with a comment saying why (automatic modes "
            "only: in manual mode it stays for you to decide)."),
+    S("STUCK_FIX_MODE", "Stuck downloads: what to change in Sonarr", G, kind="choice", default="report",
+      choices=(("report", "List what it would do; I press Do it"), ("auto", "Refresh the series by itself")),
+      help="A stuck download whose episode is still titled TBA needs a series refresh in Sonarr. In the first "
+           "mode nothing is sent to Sonarr: the Health page lists the refresh with Do it."),
     S("STUCK_NO_PROGRESS_MINUTES", "A download is stuck after (minutes without progress)", G, kind="int",
       default="120", minimum=5, maximum=60 * 24 * 14),
     S("QUALITY_WAIT_HOURS", "Waiting for quality: tell people after (hours)", G, kind="int", default="48",

@@ -2,7 +2,7 @@
 issues; the maintenance pages are in maintenance_views.py."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, render_template, request
 
 from plexportal import web
 from plexportal.admin import audit
@@ -29,8 +29,7 @@ def _monitor_or_404(name: str):
 
 
 def _suggestions_ctx() -> dict:
-    return {"suggestions": service.suggestions(), "import_mode": settings.get("IMPORT_FIX_MODE"),
-            "import_mode_locked": settings.is_locked("IMPORT_FIX_MODE")}
+    return {"suggestions": service.suggestions(), "modes": service.modes()}
 
 
 @bp.get("/")
@@ -60,13 +59,15 @@ def dismiss_suggestion(action_id):
 
 @bp.post("/suggestions/automatic")
 def fix_automatically():
-    if settings.is_locked("IMPORT_FIX_MODE"):
+    key = request.form.get("setting") or "IMPORT_FIX_MODE"
+    if key not in {m["key"] for m in service.MODES}:
+        abort(400)
+    if settings.is_locked(key):
         return web.with_toast(render_template("health/_suggestions.html", **_suggestions_ctx()),
-                              "IMPORT_FIX_MODE is set in the environment: change it there.", "warn", status=409)
-    settings.set_many({"IMPORT_FIX_MODE": "fix"})
-    audit.record("settings.saved", "Failed imports are now fixed automatically (IMPORT_FIX_MODE=fix)")
-    return web.with_toast(render_template("health/_suggestions.html", **_suggestions_ctx()),
-                          "Failed imports will now be fixed automatically.")
+                              f"{key} is set in the environment: change it there.", "warn", status=409)
+    mode = service.set_automatic(key)
+    audit.record("settings.saved", f"{mode['what']}: now automatic ({key}={mode['auto']})")
+    return web.with_toast(render_template("health/_suggestions.html", **_suggestions_ctx()), mode["done"])
 
 
 def _detail_ctx(m):

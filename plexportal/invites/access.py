@@ -269,8 +269,11 @@ def expire_due() -> dict:
                 messages.send_expiry_reminder(access)
                 alerts.access_expiring(access)
                 reminded += 1
+    if settings.get("ACCESS_EXPIRY_MODE") != "auto":
+        # Report only: the Health page lists them (due_to_end) and end_due_now does it on a yes.
+        return {"reminded": reminded, "expired": 0}
     gw = None
-    for access in Access.select().where((Access.status == "active") & (Access.expires_at <= now)):
+    for access in due_to_end():
         gw = gw or plextv.from_store()
         try:
             _call(gw.remove_home_user if access.home and not access.share_id else gw.remove_friend, access.plex_user_id)
@@ -278,7 +281,37 @@ def expire_due() -> dict:
             log.warning("could not end access of %s yet: %s", access.plex_user_id, err.message)
             continue
         Access.update(status="expired", share_id=None, changed_at=now).where(Access.id == access.id).execute()
-        audit.record("invites.access.expired", f"Access of {access.title or access.username} ended (timed access)")
-        alerts.access_expired(access)
+        _ended(access, now)
         expired += 1
     return {"reminded": reminded, "expired": expired}
+
+
+def _ended(access: Access, now) -> None:
+    Access.update(status="expired", share_id=None, changed_at=now).where(Access.id == access.id).execute()
+    audit.record("invites.access.expired", f"Access of {access.title or access.username} ended (timed access)")
+    alerts.access_expired(access)
+
+
+def due_to_end() -> list[Access]:
+    """People whose timed access has ended but who still have their share."""
+    return list(Access.select().where((Access.status == "active") & Access.expires_at.is_null(False)
+                                      & (Access.expires_at <= clock.now())).order_by(Access.expires_at))
+
+
+def end_due_now(access_id: int, expires_at_iso: str) -> tuple[str, str]:
+    """The admin's yes to ending one timed share: ("done" | "stale" | "failed", what happened in words).
+    Stale (nothing sent to plex.tv) when the access was extended, ended or removed meanwhile."""
+    access = Access.get_or_none(Access.id == access_id)
+    name = (access.title or access.username or access.email) if access else "That person"
+    now = clock.now()
+    if (access is None or access.status != "active" or access.expires_at is None or access.expires_at > now
+            or access.expires_at.isoformat() != expires_at_iso):
+        return "stale", (f"{name}'s access is no longer due to end (extended, ended or removed meanwhile): "
+                         "nothing was done.")
+    gw = plextv.from_store()
+    try:
+        _call(gw.remove_home_user if access.home and not access.share_id else gw.remove_friend, access.plex_user_id)
+    except GatewayError as err:
+        return "failed", f"plex.tv did not take the change ({err.message}): {name} still has access."
+    _ended(access, now)
+    return "done", f"Done: ended {name}'s Plex share (timed access ended {fmt.zoned(access.expires_at)})."

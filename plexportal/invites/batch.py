@@ -8,9 +8,10 @@ import re
 
 from plexportal.admin import audit
 from plexportal.db import db
-from plexportal.invites import service
+from plexportal.invites import messages, service
 from plexportal.invites.models import Batch, Redemption
 from plexportal.lib import clock
+from plexportal.settings import service as settings
 
 MAX_ROWS = 1000
 EMAIL_HEADERS = ("email", "e-mail", "email address", "e-mail address")
@@ -99,6 +100,17 @@ def send(batch_id: int, actor=None) -> int:
         for redemption in created:
             service.enqueue_provisioning(redemption.id)     # runs after the commit
     return len(created)
+
+
+ACCOUNT = "‹their Plex username›"
+
+
+def preview(batch: Batch) -> dict:
+    """What a batch sends, exactly: plex.tv's own invitation email (Plex's words) now, and plexportal's
+    welcome email once each person has accepted; to how many people (the valid rows)."""
+    subject, paragraphs, button = messages.welcome(ACCOUNT, accept_first=False)
+    return {"count": len([r for r in batch.rows if not r.get("error")]), "subject": subject,
+            "text": messages.as_text(paragraphs, button), "server": settings.get("SERVER_NAME")}
 
 
 def progress(batch: Batch) -> dict:

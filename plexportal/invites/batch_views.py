@@ -1,7 +1,7 @@
 """CSV batch invitations: upload, preview, send, and per-row progress (polled)."""
 from __future__ import annotations
 
-from flask import abort, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
 from plexportal import web
@@ -37,17 +37,30 @@ def batch_upload():
     return web.render_page("invites/batch.html", "invites/_batch_upload.html", status=422, batches=batches, error=error)
 
 
+def _detail_ctx(batch: Batch, **extra) -> dict:
+    return {"batch": batch, "p": batch_service.progress(batch), "shown": batch_service.preview(batch), **extra}
+
+
 @bp.get("/invites/batch/<int:batch_id>")
 def batch_detail(batch_id: int):
     batch = get_batch_or_404(batch_id)
-    return web.render_page("invites/batch_detail.html", "invites/_batch_progress.html", batch=batch,
-                           p=batch_service.progress(batch))
+    return web.render_page("invites/batch_detail.html", "invites/_batch_progress.html", **_detail_ctx(batch))
 
 
 @bp.post("/invites/batch/<int:batch_id>/send")
 def batch_send(batch_id: int):
+    """Sends only when confirmed with the exact number of invitations the preview showed."""
     batch = get_batch_or_404(batch_id)
-
     if batch.status == "preview":
+        count = batch_service.preview(batch)["count"]
+        if not count:
+            return web.with_toast(render_template("invites/_batch_progress.html", **_detail_ctx(batch)),
+                                  "Nothing was sent: every row of this file is skipped (the reasons are in the "
+                                  "table). Fix the file and upload it again.", "error", status=422)
+        confirmed = request.form.get("confirmed") == "1"
+        if not confirmed or request.form.get("expected") != str(count):
+            return web.with_toast(render_template("invites/_batch_progress.html", **_detail_ctx(batch, changed=True)),
+                                  f"Nothing was sent: confirm the {count} "
+                                  f"{'invitation' if count == 1 else 'invitations'} shown.", "warn", status=409)
         send_batch_task(batch.id)
     return web.hx_redirect(url_for("invites.batch_detail", batch_id=batch.id))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import render_template
 
-from plexportal.i18n import N_, day, english, msg, say
+from plexportal.i18n import N_, english, joined, moment, msg, say
 from plexportal.notify.send import Rendered
 from plexportal.notify.service import queue_email
 from plexportal.settings import service as settings
@@ -19,12 +19,9 @@ KINDS = ("invites.welcome", "invites.decision", "invites.expiring")
 
 
 def _write(subject: str, paragraphs: list[str], button: tuple[str, str] | None, server: str) -> Rendered:
-    text = "\n\n".join(paragraphs)
-    if button:
-        text += f"\n\n{button[0]}: {button[1]}"
     html = render_template("invites/email/message.html", subject=subject, paragraphs=paragraphs, button=button,
                            server_name=server)
-    return Rendered(subject, text + f"\n\n— {server}", html)
+    return Rendered(subject, as_text(paragraphs, button, server), html)
 
 
 def _email(to: str, subject: list, paragraphs: list[list], *, kind: str, dedup_key: str, user=None,
@@ -52,22 +49,43 @@ def render_message(n) -> Rendered:
                   str(payload.get("server") or settings.get("SERVER_NAME")))
 
 
-def send_welcome(redemption, user=None) -> None:
+def welcome_said(account: str, *, accept_first: bool) -> tuple[list, list[list], tuple[list, str]]:
+    """The welcome email as message ids: subject, paragraphs and button."""
     server = settings.get("SERVER_NAME")
     request_url = settings.get("INVITES_REQUEST_URL")
-    apps = {"join": [msg(N_("%(name)s: %(url)s"), name=msg(name), url=url) for name, url in APP_LINKS]}
+    apps = joined(*(msg(N_("%(name)s: %(url)s"), name=msg(name), url=url) for name, url in APP_LINKS), sep="; ")
     paragraphs = [msg(N_("You're in! %(server)s is now shared with your Plex account (%(account)s)."),
-                      server=server, account=redemption.plex_username or redemption.identifier),
+                      server=server, account=account),
                   msg(N_("Open Plex on your TV, phone or computer, sign in with that account and look for "
                          "“%(server)s” in the sidebar. The apps: %(apps)s."), server=server, apps=apps)]
-    if redemption.state != "active" and redemption.via != "plex":
+    if accept_first:
         paragraphs.insert(1, msg(N_("Plex has sent you an email to accept the invitation: accept it first.")))
     if request_url:
         paragraphs.append(msg(N_("Missing something? Ask for it at %(url)s and you'll get a message when it is "
                                  "ready."), url=request_url))
-    _email(redemption.email, msg(N_("Welcome to %(server)s"), server=server), paragraphs, kind="invites.welcome",
-           user=user, dedup_key=f"invites.welcome.{redemption.id}",
-           button=(msg(N_("Open Plex")), "https://app.plex.tv/desktop"))
+    return msg(N_("Welcome to %(server)s"), server=server), paragraphs, (msg(N_("Open Plex")),
+                                                                        "https://app.plex.tv/desktop")
+
+
+def welcome(account: str, *, accept_first: bool) -> tuple[str, list[str], tuple[str, str]]:
+    """The welcome email in English: subject, paragraphs and button (the CSV batch's preview)."""
+    subject, paragraphs, button = welcome_said(account, accept_first=accept_first)
+    return english(subject), [english(p) for p in paragraphs], (english(button[0]), button[1])
+
+
+def as_text(paragraphs: list[str], button: tuple[str, str] | None = None, server: str | None = None) -> str:
+    """The plain-text part exactly as _email writes it."""
+    text = "\n\n".join(paragraphs)
+    if button:
+        text += f"\n\n{button[0]}: {button[1]}"
+    return text + f"\n\n— {server if server is not None else settings.get('SERVER_NAME')}"
+
+
+def send_welcome(redemption, user=None) -> None:
+    subject, paragraphs, button = welcome_said(redemption.plex_username or redemption.identifier,
+                                               accept_first=redemption.state != "active" and redemption.via != "plex")
+    _email(redemption.email, subject, paragraphs, kind="invites.welcome", user=user,
+           dedup_key=f"invites.welcome.{redemption.id}", button=button)
 
 
 def send_decision(redemption, *, approved: bool) -> None:
@@ -88,7 +106,8 @@ def send_decision(redemption, *, approved: bool) -> None:
 def send_expiry_reminder(access) -> None:
     server = settings.get("SERVER_NAME")
     _email(access.email, msg(N_("Your access to %(server)s ends soon"), server=server),
-           [msg(N_("Your access to %(server)s ends on %(date)s."), server=server, date=day(access.expires_at.date())),
+           [msg(N_("Your access to %(server)s ends on %(date)s."), server=server,
+                date=moment(access.expires_at, "date_time")),
             msg(N_("If you'd like to keep watching, reply to the person who invited you."))],
            kind="invites.expiring", user=access.user,
            dedup_key=f"invites.reminder.{access.id}.{access.expires_at:%Y%m%d%H%M}")

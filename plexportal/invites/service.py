@@ -393,3 +393,19 @@ def emails_with_access() -> list[tuple[int | None, str]]:
                            .tuples()):
         out.setdefault(email.strip().lower(), (user_id, email.strip()))
     return list(out.values())
+
+
+def timed_access_due_to_end() -> list[dict]:
+    """Whose timed access has ended while the share is still there (report-only mode leaves them for
+    the admin): {"access_id", "name", "expires_at"} each, the oldest first."""
+    from plexportal.invites import access
+
+    return [{"access_id": a.id, "name": a.title or a.username or a.email, "expires_at": a.expires_at}
+            for a in access.due_to_end()]
+
+
+def end_timed_access(access_id: int, expires_at_iso: str) -> tuple[str, str]:
+    """End one timed share now, if it is still due: ("done" | "stale" | "failed", words)."""
+    from plexportal.invites import access
+
+    return access.end_due_now(access_id, expires_at_iso)

@@ -17,6 +17,11 @@ DEFS = [
       help="A hidden field people never fill in; submissions that fill it are dropped quietly."),
     S("INVITES_REMINDER_DAYS", "Remind before access ends (days)", GROUP, kind="int", default="7",
       minimum=0, maximum=90, help="The person and you get an email this many days before a timed share ends."),
+    S("ACCESS_EXPIRY_MODE", "Timed access: when it ends", GROUP, kind="choice", default="report",
+      choices=(("report", "List whose share would end; I press Do it"),
+               ("auto", "End the Plex share on time by itself")),
+      help="In the first mode nothing is removed on plex.tv by the clock: the Health page lists each person "
+           "whose timed access has ended, with Do it."),
     S("INVITES_REQUEST_URL", "Where people request films and shows", GROUP, kind="url",
       help="Shown on the welcome page and in the welcome email, e.g. your Seerr address."),
 ]

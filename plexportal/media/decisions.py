@@ -25,7 +25,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from plexportal.db import db, on_commit
 from plexportal.gateways import seerr as seerr_gateway
 from plexportal.gateways.base import GatewayError
-from plexportal.lib import clock
+from plexportal.lib import clock, fmt
 from plexportal.media import parsing
 from plexportal.media.models import DecisionLink, MediaRequest, RequestDecision
 
@@ -105,7 +105,7 @@ def check_link(link: DecisionLink) -> None:
     """Refused when this link can no longer decide (used, expired, request decided or gone)."""
     if link.used_at is not None:
         used_here = RequestDecision.select().where(RequestDecision.link == link).order_by(RequestDecision.id.desc()).first()
-        raise Refused(f"This link was already used {link.used_at:%d %b %Y %H:%M} UTC; it works once.",
+        raise Refused(f"This link was already used {fmt.zoned(link.used_at)}; it works once.",
                       used_here or standing(link.request))
     if link.expires_at <= clock.now():
         raise Refused(f"This link has expired: links work for {LINK_DAYS} days. Decide on the request in "

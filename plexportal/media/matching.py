@@ -34,9 +34,11 @@ RANK = {"pending": 0, "approved": 1, "failed": 1, "declined": 1, "available": 2}
 SEASON_COVERS = timedelta(hours=48)
 # How long after a request changes its imports still go through all of its arrivals (announce()).
 FULL_PASS_MARGIN = timedelta(minutes=1)
-# Followers told in one transaction: fewer commits per Download, while the write lock is held
-# for a few milliseconds only (webhooks arriving meanwhile wait for it).
-ANNOUNCE_CHUNK = 10
+# Followers told in one transaction, with a few statements for all of them (their rows locked,
+# their announcements stored, their messages added to): one transaction per Download at any usual
+# number of followers, while the write lock is held for a few milliseconds only (webhooks
+# arriving meanwhile wait for it).
+ANNOUNCE_CHUNK = 100
 
 
 def media_key(media_type: str, tvdb_id=None, tmdb_id=None, imdb_id=None) -> str | None:
@@ -342,10 +344,10 @@ def _announce_to(req: MediaRequest, chunk: list, told: _Told, group_key: str, pa
         if not fresh:
             return 0
         destinations = notify.destinations_for([user for user, _ in fresh], KIND)
-        for user, items in fresh:
-            items_out = ([{"season": a.season, "episode": a.episode, "title": a.title} for a in items]
-                         if req.media_type == "tv" else None)
-            notify.notify_user(user, KIND, group_key, items_out, payload, destinations=destinations[user.id])
+        notify.notify_many(KIND, group_key, [
+            (user, ([{"season": a.season, "episode": a.episode, "title": a.title} for a in items]
+                    if req.media_type == "tv" else None), destinations[user.id])
+            for user, items in fresh], payload)
     return sum(len(items) for _, items in fresh)
 
 

@@ -115,7 +115,15 @@ def process_event(event_id: int, *, force: bool = False) -> str | None:
     if parsed.kind == parsing.TEST:
         status, outcome = "processed", f"Test from {event.source.capitalize()} received: the connection works."
     elif parsed.kind == parsing.IMPORT:
-        status, outcome = matching.record_import(event.id, parsed)
+        # One transaction for the whole Download (its arrivals, everyone's announcements and
+        # messages, the event's outcome): one commit, and on SQLite one turn of the write lock,
+        # instead of one for each step.
+        with db.atomic():
+            status, outcome = matching.record_import(event.id, parsed)
+            _finish(event.id, status, outcome)
+        event.status, event.outcome = status, outcome
+        events.publish(event, parsed)
+        return status
     elif parsed.kind == parsing.REQUEST:
         status, outcome = matching.apply_seerr_request(parsed)
     elif parsed.event_type and events.acts_on(event.source, parsed.event_type):

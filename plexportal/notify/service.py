@@ -111,6 +111,32 @@ def notify_user(user, kind: str, group_key: str, item=None, payload: dict | None
     return rows
 
 
+def notify_many(kind: str, group_key: str, told: list[tuple], payload: dict | None = None) -> list[Notification]:
+    """notify_user() for many people at once, about one thing (a Download's followers): `told` is
+    [(user, item or items, destinations)], destinations as destinations_for() gave them. Their
+    batches are read, opened and added to a few statements for all of them (batching.add_many), and
+    the sends of the batches opened now are scheduled together. Returns the batch rows."""
+    from plexportal.notify import batching
+
+    entries = []
+    for user, item, destinations in told:
+        if user is None or not getattr(user, "is_active", True):
+            continue
+        items = list(item) if isinstance(item, (list, tuple)) else ([] if item is None else [item])
+        items += list((payload or {}).get("items") or [])
+        entries += [dict(user_id=user.id, kind=kind, group_key=group_key, channel=channel,
+                         destination=destination, items=items, payload=payload)
+                    for channel, destination in destinations]
+    if not entries:
+        return []
+    with db.atomic():
+        rows = batching.add_many(entries)
+    opened = [r for r in rows if r.batch_version == 1]
+    if opened:
+        _schedule(opened)
+    return rows
+
+
 def destinations_for(users, kind: str) -> dict[int, list[tuple[str, str]]]:
     """Where each of these users wants messages of `kind` ({user id: [(channel, destination)…]}),
     read for all of them at once; pass a user's list to notify_user(destinations=…)."""

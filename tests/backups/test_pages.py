@@ -71,6 +71,38 @@ def test_it_filters_searches_and_pages_the_history(logged_in, set_settings):
     assert "No run matches" in body
 
 
+def month_rows(html):
+    return [cell.split("</td>", 1)[0] for cell in html.split('<td data-label="Month">')[1:]]
+
+
+def test_the_by_month_table_shows_two_years_and_fetches_older_ones_on_request(logged_in, set_settings):
+    configure(set_settings)
+    history(days=1200, start=date(2023, 1, 5))          # three years and three months of nights
+    clock.freeze(datetime(2026, 4, 20, 12, 0, tzinfo=NY))
+    page = logged_in.get("/backups/").get_data(as_text=True)
+    shown = month_rows(page)
+    assert shown[0] == "2026-04" and shown[-1] == "2024-05" and len(shown) == 24
+    assert "Months before 2024-05" in page and "/backups/months?before=2024-05" in page
+    older = logged_in.get("/backups/months?before=2024-05", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert month_rows(older) == [f"{y}-{m:02d}" for y, m in
+                                 [(2024, m) for m in range(4, 0, -1)] + [(2023, m) for m in range(12, 0, -1)]]
+    assert "<html" not in older and "Months before" not in older      # the first month: nothing older
+    january = older.split('<td data-label="Month">2023-01</td>', 1)[1]
+    assert '<td class="num" data-label="Runs">27</td>' in january       # 5 to 31 January
+    whole = logged_in.get("/backups/months?before=2024-05").get_data(as_text=True)
+    assert "<html" in whole and "Backups by month" in whole and month_rows(whole) == month_rows(older)
+
+
+def test_the_by_month_table_answers_a_month_past_the_end_and_refuses_nonsense(logged_in, set_settings):
+    configure(set_settings)
+    history(days=40)
+    assert "No run before that month." in logged_in.get("/backups/months?before=1999-01").get_data(as_text=True)
+    assert logged_in.get("/backups/months?before=soon").status_code == 400
+    page = logged_in.get("/backups/").get_data(as_text=True)
+    assert month_rows(page) == ["2026-05", "2026-04"] and "Months before" not in page
+    assert month_rows(logged_in.get("/backups/months").get_data(as_text=True)) == ["2026-05", "2026-04"]
+
+
 def test_it_expands_a_run_to_show_its_log_excerpt(logged_in, set_settings):
     configure(set_settings)
     history(3)

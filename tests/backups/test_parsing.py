@@ -138,7 +138,7 @@ def test_it_keeps_a_bounded_excerpt_with_the_start_and_the_end():
     runs, _ = scan(g.section("Mon Feb 23 03:00:01 EST 2026", "Mon Feb 23 03:09:01 EST 2026", body))
     excerpt = runs[0].excerpt
     assert len(excerpt) < parsing.HEAD_BYTES + parsing.EXCERPT_TAIL + 100
-    assert excerpt.startswith("Library/") and "[…]" in excerpt and excerpt.endswith("speedup is 1.00")
+    assert excerpt.startswith("Library/") and "\n[...]\n" in excerpt and excerpt.endswith("speedup is 1.00")
 
 
 def test_it_resumes_from_saved_state_as_if_never_stopped():

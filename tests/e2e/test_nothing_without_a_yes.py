@@ -68,3 +68,50 @@ def test_maintenance_is_previewed_with_its_count_before_anyone_is_told(app, admi
     expect(page.locator("#window-list")).to_contain_text("New disks in the server")
     assert [n.destination for n in Notification.select()] == ["admin@example.com"]
     assert not errors
+
+
+@pytest.mark.parametrize("size", ["phone360", "desktop"])
+def test_every_kind_of_suggestion_waits_on_the_health_page(app, admin, set_settings, fake_sonarr, browser, serve,
+                                                           size):
+    """A failed import, a stuck download's series refresh and a timed share that ran out, all listed;
+    Do it on the refresh sends exactly it; one click makes timed access automatic."""
+    from plexportal.health import service
+    from plexportal.invites.models import Access
+    from plexportal.lib import clock
+    from plexportal.settings import service as settings
+
+    set_settings(SONARR_URL=fake_sonarr.url, SONARR_API_KEY=fake_sonarr.api_key)   # every *_MODE untouched
+    pending_import(fake_sonarr, (42000,))
+    fake_sonarr.add_series(43, "Another Show With A Rather Long Name", 371235)
+    fake_sonarr.episodes[43000]["title"] = "TBA"
+    fake_sonarr.add_queue_item(43000, download_id="D-TBA", status="failed", tracked_status="error",
+                               tracked_state="failedPending", error_message="qBittorrent is reporting an error")
+    Access.create(plex_user_id=77, username="cousin.with.a.long.username", email="cousin@example.com",
+                  title="Cousin", share_id=900, pending=False, expires_at=clock.now() - timedelta(hours=2))
+    service.run_monitor("import-fix")
+    service.run_monitor("stuck")
+    service.run_due()
+    assert fake_sonarr.commands == [] and fake_sonarr.calls_to("/api/v3/queue/", "DELETE") == []
+    assert len(service.suggestions()) == 3
+
+    base = serve(app)
+    page, errors = signed_in_page(browser, base, PHONE_360 if size == "phone360" else DESKTOP)
+    page.goto(base + "/monitors/")
+    card = page.locator("#suggestions")
+    expect(card).to_contain_text("Would end Cousin's Plex share")
+    expect(card).to_contain_text("Would refresh Another Show With A Rather Long Name in Sonarr")
+    expect(card).to_contain_text("no Plex share is ended by the clock until you press Do it")
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    save_shot(page, f"yes-{size}-suggestions")
+    refresh = card.locator("li", has_text="Would refresh Another Show")
+    page.once("dialog", lambda d: d.accept())
+    refresh.get_by_role("button", name="Do it").click()
+    expect(page.locator("#toasts")).to_contain_text("Done: refreshed Another Show With A Rather Long Name")
+    assert [c["body"] for c in fake_sonarr.commands_named("RefreshSeries")] == [{"seriesId": 43}]
+    page.once("dialog", lambda d: d.accept())
+    card.get_by_role("button", name="End timed shares automatically from now on").click()
+    expect(page.locator("#toasts")).to_contain_text("Timed access will now end on its own")
+    assert settings.get("ACCESS_EXPIRY_MODE") == "auto"
+    expect(page.locator("#suggestions")).not_to_contain_text("no Plex share is ended by the clock")
+    save_shot(page, f"yes-{size}-suggestions-after")
+    assert not errors

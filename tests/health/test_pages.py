@@ -72,16 +72,44 @@ def test_a_bad_window_comes_back_with_the_reason_and_the_values_kept(admin_web, 
 
 
 def test_ending_and_cancelling_from_the_page(admin_web, db):
+    from plexportal.notify.models import Notification
+
     active = maintenance.create_window(clock.now() - timedelta(minutes=5), clock.now() + timedelta(hours=1), "")
     later = maintenance.create_window(clock.now() + timedelta(days=2), clock.now() + timedelta(days=2, hours=1), "")
-    r = admin_web.post(f"/maintenance/{active.id}/end", htmx=True)
+    told = Notification.select().count()
+    r = admin_web.post(f"/maintenance/{active.id}/end", htmx=True)          # first the message and the count
+    page = r.get_data(as_text=True)
+    assert "the message, as it will go out" in page and "1 person" in page and " is back" in page
+    assert MaintenanceWindow.get_by_id(active.id).status != "completed" and Notification.select().count() == told
+    r = admin_web.post(f"/maintenance/{active.id}/end", data={"confirmed": "1", "expected": "1"}, htmx=True)
     assert "Maintenance ended" in r.get_data(as_text=True)
     assert MaintenanceWindow.get_by_id(active.id).status == "completed"
+    assert Notification.select().where(Notification.kind == "maintenance.complete").count() == 1
     r = admin_web.post(f"/maintenance/{later.id}/cancel", htmx=True)
+    assert "is cancelled" in r.get_data(as_text=True) and MaintenanceWindow.get_by_id(later.id).status == "scheduled"
+    r = admin_web.post(f"/maintenance/{later.id}/cancel", data={"confirmed": "1", "expected": "1"}, htmx=True)
     assert "Maintenance cancelled." in r.get_data(as_text=True)
+    assert Notification.select().where(Notification.kind == "maintenance.cancel").count() == 1
     r = admin_web.post(f"/maintenance/{later.id}/cancel", htmx=True)
     assert "already ended or been cancelled" in r.get_data(as_text=True)
     assert admin_web.post("/maintenance/999/end", htmx=True).status_code == 404
+
+
+def test_ending_confirmed_for_another_count_shows_the_notice_again_and_tells_nobody(admin_web, db):
+    from plexportal.notify.models import Notification
+
+    active = maintenance.create_window(clock.now() - timedelta(minutes=5), clock.now() + timedelta(hours=1), "")
+    r = admin_web.post(f"/maintenance/{active.id}/end", data={"confirmed": "1", "expected": "5"}, htmx=True)
+    assert "changed since the preview" in r.get_data(as_text=True)
+    assert MaintenanceWindow.get_by_id(active.id).status != "completed"
+    assert Notification.select().where(Notification.kind == "maintenance.complete").count() == 0
+
+
+def test_cancelling_a_window_nobody_was_told_about_needs_no_notice(admin_web, db):
+    later = MaintenanceWindow.create(starts_at=clock.now() + timedelta(days=2),
+                                     ends_at=clock.now() + timedelta(days=2, hours=1), created_at=clock.now())
+    r = admin_web.post(f"/maintenance/{later.id}/cancel", htmx=True)
+    assert "Maintenance cancelled." in r.get_data(as_text=True)
 
 
 def test_runs_older_than_thirty_days_are_pruned(db):

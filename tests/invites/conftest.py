@@ -27,7 +27,7 @@ def plex(set_settings, fake_plextv, fake_pms):
     """Settings pointing at both fakes; returns the plex.tv fake."""
     set_settings(PLEX_URL=fake_pms.url, PLEX_TOKEN=ADMIN_TOKEN, PLEX_TV_URL=fake_plextv.url,
                  PLEX_CLIENTS_URL=fake_plextv.url, PLEX_APP_URL=fake_plextv.url, ADMIN_EMAIL="owner@example.com",
-                 SERVER_NAME="Harbour Server")
+                 SERVER_NAME="Harbour Server", ACCESS_EXPIRY_MODE="auto")   # report mode has its own tests
     return fake_plextv
 
 

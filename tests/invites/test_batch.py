@@ -23,9 +23,12 @@ def test_it_previews_every_row_and_sends_once_with_outcomes(logged_in, plex):
     assert "2 invitations ready" in page and "3 rows will be skipped" in page
     assert "not an email address" in page and "listed twice" in page and "no preset called" in page
     assert Redemption.select().count() == 0                                   # nothing sent on preview
+    assert "What 2 people will get" in page and "Welcome to Harbour Server" in page
+    assert "plex.tv's own invitation email" in page and '"expected": "2"' in page
     b = Batch.get()
-    logged_in.post(f"/invites/batch/{b.id}/send", htmx=True)
-    logged_in.post(f"/invites/batch/{b.id}/send", htmx=True)                  # a double click sends nothing more
+    yes = {"confirmed": "1", "expected": "2"}
+    logged_in.post(f"/invites/batch/{b.id}/send", data=yes, htmx=True)
+    logged_in.post(f"/invites/batch/{b.id}/send", data=yes, htmx=True)       # a double click sends nothing more
     rows = {r.identifier: r for r in Redemption.select()}
     assert set(rows) == {"friend@example.com", "new@example.com"}
     assert rows["friend@example.com"].terms["libraries"] == [1001]
@@ -65,3 +68,22 @@ def test_it_never_crashes_on_any_upload(app, data):
 def test_it_reads_old_mac_line_endings_and_stray_bytes(db):
     assert [r["email"] for r in batch.parse_csv(b"a@example.com\rb@example.com\r")] == ["a@example.com", "b@example.com"]
     assert batch.parse_csv(b"\r\x00")[0]["error"] == "not an email address"
+
+
+def test_a_batch_is_sent_only_when_confirmed_with_its_count(logged_in, plex):
+    upload(logged_in, b"a@example.com\nb@example.com\n")
+    b = Batch.get()
+    for data in ({}, {"confirmed": "1", "expected": "3"}):                   # no yes, or a yes for another count
+        r = logged_in.post(f"/invites/batch/{b.id}/send", data=data, htmx=True)
+        assert r.status_code == 409 and "Nothing was sent: confirm the 2 invitations shown" in r.get_data(as_text=True)
+    assert Redemption.select().count() == 0 and Batch.get_by_id(b.id).status == "preview" and plex.calls == []
+
+
+def test_a_batch_with_nobody_to_invite_is_refused_with_a_sentence(logged_in, plex):
+    upload(logged_in, b"not-an-email\nalso wrong\n")
+    b = Batch.get()
+    page = logged_in.get(f"/invites/batch/{b.id}").get_data(as_text=True)
+    assert "Nobody to invite: every row of this file is skipped" in page
+    r = logged_in.post(f"/invites/batch/{b.id}/send", data={"confirmed": "1", "expected": "0"}, htmx=True)
+    assert r.status_code == 422 and "every row of this file is skipped" in r.get_data(as_text=True)
+    assert Redemption.select().count() == 0 and Batch.get_by_id(b.id).status == "preview"

@@ -138,7 +138,7 @@ def test_the_reminder_names_the_day_access_ends(db, plex, set_settings):
                       expires_at=datetime(2026, 8, 9, 10, tzinfo=UTC))
     messages.send_expiry_reminder(a)
     [n] = emails("invites.expiring")
-    assert n.subject == "Your access to Harbour Server ends soon" and "ends on 9 August 2026" in n.text_body
+    assert n.subject == "Your access to Harbour Server ends soon" and "ends on 2026-08-09" in n.text_body
 
 
 def test_a_server_name_with_markup_is_escaped_in_the_html_email(db, plex, set_settings):

@@ -69,10 +69,58 @@ def _alert(service: str, watch: DownloadWatch, items, problem: str) -> None:
                              payload={"service": service, "download_id": watch.download_id, "problem": problem})
 
 
+SUGGESTED = "suggested"     # a HealthAction status: waiting for the admin's Do it (report mode)
+
+
+def _tba_series(items) -> list[int]:
+    return sorted({i.series_id for i in items if i.series_id and i.episode_title.strip().upper() == "TBA"})
+
+
+def _suggest_refresh(ctx, items, series_id: int) -> None:
+    what = items[0].media_title or f"series {series_id}"
+    would = f"refresh {what} in Sonarr (an episode of {items[0].title} is still titled TBA)"
+    action = base.claim(f"stuck:suggest:{series_id}:{items[0].download_id}", NAME, "suggestion", what,
+                        {"service": "sonarr", "series_id": series_id, "download_id": items[0].download_id,
+                         "would": would})
+    if action is None:
+        return
+    base.HealthAction.update(status=SUGGESTED).where(base.HealthAction.id == action.id).execute()
+    ctx.note(f"would {would} (report only: Do it on the Health page)")
+
+
+def refresh_now(series_id: int, download_id: str) -> tuple[str, str]:
+    """The admin's yes to a listed refresh: ("done" | "stale" | "failed", words). Stale, with nothing
+    sent, when the download left Sonarr's queue or no episode of it is titled TBA any more."""
+    client = base.sonarr_client()
+    try:
+        items = [i for i in client.queue() if (i.download_id or "").lower() == download_id.lower()]
+    except GatewayError as err:
+        return "failed", f"Sonarr did not answer ({err.message}): nothing was changed."
+    if series_id not in _tba_series(items):
+        return "stale", ("That download is no longer stuck waiting for an episode title (it left Sonarr's queue, or "
+                         "the title arrived): nothing was done.")
+    try:
+        client.refresh_series(series_id)
+    except GatewayError as err:
+        return "failed", f"Sonarr did not take the refresh ({err.message})."
+    action = base.claim(f"stuck:refresh:{series_id}:{download_id}", NAME, "refresh", f"Refresh series {series_id}")
+    if action is not None:
+        base.done(action)
+    return "done", f"Done: refreshed {items[0].media_title or f'series {series_id}'} in Sonarr."
+
+
 def _refresh_tba(ctx, service: str, client, items) -> None:
     if service != "sonarr":
         return
-    for series_id in sorted({i.series_id for i in items if i.series_id and i.episode_title.strip().upper() == "TBA"}):
+    report = settings.get("STUCK_FIX_MODE") != "auto"
+    for series_id in _tba_series(items):
+        if report:
+            if not base.is_done(f"stuck:refresh:{series_id}:{items[0].download_id}"):
+                _suggest_refresh(ctx, items, series_id)
+            continue
+        if base.HealthAction.select().where((base.HealthAction.key == f"stuck:suggest:{series_id}:{items[0].download_id}")
+                                            & (base.HealthAction.status == "dismissed")).exists():
+            continue                                       # the admin said no to this one
         action = base.claim(f"stuck:refresh:{series_id}:{items[0].download_id}", NAME, "refresh",
                             f"Refresh series {series_id}")
         if action is None:
@@ -119,6 +167,13 @@ def check_service(ctx, service: str, client) -> None:
         else:
             ctx.note(f"still stuck (already alerted): {items[0].title} ({problem})")
         _refresh_tba(ctx, service, client, items)
+    # A listed refresh whose download left the queue is no longer offered.
+    listed = base.HealthAction.select().where((base.HealthAction.monitor == NAME)
+                                              & (base.HealthAction.status == SUGGESTED))
+    left = [a.id for a in listed if (a.details or {}).get("download_id") not in groups]
+    if left and service == "sonarr":
+        base.HealthAction.update(status="stale", updated_at=clock.now()).where(
+            base.HealthAction.id.in_(left)).execute()
     # Gone from the queue: imported, removed or failed over; forget it.
     gone = (DownloadWatch.delete().where((DownloadWatch.service == service)
                                          & DownloadWatch.download_id.not_in(list(groups) or [""])).execute())
@@ -131,5 +186,6 @@ run = base.per_arr(check_service)
 
 MONITOR = base.Monitor(NAME, "Stuck downloads",
                        "Downloads that stalled, failed or stopped making progress raise one admin alert each; "
-                       "episodes still titled TBA get one series refresh.", run, default_interval=30,
-                       settings=("STUCK_NO_PROGRESS_MINUTES",))
+                       "episodes still titled TBA get one series refresh (on a new install only listed, with "
+                       "a Do it button).", run, default_interval=30,
+                       settings=("STUCK_FIX_MODE", "STUCK_NO_PROGRESS_MINUTES"))

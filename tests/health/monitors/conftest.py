@@ -11,7 +11,7 @@ def stack(set_settings, fake_sonarr, fake_radarr, smtp_server):
                  RADARR_URL=fake_radarr.url, RADARR_API_KEY=fake_radarr.api_key,
                  SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_server.port), SMTP_SECURITY="none",
                  SMTP_FROM="portal@example.com", ADMIN_EMAIL="owner@example.com",
-                 IMPORT_FIX_MODE="fix")      # the fixing path; report mode (the default) has its own tests
+                 IMPORT_FIX_MODE="fix", STUCK_FIX_MODE="auto")  # the acting paths; report mode (the default) has its own tests
     return {"sonarr": fake_sonarr, "radarr": fake_radarr, "smtp": smtp_server}
 
 
