@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from plexportal import create_app, processes
 from plexportal.config import Config
@@ -29,6 +31,10 @@ PG_SESSION_URL = PG_URL.rsplit("/", 1)[0] + "/" + PG_SESSION_DB
 REDIS_PREFIX = f"plexportal-test-{os.getpid()}"
 SECRET = "test-secret-key-for-plexportal-tests"
 PASSWORD = "correct horse battery"
+
+# Property tests judge the code, not the machine: a loaded CI machine may generate inputs slowly.
+hypothesis_settings.register_profile("plexportal", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("plexportal")
 
 # No test may inherit an operator's configuration.
 for _name in list(os.environ):

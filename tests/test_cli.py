@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from plexportal.auth import service as auth_service
 from plexportal.auth.models import User, UserSession
 from plexportal.security import verify_password
 from plexportal.settings import service
@@ -52,7 +53,7 @@ def test_it_creates_an_admin_from_stdin(cli):
     assert "admin owner created" in r.output
     user = User.get(User.username == "owner")
     assert user.is_admin and user.email == "owner@example.com"
-    assert verify_password(user.password_hash, PASSWORD)
+    assert verify_password(auth_service.password_hash_of(user), PASSWORD)
     assert PASSWORD not in r.output
 
 
@@ -81,7 +82,7 @@ def test_it_resets_a_password_and_ends_that_admins_sessions(app, cli, admin):
     assert "sessions have ended" in r.output
     assert UserSession.select().count() == 0
     assert web.get("/").status_code == 302                 # the browser was signed out
-    assert verify_password(User.get_by_id(admin.id).password_hash, "a new long passphrase")
+    assert verify_password(auth_service.password_hash_of(admin), "a new long passphrase")
 
 
 def test_it_explains_a_reset_for_an_unknown_user(cli):

@@ -186,14 +186,30 @@ def listing(summary: str, *, item: dict, filters: list[Param] | None = None, des
     return wrap
 
 
-def documented(summary: str, *, response: dict, description: str = ""):
-    """Describe a single-object endpoint for the OpenAPI document."""
+def documented(summary: str, *, response: dict, description: str = "", path: list[Param] | None = None):
+    """Describe a single-object endpoint for the OpenAPI document.
+
+    `path` describes the route's `<parts>` (their meaning and schema); a part not listed is
+    described from its converter (`<int:…>` a whole number, anything else text)."""
     def wrap(view: Callable):
         view.openapi = {"summary": summary, "description": description,  # type: ignore[attr-defined]
-                        "list": False, "response": response, "params": []}
+                        "list": False, "response": response, "params": [], "path": list(path or [])}
         return view
 
     return wrap
+
+
+def path_id(raw: str) -> int | None:
+    """A route's `<id>` part as a database id, or None when it cannot be one (the view answers 404)."""
+    text = raw.strip()
+    if not (text.isdecimal() and len(text) <= 10) or not 1 <= int(text) <= 2**31 - 1:
+        return None
+    return int(text)
+
+
+def not_found(message: str):
+    """A 404 in the API's error shape, naming what is missing."""
+    return jsonify(error=message), 404
 
 
 def bad_parameter(err: BadParameter):

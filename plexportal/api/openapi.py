@@ -43,9 +43,27 @@ def undocumented(app: Flask) -> list[str]:
     return [rule.rule for rule, view in api_rules(app) if not getattr(view, "openapi", None)]
 
 
-def _operation(endpoint: str, doc: dict) -> dict:
-    params = [{"name": p.name, "in": "query", "required": False, "description": p.description,
-               "schema": p.schema} for p in doc["params"]]
+PATH_PART = re.compile(r"<(?:([^:>]+):)?([^>]+)>")
+CONVERTER_SCHEMAS: dict[str, dict] = {"int": {"type": "integer", "minimum": 0}, "float": {"type": "number"}}
+
+
+def path_params(rule: str, declared: list) -> list[dict]:
+    """Every `<part>` of a route as an OpenAPI path parameter: always required; its description and
+    schema as the view declares them, else from the converter."""
+    by_name = {p.name: p for p in declared}
+    out = []
+    for converter, name in PATH_PART.findall(rule):
+        param = by_name.get(name)
+        schema: dict = param.schema if param is not None else CONVERTER_SCHEMAS.get(converter, {"type": "string"})
+        out.append({"name": name, "in": "path", "required": True,
+                    "description": param.description if param is not None else "", "schema": dict(schema)})
+    return out
+
+
+def _operation(rule: str, endpoint: str, doc: dict) -> dict:
+    in_path = path_params(rule, doc.get("path", []))
+    params = in_path + [{"name": p.name, "in": "query", "required": False, "description": p.description,
+                         "schema": p.schema} for p in doc["params"]]
     body = envelope_schema(doc["item"], doc["extra"]) if doc["list"] else doc["response"]
     responses = {
         "200": {"description": "OK", "content": {"application/json": {"schema": body}}},
@@ -54,7 +72,10 @@ def _operation(endpoint: str, doc: dict) -> dict:
         "429": {"description": "Too many wrong keys from this address",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
     }
-    if params:
+    if in_path:
+        responses["404"] = {"description": "Nothing has that " + " and ".join(p["name"] for p in in_path),
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    if doc["params"]:
         responses["400"] = {"description": "A query parameter with a value the API cannot use (named in `parameter`)",
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     op = {"operationId": endpoint.split(".", 1)[1], "summary": doc["summary"], "parameters": params,
@@ -70,9 +91,9 @@ def build(app: Flask) -> dict:
         doc = getattr(view, "openapi", None)
         if not doc:
             continue
-        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
+        path = PATH_PART.sub(r"{\2}", rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            paths.setdefault(path, {})[method.lower()] = _operation(rule.endpoint, doc)
+            paths.setdefault(path, {})[method.lower()] = _operation(rule.rule, rule.endpoint, doc)
     return {
         "openapi": "3.1.0",
         "info": {"title": "plexportal API", "version": __version__,

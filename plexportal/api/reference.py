@@ -44,8 +44,11 @@ def endpoints(spec: dict) -> list[dict]:
             schema = op["responses"]["200"]["content"]["application/json"]["schema"]
             out.append({"method": method.upper(), "path": path, "summary": op["summary"],
                         "description": op.get("description", ""), "id": op["operationId"],
+                        "path_params": [{"name": p["name"], "type": _type(p["schema"]),
+                                         "description": p["description"]}
+                                        for p in op["parameters"] if p["in"] == "path"],
                         "params": [{"name": p["name"], "type": _type(p["schema"]), "description": p["description"]}
-                                   for p in op["parameters"]],
+                                   for p in op["parameters"] if p["in"] == "query"],
                         "fields": fields(schema)})
     return out
 

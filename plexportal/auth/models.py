@@ -11,12 +11,12 @@ class User(BaseModel, UserMixin):
     """Everyone plexportal knows: admins (who sign in with a password) and the people they serve
     (who arrive through signed links, Seerr or an invite). One row per human: rows are found or
     created only by `people.identity.find_or_create` (DESIGN law 12). Credentials (passwords,
-    authenticator apps, passkeys, sessions) live in the tables below and link to this row."""
+    authenticator apps, passkeys, sessions) live in the tables below (the password on AdminAccount)
+    and link to this row."""
     username = CharField(max_length=150, unique=True)
     email = CharField(max_length=254, null=True, index=True)
     display_name = CharField(max_length=150, default="")
     role = CharField(max_length=16, default="user")
-    password_hash = CharField(max_length=255, null=True)
     # Bumped to invalidate every signed link and session handed out before (password change, "sign out everywhere").
     session_version = IntegerField(default=1)
     is_active = BooleanField(default=True)
@@ -41,6 +41,22 @@ class User(BaseModel, UserMixin):
     @property
     def name(self) -> str:
         return self.display_name or self.plex_username or self.username
+
+    @property
+    def has_password(self) -> bool:
+        """Whether this person signs in with a password (kept on their AdminAccount, not here)."""
+        return AdminAccount.select().where((AdminAccount.user == self.id)
+                                           & AdminAccount.password_hash.is_null(False)).exists()
+
+
+class AdminAccount(BaseModel):
+    """An admin's sign-in, apart from the person record and linked to it (one per person): the
+    password hash. Authenticator apps, recovery codes, passkeys and single sign-on identities are
+    tables of their own linked to the same person. A merge keeps it with the person kept."""
+    user = ForeignKeyField(User, unique=True, backref="admin_accounts", on_delete="CASCADE")
+    password_hash = CharField(max_length=255, null=True)
+    created_at = UTCDateTimeField(default=clock.now)
+    password_changed_at = UTCDateTimeField(null=True)
 
 
 class UserSession(BaseModel):

@@ -109,7 +109,7 @@ def account_for(identity: oidc.Identity) -> User:
         user = linked.user
         if not (user.is_active and user.is_admin):
             raise SignInRefused(f"The plexportal account linked to {who} can no longer sign in.")
-        if settings.get("OIDC_ADMIN_VALUE") and not user.password_hash and not is_admin_member(identity):
+        if settings.get("OIDC_ADMIN_VALUE") and not user.has_password and not is_admin_member(identity):
             # An admin the group made (no password of their own): leaving the group ends it.
             raise SignInRefused(f"{who} is no longer in the {settings.get('OIDC_ADMIN_VALUE')} group.")
         ExternalIdentity.update(last_used_at=clock.now(), email=identity.email).where(

@@ -6,7 +6,7 @@ import logging
 import secrets
 from datetime import timedelta
 
-from plexportal.auth.models import Passkey, RecoveryCode, TotpFactor, User, UserSession
+from plexportal.auth.models import AdminAccount, Passkey, RecoveryCode, TotpFactor, User, UserSession
 from plexportal.config import is_local_network, parse_cidrs
 from plexportal.db import db, is_sqlite
 from plexportal.lib import clock
@@ -45,7 +45,9 @@ def create_admin(username: str, password: str, email: str | None = None) -> User
     with db.atomic():
         if User.select().where(User.username == username).exists():
             raise AuthError(f"A user named {username} already exists.")
-        return User.create(username=username, email=email, role="admin", password_hash=hash_password(password))
+        user = User.create(username=username, email=email, role="admin")
+        AdminAccount.create(user=user, password_hash=hash_password(password), password_changed_at=clock.now())
+        return user
 
 
 class AdminExists(AuthError):
@@ -74,14 +76,21 @@ def user_exists(username: str) -> bool:
 
 def authenticate(username: str, password: str) -> User | None:
     user = User.get_or_none((User.username == (username or "").strip()) & (User.role == "admin"))
-    if user is None or not user.password_hash or not user.is_active:
+    stored = password_hash_of(user) if user is not None else None
+    if user is None or not stored or not user.is_active:
         verify_password(_dummy(), password or "")
         return None
-    if not verify_password(user.password_hash, password or ""):
+    if not verify_password(stored, password or ""):
         return None
-    if needs_rehash(user.password_hash):
-        User.update(password_hash=hash_password(password)).where(User.id == user.id).execute()
+    if needs_rehash(stored):
+        AdminAccount.update(password_hash=hash_password(password)).where(AdminAccount.user == user.id).execute()
     return user
+
+
+def password_hash_of(user: User) -> str | None:
+    """The stored password hash of a person's admin sign-in, or None (no account, or no password)."""
+    account = AdminAccount.get_or_none(AdminAccount.user == user.id)
+    return account.password_hash if account is not None else None
 
 
 def set_password(user: User, password: str) -> None:
@@ -90,8 +99,11 @@ def set_password(user: User, password: str) -> None:
     if problem:
         raise AuthError(problem)
     with db.atomic():
-        User.update(password_hash=hash_password(password), session_version=User.session_version + 1).where(
-            User.id == user.id).execute()
+        hashed, now = hash_password(password), clock.now()
+        if not AdminAccount.update(password_hash=hashed, password_changed_at=now).where(
+                AdminAccount.user == user.id).execute():
+            AdminAccount.create(user=user.id, password_hash=hashed, password_changed_at=now)
+        User.update(session_version=User.session_version + 1).where(User.id == user.id).execute()
         UserSession.delete().where(UserSession.user == user.id).execute()
 
 

@@ -12,7 +12,7 @@ from plexportal.auth.models import User
 from plexportal.db import db
 from plexportal.gateways import plextv
 from plexportal.gateways.base import GatewayError
-from plexportal.invites import alerts, messages, provisioning
+from plexportal.invites import alerts, history, messages, provisioning
 from plexportal.invites.models import Access, Redemption
 from plexportal.lib import clock, fmt
 from plexportal.settings import service as settings
@@ -47,6 +47,10 @@ def activate(redemption: Redemption, plex_user: plextv.PlexUser | None) -> None:
             values.update(username=username, email=email, user=user,
                           title=(plex_user.title if plex_user else username) or email)
             _upsert_access(plex_id, values, joined_at=now)
+            granted = Access.get(Access.plex_user_id == plex_id)
+            history.record(granted, "granted", "invite", at=now, **history.terms_of(granted),
+                           note=f"invite {redemption.invite.label or redemption.invite.code}"
+                           if redemption.invite_id and redemption.invite else "")
         where = (Redemption.id == redemption.id) & (Redemption.state == "accepted")
         holder = getattr(redemption, "_holder", None)
         if holder:
@@ -105,8 +109,11 @@ def sync() -> dict:
         raise
     now = clock.now()
     seen = {user.id for user in users if _refresh_access(gw, mid, user, now)}
-    Access.update(on_plex=False, synced_at=now).where(
-        (Access.status == "active") & (Access.plex_user_id.not_in(list(seen) or [0]))).execute()
+    gone = (Access.status == "active") & (Access.plex_user_id.not_in(list(seen) or [0]))
+    with db.atomic():
+        for left in Access.select().where(gone & Access.on_plex):
+            history.record(left, "removed", "sync", at=now, note="no longer listed on plex.tv")
+        Access.update(on_plex=False, synced_at=now).where(gone).execute()
     advanced = sum(_finish_accepted(redemption, users, mid, now)
                    for redemption in Redemption.select().where(Redemption.state == "invited"))
     return {"users": len(seen), "activated": advanced}
@@ -129,11 +136,23 @@ def _refresh_access(gw: plextv.PlexTV, mid: str, user: plextv.PlexUser, now) -> 
     if existing is None:
         # Someone shared outside plexportal: learn their libraries once (one call per new person).
         libraries = _shared_ids(gw, mid, share.id, share.all_libraries) if share else []
-        _upsert_access(user.id, values, status="active", joined_at=now, changed_at=now, libraries=libraries)
+        with db.atomic():
+            _upsert_access(user.id, values, status="active", joined_at=now, changed_at=now, libraries=libraries)
+            row = Access.get(Access.plex_user_id == user.id)
+            history.record(row, "granted", "sync", at=now, **history.terms_of(row), note="shared outside plexportal")
         return True
-    if existing.status in ("suspended", "removed", "expired"):
+    revived = existing.status in ("suspended", "removed", "expired")
+    if revived:
         values["status"] = "active"     # shared again outside plexportal
-    Access.update(**values).where(Access.id == existing.id).execute()
+    before = history.terms_of(existing)
+    with db.atomic():
+        Access.update(**values).where(Access.id == existing.id).execute()
+        row = Access.get_by_id(existing.id)
+        if revived:
+            history.record(row, "restored", "sync", at=now, note="shared again outside plexportal")
+        elif existing.status == "active" and not existing.on_plex:
+            history.record(row, "restored", "sync", at=now, note="listed on plex.tv again")
+        history.record_differences(row, before, "sync", at=now)
     return True
 
 
@@ -171,6 +190,7 @@ def _call(fn_, *args):
 
 
 def update_terms(access: Access, values: dict, actor=None) -> None:
+    before = history.terms_of(access)
     for key, value in values.items():
         if key in TERM_ATTRS:
             setattr(access, key, value)
@@ -181,8 +201,11 @@ def update_terms(access: Access, values: dict, actor=None) -> None:
             _call(gw.update_share, mid, access.share_id, provisioning.section_ids({"libraries": access.libraries}))
         _call(gw.update_permissions, access.plex_user_id, _perms(access))
     access.changed_at = clock.now()
-    access.save()
-    audit.record("invites.access.updated", f"Changed libraries/permissions of {access.title or access.username}", actor)
+    with db.atomic():
+        access.save()
+        audit.record("invites.access.updated", f"Changed libraries/permissions of {access.title or access.username}",
+                     actor)
+        history.record_differences(access, before, "admin", actor, at=access.changed_at)
 
 
 def _shared_ids(gw: plextv.PlexTV, mid: str, share_id: int, all_libraries: bool = False) -> list[int]:
@@ -207,9 +230,12 @@ def suspend(access: Access, actor=None) -> None:
             Access.update(libraries=ids).where(Access.id == access.id).execute()
             access.libraries = ids
     _call(gw.remove_home_user if access.home and not access.share_id else gw.remove_friend, access.plex_user_id)
-    Access.update(status="suspended", share_id=None, pending=False, changed_at=clock.now()).where(
-        Access.id == access.id).execute()
-    audit.record("invites.access.suspended", f"Suspended {access.title or access.username}", actor)
+    now = clock.now()
+    with db.atomic():
+        Access.update(status="suspended", share_id=None, pending=False, changed_at=now).where(
+            Access.id == access.id).execute()
+        audit.record("invites.access.suspended", f"Suspended {access.title or access.username}", actor)
+        history.record(access, "suspended", "admin", actor, at=now)
 
 
 def restore(access: Access, actor=None) -> None:
@@ -228,17 +254,25 @@ def restore(access: Access, actor=None) -> None:
         _call(gw.update_permissions, access.plex_user_id, _perms(access))
     now = clock.now()
     expires = access.expires_at if access.expires_at and access.expires_at > now else None
-    Access.update(status="active", pending=True, expires_at=expires, reminded_at=None, changed_at=now).where(
-        Access.id == access.id).execute()
-    audit.record("invites.access.restored", f"Restored {access.title or access.username}", actor)
+    with db.atomic():
+        Access.update(status="active", pending=True, expires_at=expires, reminded_at=None, changed_at=now).where(
+            Access.id == access.id).execute()
+        audit.record("invites.access.restored", f"Restored {access.title or access.username}", actor)
+        history.record(access, "restored", "admin", actor, at=now)
+        if access.expires_at and expires is None:
+            history.record(access, "expiry", "admin", actor, at=now, before=fmt.isotime(access.expires_at),
+                           after=None, note="the old end date had passed")
 
 
 def remove(access: Access, actor=None) -> None:
     gw = plextv.from_store()
     if access.status == "active":
         _call(gw.remove_home_user if access.home and not access.share_id else gw.remove_friend, access.plex_user_id)
-    Access.update(status="removed", share_id=None, changed_at=clock.now()).where(Access.id == access.id).execute()
-    audit.record("invites.access.removed", f"Removed {access.title or access.username}", actor)
+    now = clock.now()
+    with db.atomic():
+        Access.update(status="removed", share_id=None, changed_at=now).where(Access.id == access.id).execute()
+        audit.record("invites.access.removed", f"Removed {access.title or access.username}", actor)
+        history.record(access, "removed", "admin", actor, at=now)
 
 
 def extend(access: Access, days: int | None, actor=None) -> None:
@@ -249,10 +283,13 @@ def extend(access: Access, days: int | None, actor=None) -> None:
     else:
         start = access.expires_at if access.expires_at and access.expires_at > now else now
         expires = start + timedelta(days=days)
-    Access.update(expires_at=expires, reminded_at=None, changed_at=now).where(Access.id == access.id).execute()
-    access.expires_at = expires
-    audit.record("invites.access.extended", f"Access of {access.title or access.username} now ends "
-                 f"{fmt.zoned(expires) if expires else 'never'}", actor)
+    before = history.terms_of(access)
+    with db.atomic():
+        Access.update(expires_at=expires, reminded_at=None, changed_at=now).where(Access.id == access.id).execute()
+        access.expires_at = expires
+        audit.record("invites.access.extended", f"Access of {access.title or access.username} now ends "
+                     f"{fmt.zoned(expires) if expires else 'never'}", actor)
+        history.record_differences(access, before, "admin", actor, at=now)
 
 
 def expire_due() -> dict:
@@ -280,15 +317,16 @@ def expire_due() -> dict:
         except GatewayError as err:
             log.warning("could not end access of %s yet: %s", access.plex_user_id, err.message)
             continue
-        Access.update(status="expired", share_id=None, changed_at=now).where(Access.id == access.id).execute()
         _ended(access, now)
         expired += 1
     return {"reminded": reminded, "expired": expired}
 
 
-def _ended(access: Access, now) -> None:
-    Access.update(status="expired", share_id=None, changed_at=now).where(Access.id == access.id).execute()
-    audit.record("invites.access.expired", f"Access of {access.title or access.username} ended (timed access)")
+def _ended(access: Access, now, note: str = "") -> None:
+    with db.atomic():
+        Access.update(status="expired", share_id=None, changed_at=now).where(Access.id == access.id).execute()
+        audit.record("invites.access.expired", f"Access of {access.title or access.username} ended (timed access)")
+        history.record(access, "expired", "expiry", at=now, note=note)
     alerts.access_expired(access)
 
 
@@ -313,5 +351,5 @@ def end_due_now(access_id: int, expires_at_iso: str) -> tuple[str, str]:
         _call(gw.remove_home_user if access.home and not access.share_id else gw.remove_friend, access.plex_user_id)
     except GatewayError as err:
         return "failed", f"plex.tv did not take the change ({err.message}): {name} still has access."
-    _ended(access, now)
+    _ended(access, now, note="ended on the admin's yes")
     return "done", f"Done: ended {name}'s Plex share (timed access ended {fmt.zoned(access.expires_at)})."

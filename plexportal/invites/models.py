@@ -134,3 +134,20 @@ class PlexState(BaseModel):
     token_ok = BooleanField(null=True)
     message = CharField(max_length=300, default="")
     checked_at = UTCDateTimeField(null=True)
+
+
+class AccessChange(BaseModel):
+    """One change to someone's Plex access, kept as it happened (a person's timeline shows them all):
+    granted, libraries or downloads changed, an end date set or changed, suspended, removed,
+    restored, ended, moved by a merge. Written in the same transaction as the change itself.
+    Libraries are kept by title as they were then (a library renamed or deleted later stays
+    readable); times in `data` are ISO 8601 UTC and shown in the configured zone when read."""
+    access = ForeignKeyField(Access, null=True, backref="changes", on_delete="SET NULL")
+    user = ForeignKeyField(User, null=True, backref="access_changes", on_delete="SET NULL")
+    plex_user_id = IntegerField(null=True, index=True)
+    who = CharField(max_length=150, default="")        # the Plex account as it was called then
+    at = UTCDateTimeField(default=clock.now, index=True)
+    kind = CharField(max_length=16)   # granted | libraries | downloads | expiry | suspended | removed | restored | expired | moved
+    door = CharField(max_length=16)   # admin | invite | expiry | sync | merge | upgrade
+    actor_label = CharField(max_length=150, default="")
+    data = JSONField(default=dict)

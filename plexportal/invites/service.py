@@ -13,6 +13,8 @@ from peewee import IntegrityError, fn
 from plexportal.admin import audit
 from plexportal.db import db
 from plexportal.invites import codes
+from plexportal.invites.history import changes_of as access_changes  # noqa: F401 - for the people timeline
+from plexportal.invites.history import describe as describe_access_change  # noqa: F401
 from plexportal.invites.models import Invite, PlexLibrary, PlexState, Preset, Redemption
 from plexportal.lib import clock
 from plexportal.security import SecretBox

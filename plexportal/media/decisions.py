@@ -288,7 +288,8 @@ def tell_admins(event, parsed: parsing.Parsed) -> str:
         rows = outbox.queue_admin_alert(f"Waiting for your approval: {name}, asked for by {who}"[:300],
                                         render_template("email/approval.txt", **ctx),
                                         render_template("email/approval.html", **ctx), kind=ADMIN_KIND,
-                                        dedup_key=f"{ADMIN_KIND}:{req.seerr_request_id}")
+                                        dedup_key=f"{ADMIN_KIND}:{req.seerr_request_id}",
+                                        payload={"url": ctx["request_url"]})    # a push opens the request
         if not rows:
             # Told already (a replay): the links just made must not exist without a message.
             DecisionLink.delete().where(DecisionLink.id.in_([link.id for link, _ in made.values()])).execute()

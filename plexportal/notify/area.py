@@ -9,18 +9,21 @@ from plexportal.notify import (
     headers,
     metrics,
     models,
+    push,
     render,
     setting_defs,
     tasks,
     transport,
     views,
+    views_push,
     views_user,
 )
 
 AREA = Area(
     "notify",
     blueprints=[views.bp],
-    routes=[views_user, api],
+    routes=[views_user, views_push, api],
+    profile_sections=[views_push.section],
     models=[models],
     tasks=[tasks],
     settings=setting_defs.DEFS,
@@ -29,6 +32,6 @@ AREA = Area(
     metrics=metrics.collect,
     renderers={"media.ready": render.render_media_ready, "notify.test": render.render_said,
                "notify.new_link": render.render_said},
-    transports={"apprise": transport.deliver_apprise},
+    transports={"apprise": transport.deliver_apprise, "push": push.deliver_push},
     headers=[headers.list_unsubscribe],
 )

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from flask_babel import gettext
 
 from plexportal.db import db
-from plexportal.notify import events
+from plexportal.notify import events, push
 from plexportal.notify.models import Channel, NotifyPrefs
 from plexportal.settings import service as settings
 
@@ -151,6 +151,7 @@ def user_destinations(user, kind: str) -> list[tuple[str, str]]:
     for ch in Channel.select().where((Channel.user == user) & (Channel.enabled == True)).order_by(Channel.id):
         if events.wanted(ch.events, kind):
             out.append(("apprise", str(ch.id)))
+    out += push.destinations(push.user_subscriptions([user.id]), kind)
     return out
 
 
@@ -170,6 +171,10 @@ def destinations_for(users, kind: str) -> dict[int, list[tuple[str, str]]]:
                .order_by(Channel.id)):
         if events.wanted(ch.events, kind):
             out[ch.user_id].append(("apprise", str(ch.id)))
+    active = {u.id for u in users if u.is_active}
+    for sub in push.user_subscriptions(ids):
+        if sub.user_id in active:
+            out[sub.user_id] += push.destinations([sub], kind)
     return out
 
 
@@ -177,4 +182,4 @@ def admin_destinations() -> list[tuple[str, str]]:
     """Admin channels (in addition to ADMIN_EMAIL, which notify.service adds)."""
     return [("apprise", str(ch.id)) for ch in
             Channel.select().where((Channel.admin_alerts == True) & (Channel.enabled == True))
-            .order_by(Channel.id)]
+            .order_by(Channel.id)] + push.admin_destinations()

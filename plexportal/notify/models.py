@@ -103,3 +103,21 @@ class Told(BaseModel):
 
     class Meta:
         indexes = ((("user", "key"), True),)
+
+
+class PushSubscription(BaseModel):
+    """One browser's Web Push subscription (a phone or a computer). The browser gave the endpoint
+    (the push service's address the server POSTs to) and the keys the message is encrypted for.
+    A person's subscription gets the kinds they switched on for push (`events`, copied to each of
+    their devices); one made from an admin's session gets the admin alerts instead."""
+    user = ForeignKeyField(User, backref="push_subscriptions", on_delete="CASCADE")
+    admin_alerts = BooleanField(default=False)
+    endpoint = CharField(max_length=1000, unique=True)
+    p256dh = CharField(max_length=200)
+    auth = CharField(max_length=100)
+    device = CharField(max_length=100, default="")          # "Chrome on Android", for the page
+    events = JSONField(null=True)                           # {event key: bool} overrides of the defaults
+    created_at = UTCDateTimeField(default=clock.now)
+    last_success_at = UTCDateTimeField(null=True)
+    failures = IntegerField(default=0)                      # failed attempts since the last success
+    last_error = CharField(max_length=500, default="")

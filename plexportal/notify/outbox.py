@@ -7,7 +7,7 @@ from peewee import JOIN
 
 from plexportal.auth.models import User
 from plexportal.lib import fmt
-from plexportal.notify.models import STATUSES, Channel, Delivery, Notification
+from plexportal.notify.models import STATUSES, Channel, Delivery, Notification, PushSubscription
 
 PAGE_SIZE = 50
 
@@ -118,6 +118,10 @@ def destination_label(n: Notification) -> str:
     if n.channel == "apprise":
         ch = Channel.get_or_none(Channel.id == int(n.destination)) if n.destination.isdecimal() and len(n.destination) < 10 else None
         return f"{ch.label} ({ch.service})" if ch else "removed destination"
+    if n.channel == "push":
+        sub = (PushSubscription.get_or_none(PushSubscription.id == int(n.destination))
+               if n.destination.isdecimal() and len(n.destination) < 10 else None)
+        return f"{sub.device or 'A browser'} (push)" if sub else "removed device (push)"
     return n.destination
 
 

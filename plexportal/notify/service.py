@@ -174,6 +174,18 @@ def queue_user_test(user, target: str) -> Notification:
         if not user.email:
             raise ValueError("There is no email address on this account.")
         row = queue_email(user.email, subject, text, kind="notify.test", user=user, payload=said)
+    elif str(target).startswith("push:"):
+        from plexportal.notify.models import PushSubscription
+
+        sub_id = str(target)[5:]
+        sub = (PushSubscription.get_or_none((PushSubscription.id == int(sub_id)) & (PushSubscription.user == user))
+               if sub_id.isdecimal() and len(sub_id) < 10 else None)
+        if sub is None:
+            raise ValueError("That device no longer gets push messages.")
+        row, _ = _create(kind="notify.test", audience="user", user=user, channel="push", destination=str(sub.id),
+                         subject=subject, text_body=text, payload=said, status="pending",
+                         send_after=clock.now())
+        _kick([row])
     else:
         channel = Channel.get_or_none((Channel.id == int(target)) & (Channel.user == user)) \
             if str(target).isdecimal() and len(str(target)) < 10 else None

@@ -51,3 +51,14 @@ DEFS += [
       minimum=1, maximum=3600, help="The reply after the message itself; RFC 5321 asks for at least 10 minutes "
       "(servers scan the message first). Giving up sooner is how a slow server gets a message twice."),
 ]
+
+DEFS += [
+    S("PUSH_PRIVATE_ENDPOINTS", "Push services inside the network allowed (testing only)", G, host_only=True,
+      validate=_private_hosts,
+      help="Host names, addresses or networks a browser's Web Push endpoint may name although they are not "
+           "public, also over plain http (a test push service on 127.0.0.1). Leave empty in production: "
+           "endpoints must then be https addresses on the internet, as every browser's push service is."),
+    S("VAPID_PRIVATE_KEY", "Web Push signing key (VAPID)", G, kind="secret", hidden=True,
+      help="Generated the first time it is needed and stored encrypted. A new key makes every browser "
+           "subscribe again."),
+]

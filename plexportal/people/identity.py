@@ -15,14 +15,17 @@ first: Plex account id, Seerr user id, Jellyfin user id, then email, then Plex u
 """
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass
+from datetime import UTC
 
 from peewee import IntegrityError, fn
 
 from plexportal.auth.models import User
 from plexportal.db import db
+from plexportal.lib import clock
 from plexportal.people import merging
 from plexportal.people.models import STRONG, IdentityKey, PersonEvent
 
@@ -333,8 +336,10 @@ def _merge(keep: User, other: User, *, reason: str, actor=None, automatic: bool 
             if IdentityKey.update(user=keep.id).where(IdentityKey.key == key).execute() == 0:
                 IdentityKey.create(key=key, kind=kind, user=keep.id, source="merge")
     described = _describe(other)
+    shares = _shares_of(other.id)
     merging.reconcile(db, keep.id, other.id)
     moved = merging.move_rows(db, keep.id, other.id)
+    _note_moved_shares(shares, keep.id, described)
     if fill:
         User.update(fill).where(User.id == keep.id).execute()
     User.delete().where(User.id == other.id).execute()
@@ -349,6 +354,29 @@ def _merge(keep: User, other: User, *, reason: str, actor=None, automatic: bool 
     survivor = User.get_by_id(keep.id)
     survivor._merge_message = message
     return survivor
+
+
+def _shares_of(user_id: int) -> list[tuple]:
+    """(access id, plex id, name) of each Plex share a person holds, read in SQL like `_notes`."""
+    if "access" not in db.get_tables():
+        return []
+    return db.execute_sql(f"SELECT id, plex_user_id, title, username, email FROM access WHERE user_id = {db.param} "  # nosec B608 # fixed names; values are parameters
+                          "ORDER BY id", (user_id,)).fetchall()
+
+
+def _note_moved_shares(shares: list[tuple], keep_id: int, described: str) -> None:
+    """A merge is a door that changes access: each share that moved gets its line in the access
+    history (the same table invites.history writes), in the merge's transaction."""
+    if not shares or "access_change" not in db.get_tables():
+        return
+    p = db.param
+    now = clock.now().astimezone(UTC).replace(tzinfo=None)
+    data = json.dumps({"from": described[:300]}, separators=(",", ":"), sort_keys=True)
+    for access_id, plex_id, title, username, email in shares:
+        db.execute_sql(
+            f"INSERT INTO access_change (access_id, user_id, plex_user_id, who, at, kind, door, actor_label, data) "  # nosec B608 # fixed names; values are parameters
+            f"VALUES ({p}, {p}, {p}, {p}, {p}, 'moved', 'merge', '', {p})",
+            (access_id, keep_id, plex_id, (title or username or email or "")[:150], now, data))
 
 
 def _notes(keep: User, other: User) -> list[str]:

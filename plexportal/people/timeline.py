@@ -1,6 +1,7 @@
 """A person's history, newest first: invites used, access granted or changed, requests made or
 followed, every message sent to them with its status, unsubscribes and merges. Read from the rows
-each area keeps; only merges have a table of their own (PersonEvent)."""
+each area keeps: every change to their Plex access is a row of its own (invites' AccessChange),
+merges are PersonEvents."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ def _libraries(ids) -> str:
 
 
 def timeline(user: User, limit: int = LIMIT) -> list[Entry]:
+    from plexportal.invites import service as invites
     from plexportal.invites.models import Access, Redemption
     from plexportal.media.models import Follower, MediaRequest
     from plexportal.notify.models import Notification, NotifyPrefs
@@ -40,12 +42,18 @@ def timeline(user: User, limit: int = LIMIT) -> list[Entry]:
         granted = _libraries((r.terms or {}).get("libraries"))
         out.append(Entry(r.created_at, "invite", f"Used {'invite ' if invite else ''}{name} ({how}): {granted}",
                          r.state.replace("_", " ")))
-    for a in Access.select().where(Access.user == user.id):
+    shares = list(Access.select().where(Access.user == user.id))
+    changes = invites.access_changes(user.id, [a.id for a in shares])
+    for c in reversed(changes):             # newest first also among changes made together
+        out.append(Entry(c.at, "access", invites.describe_access_change(c), c.kind))
+    recorded = {c.access_id for c in changes}
+    for a in shares:
+        if a.id in recorded:
+            continue
+        # A share no change was ever recorded for (made before the history was kept, and not in the
+        # audit log): what is known is that it exists since it was first seen.
         who = a.title or a.username or a.email or str(a.plex_user_id)
         out.append(Entry(a.joined_at, "access", f"Plex access for {who}: {_libraries(a.libraries)}", "granted"))
-        if a.changed_at and a.joined_at and (a.changed_at - a.joined_at).total_seconds() > 1:
-            word = {"active": "changed"}.get(a.status, a.status)
-            out.append(Entry(a.changed_at, "access", f"Plex access of {who} {word}", a.status))
     for f in Follower.select(Follower, MediaRequest).join(MediaRequest).where(Follower.user == user.id):
         req = f.request
         verb = "Requested" if f.role == "requester" else "Followed"

@@ -171,8 +171,12 @@ def get_or_create(key: str, make) -> str:
     value = get(key)
     if value:
         return value
+    value = make()
+    if get_def(key).is_secret:                # a key plexportal makes is stored like any other secret
+        assert _box is not None  # nosec B101 # configured by create_app before any request
+        value = _box.encrypt(value)
     with db_session():
-        Setting.insert(key=key, value=make(), updated_at=clock.now()).on_conflict_ignore().execute()
+        Setting.insert(key=key, value=value, updated_at=clock.now()).on_conflict_ignore().execute()
     invalidate()
     return get(key)
 

@@ -2,6 +2,7 @@
 envelope with a working next link, and a bad filter value refused with the parameter named."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import jsonschema
@@ -42,6 +43,16 @@ def seeded(db, set_settings, make_user):
     return bob
 
 
+def spec_path(rule: str) -> str:
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule)
+
+
+def filled(path, seeded):
+    """A documented path with its {parts} filled by ids that exist (a new kind of part must be added here)."""
+    ids = {"person_id": seeded.id}
+    return re.sub(r"\{([^}]+)\}", lambda m: str(ids[m.group(1)]), path)
+
+
 def list_routes(app):
     return [rule.rule for rule, view in openapi.api_rules(app) if view.openapi["list"]]
 
@@ -51,7 +62,7 @@ def test_it_documents_every_api_route(app, client, seeded):
     spec = client.get("/api/v1/openapi.json", headers=H).get_json()
     validate(spec)                                    # a valid OpenAPI 3.1 document
     assert spec["openapi"] == "3.1.0"
-    routes = [rule.rule for rule, _ in openapi.api_rules(app)]
+    routes = [spec_path(rule.rule) for rule, _ in openapi.api_rules(app)]
     assert len(routes) >= 8 and sorted(spec["paths"]) == sorted(routes)
     assert spec["components"]["securitySchemes"]["apiKey"] == {"type": "apiKey", "in": "header", "name": "X-Api-Key"}
 
@@ -60,10 +71,31 @@ def test_every_route_answers_what_its_description_says(app, client, seeded):
     spec = openapi.build(app)
     for path, ops in spec["paths"].items():
         schema = ops["get"]["responses"]["200"]["content"]["application/json"]["schema"]
-        r = client.get(path, headers=H)
+        r = client.get(filled(path, seeded), headers=H)
         assert r.status_code == 200, (path, r.get_data(as_text=True))
         jsonschema.validate(r.get_json(), schema)     # every field described, nothing extra
-        assert client.get(path).status_code == 401    # and none without the key
+        assert client.get(filled(path, seeded)).status_code == 401    # and none without the key
+
+
+def test_every_part_of_a_path_is_a_required_typed_parameter_and_a_wrong_one_is_a_json_404(app, client, seeded):
+    spec = openapi.build(app)
+    with_parts = {p: ops for p, ops in spec["paths"].items() if "{" in p}
+    assert "/api/v1/people/{person_id}" in with_parts
+    error = spec["components"]["schemas"]["Error"]
+    for path, ops in with_parts.items():
+        op = ops["get"]
+        names = re.findall(r"\{([^}]+)\}", path)
+        in_path = [p for p in op["parameters"] if p["in"] == "path"]
+        assert [p["name"] for p in in_path] == names, path
+        assert all(p["required"] is True for p in in_path)
+        assert "404" in op["responses"]
+        for p in in_path:
+            if p["schema"]["type"] != "integer":
+                continue
+            for wrong in ("999999", "abc", "0", "99999999999", "-1"):
+                r = client.get(filled(path.replace("{" + p["name"] + "}", wrong), seeded), headers=H)
+                assert r.status_code == 404 and r.is_json, (path, wrong)
+                jsonschema.validate(r.get_json(), error)
 
 
 def test_every_list_has_one_envelope_and_a_working_next_link(app, client, seeded):
@@ -94,7 +126,9 @@ def test_every_declared_filter_refuses_a_bad_value_and_an_unknown_one(app, clien
     spec = openapi.build(app)
     checked = 0
     for path, ops in spec["paths"].items():
-        for param in ops["get"]["parameters"]:
+        query = [p for p in ops["get"]["parameters"] if p["in"] == "query"]
+        path = filled(path, seeded)
+        for param in query:
             if param["name"] in ("limit", "offset"):
                 continue
             bad = {"string": "x" * 200, "boolean": "perhaps", "integer": "twelve"}[param["schema"]["type"]]
@@ -105,7 +139,7 @@ def test_every_declared_filter_refuses_a_bad_value_and_an_unknown_one(app, clien
             assert r.status_code == 400 and r.get_json()["parameter"] == param["name"], (path, param["name"])
             checked += 1
         r = client.get(path, query_string={"stauts": "sent"}, headers=H)
-        if ops["get"]["parameters"]:
+        if query:
             assert r.status_code == 400 and r.get_json()["parameter"] == "stauts"
     assert checked >= 8
 
@@ -133,7 +167,8 @@ def test_admins_read_the_reference_and_visitors_do_not(app, client, logged_in, s
     set_settings(API_KEY=KEY)
     page = logged_in.get("/api/reference").get_data(as_text=True)
     for rule, _ in openapi.api_rules(app):
-        assert f"<code>{rule.rule}</code>" in page
+        assert f"<code>{spec_path(rule.rule)}</code>" in page
+    assert "<code>{person_id}</code>" in page
     assert "<code>items[].status</code>" in page and "success | failed | partial" in page
     assert "type: customapi" in page and KEY not in page
     doc = logged_in.get("/api/reference/openapi.json")

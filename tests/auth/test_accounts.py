@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from plexportal.auth import service
-from plexportal.auth.models import User, UserSession
+from plexportal.auth.models import AdminAccount, User, UserSession
 from tests.conftest import PASSWORD
 
 
@@ -46,10 +46,10 @@ def test_only_an_active_admin_with_a_password_signs_in_with_one(db, make_user):
     assert service.authenticate("nobody", PASSWORD) is None
     assert service.authenticate("owner", None) is None
     person = make_user("friend")
-    User.update(password_hash=User.get_by_id(admin.id).password_hash).where(User.id == person.id).execute()
+    AdminAccount.create(user=person, password_hash=service.password_hash_of(admin))
     assert service.authenticate("friend", PASSWORD) is None             # a person, not an admin
     plex_only = service.create_admin("plexer", PASSWORD)
-    User.update(password_hash=None).where(User.id == plex_only.id).execute()
+    AdminAccount.update(password_hash=None).where(AdminAccount.user == plex_only.id).execute()
     assert service.authenticate("plexer", "") is None and service.authenticate("plexer", PASSWORD) is None
     User.update(is_active=False).where(User.id == admin.id).execute()
     assert service.authenticate("owner", PASSWORD) is None
@@ -59,10 +59,10 @@ def test_a_new_password_ends_every_session_and_a_weak_one_changes_nothing(db):
     admin = service.create_admin("owner", PASSWORD)
     for ua in ("laptop", "phone"):
         service.start_session(admin, "192.168.1.10", ua)
-    before = User.get_by_id(admin.id)
+    before, stored = User.get_by_id(admin.id), service.password_hash_of(admin)
     with pytest.raises(service.AuthError, match="at least 8"):
         service.set_password(admin, "short")
-    assert UserSession.select().count() == 2 and User.get_by_id(admin.id).password_hash == before.password_hash
+    assert UserSession.select().count() == 2 and service.password_hash_of(admin) == stored
     service.set_password(admin, "another long passphrase")
     after = User.get_by_id(admin.id)
     assert UserSession.select().count() == 0 and after.session_version == before.session_version + 1
@@ -105,3 +105,23 @@ def test_a_public_range_in_the_environment_is_ignored_and_said_once(db, monkeypa
 def test_a_bypass_list_that_does_not_parse_bypasses_nobody(db, monkeypatch):
     monkeypatch.setenv("PLEXPORTAL_LOCAL_BYPASS_CIDRS", "192.168.1.0/24, nonsense")
     assert service.bypass_networks() == [] and service.is_bypass_address("192.168.1.5") is False
+
+
+def test_a_merge_keeps_the_admins_sign_in_with_the_person_kept(db, make_user):
+    from plexportal.auth.models import Passkey
+    from plexportal.people import service as people
+
+    admin = service.create_admin("owner", PASSWORD, "owner@example.com")
+    Passkey.create(user=admin, credential_id="cred-1", public_key="pk", user_handle="h", name="Laptop")
+    seen_in_seerr = people.find_or_create_person("seerr", seerr_user_id=5, email="owner@elsewhere.example")
+    people.merge(admin, seen_in_seerr)
+    assert service.authenticate("owner", PASSWORD).id == admin.id
+    assert AdminAccount.select().count() == 1 and Passkey.get().user_id == admin.id
+
+    # A former admin's password (someone demoted) moves to the person kept, never lost or doubled.
+    former = service.create_admin("former", PASSWORD)
+    User.update(role="user").where(User.id == former.id).execute()
+    kept = make_user("kept")
+    people.merge(kept, User.get_by_id(former.id))
+    assert AdminAccount.get(AdminAccount.user == kept.id).password_hash.startswith("$argon2id$")
+    assert AdminAccount.select().count() == 2

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from plexportal.auth.models import User
+from plexportal.auth.models import AdminAccount
 from plexportal.security import verify_password
 from tests.conftest import PASSWORD, Browserless
 
@@ -13,7 +13,7 @@ def _login(web, password=PASSWORD, **kw):
 
 
 def test_it_stores_passwords_as_argon2id(admin):
-    stored = User.get_by_id(admin.id).password_hash
+    stored = AdminAccount.get(AdminAccount.user == admin.id).password_hash
     assert stored.startswith("$argon2id$")
     assert PASSWORD not in stored
     assert verify_password(stored, PASSWORD)
@@ -149,9 +149,9 @@ def test_it_upgrades_a_hash_made_with_older_parameters_at_sign_in(web, admin):
     from argon2 import PasswordHasher
 
     old = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1).hash(PASSWORD)
-    User.update(password_hash=old).where(User.id == admin.id).execute()
+    AdminAccount.update(password_hash=old).where(AdminAccount.user == admin.id).execute()
     assert _login(web).status_code == 303
-    upgraded = User.get_by_id(admin.id).password_hash
+    upgraded = AdminAccount.get(AdminAccount.user == admin.id).password_hash
     assert upgraded != old
     assert "m=47104,t=1,p=1" in upgraded
 

@@ -65,7 +65,7 @@ def test_it_sends_pkce_state_and_nonce_and_makes_an_admin_of_the_admin_group(web
     assert token_call.body and b"code_verifier=" in token_call.body
     assert "Authorization" in token_call.headers                  # client_secret_basic
     alice = User.get(User.username == "alice")
-    assert alice.is_admin and alice.email == "alice@example.com" and not alice.password_hash
+    assert alice.is_admin and alice.email == "alice@example.com" and not alice.has_password
     assert ExternalIdentity.get().subject == "u-1001"
     assert UserSession.get().method == "oidc"
     assert web.get("/settings/").status_code == 200

@@ -53,7 +53,7 @@ def test_it_reads_a_bare_list_of_addresses(db):
     assert [(r["email"], r["error"]) for r in rows] == [("a@example.com", ""), ("b@example.com;", "not an email address")]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(st.binary(max_size=300))
 def test_it_never_crashes_on_any_upload(app, data):
     try:

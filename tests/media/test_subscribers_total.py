@@ -70,7 +70,7 @@ def test_every_real_payload_goes_through_every_subscriber_cleanly(db, name, capl
     assert "Traceback" not in caplog.text and "skipped it" not in caplog.text
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=mutated())
 def test_mutated_payloads_never_reach_a_traceback(db, case, caplog):
     name, body = case

@@ -36,6 +36,32 @@ def test_the_api_lists_every_person_with_ids_sources_access_and_counts(client, s
     assert admin.id not in [p["id"] for p in data["items"]]
 
 
+def test_one_person_is_the_same_object_as_in_the_list_and_a_wrong_id_is_a_json_404(client, set_settings, admin):
+    from plexportal.invites.models import PlexLibrary
+
+    _api_on(set_settings)
+    PlexLibrary.create(section_id=11, key="1", title="Films")
+    alice = people.find_or_create_person("plex", plex_user_id=1, email="alice@example.com", username="alice")
+    Access.create(plex_user_id=1, user=alice, title="alice", pending=False, libraries=[11])
+    people.find_or_create_person("seerr", seerr_user_id=9, email="sam@example.com", display_name="Sam")
+    h = {"X-Api-Key": KEY}
+
+    assert client.get(f"/api/v1/people/{alice.id}").status_code == 401
+    listed = {p["id"]: p for p in client.get("/api/v1/people", headers=h).get_json()["items"]}
+    for pid, item in listed.items():
+        one = client.get(f"/api/v1/people/{pid}", headers=h)
+        assert one.status_code == 200 and one.get_json() == item
+    assert listed[alice.id]["access"]["libraries"] == ["Films"]
+
+    for wrong, words in ((str(alice.id + 1000), f"no person #{alice.id + 1000}"), (str(admin.id), f"no person #{admin.id}"),
+                         ("alice", "whole number"), ("0", "whole number"), ("1.5", "whole number"),
+                         ("99999999999", "whole number")):
+        r = client.get(f"/api/v1/people/{wrong}", headers=h)
+        assert r.status_code == 404 and list(r.get_json()) == ["error"], wrong
+        assert words in r.get_json()["error"], wrong
+    assert client.get("/api/v1/people/alice").status_code == 401       # the key first, whatever the id
+
+
 def test_the_command_line_lists_shows_and_merges_people(app, db):
     a = people.find_or_create_person("plex", plex_user_id=1, email="a@example.com", username="ann")
     b = people.find_or_create_person("seerr", seerr_user_id=2, email="ann@elsewhere.example", display_name="Ann B")

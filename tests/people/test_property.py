@@ -13,7 +13,7 @@ SOURCES = ("invite", "plex", "seerr", "jellyfin", "cli")
 sightings = st.tuples(st.sampled_from(SOURCES), st.sets(st.sampled_from(sorted(HUMAN)), min_size=1))
 merges = st.tuples(st.just("merge"), st.integers(0, 20), st.integers(0, 20))
 steps = st.lists(st.one_of(sightings, sightings, merges), min_size=1, max_size=12)
-CONFIG = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+CONFIG = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
 def _clean():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from plexportal.admin.models import AuditEntry
+from plexportal.auth import service as auth_service
 from plexportal.auth.models import User
 from plexportal.settings import service
 from tests.conftest import PASSWORD
@@ -51,7 +52,7 @@ def test_it_creates_the_admin_signs_them_in_and_moves_to_the_first_service(web):
     assert r.status_code == 200
     assert r.headers["HX-Redirect"] == "/settings/setup/Seerr"
     admin = User.get(User.username == "owner")
-    assert admin.is_admin and admin.password_hash.startswith("$argon2id$")
+    assert admin.is_admin and auth_service.password_hash_of(admin).startswith("$argon2id$")
     assert service.get("ADMIN_EMAIL") == "owner@example.com"
     assert AuditEntry.get(AuditEntry.action == "admin.created").actor_label == "owner"
     page = web.get("/settings/setup/Seerr")
