@@ -30,6 +30,8 @@ RUN groupadd --system --gid 1000 plexportal \
  && mkdir -p /data /data/backups \
  && chown -R plexportal:plexportal /data
 COPY . .
+# The translation catalogues are compiled here (messages.po → messages.mo), not kept in git.
+RUN python scripts/catalogues compile
 
 USER 1000:1000
 VOLUME ["/data"]

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PYTEST := $(BIN)/python -m pytest -q
 export VENV
 
-.PHONY: run web worker install install-dev migrate test test-sqlite test-e2e test-postgres test-integration \
+.PHONY: run web worker install install-dev translations migrate test test-sqlite test-e2e test-postgres test-integration \
         check audit docs check-docs clean
 
 # -- environment ---------------------------------------------------------------------------------
@@ -31,8 +31,16 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt pyproject.toml | $(BIN)/pyth
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@ $(VENV)/.runtime
 
-install: $(VENV)/.runtime
-install-dev: $(VENV)/.dev
+# The compiled catalogues (messages.mo) are built here, not committed: a changed .po recompiles.
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard plexportal/translations/*/LC_MESSAGES/messages.po))
+
+$(CATALOGUES): $(wildcard plexportal/translations/*/LC_MESSAGES/messages.po) | $(VENV)/.runtime
+	$(BIN)/python scripts/catalogues compile
+
+translations: $(CATALOGUES)
+
+install: $(VENV)/.runtime translations
+install-dev: $(VENV)/.dev translations
 
 migrate: install
 	$(BIN)/flask --app wsgi db upgrade
@@ -79,12 +87,14 @@ test-integration: install-dev
 	$(PYTEST) -m slow
 
 # ruff (lint and import sorting, ruff.toml) over the code, tests, benchmarks and migrations; mypy
-# (mypy.ini: strict on lib/ and gateways/, default elsewhere); bandit over plexportal/ and pip-audit
+# (mypy.ini: strict on lib/ and gateways/, default elsewhere); the translation catalogues against the
+# code (scripts/catalogues check: pybabel extract); bandit over plexportal/ and pip-audit
 # over requirements.txt (scripts/security-check). `make test` runs it first. A vulnerability
 # database that cannot be reached is reported, not failed.
 check: install-dev
 	$(BIN)/ruff check plexportal tests bench migrations wsgi.py gunicorn.conf.py
 	$(BIN)/mypy
+	$(BIN)/python scripts/catalogues check
 	scripts/security-check
 
 audit: install-dev

@@ -14,7 +14,7 @@ def create_app(config=None) -> Flask:
     worker)."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from plexportal import areas, queue
+    from plexportal import areas, i18n, queue
     from plexportal.config import Config
     from plexportal.db import init_db
     from plexportal.extensions import csrf, limiter, login_manager
@@ -58,6 +58,7 @@ def create_app(config=None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    i18n.install(app)                                   # Flask-Babel: languages, dates, numbers
 
     from plexportal import request_hooks
 

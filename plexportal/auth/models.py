@@ -25,6 +25,7 @@ class User(BaseModel, UserMixin):
     jellyfin_user_id = CharField(max_length=64, null=True, unique=True)
     plex_username = CharField(max_length=150, null=True)
     avatar_url = CharField(max_length=500, null=True)
+    language = CharField(max_length=8, default="")       # chosen on their page; empty: browser/server default
     created_at = UTCDateTimeField(default=clock.now)
     last_login_at = UTCDateTimeField(null=True)
 

@@ -30,7 +30,8 @@ AREA = Area(
     message_kinds=[MessageKind(kind, label) for kind, label in messages.KINDS.items()]
     + [MessageKind(kind, label, default) for kind, (label, default) in issue_messages.CHOICES.items()],
     renderers={**dict.fromkeys(messages.KINDS, messages.render_payload),
-               **dict.fromkeys(issue_messages.CHOICES, render.render_update)},
+               **dict.fromkeys(issue_messages.CHOICES, render.render_update),
+               **dict.fromkeys(maintenance.KINDS, messages.render_payload)},
     pauses=[maintenance.pause_reason],
     subscribers=[Subscriber("seerr", "*", subscribers.on_seerr)]
     + [Subscriber("seerr", event_type, subscribers.on_approved) for event_type in subscribers.APPROVALS]

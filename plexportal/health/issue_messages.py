@@ -13,8 +13,11 @@ import logging
 import re
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
+
 from plexportal.auth.models import User
 from plexportal.health.monitors import issue_fix
+from plexportal.i18n import N_, english, msg
 from plexportal.lib import clock
 from plexportal.media import shape
 from plexportal.notify import service as outbox
@@ -34,10 +37,10 @@ OURS = ("our own comment (ignored)", "our own resolution (ignored)")
 # The kinds people switch on or off (declared in area.py, rendered by notify.render.render_update):
 # key → (label, default).
 CHOICES = {
-    REPORTED: ("A problem you reported reached the server (a receipt)", False),
-    REPLY: ("Someone replied about a problem you reported", True),
-    RESOLVED: ("A problem you reported was marked as solved", True),
-    REOPENED: ("A problem you reported was reopened", False),
+    REPORTED: (_l("A problem you reported reached the server (a receipt)"), False),
+    REPLY: (_l("Someone replied about a problem you reported"), True),
+    RESOLVED: (_l("A problem you reported was marked as solved"), True),
+    REOPENED: (_l("A problem you reported was reopened"), False),
 }
 
 _SUBJECT = re.compile(r"^(?P<title>.*?)\s*\((?P<year>\d{4})\)\s*$", re.DOTALL)
@@ -50,9 +53,9 @@ def _what(info: dict) -> str:
     return f"{info['title']}{where}"
 
 
-def _problem(info: dict) -> str:
-    kind = (info["issue_type"] or "OTHER").lower()
-    return "the problem" if kind == "other" else f"the {kind} problem"
+def _problem(info: dict) -> list:
+    """"the audio problem", as a message id (the reader's language decides its words)."""
+    return issue_fix.problem_words(info["issue_type"])
 
 
 def _reporter(email: str) -> User | None:
@@ -64,17 +67,32 @@ def _reporter(email: str) -> User | None:
     return User.select().where(fn.LOWER(User.email) == email).order_by(User.id).first()
 
 
-def sentence(kind: str, info: dict, by: str, server: str) -> str:
+def sentence_msg(kind: str, info: dict, by: str, server: str) -> list:
+    """The event in words, as a message id and its values (written in the reader's language when sent)."""
     problem, what = _problem(info), _what(info)
     if kind == "ISSUE_CREATED":
-        return (f"Thanks: your report of {problem} with {what} reached {server}. You will hear when it is "
-                "sorted out.")
+        return msg(N_("Thanks: your report of %(problem)s with %(what)s reached %(server)s. You will hear when it "
+                      "is sorted out."), problem=problem, what=what, server=server)
     if kind == "ISSUE_COMMENT":
-        return f"{by or 'Someone'} replied about {problem} you reported with {what}:"
+        if by:
+            return msg(N_("%(by)s replied about %(problem)s you reported with %(what)s:"), by=by, problem=problem,
+                       what=what)
+        return msg(N_("Someone replied about %(problem)s you reported with %(what)s:"), problem=problem, what=what)
     if kind == "ISSUE_RESOLVED":
-        return (f"{problem[0].upper()}{problem[1:]} you reported with {what} was marked as solved. If it is "
-                "still there, reopen the report in Seerr.")
-    return f"{problem[0].upper()}{problem[1:]} you reported with {what} was reopened: it is being looked at again."
+        return msg(N_("Your report of %(problem)s with %(what)s was marked as solved. If it is still there, "
+                      "reopen the report in Seerr."), problem=problem, what=what)
+    return msg(N_("Your report of %(problem)s with %(what)s was reopened: it is being looked at again."),
+               problem=problem, what=what)
+
+
+def sentence(kind: str, info: dict, by: str, server: str) -> str:
+    """The event in English (what the outbox shows the admin; the reader gets sentence_msg's words)."""
+    return english(sentence_msg(kind, info, by, server))
+
+
+SUBJECTS = {"ISSUE_CREATED": N_("Problem report received"), "ISSUE_COMMENT": N_("New reply about your report"),
+            "ISSUE_RESOLVED": N_("Marked as solved"), "ISSUE_REOPENED": N_("Reopened")}
+WHY = N_("You get this because you reported this problem.")
 
 
 def tell(event, kind: str, body: dict, outcome: str = "") -> str:
@@ -108,14 +126,15 @@ def tell(event, kind: str, body: dict, outcome: str = "") -> str:
     info = {**info, "title": title or "a title"}
     image = shape.text(body.get("image"), "image", 500)
     message_kind = KINDS[kind]
-    item = {"text": sentence(kind, info, by, settings.get("SERVER_NAME")), "event": event.id,
+    said = sentence_msg(kind, info, by, settings.get("SERVER_NAME"))
+    subject_said = msg(N_("%(what)s: %(title)s"), what=msg(SUBJECTS[kind]), title=_what(info))
+    item = {"text": english(said), "say": said, "event": event.id,
             "quote": info["comment"][:2000] if kind == "ISSUE_COMMENT" else "",
             "by": by if kind == "ISSUE_COMMENT" else ""}
-    subjects = {"ISSUE_CREATED": "Problem report received", "ISSUE_COMMENT": "New reply about your report",
-                "ISSUE_RESOLVED": "Marked as solved", "ISSUE_REOPENED": "Reopened"}
-    payload = {"subject": f"{subjects[kind]}: {_what(info)}", "headline": subjects[kind], "title": title,
+    payload = {"subject": english(subject_said), "subject_say": subject_said, "headline": SUBJECTS[kind],
+               "headline_say": msg(SUBJECTS[kind]), "title": title,
                "year": year, "poster_url": image, "issue_id": info["seerr_issue_id"],
-               "why": "You get this because you reported this problem."}
+               "why": WHY, "why_say": msg(WHY)}
     rows = outbox.notify_user(user, message_kind, f"{message_kind}:{info['seerr_issue_id']}", item, payload,
                               once=f"seerr:{kind}:{info['seerr_issue_id']}:{event.id}")
     return f"{message_kind} queued for {user.name}" if rows else "nothing to send"

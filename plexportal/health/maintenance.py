@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from plexportal.auth.models import User
 from plexportal.db import db
 from plexportal.health.models import MaintenanceWindow
+from plexportal.i18n import N_, english, moment, msg
 from plexportal.lib import clock
 from plexportal.notify import service as outbox
 from plexportal.notify.models import Notification
@@ -111,32 +112,41 @@ def recipients() -> list[tuple[User | None, str]]:
     return list(people.values())
 
 
-def _message(window: MaintenanceWindow, kind: str) -> tuple[str, str]:
+KINDS = ("maintenance.announce", "maintenance.remind", "maintenance.complete", "maintenance.cancel")
+
+
+def _message(window: MaintenanceWindow, kind: str) -> tuple[list, list]:
+    """(subject, text) as message ids with their values, written in each reader's language when sent."""
     name = settings.get("SERVER_NAME")
-    when = f"from {_local(window.starts_at)} to {_local(window.ends_at)}"
+    starts, ends = moment(clock.ensure_utc(window.starts_at)), moment(clock.ensure_utc(window.ends_at))
     note = f"\n\n{window.message}" if window.message else ""
     if kind == "announce":
-        return (f"Planned maintenance on {name}",
-                (f"{name} will be down for maintenance {when}. Plex and new-episode messages may pause during "
-                f"that time; anything that arrives meanwhile is sent afterwards.{note}"))
+        return (msg(N_("Planned maintenance on %(server)s"), server=name),
+                msg(N_("%(server)s will be down for maintenance from %(start)s to %(end)s. Plex and new-episode "
+                       "messages may pause during that time; anything that arrives meanwhile is sent "
+                       "afterwards.%(note)s"), server=name, start=starts, end=ends, note=note))
     if kind == "remind":
-        return (f"Reminder: {name} maintenance starts in about an hour",
-                (f"Maintenance on {name} starts at {_local(window.starts_at)} and should end by "
-                f"{_local(window.ends_at)}.{note}"))
+        return (msg(N_("Reminder: %(server)s maintenance starts in about an hour"), server=name),
+                msg(N_("Maintenance on %(server)s starts at %(start)s and should end by %(end)s.%(note)s"),
+                    server=name, start=starts, end=ends, note=note))
     if kind == "complete":
-        return (f"{name} is back", (f"Maintenance on {name} is finished. Everything is running again, and any "
-                                   f"messages held during the maintenance are on their way."))
-    return (f"Maintenance on {name} is cancelled",
-            f"The maintenance planned {when} will not happen. Nothing changes for you.")
+        return (msg(N_("%(server)s is back"), server=name),
+                msg(N_("Maintenance on %(server)s is finished. Everything is running again, and any messages held "
+                       "during the maintenance are on their way."), server=name))
+    return (msg(N_("Maintenance on %(server)s is cancelled"), server=name),
+            msg(N_("The maintenance planned from %(start)s to %(end)s will not happen. Nothing changes for you."),
+                start=starts, end=ends))
 
 
 def _tell_everyone(window: MaintenanceWindow, kind: str) -> int:
-    subject, text = _message(window, kind)
+    subject_said, text_said = _message(window, kind)
+    subject, text = english(subject_said), english(text_said)
     count = 0
     for user, email in recipients():
         who = hashlib.sha256(email.lower().encode()).hexdigest()[:24]
         outbox.queue_email(email, subject, text, kind=f"maintenance.{kind}", user=user,
-                           dedup_key=f"maintenance:{window.id}:{kind}:{who}")
+                           dedup_key=f"maintenance:{window.id}:{kind}:{who}",
+                           payload={"subject_say": subject_said, "text_say": text_said})
         count += 1
     stamp = {"announce": "announced_at", "remind": "reminded_at"}.get(kind)
     if stamp:

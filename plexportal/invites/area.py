@@ -8,6 +8,7 @@ from plexportal.invites import (
     cli,
     dashboard,
     join,
+    messages,
     metrics,
     models,
     people,
@@ -29,6 +30,7 @@ AREA = Area(
     dashboard=dashboard.card,
     metrics=metrics.collect,
     profile_sections=[profile.section],
+    renderers=dict.fromkeys(messages.KINDS, messages.render_message),
     access_checks=[service.has_lost_access],
     on_save=setting_defs.ON_SAVE,
 )

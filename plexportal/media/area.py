@@ -1,6 +1,8 @@
 """What the media area plugs in: webhooks, the request pages and the upcoming calendar, the
 "ready to watch" message (its kind and its availability gate), the Seerr sync and calendar tasks,
 API routes, the dashboard card, metrics and the user page's sections."""
+from flask_babel import lazy_gettext as _l
+
 from plexportal.areas import Area, MessageKind, Subscriber
 from plexportal.media import (
     api,
@@ -31,7 +33,7 @@ AREA = Area(
     dashboard=dashboard.card,
     metrics=metrics.collect,
     profile_sections=[profile.section, calendar_profile.section],
-    message_kinds=[MessageKind("media.ready", "A title you asked for is ready to watch", first=True)]
+    message_kinds=[MessageKind("media.ready", _l("A title you asked for is ready to watch"), first=True)]
     + [MessageKind(kind, label, default) for kind, (label, default) in lifecycle.CHOICES.items()],
     renderers=dict.fromkeys(lifecycle.CHOICES, render.render_update),
     gates={"media.ready": availability.gate},

@@ -14,6 +14,9 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
+
+from plexportal.i18n import N_, english, msg
 from plexportal.lib import clock
 from plexportal.media import decisions, parsing
 from plexportal.media.models import MediaRequest
@@ -29,45 +32,54 @@ AUTO_APPROVED = "media.request_auto_approved"
 DECLINED = "media.request_declined"
 FAILED = "media.request_failed"
 
-# Seerr notification_type → (kind, headline, subject prefix)
+# Seerr notification_type → (kind, headline, subject with the title's %(name)s)
 STEPS = {
-    "MEDIA_PENDING": (PENDING, "Waiting for approval", "Waiting for approval"),
-    "MEDIA_APPROVED": (APPROVED, "Request approved", "Approved"),
-    "MEDIA_AUTO_APPROVED": (AUTO_APPROVED, "Request approved", "Approved"),
-    "MEDIA_DECLINED": (DECLINED, "Request declined", "Declined"),
-    "MEDIA_FAILED": (FAILED, "Request not sent for download", "Problem with your request"),
+    "MEDIA_PENDING": (PENDING, N_("Waiting for approval"), N_("Waiting for approval: %(name)s")),
+    "MEDIA_APPROVED": (APPROVED, N_("Request approved"), N_("Approved: %(name)s")),
+    "MEDIA_AUTO_APPROVED": (AUTO_APPROVED, N_("Request approved"), N_("Approved: %(name)s")),
+    "MEDIA_DECLINED": (DECLINED, N_("Request declined"), N_("Declined: %(name)s")),
+    "MEDIA_FAILED": (FAILED, N_("Request not sent for download"), N_("Problem with your request: %(name)s")),
 }
 MAX_AGE = timedelta(hours=24)
 
 # The kinds people switch on or off (declared in area.py, rendered by notify.render.render_update):
-# key → (label, default).
+# key → (label, default), the labels in the reader's language (lazy_gettext).
 CHOICES = {
-    PENDING: ("Your request is waiting for an admin's approval", False),
-    APPROVED: ("An admin approved your request", False),
-    AUTO_APPROVED: ("Your request was approved automatically", False),
-    DECLINED: ("Your request was declined (with the reason, when there is one)", True),
-    FAILED: ("Your request could not be sent for download", True),
+    PENDING: (_l("Your request is waiting for an admin's approval"), False),
+    APPROVED: (_l("An admin approved your request"), False),
+    AUTO_APPROVED: (_l("Your request was approved automatically"), False),
+    DECLINED: (_l("Your request was declined (with the reason, when there is one)"), True),
+    FAILED: (_l("Your request could not be sent for download"), True),
 }
+WHY = N_("You get this because you asked for this title.")
 
 
-def _named(parsed: parsing.Parsed) -> str:
-    return f"{parsed.title} ({parsed.year})" if parsed.year else (parsed.title or "your request")
+def _named(parsed: parsing.Parsed) -> str | list:
+    return f"{parsed.title} ({parsed.year})" if parsed.year else (parsed.title or msg(N_("your request")))
+
+
+def sentence_msg(event_type: str, parsed: parsing.Parsed, server: str, reason: str = "") -> list:
+    """The step in words, as a message id and its values (written in the reader's language when sent)."""
+    name = _named(parsed)
+    if event_type == "MEDIA_PENDING":
+        return msg(N_("Your request for %(name)s has reached %(server)s. An admin needs to approve it before "
+                      "it is downloaded."), name=name, server=server)
+    if event_type == "MEDIA_APPROVED":
+        return msg(N_("Your request for %(name)s was approved. It is being looked for now; it is not ready to "
+                      "watch yet."), name=name)
+    if event_type == "MEDIA_AUTO_APPROVED":
+        return msg(N_("Your request for %(name)s was approved straight away. It is being looked for now."),
+                   name=name)
+    if event_type == "MEDIA_DECLINED":
+        return (msg(N_("Your request for %(name)s was declined. The admin gave this reason:"), name=name) if reason
+                else msg(N_("Your request for %(name)s was declined."), name=name))
+    return msg(N_("Your request for %(name)s was approved, but it could not be handed to the download service. "
+                  "Nothing is needed from you: the admin can retry it."), name=name)
 
 
 def sentence(event_type: str, parsed: parsing.Parsed, server: str, reason: str = "") -> str:
-    name = _named(parsed)
-    if event_type == "MEDIA_PENDING":
-        return (f"Your request for {name} has reached {server}. An admin needs to approve it before it is "
-                "downloaded.")
-    if event_type == "MEDIA_APPROVED":
-        return f"Your request for {name} was approved. It is being looked for now; it is not ready to watch yet."
-    if event_type == "MEDIA_AUTO_APPROVED":
-        return f"Your request for {name} was approved straight away. It is being looked for now."
-    if event_type == "MEDIA_DECLINED":
-        return (f"Your request for {name} was declined. The admin gave this reason:" if reason
-                else f"Your request for {name} was declined.")
-    return (f"Your request for {name} was approved, but it could not be handed to the download service. "
-            "Nothing is needed from you: the admin can retry it.")
+    """The step in English (what the outbox shows the admin; the reader gets sentence_msg's words)."""
+    return english(sentence_msg(event_type, parsed, server, reason))
 
 
 def _skip(event_type: str, req: MediaRequest) -> str:
@@ -105,15 +117,17 @@ def tell(event, parsed: parsing.Parsed) -> str:
     user = req.requested_by
     if user is None:
         return "no requester"
-    kind, headline, prefix = step
+    kind, headline, subject = step
     reason = ""
     if parsed.event_type == "MEDIA_DECLINED":
         reason = parsed.request.reason or decisions.decline_reason(req)
-    item = {"text": sentence(parsed.event_type, parsed, settings.get("SERVER_NAME"), reason), "quote": reason,
-            "event": event.id}
-    payload = {"subject": f"{prefix}: {_named(parsed)}", "headline": headline, "title": req.title or parsed.title,
+    said = sentence_msg(parsed.event_type, parsed, settings.get("SERVER_NAME"), reason)
+    subject_said = msg(subject, name=_named(parsed))
+    item = {"text": english(said), "say": said, "quote": reason, "event": event.id}
+    payload = {"subject": english(subject_said), "subject_say": subject_said, "headline": headline,
+               "headline_say": msg(headline), "title": req.title or parsed.title,
                "year": req.year, "poster_url": req.poster_url, "request_id": req.id,
-               "why": "You get this because you asked for this title."}
+               "why": WHY, "why_say": msg(WHY)}
     rows = outbox.notify_user(user, kind, f"{kind}:{req.id}", item, payload,
                               once=f"seerr:{parsed.event_type}:{parsed.request.request_id}")
     return f"{kind} queued for {user.name}" if rows else "nothing to send"

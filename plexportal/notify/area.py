@@ -30,7 +30,8 @@ AREA = Area(
     cli=cli.commands,
     dashboard=dashboard.card,
     metrics=metrics.collect,
-    renderers={"media.ready": render.render_media_ready},
+    renderers={"media.ready": render.render_media_ready, "notify.test": render.render_said,
+               "notify.new_link": render.render_said},
     transports={"apprise": transport.deliver_apprise, "push": push.deliver_push},
     headers=[headers.list_unsubscribe],
 )

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from flask_babel import gettext
+
 from plexportal.db import db
 from plexportal.notify import events, push
 from plexportal.notify.models import Channel, NotifyPrefs
@@ -38,23 +40,25 @@ def classify(url: str, *, admin: bool) -> str:
     """The service name for an allowed URL; raises ChannelError with a readable reason."""
     url = (url or "").strip()
     if not url:
-        raise ChannelError("Paste the Apprise URL of the destination.")
+        raise ChannelError(gettext("Paste the Apprise URL of the destination."))
     if len(url) > 1000 or any(c.isspace() for c in url):
-        raise ChannelError("That does not look like a URL (no spaces, at most 1000 characters).")
+        raise ChannelError(gettext("That does not look like a URL (no spaces, at most 1000 characters)."))
     for pattern, name in NATIVE:
         if pattern.match(url):
             return name
     scheme = urlsplit(url).scheme.lower() if "://" in url else ""
     if scheme in USER_SCHEMES:
         if not urlsplit(url).netloc and not urlsplit(url).path.strip("/"):
-            raise ChannelError(f"The {USER_SCHEMES[scheme]} URL is missing its details (see the help below).")
+            raise ChannelError(gettext("The %(service)s URL is missing its details (see the help below).",
+                                       service=USER_SCHEMES[scheme]))
         return USER_SCHEMES[scheme]
     if scheme in ADMIN_SCHEMES:
         if not admin:
-            raise ChannelError("Generic JSON webhooks can only be added by the server's admin.")
+            raise ChannelError(gettext("Generic JSON webhooks can only be added by the server's admin."))
         return ADMIN_SCHEMES[scheme]
     allowed = ", ".join(sorted({f"{s}://" for s in USER_SCHEMES}))
-    raise ChannelError(f"Not a supported destination. Use one of {allowed}, or a Discord/Slack webhook URL.")
+    raise ChannelError(gettext("Not a supported destination. Use one of %(schemes)s, or a Discord/Slack webhook URL.",
+                               schemes=allowed))
 
 
 def mask_url(url: str) -> str:
@@ -101,11 +105,11 @@ def address_problem(url: str) -> str | None:
     try:
         netguard.check(host, port, netguard.Policy(allowed_private_hosts()))
     except netguard.Blocked:
-        return (f"{host} is inside a private network (or not a public address), so it cannot be used as your "
-                "destination. If it is the server owner's own ntfy or Gotify, ask them to allow it under "
-                "Settings → Notifications → Private destinations allowed.")
+        return gettext("%(host)s is inside a private network (or not a public address), so it cannot be used as "
+                       "your destination. If it is the server owner's own ntfy or Gotify, ask them to allow it "
+                       "under Settings → Notifications → Private destinations allowed.", host=host)
     except (socket.gaierror, UnicodeError):
-        return f"The host name {host} could not be found. Check the address."
+        return gettext("The host name %(host)s could not be found. Check the address.", host=host)
     return None
 
 
@@ -117,7 +121,7 @@ def add_channel(user, url: str, label: str = "", *, admin: bool, admin_alerts: b
         if problem:
             raise ChannelError(problem)
     if Channel.select().where(Channel.user == user).count() >= MAX_CHANNELS_PER_USER:
-        raise ChannelError(f"At most {MAX_CHANNELS_PER_USER} destinations per person.")
+        raise ChannelError(gettext("At most %(num)d destinations per person.", num=MAX_CHANNELS_PER_USER))
     with db.atomic():
         return Channel.create(user=user, label=(label or "").strip()[:100] or service, service=service,
                               url_encrypted=_box().encrypt(url), url_hint=mask_url(url)[:120],

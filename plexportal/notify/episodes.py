@@ -1,12 +1,16 @@
-"""Episode lists in words: [(1, 9), (1, 10), (2, 1)] → "S01E09–E10, S02E01". Pure.
+"""Episode lists in words: [(1, 9), (1, 10), (2, 1)] → "S01E09–E10, S02E01".
 
 An item whose episode is WHOLE_SEASON (-1) stands for a whole season (the library has it, but
 nothing reported it episode by episode): it reads "Season 2", several "Seasons 1–3"; episodes of a
-season named as a whole are not listed again.
+season named as a whole are not listed again. The words are in the current language (gettext).
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+from flask_babel import gettext, ngettext
+
+from plexportal.i18n import number_text
 
 DASH = "\u2013"
 WHOLE_SEASON = -1          # the media.ready payload's marker; see docs/architecture.md
@@ -73,7 +77,7 @@ def format_seasons(seasons: Iterable[int]) -> str:
     """"Season 2", "Seasons 1 and 2", "Seasons 1–3 and 5", "Specials and Season 1": three or more
     consecutive seasons become a range."""
     numbers = sorted(set(seasons))
-    parts = ["Specials"] if 0 in numbers else []
+    parts = [gettext("Specials")] if 0 in numbers else []
     numbered = [n for n in numbers if n > 0]
     groups: list[list[int]] = []
     for n in numbered:
@@ -85,12 +89,16 @@ def format_seasons(seasons: Iterable[int]) -> str:
     for group in groups:
         words += [f"{group[0]}{DASH}{group[-1]}"] if len(group) >= 3 else [str(n) for n in group]
     if words:
-        label = "Seasons" if len(numbered) > 1 else "Season"
-        words[0] = f"{label} {words[0]}"
+        words[0] = ngettext("Season %(numbers)s", "Seasons %(numbers)s", len(numbered), numbers=words[0])
         parts += words
+    return and_list(parts)
+
+
+def and_list(parts: list[str]) -> str:
+    """"A", "A and B", "A, B and C" in the current language."""
     if len(parts) <= 1:
         return "".join(parts)
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
+    return gettext("%(items)s and %(last)s", items=", ".join(parts[:-1]), last=parts[-1])
 
 
 def format_range(items: Iterable) -> str:
@@ -112,11 +120,11 @@ def format_range(items: Iterable) -> str:
 def count_words(items: Iterable) -> str:
     """"3 episodes", counting the episodes listed on their own (not whole seasons)."""
     n = len(_listed_pairs(items))
-    return "" if n == 0 else ("1 episode" if n == 1 else f"{n} episodes")
+    return "" if n == 0 else ngettext("%(count)s episode", "%(count)s episodes", n, count=number_text(n))
 
 
 def summary_words(items: Iterable) -> str:
     """A short count for a subject: "2 seasons", "12 episodes", "1 season and 3 episodes"."""
     n = len(whole_seasons(items))
-    seasons = "" if n == 0 else ("1 season" if n == 1 else f"{n} seasons")
-    return " and ".join(p for p in (seasons, count_words(items)) if p)
+    seasons = "" if n == 0 else ngettext("%(count)s season", "%(count)s seasons", n, count=number_text(n))
+    return and_list([p for p in (seasons, count_words(items)) if p])

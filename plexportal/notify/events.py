@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 
 @dataclass(frozen=True)
 class Event:
@@ -32,31 +34,32 @@ def get_event(key: str) -> Event | None:
     return _EVENTS.get(key)
 
 
-# Kinds nobody chooses (they go to the admin, or are part of joining): their names for the lists.
+# Kinds nobody chooses (they go to the admin, or are part of joining): their names for the lists,
+# in the reader's language (lazy_gettext).
 LABELS = {
-    "admin.alert": "Alert", "backups.alert": "Backup alert", "backups.summary": "Backup summary",
-    "health.issue": "Reported issue", "health.import_fix": "Failed import", "health.stuck": "Stuck download",
-    "health.weekly_summary": "Weekly summary",
-    "invites.decision": "Answer to a join request", "invites.expired": "Access ended",
-    "invites.expiring": "Access ending soon", "invites.failed": "Sharing failed",
-    "invites.redeemed": "Invite used", "invites.token": "Plex sign-in needed", "invites.welcome": "Welcome",
-    "maintenance.announce": "Maintenance planned", "maintenance.remind": "Maintenance reminder",
-    "maintenance.complete": "Maintenance over", "maintenance.cancel": "Maintenance cancelled",
-    "notify.test": "Test message", "notify.new_link": "Link to their page",
+    "admin.alert": _l("Alert"), "backups.alert": _l("Backup alert"), "backups.summary": _l("Backup summary"),
+    "health.issue": _l("Reported issue"), "health.import_fix": _l("Failed import"), "health.stuck": _l("Stuck download"),
+    "health.weekly_summary": _l("Weekly summary"),
+    "invites.decision": _l("Answer to a join request"), "invites.expired": _l("Access ended"),
+    "invites.expiring": _l("Access ending soon"), "invites.failed": _l("Sharing failed"),
+    "invites.redeemed": _l("Invite used"), "invites.token": _l("Plex sign-in needed"), "invites.welcome": _l("Welcome"),
+    "maintenance.announce": _l("Maintenance planned"), "maintenance.remind": _l("Maintenance reminder"),
+    "maintenance.complete": _l("Maintenance over"), "maintenance.cancel": _l("Maintenance cancelled"),
+    "notify.test": _l("Test message"), "notify.new_link": _l("Link to their page"),
 }
-SHORT = {"media.ready": "Ready to watch", "media.coming_soon": "Coming soon", "media.waiting_quality": "Waiting for quality",
-         "media.issue_fixed": "Issue fixed"}
+SHORT = {"media.ready": _l("Ready to watch"), "media.coming_soon": _l("Coming soon"), "media.waiting_quality": _l("Waiting for quality"),
+         "media.issue_fixed": _l("Issue fixed")}
 
 
 def kind_label(kind: str) -> str:
-    """What a person reads for a message kind ("Ready to watch", not media.ready)."""
+    """What a person reads for a message kind ("Ready to watch", not media.ready), in the current language."""
     if kind in SHORT:
-        return SHORT[kind]
+        return str(SHORT[kind])
     if kind in LABELS:
-        return LABELS[kind]
+        return str(LABELS[kind])
     event = get_event(kind)
     if event is not None:
-        return event.label
+        return str(event.label)
     area, _, rest = kind.partition(".")
     return (rest or area).replace("_", " ").replace("-", " ").capitalize()
 

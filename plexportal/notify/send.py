@@ -65,9 +65,13 @@ def pause_reason() -> str | None:
 
 
 def render(n: Notification) -> Rendered:
+    """The message in its reader's language (theirs, else the server's default; see i18n.py)."""
+    from plexportal import i18n
+
     renderer = RENDERERS.get(n.kind)
     if renderer is not None:
-        return renderer(n)
+        with i18n.in_language(i18n.language_for(n.user if n.user_id else None)):
+            return renderer(n)
     return Rendered(n.subject, n.text_body, n.html_body)
 
 

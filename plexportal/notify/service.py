@@ -19,6 +19,7 @@ from peewee import IntegrityError
 
 from plexportal import db as _db_module
 from plexportal.db import db
+from plexportal.i18n import N_, english, msg
 from plexportal.lib import clock
 from plexportal.notify import channels
 from plexportal.notify.models import Notification, Told
@@ -162,14 +163,17 @@ def queue_user_test(user, target: str) -> Notification:
     from plexportal.settings import service as settings
 
     name = settings.get("SERVER_NAME")
-    subject = f"Test message from {name}"
+    subject_said = msg(N_("Test message from %(server)s"), server=name)
     # No page link: whoever pressed the button already has one, and a test to a destination they
     # added must not hand them a fresh one.
-    text = f"This is a test from {name}. If you can read it, messages will reach you here."
+    text_said = msg(N_("This is a test from %(server)s. If you can read it, messages will reach you here."),
+                    server=name)
+    subject, text = english(subject_said), english(text_said)
+    said = {"subject_say": subject_said, "text_say": text_said}     # written in their language when sent
     if target == "email":
         if not user.email:
             raise ValueError("There is no email address on this account.")
-        row = queue_email(user.email, subject, text, kind="notify.test", user=user)
+        row = queue_email(user.email, subject, text, kind="notify.test", user=user, payload=said)
     elif str(target).startswith("push:"):
         from plexportal.notify.models import PushSubscription
 
@@ -179,7 +183,8 @@ def queue_user_test(user, target: str) -> Notification:
         if sub is None:
             raise ValueError("That device no longer gets push messages.")
         row, _ = _create(kind="notify.test", audience="user", user=user, channel="push", destination=str(sub.id),
-                         subject=subject, text_body=text, status="pending", send_after=clock.now())
+                         subject=subject, text_body=text, payload=said, status="pending",
+                         send_after=clock.now())
         _kick([row])
     else:
         channel = Channel.get_or_none((Channel.id == int(target)) & (Channel.user == user)) \
@@ -187,10 +192,23 @@ def queue_user_test(user, target: str) -> Notification:
         if channel is None:
             raise ValueError("That destination no longer exists.")
         row, _ = _create(kind="notify.test", audience="user", user=user, channel="apprise",
-                         destination=str(channel.id), subject=subject, text_body=text, status="pending",
-                         send_after=clock.now())
+                         destination=str(channel.id), subject=subject, text_body=text, payload=said,
+                         status="pending", send_after=clock.now())
         _kick([row])
     return Notification.get_by_id(row.id)
+
+
+def queue_new_link(user) -> Notification:
+    """After "Sign out everywhere": the new link to the person's page, to their own address."""
+    from plexportal.notify import links
+    from plexportal.settings import service as settings
+
+    name = settings.get("SERVER_NAME")
+    subject = msg(N_("Your new link to %(server)s"), server=name)
+    text = msg(N_("You asked %(server)s to end every link to your page. This is the new one:\n\n%(url)s\n\n"
+                  "If that was not you, ask the server's admin."), server=name, url=links.user_page_url(user))
+    return queue_email(user.email, english(subject), english(text), kind="notify.new_link", user=user,
+                       payload={"subject_say": subject, "text_say": text})
 
 
 def queue_test_email(to: str, kick: bool = True) -> Notification:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import logging
 
 from flask import abort, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
-from plexportal import areas, web
+from plexportal import areas, i18n, web
 from plexportal.admin import audit
 from plexportal.auth.models import User
 from plexportal.extensions import csrf, limiter
@@ -34,18 +35,21 @@ def _subject(token: str | None, user_id: int | None):
         user = links.user_from_token(token)
         if user is None:
             abort(link_gone())
+        i18n.use_person(user)
         return user, False
     if user_id is None:                              # /notify/me: the person signed in with Plex
         person = links.signed_in_person()
         if person is None:
             abort(redirect(url_for("admin.dashboard") if current_user.is_authenticated
                            else url_for("auth.login", next=request.path)))
+        i18n.use_person(person)
         return person, False
     if not (current_user.is_authenticated and current_user.is_admin):
         abort(redirect(url_for("auth.login", next=request.path)))
     user = User.get_or_none(User.id == user_id) if user_id <= MAX_ID else None
     if user is None:
         abort(404)
+    i18n.use_admin()
     return user, True
 
 
@@ -88,13 +92,27 @@ def _context(user, token, admin, **extra) -> dict:
     return dict(user=user, admin=admin, ref=_ref(user, token, admin), prefs=p, events=events.all_events(),
                 channels=rows, wanted=events.wanted, sections=_sections(user, admin),
                 help=channels.USER_SCHEMES, add_error=extra.pop("add_error", None),
-                add_values=extra.pop("add_values", {}), **extra)
+                add_values=extra.pop("add_values", {}), default_language=i18n.server_default(), **extra)
 
 
 @both("")
 def user_page(token=None, user_id=None):
     user, admin = _subject(token, user_id)
     return render_template("notify/user_page.html", **_context(user, token, admin))
+
+
+@both("/language", methods=["POST"])
+def language(token=None, user_id=None):
+    """The person's language for their messages and their pages (empty: automatic)."""
+    user, admin = _subject(token, user_id)
+    chosen = request.form.get("language", "")
+    if chosen and chosen not in i18n.LANGUAGES:          # only what the page offers
+        abort(400)
+    User.update(language=chosen).where(User.id == user.id).execute()
+    if admin:
+        audit.record("notify.prefs", f"Set the language of {user.name} to {chosen or 'automatic'}")
+    # The whole page changes language: load it again.
+    return web.hx_redirect(url_for("notify.user_page", **_ref(user, token, admin)))
 
 
 def _choices(prefix: str) -> dict[str, bool]:
@@ -107,13 +125,13 @@ def email_prefs(token=None, user_id=None):
     action = request.form.get("action", "save")
     if action == "unsubscribe":
         prefs.unsubscribe(user)
-        message = "Unsubscribed: no more email from us."
+        message = gettext("Unsubscribed: no more email from us.")
     elif action == "resubscribe":
         prefs.resubscribe(user)
-        message = "Email is on again."
+        message = gettext("Email is on again.")
     else:
         prefs.set_email_events(user, _choices("ev-"))
-        message = "Email choices saved."
+        message = gettext("Email choices saved.")
     if admin:
         audit.record("notify.prefs", f"Changed email choices of {user.name}")
     html = render_template("notify/_email_section.html", **_context(user, token, admin))
@@ -130,7 +148,7 @@ def add_channel(token=None, user_id=None):
     except channels.ChannelError as err:
         html = render_template("notify/_channels_section.html",
                                **_context(user, token, admin, add_error=str(err), add_values={"label": label}))
-        return web.with_toast(html, "Not added: see the message under the URL.", "error", status=422)
+        return web.with_toast(html, gettext("Not added: see the message under the URL."), "error", status=422)
     if admin:
         audit.record("notify.channel", f"Added a {channel.service} destination for {user.name}")
     html = render_template("notify/_channels_section.html", **_context(user, token, admin))
@@ -158,7 +176,7 @@ def channel_events(channel_id, token=None, user_id=None):
     user, _admin = _subject(token, user_id)
     channel = _channel_or_404(user, channel_id)
     channels.set_channel_events(channel, _choices(f"ch{channel.id}-"))
-    return web.with_toast("", f"Choices for {channel.label} saved.")
+    return web.with_toast("", gettext("Choices for %(name)s saved.", name=channel.label))
 
 
 @both("/test", methods=["POST"])
@@ -192,6 +210,7 @@ def unsubscribe(token):
     user = links.user_from_token(token, links.UNSUBSCRIBE_SALT)
     if user is None:
         return render_template("notify/unsubscribe.html", user=None), 404
+    i18n.use_person(user)
     if request.method == "POST":
         prefs.unsubscribe(user)
         return render_template("notify/unsubscribed.html", user=user)
@@ -216,13 +235,7 @@ def sign_out_everywhere(token=None):
     links.revoke(user)
     sent_to = ""
     if user.email:
-        from plexportal.settings import service as settings
-
-        name = settings.get("SERVER_NAME")
-        service.queue_email(user.email, f"Your new link to {name}",
-                            f"You asked {name} to end every link to your page. This is the new one:\n\n"
-                            f"{links.user_page_url(user)}\n\nIf that was not you, ask the server's admin.",
-                            kind="notify.new_link", user=user)
+        service.queue_new_link(user)
         sent_to = user.email
     return web.hx_redirect(url_for("notify.signed_out", sent="1" if sent_to else "0"))
 

@@ -25,6 +25,10 @@ DEFS = [
       help="How people reach plexportal, e.g. https://portal.example.com. Used in links and emails."),
     S("TIMEZONE", "Time zone", GENERAL, kind="timezone", default="UTC",
       help="Times are stored in UTC and shown in this zone."),
+    S("DEFAULT_LANGUAGE", "Default language", GENERAL, kind="choice", default="en",
+      choices=(("en", "English"), ("de", "Deutsch"), ("fr", "Français"), ("es", "Español"), ("nl", "Nederlands")),
+      help="Messages to people who have not chosen a language on their page are written in it, and so are "
+           "public pages when the browser asks for none of these languages."),
     S("ADMIN_EMAIL", "Admin email", GENERAL, kind="email",
       help="Where admin alerts go (failed backups, provisioning errors…)."),
 

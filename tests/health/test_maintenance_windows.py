@@ -37,7 +37,7 @@ def test_it_announces_a_window_to_every_active_user_at_once(people):
     assert got == [("alice@example.com", "Planned maintenance on Harbour Server"),
                    ("bob@example.com", "Planned maintenance on Harbour Server")]
     body = people.messages[0].get_body(("plain",)).get_content()
-    assert "New disks" in body and "Mon 02 Mar, 17:00 GMT" in body
+    assert "New disks" in body and "from Mon 2 Mar, 17:00 to Mon 2 Mar, 19:00" in body    # Babel, in the reader's language
 
 
 def test_it_reminds_an_hour_before_starts_pauses_and_completes_by_the_clock(people):

@@ -15,6 +15,7 @@ from plexportal.gateways.base import GatewayError
 from plexportal.health import messages
 from plexportal.health.models import IssueFix
 from plexportal.health.monitors import base, issue_repair
+from plexportal.i18n import N_, english, msg
 from plexportal.lib import clock
 from plexportal.media import shape
 from plexportal.notify import service as outbox
@@ -208,15 +209,32 @@ def resolve_fix(fix_id: int) -> bool:
     return True
 
 
+# A reported problem's kind in words, as message ids ("the audio problem").
+PROBLEMS = {"video": N_("the video problem"), "audio": N_("the audio problem"),
+            "subtitles": N_("the subtitle problem"), "subtitle": N_("the subtitle problem")}
+
+
+def problem_words(issue_type: str | None) -> list:
+    return msg(PROBLEMS.get((issue_type or "other").lower(), N_("the problem")))
+
+
+def fixed_said(issue_type: str | None, what: str) -> tuple[list, list]:
+    """The reporter's "fixed" message, as (subject, text) message ids with their values."""
+    problem = problem_words(issue_type)
+    return (msg(N_("Fixed: %(problem)s you reported with %(what)s"), problem=problem, what=what),
+            msg(N_("Thanks for telling us about %(problem)s with %(what)s. The bad file was replaced and the "
+                   "new copy is ready to watch."), problem=problem, what=what))
+
+
 def _tell_reporter(fix: IssueFix) -> None:
     what = fix.title + (f" S{fix.season:02d}E{fix.episode:02d}" if fix.season and fix.episode else "")
-    subject = f"Fixed: the {fix.issue_type.lower()} problem you reported with {what}"[:300]
-    text = (f"Thanks for telling us about the {fix.issue_type.lower()} problem with {what}. The bad file was "
-            "replaced and the new copy is ready to watch.")
+    subject_said, text_said = fixed_said(fix.issue_type, what)
+    subject, text = english(subject_said)[:300], english(text_said)
     user = User.get_or_none(User.email == fix.reporter_email) if fix.reporter_email else None
     if user is not None:
         outbox.notify_user(user, messages.ISSUE_FIXED, f"issue-fixed:{fix.seerr_issue_id}:{fix.id}",
-                           payload={"subject": subject, "text": text, "issue_id": fix.seerr_issue_id})
+                           payload={"subject": subject, "text": text, "subject_say": subject_said,
+                                    "text_say": text_said, "issue_id": fix.seerr_issue_id})
     elif fix.reporter_email:
         outbox.queue_email(fix.reporter_email, subject, text, kind="media.issue_fixed",
                            dedup_key=f"issue-fixed:{fix.seerr_issue_id}:{fix.resolved_at}")

@@ -19,6 +19,7 @@ from plexportal.gateways.radarr import Movie
 from plexportal.gateways.sonarr import Episode
 from plexportal.health import messages
 from plexportal.health.monitors import base
+from plexportal.i18n import N_, day, english, joined, msg
 from plexportal.lib import clock
 from plexportal.media import shape
 from plexportal.media.models import Follower, MediaRequest
@@ -61,12 +62,34 @@ def _due(out_since: datetime | date, request: MediaRequest, at_approval: bool) -
     return start + wait()
 
 
-def _date_words(movie: Movie, today: date) -> str:
+def _date_words(movie: Movie, today: date) -> dict | list:
+    """When the film comes out, as msg() values (written in the reader's language when sent)."""
     dates = film_dates(movie)
-    parts = [f"{kind} {d:%d %B %Y}" for kind, d in (("digital", dates.get("digital")),
-                                                    ("on disc", dates.get("physical")),
-                                                    ("in cinemas", dates.get("cinema"))) if d and d >= today]
-    return ", ".join(parts) if parts else "no release date is known yet"
+    parts = [msg(words, date=day(d)) for words, d in ((N_("digital %(date)s"), dates.get("digital")),
+                                                      (N_("on disc %(date)s"), dates.get("physical")),
+                                                      (N_("in cinemas %(date)s"), dates.get("cinema"))) if d and d >= today]
+    return joined(*parts) if parts else msg(N_("no release date is known yet"))
+
+
+# The messages, as (subject, text) message ids with their values (see plexportal.i18n.msg).
+
+def coming_soon_said(title: str, when) -> tuple[list, list]:
+    return (msg(N_("Coming soon: %(title)s"), title=title),
+            msg(N_("%(title)s is not out yet, so it cannot be downloaded. Expected: %(when)s. You will get a "
+                   "message as soon as it is ready to watch."), title=title, when=when))
+
+
+def waiting_film_said(title: str) -> tuple[list, list]:
+    return (msg(N_("Waiting for a good copy: %(title)s"), title=title),
+            msg(N_("%(title)s is out, but no copy in the quality you asked for has turned up yet. It is being "
+                   "looked for every day; you will hear as soon as it is ready."), title=title))
+
+
+def waiting_episodes_said(title: str, episodes) -> tuple[list, list]:
+    return (msg(N_("Waiting for a good copy: %(title)s"), title=title),
+            msg(N_("%(episodes)s of %(title)s aired, but no copy in the quality you asked for has turned up "
+                   "yet. They are being looked for; you will hear as soon as they are ready."),
+                episodes=episodes, title=title))
 
 
 def _users(request: MediaRequest) -> list:
@@ -76,13 +99,16 @@ def _users(request: MediaRequest) -> list:
     return users
 
 
-def _send(ctx, request: MediaRequest, kind: str, subject: str, text: str, not_before: datetime | None = None) -> None:
+def _send(ctx, request: MediaRequest, kind: str, subject_said: list, text_said: list,
+          not_before: datetime | None = None) -> None:
+    subject, text = english(subject_said), english(text_said)
     action = base.claim(f"quality:{kind}:{request.id}", NAME, "message", subject)
     if action is None:
         return
     for user in _users(request):
         outbox.notify_user(user, kind, f"quality:{kind}:{request.id}",
-                           payload={"subject": subject, "text": text, "request_id": request.id,
+                           payload={"subject": subject, "text": text, "subject_say": subject_said,
+                                    "text_say": text_said, "request_id": request.id,
                                     "media_type": request.media_type, "tmdb": request.tmdb_id,
                                     "tvdb": request.tvdb_id, "title": request.title},
                            not_before=not_before)
@@ -108,18 +134,14 @@ def _films(ctx, requests: list[MediaRequest], today: date, at_approval: bool = F
         if state == "coming_soon":
             ctx.found += 1
             when = _date_words(movie, today)
-            _send(ctx, request, messages.COMING_SOON, f"Coming soon: {title}",
-                  f"{title} is not out yet, so it cannot be downloaded. Expected: {when}. "
-                  "You will get a message as soon as it is ready to watch.")
+            _send(ctx, request, messages.COMING_SOON, *coming_soon_said(title, when))
         elif state == "waiting_quality":
             due = _due(min(d for k, d in film_dates(movie).items() if k in ("digital", "physical")), request,
                        at_approval)
             if not at_approval and due > clock.now():
                 continue                  # the *arr still has time; a later run decides
             ctx.found += 1
-            _send(ctx, request, messages.WAITING_QUALITY, f"Waiting for a good copy: {title}",
-                  f"{title} is out, but no copy in the quality you asked for has turned up yet. "
-                  "It is being looked for every day; you will hear as soon as it is ready.", not_before=due)
+            _send(ctx, request, messages.WAITING_QUALITY, *waiting_film_said(title), not_before=due)
 
 
 def _series(ctx, requests: list[MediaRequest], now: datetime, at_approval: bool = False) -> None:
@@ -143,11 +165,10 @@ def _series(ctx, requests: list[MediaRequest], now: datetime, at_approval: bool 
             ctx.found += 1
             title = request.title or series.title
             which = ", ".join(f"S{e.season_number or 0:02d}E{e.episode_number or 0:02d}" for e, _ in missing[:12])
-            more = f" and {len(missing) - 12} more" if len(missing) > 12 else ""
+            episodes = (msg(N_("%(episodes)s and %(count)s more"), episodes=which, count=len(missing) - 12)
+                        if len(missing) > 12 else which)
             due = _due(min(aired for _, aired in missing), request, at_approval)
-            _send(ctx, request, messages.WAITING_QUALITY, f"Waiting for a good copy: {title}",
-                  f"{which}{more} of {title} aired, but no copy in the quality you asked for has turned up yet. "
-                  "They are being looked for; you will hear as soon as they are ready.", not_before=due)
+            _send(ctx, request, messages.WAITING_QUALITY, *waiting_episodes_said(title, episodes), not_before=due)
 
 
 def _missing_since(ep: Episode, seasons: set[int], now: datetime) -> datetime | None:
