@@ -6,6 +6,7 @@ The only module that knows Seerr's keys and numeric enums. Resources: `SeerrStat
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,12 +58,28 @@ class SeerrUser:
     display_name: str = ""              # displayName, else username, else plexUsername
     plex_id: int | None = None          # hidden unless the key's owner has MANAGE_USERS (the admin does)
     avatar: str = ""
+    jellyfin_id: str | None = None      # a Jellyfin user's id, read from their avatar path (below)
 
     @classmethod
     def from_wire(cls, u: dict[str, Any]) -> SeerrUser:
         name = wire.text(u.get("displayName")) or wire.text(u.get("username")) or wire.text(u.get("plexUsername"))
+        avatar = wire.text(u.get("avatar"))
         return cls(id=_positive(u.get("id")), email=wire.text(u.get("email")), display_name=name,
-                   plex_id=_positive(u.get("plexId")), avatar=wire.text(u.get("avatar")))
+                   plex_id=_positive(u.get("plexId")), avatar=avatar,
+                   jellyfin_id=_jellyfin_id(wire.integer(u.get("userType")), avatar))
+
+
+USER_TYPE_JELLYFIN = 3
+_AVATAR_PROXY = re.compile(r"/avatarproxy/([0-9A-Za-z-]{1,64})(?:[?#]|$)")
+
+
+def _jellyfin_id(user_type: int | None, avatar: str) -> str | None:
+    """Seerr gives a Jellyfin user (userType 3) the avatar path `/avatarproxy/<jellyfinUserId>?v=…`;
+    that path is the only place its user list names the Jellyfin account."""
+    if user_type != USER_TYPE_JELLYFIN:
+        return None
+    found = _AVATAR_PROXY.match(avatar)
+    return found.group(1).replace("-", "").lower() if found else None
 
 
 @dataclass

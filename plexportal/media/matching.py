@@ -96,12 +96,14 @@ def arrivals_for(req: MediaRequest, items=None) -> list[Arrival]:
 # -- users ------------------------------------------------------------------------------------
 
 def find_or_create_user(*, email: str = "", username: str = "", seerr_user_id: int | None = None,
-                        plex_user_id: int | None = None, avatar: str = "") -> User | None:
+                        plex_user_id: int | None = None, avatar: str = "",
+                        jellyfin_user_id: str | None = None) -> User | None:
     """The person Seerr names (a webhook's requester, a synced Seerr user): see people.identity."""
     from plexportal.people import service as people
 
     return people.find_or_create_person("seerr", email=email, display_name=username, seerr_user_id=seerr_user_id,
-                                        plex_user_id=plex_user_id, avatar=avatar)
+                                        plex_user_id=plex_user_id, avatar=avatar,
+                                        jellyfin_user_id=jellyfin_user_id)
 
 
 # -- requests ---------------------------------------------------------------------------------

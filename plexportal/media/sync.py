@@ -52,7 +52,7 @@ def user_from_seerr(u: seerr.SeerrUser | None):
     if u is None or u.id is None:
         return None
     return matching.find_or_create_user(email=u.email, seerr_user_id=u.id, username=u.display_name,
-                                        plex_user_id=u.plex_id, avatar=u.avatar)
+                                        plex_user_id=u.plex_id, avatar=u.avatar, jellyfin_user_id=u.jellyfin_id)
 
 
 def sync_people() -> int | None:

@@ -48,6 +48,25 @@ def test_saving_the_seerr_settings_reads_its_people(logged_in, fake_seerr, set_s
     assert (noor.email, noor.plex_user_id, noor.display_name) == ("noor@example.com", 555, "Noor")
 
 
+def test_a_seerr_jellyfin_user_is_known_by_their_jellyfin_account(db, fake_seerr, set_settings):
+    """Seerr names a Jellyfin user's account only in their avatar path (/avatarproxy/<id>?v=…)."""
+    from plexportal.media import tasks
+
+    jf = fake_seerr.add_user(9, "Rosa", "rosa@example.com")
+    jf.update(userType=3, plexUsername=None, avatar="/avatarproxy/8f2C0d6e4b1a4f3c9e7d5b3a1c0e2f4a?v=1700000000")
+    local = fake_seerr.add_user(10, "Ivo", "ivo@example.com")
+    local.update(userType=2, avatar="/avatarproxy/notjellyfin?v=1")       # a local user: no Jellyfin account
+    set_settings(SEERR_URL=fake_seerr.url, SEERR_API_KEY=fake_seerr.api_key)
+    tasks.sync_seerr_people_task.call_local()
+    rosa = User.get(User.seerr_user_id == 9)
+    assert rosa.jellyfin_user_id == "8f2c0d6e4b1a4f3c9e7d5b3a1c0e2f4a"
+    assert User.get(User.seerr_user_id == 10).jellyfin_user_id is None
+    # Her Jellyfin account is the stronger id: a later sighting by it alone finds her, whatever the name.
+    from plexportal.people import service as people
+    assert people.find_or_create_person("jellyfin", jellyfin_user_id="8F2C0D6E4B1A4F3C9E7D5B3A1C0E2F4A",
+                                        display_name="R.").id == rosa.id
+
+
 def test_seerr_people_are_read_at_worker_start_and_hourly_and_not_without_seerr(db, fake_seerr, set_settings):
     from plexportal.media import tasks
 
