@@ -3,6 +3,7 @@ and subscribing a browser (a person from their own page, an admin from their ses
 from __future__ import annotations
 
 from flask import abort, current_app, make_response, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from plexportal import web
@@ -116,8 +117,8 @@ def push_subscribe(token=None, user_id=None):
     try:
         push.subscribe(user, data.get("subscription"), device=_device())
     except push.PushError as err:
-        return _section(user, token, admin, f"Push not turned on: {err}", "error", 422)
-    return _section(user, token, admin, "Push is on for this device.")
+        return _section(user, token, admin, gettext("Push not turned on: %(error)s", error=str(err)), "error", 422)
+    return _section(user, token, admin, gettext("Push is on for this device."))
 
 
 @both("/push/delete", methods=["POST"])
@@ -135,14 +136,14 @@ def push_unsubscribe(token=None, user_id=None):
     push.unsubscribe(user, str(endpoint))
     if admin:
         audit.record("notify.push", f"Turned push off on a device of {user.name}")
-    return _section(user, token, admin, "Push is off for that device.")
+    return _section(user, token, admin, gettext("Push is off for that device."))
 
 
 @both("/push/events", methods=["POST"])
 def push_event_choices(token=None, user_id=None):
     user, _admin = _subject(token, user_id)
     push.set_push_events(user, {e.key: bool(request.form.get(f"push-{e.key}")) for e in events.all_events()})
-    return web.with_toast("", "Push choices saved.")
+    return web.with_toast("", gettext("Push choices saved."))
 
 
 # -- an admin's devices (admin alerts) --------------------------------------------------------
@@ -168,7 +169,7 @@ def admin_push_subscribe():
     try:
         push.subscribe(current_user, data.get("subscription"), admin_alerts=True, device=_device())
     except push.PushError as err:
-        return _admin_section(f"Push not turned on: {err}", "error", 422)
+        return _admin_section(gettext("Push not turned on: %(error)s", error=str(err)), "error", 422)
     audit.record("notify.push", "Turned on admin alerts by push on a device")
     return _admin_section("Admin alerts will come to this device.")
 

@@ -5,6 +5,11 @@
   var script = document.currentScript;
   var swUrl = script && script.getAttribute("data-sw");
   var HOME_KEY = "/notify/installed-home";
+
+  // The status lines, in the person's language: the page renders them on this script's tag.
+  function text(name, english) {
+    return (script && script.getAttribute("data-say-" + name)) || english;
+  }
   var registration = null;
   if (swUrl && "serviceWorker" in navigator) {
     registration = navigator.serviceWorker.register(swUrl, { scope: "/" }).catch(function () { return null; });
@@ -29,8 +34,8 @@
       body: JSON.stringify(body)
     }).then(function (response) {
       if (response.status >= 500 || response.status === 429 || response.status === 403) {
-        throw new Error(response.status === 429 ? "Too many attempts; wait a little and try again."
-                        : "The server could not do that (" + response.status + ").");
+        throw new Error(response.status === 429 ? text("too-many", "Too many attempts; wait a little and try again.")
+                        : text("server", "The server could not do that ({status}).").replace("{status}", response.status));
       }
       return response.text();
     });
@@ -50,7 +55,7 @@
     var on = card.querySelector(".push-on"), off = card.querySelector(".push-off");
     if (on) on.hidden = subscribed;
     if (off) off.hidden = !subscribed;
-    say(card, subscribed ? "Push is on for this device." : "");
+    say(card, subscribed ? text("on", "Push is on for this device.") : "");
   }
 
   function setUp(card) {
@@ -65,18 +70,18 @@
     var subscribeUrl = card.getAttribute("data-push-subscribe");
     if (!subscribeUrl) return;
     if (!registration || !("PushManager" in window) || !("Notification" in window)) {
-      say(card, window.isSecureContext ? "This browser cannot receive push messages."
-        : "Push needs this page on an https address.");
+      say(card, window.isSecureContext ? text("no-push", "This browser cannot receive push messages.")
+        : text("https", "Push needs this page on an https address."));
       return;
     }
     registration.then(function (reg) {
-      if (!reg) { say(card, "This browser cannot receive push messages here."); return null; }
+      if (!reg) { say(card, text("no-push-here", "This browser cannot receive push messages here.")); return null; }
       return reg.pushManager.getSubscription().then(function (sub) { show(card, !!sub); });
     });
     card.querySelector(".push-on").addEventListener("click", function () {
-      say(card, "Asking this browser…");
+      say(card, text("asking", "Asking this browser…"));
       Notification.requestPermission().then(function (answer) {
-        if (answer !== "granted") throw new Error("Notifications are blocked for this page in the browser's settings.");
+        if (answer !== "granted") throw new Error(text("blocked", "Notifications are blocked for this page in the browser's settings."));
         return registration;
       }).then(function (reg) {
         return navigator.serviceWorker.ready.then(function () {
@@ -86,7 +91,7 @@
       }).then(function (sub) {
         return post(subscribeUrl, { subscription: sub.toJSON() });
       }).then(function (html) { swap(card, html); })
-        .catch(function (err) { say(card, err && err.message ? err.message : "Push could not be turned on."); });
+        .catch(function (err) { say(card, err && err.message ? err.message : text("on-failed", "Push could not be turned on.")); });
     });
     card.querySelector(".push-off").addEventListener("click", function () {
       registration.then(function (reg) { return reg.pushManager.getSubscription(); }).then(function (sub) {
@@ -96,7 +101,7 @@
           return post(card.getAttribute("data-push-unsubscribe"), { endpoint: endpoint });
         });
       }).then(function (html) { if (html) swap(card, html); else show(card, false); })
-        .catch(function () { say(card, "Push could not be turned off."); });
+        .catch(function () { say(card, text("off-failed", "Push could not be turned off.")); });
     });
   }
 

@@ -178,3 +178,24 @@ def test_the_admins_dashboard_is_installable_and_takes_admin_alerts_by_push(serv
         send.send_due()
     assert [m["title"] for m in webpush.messages()] == ["Backup failed on Harbour Server (rsync code 23)"]
     assert errors == []
+
+
+def test_the_push_status_line_speaks_the_persons_language(served, browser, webpush):
+    from plexportal.auth.models import User
+
+    base, token, app, ana_id = served
+    with app.app_context():
+        User.update(language="de").where(User.id == ana_id).execute()
+    context = _person_context(browser, base, DESKTOP, webpush.new_subscription())
+    page = context.new_page()
+    errors = watch_console(page)
+    page.goto(f"{base}/notify/u/{token}")
+    page.evaluate("navigator.serviceWorker.ready.then(r => r.scope)")
+    page.locator("button.push-on").click()
+    page.locator("#push-section .push-devices li").wait_for()
+    state = page.locator("#push-section .push-state")
+    state.filter(has_text="Push ist").wait_for()
+    assert state.inner_text() == "Push ist auf diesem Gerät eingeschaltet."
+    save_shot(page, "push-on-german")
+    assert errors == []
+    context.close()

@@ -101,6 +101,57 @@ def test_answers_on_the_persons_page_come_in_their_language(client, make_user):
     assert "E-Mail-Einstellungen gespeichert." in r.get_data(as_text=True) + r.headers.get("HX-Trigger", "")
 
 
+class _PushScript(HTMLParser):
+    """The data-say-* attributes of the tag that loads push.js (its live status lines)."""
+    def __init__(self):
+        super().__init__()
+        self.say: dict[str, str] = {}
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        if tag == "script" and (found.get("src") or "").endswith("push.js"):
+            self.say = {k.removeprefix("data-say-"): v for k, v in found.items() if k.startswith("data-say-")}
+
+
+def push_lines(page: str) -> dict[str, str]:
+    parser = _PushScript()
+    parser.feed(page)
+    return parser.say
+
+
+def test_the_push_status_lines_come_in_the_persons_language(client, make_user):
+    ana = make_user("ana", language="de")
+    page = Browserless(client).get("/notify/u/" + links.make_token(ana)).get_data(as_text=True)
+    say = push_lines(page)
+    assert say["on"] == "Push ist auf diesem Gerät eingeschaltet."
+    assert say["blocked"] == "Benachrichtigungen sind für diese Seite in den Einstellungen deines Browsers blockiert."
+    # push.js puts the HTTP status where {status} stands.
+    assert say["server"] == "Der Server konnte das nicht tun ({status})."
+    assert len(say) == 10 and not any("push messages" in line or "Push is on" in line for line in say.values())
+    bob = make_user("bob", language="fr")
+    say = push_lines(Browserless(client).get("/notify/u/" + links.make_token(bob)).get_data(as_text=True))
+    assert say["off-failed"] == "Les notifications push n’ont pas pu être désactivées."
+
+
+def test_the_push_answers_come_in_the_persons_language(client, make_user):
+    ana = make_user("ana", language="de")
+    path = "/notify/u/" + links.make_token(ana)
+    web = Browserless(client)
+    web.get(path)
+    r = web.post(path + "/push/events", data={}, htmx=True)
+    assert "Push-Auswahl gespeichert." in r.get_data(as_text=True) + r.headers.get("HX-Trigger", "")
+    r = web.post(path + "/push", data={}, htmx=True)        # no subscription in the body
+    answer = r.get_data(as_text=True) + r.headers.get("HX-Trigger", "")
+    assert r.status_code == 422 and "Push nicht eingeschaltet:" in answer and "Push not turned on" not in answer
+
+
+def test_the_admins_push_status_lines_stay_english(admin_web):
+    page = admin_web.client.get("/", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    say = push_lines(page)
+    assert say["on"] == "Push is on for this device."
+    assert say["blocked"] == "Notifications are blocked for this page in the browser's settings."
+
+
 def test_a_language_that_is_not_shipped_is_refused_and_nothing_changes(client, make_user):
     ana = make_user("ana", language="de")
     path = "/notify/u/" + links.make_token(ana)
