@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
@@ -9,10 +10,11 @@ _email = Regexp(EMAIL_RE, message="Enter a valid email address.")
 
 
 class LoginForm(FlaskForm):
-    username = StringField("User name", validators=[DataRequired(message="Enter your user name."),
-                                                     Length(max=150)])
-    password = PasswordField("Password", validators=[DataRequired(message="Enter your password."),
-                                                     Length(max=256)])
+    # The sign-in page is public: it speaks the browser's language.
+    username = StringField(_l("User name"), validators=[DataRequired(message=_l("Enter your user name.")),
+                                                        Length(max=150)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Enter your password.")),
+                                                         Length(max=256)])
 
 
 class AdminForm(FlaskForm):

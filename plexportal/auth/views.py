@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, flash, jsonify, redirect, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, logout_user
 
 from plexportal import web
@@ -58,7 +59,7 @@ def login():
             typed = (form.username.data or "").strip()
             who = repr(typed[:40]) if service.user_exists(typed) else "an unknown user name"
             log.warning("sign-in failed for %s from %s", who, client_address())
-            error = "That user name and password do not match."
+            error = gettext("That user name and password do not match.")
     return _login_page(form, error, 422 if request.method == "POST" else 200, next_url)
 
 
