@@ -1,7 +1,7 @@
 """Languages: which one a page or a message is written in, and Babel's formatting in it.
 
 Public pages (the join page and its status pages, a person's own page, unsubscribe and decision
-pages) speak the person's saved language when the page knows who they are (`use_person()`), else
+pages, the sign-in page) speak the person's saved language when the page knows who they are (`use_person()`), else
 the browser's best `Accept-Language` match among the shipped languages, else the DEFAULT_LANGUAGE
 setting. Admin pages stay English for now (their strings go through the same gettext calls).
 Messages are rendered inside `in_language(language_for(user))`: the person's language, else the
