@@ -89,7 +89,11 @@ def make_database(config) -> peewee.Database:
             if url.startswith("sqlite"):
                 return connect_url(url, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
             if url.startswith("postgres"):
-                return connect_url(url)
+                # Pooled as SQLite is: without, every request, every task and every record of a
+                # task's run opened a connection of its own (a new server process each time), which
+                # cost more CPU than the work itself in a burst of webhooks (docs/benchmarks.md).
+                return connect_url("postgresql+pool://" + url.split("://", 1)[1], max_connections=64,
+                                   stale_timeout=300, timeout=10)
         except Exception as err:  # noqa: BLE001 - any parse failure is the operator's to fix
             raise ConfigError(f"PLEXPORTAL_DATABASE_URL is not usable ({type(err).__name__}). Use "
                               "postgresql://user:password@host:5432/name or leave it unset for SQLite.") from None

@@ -9,7 +9,7 @@ import logging
 from plexportal.health import issue_messages, service
 from plexportal.health.monitors import issue_fix, quality
 from plexportal.health.tasks import decide_release_task
-from plexportal.media import shape
+from plexportal.media import events, shape
 from plexportal.media.models import MediaRequest
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,25 @@ def on_seerr(event, parsed) -> None:
         log.info("seerr %s (event %s) for the reporter: %s", kind, event.id, told)
 
 
+def on_downloads(pairs: list) -> None:
+    """on_download() for many Downloads at once: once per series or film, with every episode they
+    imported (what each in turn would have done: the imported ids add up, the cancel is the same)."""
+    shows: dict[tuple, list[dict]] = {}
+    for event, _parsed in pairs:
+        body = _body(event)
+        what = shape.obj(body, "series" if event.source == "sonarr" else "movie")
+        shows.setdefault((event.source, what.get("tvdbId"), what.get("tmdbId"), what.get("id")), []).append(body)
+    for (source, *_ids), bodies in shows.items():
+        together = dict(bodies[0])
+        if source == "sonarr":
+            together["episodes"] = [e for body in bodies for e in shape.objects(body, "episodes")]
+        resolved = issue_fix.handle_import(source, together)
+        if resolved:
+            log.info("%s import resolved Seerr issue(s) %s", source, resolved)
+        quality.cancel_on_grab(source, together)
+
+
+@events.many(on_downloads)
 def on_download(event, parsed) -> None:
     resolved = issue_fix.handle_import(event.source, _body(event))
     if resolved:

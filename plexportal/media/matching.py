@@ -260,6 +260,98 @@ def record_import(event_id: int | None, parsed: parsing.Parsed) -> tuple[str, st
     return "processed", f"{what}{upgrade}: already announced{'' if new else ', nothing new'}."
 
 
+def record_imports(imports: list[tuple[int, parsing.Parsed]]) -> dict[int, tuple[str, str]]:
+    """record_import() for many imports at once, in their order (a burst of Downloads, one
+    transaction: the caller's): {event id: (status, outcome)}, each what record_import() would have
+    said for it, one by one in this order. Everyone hears about the same items in the same order;
+    what is shared is read and written once for all of them: the arrivals stored in one INSERT, each
+    request's followers, announcements and destinations read once, and each person's message added
+    to once for everything the imports brought them."""
+    out: dict[int, tuple[str, str]] = {}
+    todo = []
+    for event_id, parsed in imports:
+        if parsed.media_type is None:
+            out[event_id] = ("failed", "Not understood: an import without a series or film.")
+            continue
+        items = parsed.episodes if parsed.media_type == "tv" else [parsing.Episode(0, 0, parsed.title)]
+        todo.append((event_id, parsed, parsed.media_type, items))
+    new = _store_arrivals(todo)
+    by_ids: dict[tuple, list[MediaRequest]] = {}
+    brought: dict[int, tuple[MediaRequest, dict[tuple[int, int], int]]] = {}   # request id: (it, {item: event})
+    for event_id, parsed, media_type, items in todo:
+        ids = (parsed.tvdb_id, parsed.tmdb_id, parsed.imdb_id)
+        if (media_type, *ids) not in by_ids:
+            by_ids[(media_type, *ids)] = find_requests(media_type, *ids)
+        for req in by_ids[(media_type, *ids)]:
+            keys = brought.setdefault(req.id, (req, {}))[1]
+            for ep in items:
+                keys.setdefault((ep.season, ep.episode), event_id)
+    sent: dict[int, int] = {}
+    # Requests in id order, so that two transactions taking followers' rows take them in one order.
+    for req, keys in sorted(brought.values(), key=lambda b: b[0].id):
+        first = next(iter(keys.values()))
+        for _user, arrivals in announce_to_whom(req, set(keys), brought=keys):
+            for a in arrivals:
+                # An item announced here belongs to the import that first brought it (one from
+                # before, told by a request's full pass, to the request's first import here).
+                event_id = keys.get((a.season, a.episode), first)
+                sent[event_id] = sent.get(event_id, 0) + 1
+    for event_id, parsed, media_type, items in todo:
+        what = describe(parsed.title, items, media_type)
+        if not by_ids[(media_type, parsed.tvdb_id, parsed.tmdb_id, parsed.imdb_id)]:
+            key = media_key(media_type, parsed.tvdb_id, parsed.tmdb_id, parsed.imdb_id)
+            out[event_id] = ("unmatched", (f"{what} imported, but no request has {key} yet; it will be announced "
+                                           f"if one arrives."))
+            continue
+        upgrade = " (upgrade)" if parsed.is_upgrade else ""
+        if sent.get(event_id):
+            out[event_id] = ("processed", f"{what}{upgrade}: {sent[event_id]} announcement(s) queued.")
+        else:
+            out[event_id] = ("processed", f"{what}{upgrade}: already announced{'' if new.get(event_id) else ', nothing new'}.")
+    return out
+
+
+_ARRIVAL_COLUMNS = ("media_type", "media_key", "season", "episode", "title", "series_title", "tmdb_id", "tvdb_id",
+                    "imdb_id", "event", "arrived_at")
+
+
+def _store_arrivals(todo: list) -> dict[int, int]:
+    """The arrivals of these imports [(event id, parsed, media type, items)], in one INSERT that skips those
+    already known; returns {event id: how many it brought first}. Written by hand: the statement
+    says which rows it stored (RETURNING), which peewee does not ask SQLite for."""
+    rows: dict[tuple, tuple] = {}                   # (key, season, episode): (event id, values)
+    now = clock.now()
+    for event_id, parsed, media_type, items in todo:
+        key = media_key(media_type, parsed.tvdb_id, parsed.tmdb_id, parsed.imdb_id)
+        if key is None:
+            continue
+        for ep in items:
+            if (key, ep.season, ep.episode) not in rows:
+                rows[(key, ep.season, ep.episode)] = (event_id, (
+                    media_type, key, ep.season, ep.episode, ep.title[:300], parsed.title[:300],
+                    parsed.tmdb_id, parsed.tvdb_id, parsed.imdb_id, event_id, now))
+    if not rows:
+        return {}
+    fields = [Arrival._meta.fields[name] for name in _ARRIVAL_COLUMNS]
+    columns = ", ".join(f'"{f.column_name}"' for f in fields)
+    one = "(" + ", ".join([db.param] * len(fields)) + ")"
+    stored: set[tuple] = set()
+    entries = list(rows.values())
+    for start in range(0, len(entries), 500):
+        chunk = entries[start:start + 500]
+        # Only the table's and columns' names and placeholders are written into the text.
+        sql = (f'INSERT INTO "{Arrival._meta.table_name}" ({columns}) '  # nosec B608
+               f'VALUES {", ".join([one] * len(chunk))} ON CONFLICT DO NOTHING '
+               'RETURNING "media_key", "season", "episode"')
+        params = [f.db_value(v) for _, values in chunk for f, v in zip(fields, values, strict=True)]
+        stored |= {tuple(r) for r in db.execute_sql(sql, params).fetchall()}
+    new: dict[int, int] = {}
+    for k in stored:
+        event_id = rows[k][0]
+        new[event_id] = new.get(event_id, 0) + 1
+    return new
+
+
 def describe(title: str, items: list[parsing.Episode], media_type: str) -> str:
     if media_type != "tv":
         return title or "Film"
@@ -275,6 +367,11 @@ def payload_for(req: MediaRequest) -> dict:
 
 
 def announce(req: MediaRequest, items=None) -> int:
+    return sum(len(told) for _, told in announce_to_whom(req, items))
+
+
+def announce_to_whom(req: MediaRequest, items=None,
+                     brought: dict | None = None) -> list[tuple[User, list[Arrival]]]:
     """Hand arrived items of this request to the outbox for each follower not told yet.
 
     Without `items`, every arrived item is considered (a request seen for the first time, a sync).
@@ -282,17 +379,22 @@ def announce(req: MediaRequest, items=None) -> int:
     Download costs then depends on what it brought, not on how many episodes came before it.
     That holds once a full pass has gone through the request as it is now (`_full_pass_due`):
     until then, `items` is ignored, so a requester added by a sync, a request whose ids were
-    filled in or one that is no longer declined still hears about everything that came before."""
+    filled in or one that is no longer declined still hears about everything that came before.
+
+    announce() returns how many items were handed on; announce_to_whom() returns them, [(user,
+    arrivals)]. `brought` ({(season, episode): import}, in the order the imports came) is for many
+    imports at once: each person's items go in that order, and their message is held as if each
+    import had been added on its own (one extend delay per import that brought them something)."""
     if items is not None and _full_pass_due(req):
         items = None
     started = clock.now()
-    count = _announce(req, items)
+    told = _announce(req, items, brought)
     if items is None:
         (MediaRequest.update(full_pass_at=started)
          .where((MediaRequest.id == req.id)
                 & (MediaRequest.full_pass_at.is_null() | (MediaRequest.full_pass_at < started)))
          .execute())
-    return count
+    return told
 
 
 def _full_pass_due(req: MediaRequest) -> bool:
@@ -301,14 +403,17 @@ def _full_pass_due(req: MediaRequest) -> bool:
     return req.full_pass_at is None or req.full_pass_at < req.updated_at + FULL_PASS_MARGIN
 
 
-def _announce(req: MediaRequest, items) -> int:
+def _announce(req: MediaRequest, items, brought: dict | None = None) -> list[tuple[User, list[Arrival]]]:
     if req.status == "declined":
-        return 0
+        return []
     arrivals = arrivals_for(req, items)
     if req.media_type == "tv" and req.seasons:
         arrivals = [a for a in arrivals if a.season in req.seasons]
     if not arrivals:
-        return 0
+        return []
+    if brought:
+        rank = {key: n for n, key in enumerate(brought)}
+        arrivals.sort(key=lambda a: (rank.get((a.season, a.episode), len(rank)), a.season, a.episode))
     unlinked = [a.id for a in arrivals if a.request_id is None]
     if unlinked:
         Arrival.update(request=req).where((Arrival.id.in_(unlinked)) & (Arrival.request.is_null())).execute()
@@ -328,14 +433,15 @@ def _announce(req: MediaRequest, items) -> int:
         if told.untold(follower.user_id, mine):
             waiting.append((follower, mine))
     # The usual case for a replay: nobody waiting, no write transaction at all.
-    count = 0
+    out: list[tuple[User, list[Arrival]]] = []
     payload = payload_for(req)
     for start in range(0, len(waiting), ANNOUNCE_CHUNK):
-        count += _announce_to(req, waiting[start:start + ANNOUNCE_CHUNK], told, group_key, payload)
-    return count
+        out += _announce_to(req, waiting[start:start + ANNOUNCE_CHUNK], told, group_key, payload, brought)
+    return out
 
 
-def _announce_to(req: MediaRequest, chunk: list, told: _Told, group_key: str, payload: dict) -> int:
+def _announce_to(req: MediaRequest, chunk: list, told: _Told, group_key: str, payload: dict,
+                 brought: dict | None = None) -> list[tuple[User, list[Arrival]]]:
     """One transaction for a few followers: decide again under their rows' lock, store the
     announcements and add the items to their messages (both stored, or neither: DESIGN law 13)."""
 
@@ -354,13 +460,22 @@ def _announce_to(req: MediaRequest, chunk: list, told: _Told, group_key: str, pa
         decided = [(f, told.untold(f.user_id, mine)) for f, mine in chunk]
         fresh = _store_announcements(req, [(f.user, todo) for f, todo in decided if todo])
         if not fresh:
-            return 0
+            return []
         destinations = notify.destinations_for([user for user, _ in fresh], KIND)
         notify.notify_many(KIND, group_key, [
             (user, ([{"season": a.season, "episode": a.episode, "title": a.title} for a in items]
                     if req.media_type == "tv" else None), destinations[user.id])
-            for user, items in fresh], payload)
-    return sum(len(items) for _, items in fresh)
+            for user, items in fresh], payload, adds=_adds(fresh, brought))
+    return fresh
+
+
+def _adds(fresh: list, brought: dict | None) -> dict[int, int] | None:
+    """How many imports of a batch brought each person something: one by one, each would have
+    added to their message (and moved its due time on) once."""
+    if not brought:
+        return None
+    first = next(iter(brought.values()))
+    return {user.id: len({brought.get((a.season, a.episode), first) for a in items}) for user, items in fresh}
 
 
 def _locks_rows() -> bool:
@@ -378,8 +493,8 @@ def _store_announcements(req: MediaRequest, todo: list[tuple[User, list[Arrival]
     now = clock.now()
     try:
         with db.atomic():
-            Announcement.insert_many([dict(request=req.id, user=user.id, season=a.season, episode=a.episode, at=now)
-                                      for user, arrivals in todo for a in arrivals]).execute()
+            _insert_announcements([(req.id, user.id, a.season, a.episode, now) for user, arrivals in todo
+                                   for a in arrivals])
         return list(todo)
     except IntegrityError:
         pass
@@ -396,6 +511,19 @@ def _store_announcements(req: MediaRequest, todo: list[tuple[User, list[Arrival]
         if fresh:
             stored.append((user, fresh))
     return stored
+
+
+def _insert_announcements(rows: list[tuple]) -> None:
+    """INSERT these (request, user, season, episode, at) rows, a few hundred per statement. Written
+    by hand: peewee building the text of an INSERT of a hundred rows cost more CPU than running it."""
+    fields = [Announcement._meta.fields[name] for name in ("request", "user", "season", "episode", "at")]
+    columns = ", ".join(f'"{f.column_name}"' for f in fields)
+    one = "(" + ", ".join([db.param] * len(fields)) + ")"
+    for start in range(0, len(rows), 500):
+        chunk = rows[start:start + 500]
+        # Only the table's and columns' names and placeholders are written into the text.
+        sql = f'INSERT INTO "{Announcement._meta.table_name}" ({columns}) VALUES {", ".join([one] * len(chunk))}'  # nosec B608
+        db.execute_sql(sql, [f.db_value(v) for row in chunk for f, v in zip(fields, row, strict=True)])
 
 
 class _Told:

@@ -25,6 +25,13 @@ from plexportal.media.models import WebhookEvent
 log = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(seconds=30)     # a received event not processed by then is swept up
+# A Download taken by the worker brings along the Downloads waiting after it, up to this many, and
+# they are processed together in one transaction (`_process_downloads`): in a burst, a show's
+# followers, announcements and destinations are read once and each person's message is added to
+# once for all the episodes, instead of once per Download. The tasks of the others then find
+# their event processed and do nothing.
+BATCH = 200
+_BATCH_LOCK = 0x706C7031                # PostgreSQL: one batch at a time (pg_advisory_xact_lock)
 
 
 @dataclass
@@ -101,12 +108,21 @@ def _finish(event_id: int, status: str, outcome: str) -> None:
 
 
 def process_event(event_id: int, *, force: bool = False) -> str | None:
-    """Act on a stored webhook. Returns the resulting status (None when there was nothing to do)."""
+    """Act on a stored webhook. Returns the resulting status (None when there was nothing to do).
+    A Download is processed with the Downloads waiting after it (`_process_downloads`)."""
+    if not force and _status_of(event_id) != "received":
+        return None                       # already processed: a second delivery, or taken by a batch
     event = WebhookEvent.get_or_none(WebhookEvent.id == event_id)
     if event is None or event.status == "invalid":
         return None
     if event.status != "received" and not force:
         return None                       # already processed: a second delivery of the task
+    if not force and _is_download(event):
+        return _process_downloads(event.id)
+    return _process_one(event, force=force)
+
+
+def _process_one(event: WebhookEvent, *, force: bool = False) -> str | None:
     try:
         parsed = parsing.parse(event.source, event.body.encode("utf-8"))
     except parsing.ParseError as err:
@@ -137,6 +153,123 @@ def process_event(event_id: int, *, force: bool = False) -> str | None:
     event.status, event.outcome = status, outcome
     events.publish(event, parsed)
     return status
+
+
+_status_sql: dict[type, str] = {}
+
+
+def _status_of(event_id: int) -> str | None:
+    """The event's status alone, by a statement built once per kind of database: in a burst most
+    tasks find their Download done by a batch, and this is all they do."""
+    sql = _status_sql.get(type(db.obj))
+    if sql is None:
+        sql = _status_sql[type(db.obj)] = WebhookEvent.select(WebhookEvent.status).where(WebhookEvent.id == 0).sql()[0]
+    row = db.execute_sql(sql, (event_id,)).fetchone()
+    return row[0] if row else None
+
+
+def _is_download(event: WebhookEvent) -> bool:
+    return event.source in ("sonarr", "radarr") and event.event_type == "Download"
+
+
+def _process_downloads(first_id: int) -> str | None:
+    """Process this Download and the Downloads received after it that are still waiting (up to
+    BATCH, in order, up to the first event of another kind) in one transaction, as
+    matching.record_imports() does them: each gets the outcome it would have had alone, and all of
+    it is stored, or none of it (a crash leaves every one of them waiting, to be processed again;
+    their announcements are unique rows, so nothing goes out twice). If the batch fails, each is
+    tried alone, so one bad event holds up no other. Returns the status of `first_id` (None when
+    another batch took it meanwhile)."""
+    taken: list[WebhookEvent] = []
+    try:
+        with db.atomic():
+            # One batch at a time, in the order the events came: on SQLite the transaction's write
+            # lock does that (BEGIN IMMEDIATE), on PostgreSQL a lock held until the commit.
+            if _locks_rows():
+                db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_BATCH_LOCK,))
+            waiting = list(WebhookEvent.select()
+                           .where((WebhookEvent.status == "received") & (WebhookEvent.id >= first_id))
+                           .order_by(WebhookEvent.id).limit(BATCH))
+            if not waiting or waiting[0].id != first_id:
+                return None               # a batch taken meanwhile had it
+            for event in waiting:
+                if not _is_download(event):
+                    break
+                taken.append(event)
+            results, parsed = _record_downloads(taken)
+            _finish_many(results)
+    except Exception:
+        if len(taken) <= 1:
+            raise
+        log.warning("a batch of %s Downloads failed; processing them one by one", len(taken), exc_info=True)
+        return _one_by_one([e.id for e in taken], first_id)
+    for event in taken:
+        event.status, event.outcome = results[event.id]
+    events.publish_many([(event, parsed[event.id]) for event in taken if event.id in parsed])
+    return results[first_id][0]
+
+
+def _record_downloads(taken: list[WebhookEvent]) -> tuple[dict[int, tuple[str, str]], dict[int, parsing.Parsed]]:
+    results: dict[int, tuple[str, str]] = {}
+    parsed: dict[int, parsing.Parsed] = {}
+    for event in taken:
+        try:
+            one = parsing.parse(event.source, event.body.encode("utf-8"))
+        except parsing.ParseError as err:
+            log.info("webhook %s from %s not understood: %s", event.id, event.source, err.reason)
+            results[event.id] = ("failed", f"Not understood: {err.reason}.")
+            continue
+        if one.kind != parsing.IMPORT:    # a Download whose body says otherwise: parse() decides
+            raise ValueError(f"webhook {event.id} is a Download that is not an import")
+        parsed[event.id] = one
+    results.update(matching.record_imports([(i, p) for i, p in parsed.items()]))
+    return results, parsed
+
+
+def _one_by_one(ids: list[int], first_id: int) -> str | None:
+    """Each event of a failed batch on its own. One that fails again stays waiting (its own task
+    and the sweep try it again); only the failure of `first_id` is raised, for its task to retry."""
+    status = None
+    for event_id in ids:
+        event = WebhookEvent.get_or_none(WebhookEvent.id == event_id)
+        if event is None or event.status != "received":
+            continue
+        try:
+            got = _process_one(event)
+        except Exception:
+            if event_id == first_id:
+                raise
+            log.exception("webhook %s could not be processed; it stays waiting", event_id)
+            continue
+        if event_id == first_id:
+            status = got
+    return status
+
+
+def _finish_many(results: dict[int, tuple[str, str]]) -> None:
+    """_finish() for many events in one UPDATE (written by hand, as batching._move_on)."""
+    if not results:
+        return
+    p = db.param
+    whens = " ".join([f"WHEN {p} THEN {p}"] * len(results))
+    table = WebhookEvent._meta.table_name
+    # Only the table's name and placeholders are written into the text; every value is a parameter.
+    sql = (f'UPDATE "{table}" SET "status" = CASE "id" {whens} END, "outcome" = CASE "id" {whens} END, '  # nosec B608
+           f'"processed_at" = {p}, "attempts" = "attempts" + 1 WHERE "id" IN ({", ".join([p] * len(results))})')
+    params: list = []
+    for i, (status, _) in results.items():
+        params += [i, status]
+    for i, (_, outcome) in results.items():
+        params += [i, outcome[:500]]
+    params.append(WebhookEvent.processed_at.db_value(clock.now()))
+    params += list(results)
+    db.execute_sql(sql, params)
+
+
+def _locks_rows() -> bool:
+    from peewee import PostgresqlDatabase
+
+    return isinstance(db.obj, PostgresqlDatabase)
 
 
 def reprocess_event(event_id: int) -> None:

@@ -94,9 +94,11 @@ def _open_batch(key: str) -> Notification | None:
 
 
 def add(*, user_id: int, kind: str, group_key: str, channel: str, destination: str,
-        items: list, payload: dict | None, not_before: datetime | None = None) -> Notification:
+        items: list, payload: dict | None, not_before: datetime | None = None, adds: int = 1) -> Notification:
     """Put `items` into the open batch for this destination, or open one. Race-safe. `not_before`
-    holds the batch at least until then (it only ever moves the due time later)."""
+    holds the batch at least until then (it only ever moves the due time later). `adds` > 1: the
+    items came in that many additions at once (a burst of Downloads), and the due time moves on
+    as it would have for each."""
     key = batch_key(user_id, group_key, channel, destination)
     for _ in range(MAX_TRIES):
         now = clock.now()
@@ -105,8 +107,8 @@ def add(*, user_id: int, kind: str, group_key: str, channel: str, destination: s
             fields = dict(kind=kind, audience="user", user=user_id, channel=channel, destination=destination,
                           group_key=group_key[:200], batch_key=key, status="collecting",
                           payload=_merged_payload(None, payload, items), first_item_at=now,
-                          send_after=_held(next_send_after(now, now, True), not_before), created_at=now,
-                          batch_version=1)
+                          send_after=_held(_moved_on(now, now, next_send_after(now, now, True), adds - 1),
+                                           not_before), created_at=now, batch_version=1)
             try:
                 with db.atomic():
                     return Notification.create(**fields)
@@ -117,7 +119,7 @@ def add(*, user_id: int, kind: str, group_key: str, channel: str, destination: s
                     (Notification.batch_key == key) & (Notification.status != "collecting")).execute()
                 continue
         new_payload = _merged_payload(row.payload, payload, items)
-        send_after = next_send_after(row.first_item_at or row.created_at, now, False, row.send_after)
+        send_after = _moved_on(row.first_item_at or row.created_at, now, row.send_after, adds)
         if new_payload == row.payload:
             send_after = row.send_after           # a replay adds nothing, so it delays nothing
         send_after = _held(send_after, not_before)
@@ -151,8 +153,8 @@ def add_many(entries: list[dict]) -> list[Notification]:
         rows = [dict(kind=e["kind"], audience="user", user=e["user_id"], channel=e["channel"],
                      destination=e["destination"], group_key=e["group_key"][:200], batch_key=k, status="collecting",
                      payload=_merged_payload(None, e.get("payload"), e["items"]), first_item_at=now,
-                     send_after=_held(next_send_after(now, now, True), e.get("not_before")), created_at=now,
-                     batch_version=1) for k, e in fresh]
+                     send_after=_held(_moved_on(now, now, next_send_after(now, now, True), e.get("adds", 1) - 1),
+                                      e.get("not_before")), created_at=now, batch_version=1) for k, e in fresh]
         try:
             with db.atomic():
                 Notification.insert_many(rows).execute()
@@ -168,7 +170,7 @@ def add_many(entries: list[dict]) -> list[Notification]:
             continue
         new_payload = _merged_payload(row.payload, e.get("payload"), e["items"])
         send_after = (row.send_after if new_payload == row.payload        # a replay delays nothing
-                      else next_send_after(row.first_item_at or row.created_at, now, False, row.send_after))
+                      else _moved_on(row.first_item_at or row.created_at, now, row.send_after, e.get("adds", 1)))
         moving[row.id] = (row, new_payload, _held(send_after, e.get("not_before")))
     if moving:
         out.update(_move_on(moving))
@@ -201,6 +203,13 @@ def _move_on(moving: dict[int, tuple[Notification, dict, datetime]]) -> dict[str
         row.payload, row.send_after, row.batch_version = payload, send_after, row.batch_version + 1
         out[row.batch_key] = row
     return out
+
+
+def _moved_on(first_at: datetime, now: datetime, send_after: datetime, adds: int) -> datetime:
+    """The due time after `adds` more additions to a batch."""
+    for _ in range(adds):
+        send_after = next_send_after(first_at, now, False, send_after)
+    return send_after
 
 
 def _held(send_after: datetime, not_before: datetime | None) -> datetime:

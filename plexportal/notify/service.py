@@ -111,11 +111,14 @@ def notify_user(user, kind: str, group_key: str, item=None, payload: dict | None
     return rows
 
 
-def notify_many(kind: str, group_key: str, told: list[tuple], payload: dict | None = None) -> list[Notification]:
+def notify_many(kind: str, group_key: str, told: list[tuple], payload: dict | None = None,
+                adds: dict[int, int] | None = None) -> list[Notification]:
     """notify_user() for many people at once, about one thing (a Download's followers): `told` is
     [(user, item or items, destinations)], destinations as destinations_for() gave them. Their
     batches are read, opened and added to a few statements for all of them (batching.add_many), and
-    the sends of the batches opened now are scheduled together. Returns the batch rows."""
+    the sends of the batches opened now are scheduled together. `adds` ({user id: n}) counts a
+    person's items as n additions, as if they had come one after another (their due time moves on
+    n times). Returns the batch rows."""
     from plexportal.notify import batching
 
     entries = []
@@ -125,7 +128,8 @@ def notify_many(kind: str, group_key: str, told: list[tuple], payload: dict | No
         items = list(item) if isinstance(item, (list, tuple)) else ([] if item is None else [item])
         items += list((payload or {}).get("items") or [])
         entries += [dict(user_id=user.id, kind=kind, group_key=group_key, channel=channel,
-                         destination=destination, items=items, payload=payload)
+                         destination=destination, items=items, payload=payload,
+                         **({"adds": adds[user.id]} if adds and adds.get(user.id, 1) > 1 else {}))
                     for channel, destination in destinations]
     if not entries:
         return []

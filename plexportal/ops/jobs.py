@@ -74,7 +74,12 @@ def subject_of(task) -> tuple[str, int] | None:
 
 # -- recording (the worker) --------------------------------------------------------------------------
 
-_started: dict[str, float] = {}
+_started: dict[str, tuple[float, datetime]] = {}
+# "Running" is written at a task's start only if that task's last start was written longer ago than
+# this (per process): a burst runs a task hundreds of times a second, and a second write per run
+# cost more than the runs themselves. Its end is always written, with its start time.
+START_EVERY = 1.0
+_start_written: dict[str, float] = {}
 
 
 def _upsert(name: str, **values) -> None:
@@ -89,17 +94,23 @@ def _upsert(name: str, **values) -> None:
 
 
 def on_executing(signal, task, *args, **kwargs) -> None:
-    _started[task.id] = time.monotonic()
+    now, name = time.monotonic(), name_of(task)
+    _started[task.id] = (now, clock.now())
+    if now - _start_written.get(name, -START_EVERY) < START_EVERY:
+        return
+    _start_written[name] = now
     try:
-        _upsert(name_of(task), last_started_at=clock.now(), last_outcome="running", run_requested_at=None)
+        _upsert(name, last_started_at=_started[task.id][1], last_outcome="running", run_requested_at=None)
     except Exception:  # bookkeeping never stops a task
-        log.warning("could not record the start of %s", name_of(task), exc_info=True)
+        log.warning("could not record the start of %s", name, exc_info=True)
 
 
 def _finished(task, outcome: str, error: str = "") -> None:
     started = _started.pop(task.id, None)
-    ms = int((time.monotonic() - started) * 1000) if started is not None else None
+    ms = int((time.monotonic() - started[0]) * 1000) if started is not None else None
     values = dict(last_finished_at=clock.now(), last_duration_ms=ms, last_outcome=outcome, runs=1)
+    if started is not None:
+        values.update(last_started_at=started[1])
     if outcome == "error":
         values.update(last_error=error[:500], failures=1)
     else:

@@ -127,3 +127,23 @@ def test_the_subject_of_a_task_is_its_first_id():
     assert jobs.subject_of(process_webhook_task(([8, 9],))) == ("webhook", 8)
     assert jobs.subject_of(process_webhook_task(("7",))) is None
     assert jobs.subject_of(process_webhook_task(())) is None
+
+
+def test_a_task_run_many_times_a_second_counts_every_run_and_shows_its_last_start(db):
+    from plexportal.queue import app_task, huey
+
+    jobs.install(huey.instance)
+
+    @app_task()
+    def busy_webhook_task():
+        return 1
+
+    first = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
+    clock.freeze(first)
+    busy_webhook_task()
+    clock.advance(timedelta(milliseconds=300))
+    busy_webhook_task()                       # its "running" is not written again within the second
+    busy_webhook_task()
+    state = JobState.get(JobState.name.endswith(".busy_webhook_task"))
+    assert state.runs == 3 and state.last_outcome == "ok"
+    assert state.last_started_at == first + timedelta(milliseconds=300)
