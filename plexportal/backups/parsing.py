@@ -12,8 +12,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 # The parsers of the parts, re-exported: callers read every format through this module.
-from plexportal.backups.dates import ParsedDate, localize, parse_date  # noqa: F401
-from plexportal.backups.rsync_summary import RsyncSummary, parse_number, parse_rsync, status_for_exit  # noqa: F401
+from plexportal.backups.dates import ParsedDate, localize, parse_date, parse_date_bytes  # noqa: F401
+from plexportal.backups.rsync_summary import RsyncSummary, parse_number, parse_rsync, parse_rsync_end, status_for_exit  # noqa: F401
 
 HEAD_BYTES = 1024          # kept from the start of a section for the excerpt
 TAIL_BYTES = 32768         # kept from its end: rsync's errors, --stats block and summary live there
@@ -116,34 +116,31 @@ class LogScanner:
             self.tail = (self.tail + bytes(data[start:end]))[-TAIL_BYTES:]
 
     def feed(self, data, start: int = 0, end: int | None = None) -> list[ParsedRun]:
-        """Scan data[start:end], which must end at a line boundary (bytes or bytearray)."""
+        """Scan data[start:end], which must end at a line boundary (bytes, bytearray or mmap)."""
         runs: list[ParsedRun] = []
-        pos = start
+        pos = body = start          # data[body:pos] is section text not yet accounted for
         end = len(data) if end is None else end
+        find, mark = data.find, MARK
         while pos < end:
             # a one-byte search runs at memchr speed; fall back to the full marker when '=' is common
-            i = data.find(b"=", pos, end)
-            if i >= 0 and data[i:i + len(MARK)] != MARK:
-                i = data.find(MARK, i + 1, end)
+            i = find(b"=", pos, end)
+            if i >= 0 and data[i:i + 16] != mark:
+                i = find(mark, i + 1, end)
             if i < 0:
-                self._body(data, pos, end)
                 break
-            line_start = data.rfind(b"\n", pos, i) + 1
-            line_start = max(line_start, pos)
-            line_end = data.find(b"\n", i, end)
+            line_start = max(data.rfind(b"\n", pos, i) + 1, pos)
+            line_end = find(b"\n", i, end)
             line_end = end if line_end < 0 else line_end
             m = _MARKER_RE.match(bytes(data[line_start:line_end]))     # at the start of a line only
-            if m is None:
-                self._body(data, pos, min(line_end + 1, end))
-                pos = line_end + 1
-                continue
-            self._body(data, pos, line_start)
-            self._marker(m, runs)
             pos = line_end + 1
+            if m is not None:
+                self._marker(m, runs, data, body, line_start)
+                body = pos
+        self._body(data, body, end)
         return runs
 
     def _date(self, raw: bytes) -> datetime | None:
-        parsed = parse_date(raw.decode("ascii", "replace").strip(), self.zone)
+        parsed = parse_date_bytes(raw, self.zone)
         if parsed is None:
             self.stats.unparsable_dates += 1
             return None
@@ -154,32 +151,59 @@ class LogScanner:
                                             and t not in ("AM", "PM"))
         return parsed.at
 
-    def _marker(self, m, runs: list[ParsedRun]) -> None:
+    def _marker(self, m, runs: list[ParsedRun], data, lo: int, hi: int) -> None:
+        """A marker line; data[lo:hi] is the section text before it not yet accounted for."""
         kind = m.group(1)
         at = self._date(m.group(3))
         if kind == b"Started":
             if self.in_section:
-                runs.append(self._close(None, "failed", None,
+                runs.append(self._close(None, "failed", None, data, lo, hi,
                                         note="the log has no completion line for this run (the script stopped)"))
             self.started, self.in_section, self.head, self.tail, self.length = at, True, b"", b"", 0
             return
-        if kind.startswith(b"Completed"):
-            runs.append(self._close(at, "success", 0))
+        if kind[0] == 67:               # b"C"ompleted
+            runs.append(self._close(at, "success", 0, data, lo, hi))
         else:
             code = int(m.group(2))
-            runs.append(self._close(at, status_for_exit(code), code))
+            runs.append(self._close(at, status_for_exit(code), code, data, lo, hi))
         self.started, self.in_section, self.head, self.tail, self.length = None, False, b"", b"", 0
 
-    def _close(self, finished: datetime | None, status: str, code: int | None, note: str = "") -> ParsedRun:
+    def _close(self, finished: datetime | None, status: str, code: int | None, data, lo: int, hi: int,
+               note: str = "") -> ParsedRun:
         self.stats.sections += 1
-        summary = parse_rsync(self.tail, self.binary, exit_code=code is None and status == "failed")
-        if code is None and status == "failed" and summary.exit_code is not None:
+        need_code = code is None and status == "failed"
+        if self.length or hi - lo <= EXCERPT_TAIL:
+            # begun in an earlier piece (or short): through the bounded head and tail
+            self._body(data, lo, hi)
+            summary = parse_rsync(self.tail, self.binary, exit_code=need_code)
+            excerpt = self.excerpt()
+        else:
+            # the whole section lies in data[lo:hi]: read its end in place, copying only the excerpt
+            summary, excerpt = self._close_in_place(data, lo, hi, need_code)
+        if need_code and summary.exit_code is not None:
             code = summary.exit_code
         return ParsedRun(
             started_at=self.started if self.in_section else None, finished_at=finished, status=status,
             exit_code=code, sent_bytes=summary.sent_bytes, received_bytes=summary.received_bytes,
             total_size_bytes=summary.total_size_bytes, files_transferred=summary.files_transferred,
-            dry_run=summary.dry_run, excerpt=self.excerpt(), note=note)
+            dry_run=summary.dry_run, excerpt=excerpt, note=note)
+
+    def _close_in_place(self, data, lo: int, hi: int, need_code: bool) -> tuple[RsyncSummary, str]:
+        """What _body + parse_rsync + excerpt give for a section that is all of data[lo:hi] (longer
+        than EXCERPT_TAIL), without copying its last TAIL_BYTES: rsync's summary is looked for in the
+        excerpt's whole lines first (the last such line there is the last one in the tail too), and
+        in the tail as before only when a part is missing there or an error code is needed."""
+        end = bytes(data[hi - EXCERPT_TAIL:hi])
+        cut = end.find(b"\n")
+        summary = None if need_code or cut < 0 else parse_rsync_end(end[cut + 1:], self.binary)
+        if summary is None:
+            summary = parse_rsync(bytes(data[max(lo, hi - TAIL_BYTES):hi]), self.binary, exit_code=need_code)
+        if hi - lo <= HEAD_BYTES + EXCERPT_TAIL:
+            text = bytes(data[lo:hi])
+        else:
+            head = bytes(data[lo:lo + HEAD_BYTES]) if self.in_section else b""
+            text = b"".join((head.rstrip(b"\n"), b"\n[...]\n", end))
+        return summary, _text(text)
 
     def excerpt(self) -> str:
         """The whole section when short; else its first and last lines around a gap mark."""
@@ -190,10 +214,7 @@ class LogScanner:
             # in two bytes a character and re-encode it for the database (half the import's time
             # on a ten-year log of short nights).
             text = b"".join((self.head.rstrip(b"\n"), b"\n[...]\n", self.tail[-EXCERPT_TAIL:]))
-        if b"\x00" in text:
-            # NUL bytes (a corrupted log) become U+FFFD: PostgreSQL text cannot hold them.
-            text = text.replace(b"\x00", b"\xef\xbf\xbd")
-        return text.decode("utf-8", "replace").strip("\n")
+        return _text(text)
 
     def open_run(self) -> ParsedRun | None:
         """The section still being written (status running), if any."""
@@ -203,3 +224,11 @@ class LogScanner:
         return ParsedRun(started_at=self.started, finished_at=None, status="running",
                          sent_bytes=summary.sent_bytes, received_bytes=summary.received_bytes,
                          total_size_bytes=summary.total_size_bytes, excerpt=self.excerpt())
+
+
+def _text(raw: bytes) -> str:
+    """An excerpt's bytes as text for the database."""
+    if b"\x00" in raw:
+        # NUL bytes (a corrupted log) become U+FFFD: PostgreSQL text cannot hold them.
+        raw = raw.replace(b"\x00", b"\xef\xbf\xbd")
+    return raw.decode("utf-8", "replace").strip("\n")

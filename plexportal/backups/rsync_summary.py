@@ -91,6 +91,26 @@ def parse_rsync(text: bytes, binary: bool = False, exit_code: bool = True) -> Rs
     return out
 
 
+def parse_rsync_end(text: bytes, binary: bool = False) -> RsyncSummary | None:
+    """parse_rsync(tail, exit_code=False) read from `text`, the whole lines at the end of `tail`
+    (text must start at a line start), when every part is found there: the last line of a kind in
+    `text` is the last one in `tail` too. None when a part is missing (or rsync's --stats name the
+    files the old way, which a newer line further back would take precedence over)."""
+    sent = _last_line(text, b"sent ", _SENT_RE)
+    if sent is None:
+        return None
+    total = _last_line(text, b"total size is ", _TOTAL_RE)
+    if total is None:
+        return None
+    files = _last_line(text, b"Number of regular files transferred: ", _FILES_RE)
+    if files is None:
+        return None
+    return RsyncSummary(sent_bytes=parse_number(sent.group(1), binary),
+                        received_bytes=parse_number(sent.group(2), binary),
+                        total_size_bytes=parse_number(total.group(1), binary), dry_run=total.group(2) is not None,
+                        files_transferred=parse_number(files.group(1)))
+
+
 def _last_code(text: bytes):
     end = len(text)
     while True:

@@ -2,8 +2,9 @@
 the same rows), and the tracking file's days reconciled with the runs the log has."""
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from peewee import fn
 
@@ -42,6 +43,16 @@ def _utc_naive(at: datetime | None) -> datetime | None:
     return at.astimezone(UTC).replace(tzinfo=None) if at is not None else None
 
 
+def _utc_text(at: datetime | None) -> str | None:
+    """The same as SQLite holds it: sqlite3 stores a naive datetime as isoformat(" "); handing it
+    the text saves the adapter's call for every date of every row."""
+    if at is None:
+        return None
+    if at.tzinfo is not UTC:
+        at = at.astimezone(UTC)
+    return at.isoformat(" ")[:-6]            # less its "+00:00"
+
+
 def store_runs(runs: list[parsing.ParsedRun], report: ImportReport | None, *, source: str, job=None,
                days: set | None = None) -> list[str]:
     """Upsert parsed runs by key (idempotent); returns the keys stored. With `days`, the days
@@ -49,29 +60,45 @@ def store_runs(runs: list[parsing.ParsedRun], report: ImportReport | None, *, so
     keys = []
     rows: dict[str, tuple] = {}                 # one row per key per statement (PostgreSQL)
     touched = set()
-    now = _utc_naive(clock.now())
+    sqlite = is_sqlite()
+    stored = _utc_text if sqlite else _utc_naive
+    now = stored(clock.now())
     job_id = BackupRun.job.db_value(job)
     backup_zone = zone()
+    by_status: dict[str, int] = {}
+    dry_runs = 0
     for run in runs:
-        at = run.started_at or run.finished_at
+        started, finished = run.started_at, run.finished_at
+        at = started or finished
         if at is None:
             continue            # neither date could be read: counted in the scanner's stats
-        key = run_key(run, source)
+        started_value, finished_value = stored(started), stored(finished)
+        if sqlite and at.year >= 1000:
+            # the key's stamp from the text already made (what run_key's strftime gives)
+            t = cast(str, started_value if started is not None else finished_value)
+            stamp = f"{t[0:4]}{t[5:7]}{t[8:10]}T{t[11:13]}{t[14:16]}{t[17:19]}Z"
+            key = f"{source}:{stamp}" if started is not None else f"{source}:end:{stamp}"
+        else:
+            key = run_key(run, source)
         day = at.astimezone(backup_zone).date()
         touched.add(day)
-        rows[key] = (key, source, day, _utc_naive(run.started_at), _utc_naive(run.finished_at),
+        rows[key] = (key, source, day.isoformat() if sqlite else day, started_value, finished_value,
                      run.duration_seconds, run.status, run.exit_code, run.sent_bytes, run.received_bytes,
                      run.total_size_bytes, run.files_transferred, bool(run.dry_run), run.excerpt[:20000],
                      run.note[:300], job_id, now)
         keys.append(key)
-        if report is not None and run.status != "running":
-            report.runs += 1
-            report.by_status[run.status] = report.by_status.get(run.status, 0) + 1
-            report.dry_runs += int(run.dry_run)
+        if run.status != "running":
+            by_status[run.status] = by_status.get(run.status, 0) + 1
+            dry_runs += run.dry_run
+    if report is not None:
+        for status, n in by_status.items():
+            report.runs += n
+            report.by_status[status] = report.by_status.get(status, 0) + n
+        report.dry_runs += dry_runs
     if not rows:
         return keys
     with db.atomic():
-        _upsert_many(list(rows.values()))
+        db.obj.cursor().executemany(_upsert_sql(db.obj.param, sqlite), list(rows.values()))
         if days is None:
             reconcile_days(touched)
         else:
@@ -79,25 +106,24 @@ def store_runs(runs: list[parsing.ParsedRun], report: ImportReport | None, *, so
     return keys
 
 
-def _upsert_many(rows: list[tuple]) -> None:
-    """INSERT … ON CONFLICT (key) DO UPDATE with executemany: the same SQL on SQLite and
-    PostgreSQL, built once instead of once per row (the import's hot path). `rows` hold the
-    columns of _COLUMNS, already as the database stores them."""
+@functools.cache
+def _upsert_sql(param: str, sqlite: bool) -> str:
+    """INSERT … ON CONFLICT (key) DO UPDATE, run with executemany: the same SQL on SQLite and
+    PostgreSQL, built once per process (the import's hot path). The rows hold the columns of
+    _COLUMNS, already as the database stores them."""
     fields = [BackupRun._meta.fields[n] for n in _COLUMNS]
     columns = ", ".join(f'"{f.column_name}"' for f in fields)
-    param = db.obj.param
     table = BackupRun._meta.table_name
     updates = ", ".join(f'"{f.column_name}" = EXCLUDED."{f.column_name}"' for f in fields
                         if f.name not in ("key", "job"))
     # A re-read run that has not changed is left as it is (no row rewritten, updated_at kept).
-    differs = "IS NOT" if is_sqlite() else "IS DISTINCT FROM"
+    differs = "IS NOT" if sqlite else "IS DISTINCT FROM"
     changed = " OR ".join(f'"{table}"."{f.column_name}" {differs} EXCLUDED."{f.column_name}"' for f in fields
                           if f.name not in ("key", "job", "updated_at"))
     # Table and column names come from the model; every value is a bound parameter.
-    sql = (f'INSERT INTO "{table}" ({columns}) '  # nosec B608 # see above
-           f'VALUES ({", ".join([param] * len(fields))}) ON CONFLICT ("key") DO UPDATE SET {updates} '
-           f'WHERE {changed}')
-    db.obj.cursor().executemany(sql, rows)
+    return (f'INSERT INTO "{table}" ({columns}) '  # nosec B608 # see above
+            f'VALUES ({", ".join([param] * len(fields))}) ON CONFLICT ("key") DO UPDATE SET {updates} '
+            f'WHERE {changed}')
 
 
 # -- the tracking file's days ------------------------------------------------------------------------
