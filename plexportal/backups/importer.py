@@ -173,7 +173,7 @@ def consume(handle, scanner: parsing.LogScanner, report: ImportReport, progress,
 
 
 WINDOW = 4 * 1024 * 1024        # scanned per step, then dropped from the process's mapping
-BATCH = 1000                    # runs per upsert batch
+BATCH = 250                    # runs per upsert batch
 
 
 def _map(handle, start: int):

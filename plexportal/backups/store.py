@@ -132,8 +132,8 @@ def reconcile_days(days) -> int:
     """For each day, keep exactly one tracking-only run per tracking line the other runs don't cover.
 
     Order-independent, so importing the log and the tracking file in either order, any number of
-    times, gives the same rows. Returns how many tracking-only runs exist for these days. Three
-    queries over the span of the days (however many there are), plus a write per row that changes."""
+    times, gives the same rows. Returns how many tracking-only runs exist for these days. Four
+    queries (at most) over the span of the days (however many there are), plus a write per row that changes."""
     days = sorted(set(days))
     if not days:
         return 0
@@ -155,10 +155,14 @@ def _reconcile(days: list) -> int:
                                   .order_by(TrackingDay.day, TrackingDay.position).tuples()):
         if day in wanted_days:
             lines.setdefault(day, []).append((position, status))
+    missed = [(rid, day) for rid, day in BackupRun.select(BackupRun.id, BackupRun.day)
+              .where(_in_days(BackupRun.day, days) & (BackupRun.status == "missed")).tuples() if day in wanted_days]
+    # How many runs of its own each day has: only needed against tracking lines or missed-run markers
+    # (not for a first import of the log alone).
     covered = {day: n for day, n in BackupRun.select(BackupRun.day, fn.COUNT(BackupRun.id))
                .where(_in_days(BackupRun.day, days) & (BackupRun.source != "tracking")
                       & (BackupRun.status != "missed") & (BackupRun.dry_run == False))
-               .group_by(BackupRun.day).tuples() if day in wanted_days}
+               .group_by(BackupRun.day).tuples() if day in wanted_days} if lines or missed else {}
     existing = {key: status for key, status, day in BackupRun.select(BackupRun.key, BackupRun.status, BackupRun.day)
                 .where(_in_days(BackupRun.day, days) & (BackupRun.source == "tracking")).tuples()
                 if day in wanted_days}
@@ -175,10 +179,8 @@ def _reconcile(days: list) -> int:
     for i in range(0, len(stale), 300):
         BackupRun.delete().where(BackupRun.key.in_(stale[i:i + 300])).execute()
     ran = {d for d in days if covered.get(d)} | {v[0] for v in wanted.values()}
-    if ran:
-        # a missed-run marker for a day is wrong once a run for it turns up
-        missed = [rid for rid, day in BackupRun.select(BackupRun.id, BackupRun.day)
-                  .where(_in_days(BackupRun.day, days) & (BackupRun.status == "missed")).tuples() if day in ran]
-        for i in range(0, len(missed), 300):
-            BackupRun.delete().where(BackupRun.id.in_(missed[i:i + 300])).execute()
+    # a missed-run marker for a day is wrong once a run for it turns up
+    wrong = [rid for rid, day in missed if day in ran]
+    for i in range(0, len(wrong), 300):
+        BackupRun.delete().where(BackupRun.id.in_(wrong[i:i + 300])).execute()
     return len(wanted)
