@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, cast
+from typing import Protocol, cast
 
 from peewee import fn
 
@@ -13,8 +13,12 @@ from plexportal.backups.models import BackupRun, TrackingDay
 from plexportal.db import db, is_sqlite
 from plexportal.lib import clock
 
-if TYPE_CHECKING:
-    from plexportal.backups.importer import ImportReport
+
+class Tally(Protocol):
+    """What store_runs counts into (importer.ImportReport)."""
+    runs: int
+    by_status: dict
+    dry_runs: int
 
 
 def zone():
@@ -53,7 +57,7 @@ def _utc_text(at: datetime | None) -> str | None:
     return at.isoformat(" ")[:-6]            # less its "+00:00"
 
 
-def store_runs(runs: list[parsing.ParsedRun], report: ImportReport | None, *, source: str, job=None,
+def store_runs(runs: list[parsing.ParsedRun], report: Tally | None, *, source: str, job=None,
                days: set | None = None) -> list[str]:
     """Upsert parsed runs by key (idempotent); returns the keys stored. With `days`, the days
     touched are added to it for the caller to reconcile once, instead of after every batch."""
