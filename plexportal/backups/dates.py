@@ -146,11 +146,11 @@ def _steady_day(zone: ZoneInfo, year: int, month: int, day: int) -> tuple[timede
         return _STEADY[key]
     except KeyError:
         pass
-    start = datetime(year, month, day, tzinfo=zone)
-    probes = [start, start.replace(fold=1), start.replace(hour=12), start.replace(hour=23, minute=59, second=59),
-              start.replace(hour=23, minute=59, second=59, fold=1)]
-    offsets = {p.utcoffset() for p in probes}
-    names = {p.tzname() for p in probes}
+    # The zone asked about wall-clock times directly (what an aware time's utcoffset() asks it).
+    probes = (datetime(year, month, day), datetime(year, month, day, fold=1), datetime(year, month, day, 12),
+              datetime(year, month, day, 23, 59, 59), datetime(year, month, day, 23, 59, 59, fold=1))
+    offsets = {zone.utcoffset(p) for p in probes}
+    names = {zone.tzname(p) for p in probes}
     offset = offsets.pop() if len(offsets) == 1 else None
     name = names.pop() if len(names) == 1 else None
     steady = (offset, name) if offset is not None and name is not None else None
