@@ -4,10 +4,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+if TYPE_CHECKING:
+    from cryptography.fernet import MultiFernet
 
 # argon2id with OWASP's first recommended profile (46 MiB, t=1, p=1): ~0.2 s on a 2-core NAS.
 # argon2-cffi's default (64 MiB, t=3, p=4) took ~0.7 s there, and every sign-in attempt, even a
@@ -61,19 +64,34 @@ def _fernet_key(secret: str) -> bytes:
 
 
 class SecretBox:
-    """Encrypts with the current key; decrypts with the current or the previous one."""
+    """Encrypts with the current key; decrypts with the current or the previous one.
+
+    The keys are derived, and cryptography imported, on first use: a process that never reads a
+    secret (a command, most of the worker's tasks) skips both (about 10 MB and two key stretchings)."""
 
     def __init__(self, current: str, previous: str | None = None):
-        keys = [Fernet(_fernet_key(current))]
-        if previous:
-            keys.append(Fernet(_fernet_key(previous)))
-        self._multi = MultiFernet(keys)
+        self._secrets = (current, previous)
+        self._made: MultiFernet | None = None
+
+    @property
+    def _multi(self) -> MultiFernet:
+        if self._made is None:
+            from cryptography.fernet import Fernet, MultiFernet
+
+            current, previous = self._secrets
+            keys = [Fernet(_fernet_key(current))]
+            if previous:
+                keys.append(Fernet(_fernet_key(previous)))
+            self._made = MultiFernet(keys)
+        return self._made
 
     def encrypt(self, plaintext: str) -> str:
         return self._multi.encrypt(plaintext.encode()).decode()
 
     def decrypt(self, token: str) -> str | None:
         """The plaintext, or None when no key we hold can read it."""
+        from cryptography.fernet import InvalidToken
+
         try:
             return self._multi.decrypt(token.encode()).decode()
         except (InvalidToken, ValueError):

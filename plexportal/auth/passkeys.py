@@ -6,35 +6,26 @@ party is the address the admin is using (scheme, host and port of the request): 
 https://portal.example.com works there and nowhere else, which is what makes it phishing-proof.
 Sign-in with a passkey alone asks the authenticator for a discoverable credential with user
 verification (PIN, fingerprint, face), so the passkey is both factors.
+
+py_webauthn is imported by the functions that use it: it brings pyOpenSSL and cbor2 (about 6 MB),
+which no other page, the worker or a command needs.
 """
 from __future__ import annotations
 
 import json
 import time
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import request, session
-from webauthn import (
-    generate_authentication_options,
-    generate_registration_options,
-    options_to_json,
-    verify_authentication_response,
-    verify_registration_response,
-)
-from webauthn.helpers import base64url_to_bytes, bytes_to_base64url, generate_user_handle
-from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import (
-    AuthenticatorSelectionCriteria,
-    AuthenticatorTransport,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
 
 from plexportal.auth.models import Passkey, User
 from plexportal.db import db
 from plexportal.lib import clock
 from plexportal.settings import service as settings
+
+if TYPE_CHECKING:
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor
 
 CHALLENGE_KEY = "webauthn"
 CHALLENGE_SECONDS = 120
@@ -53,6 +44,8 @@ def relying_party() -> tuple[str, str]:
 
 
 def _remember(purpose: str, challenge: bytes, user_id: int | None, handle: bytes | None = None) -> None:
+    from webauthn.helpers import bytes_to_base64url
+
     rp_id, origin = relying_party()
     session[CHALLENGE_KEY] = {"c": bytes_to_base64url(challenge), "p": purpose, "u": user_id, "t": time.time(),
                               "rp": rp_id, "o": origin, "h": bytes_to_base64url(handle) if handle else None}
@@ -68,6 +61,9 @@ def _take(purpose: str) -> dict:
 
 
 def _descriptor(pk: Passkey) -> PublicKeyCredentialDescriptor:
+    from webauthn.helpers import base64url_to_bytes
+    from webauthn.helpers.structs import AuthenticatorTransport, PublicKeyCredentialDescriptor
+
     transports = []
     for t in pk.transports or []:
         try:
@@ -107,6 +103,8 @@ def _why(err: Exception) -> str:
 # -- registration ----------------------------------------------------------------------------------
 
 def _user_handle(user: User) -> bytes:
+    from webauthn.helpers import base64url_to_bytes, generate_user_handle
+
     existing = Passkey.select(Passkey.user_handle).where(Passkey.user == user.id).first()
     return base64url_to_bytes(existing.user_handle) if existing else generate_user_handle()
 
@@ -114,6 +112,13 @@ def _user_handle(user: User) -> bytes:
 def registration_options(user: User) -> str:
     """The JSON for navigator.credentials.create(): a discoverable credential, this user's
     existing passkeys excluded (so one authenticator is not registered twice)."""
+    from webauthn import generate_registration_options, options_to_json
+    from webauthn.helpers.structs import (
+        AuthenticatorSelectionCriteria,
+        ResidentKeyRequirement,
+        UserVerificationRequirement,
+    )
+
     rp_id, _ = relying_party()
     existing = list(Passkey.select().where(Passkey.user == user.id))
     if len(existing) >= MAX_PASSKEYS:
@@ -130,6 +135,10 @@ def registration_options(user: User) -> str:
 
 
 def register(user: User, credential_json: str, name: str) -> Passkey:
+    from webauthn import verify_registration_response
+    from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
+    from webauthn.helpers.exceptions import WebAuthnException
+
     state = _take("register")
     if state.get("u") != user.id:
         raise PasskeyError("The passkey request expired. Try again.")
@@ -180,6 +189,9 @@ def authentication_options(user: User | None = None) -> str:
     """The JSON for navigator.credentials.get(). With `user` (the second factor) only their
     passkeys are allowed; without (sign-in with a passkey alone) the authenticator offers its
     discoverable credentials and must verify the person."""
+    from webauthn import generate_authentication_options, options_to_json
+    from webauthn.helpers.structs import UserVerificationRequirement
+
     rp_id, _ = relying_party()
     allow = [_descriptor(pk) for pk in Passkey.select().where(Passkey.user == user.id)] if user else []
     if user is not None and not allow:
@@ -193,6 +205,10 @@ def authentication_options(user: User | None = None) -> str:
 
 def authenticate(credential_json: str, user: User | None = None) -> Passkey:
     """Check the authenticator's answer; returns the passkey used (its user is who signed in)."""
+    from webauthn import verify_authentication_response
+    from webauthn.helpers import base64url_to_bytes
+    from webauthn.helpers.exceptions import WebAuthnException
+
     state = _take("second" if user else "signin")
     if (user.id if user else None) != state.get("u"):
         raise PasskeyError("The passkey request expired. Try again.")

@@ -1,13 +1,11 @@
 """Reading the backup script's files into BackupRun rows: the full import and the poller.
 
 Both read from a stored cursor (offset + device/inode + a fingerprint of the first bytes), so a
-file that was rotated, replaced or truncated is noticed and read from its start. Rows are upserted
-by a natural key, so importing the same file twice gives the same rows.
+file that was rotated, replaced or truncated is noticed and read from its start (cursor.py). Rows are
+upserted by a natural key, so importing the same file twice gives the same rows (store.py).
 """
 from __future__ import annotations
 
-import gzip
-import hashlib
 import io
 import mmap
 import os
@@ -15,18 +13,18 @@ import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from peewee import fn
 
+from plexportal.backups import cursor as cursors
 from plexportal.backups import parsing
-from plexportal.backups.models import BackupRun, LogCursor, TrackingDay
+from plexportal.backups.models import TrackingDay
+from plexportal.backups.store import local_day, reconcile_days, run_key, store_runs, zone  # noqa: F401
 from plexportal.db import db, is_sqlite
-from plexportal.lib import clock
 
 CHUNK = 2 * 1024 * 1024
-FINGERPRINT_BYTES = 256
 
 
 @dataclass
@@ -76,11 +74,6 @@ class ImportReport:
         return out
 
 
-def zone():
-    from plexportal.settings import service as settings
-
-    return clock.zone(settings.get("BACKUP_TIMEZONE") or settings.get("TIMEZONE"))
-
 
 def log_path() -> Path:
     from plexportal.settings import service as settings
@@ -100,76 +93,6 @@ def explicit_tracking_path() -> str:
 def tracking_path() -> Path:
     explicit = explicit_tracking_path()
     return Path(explicit).expanduser() if explicit else log_path().with_name(TRACKING_NAME)
-
-
-def local_day(at: datetime) -> date:
-    return at.astimezone(zone()).date()
-
-
-# -- cursor ------------------------------------------------------------------------------------------
-
-def _fingerprint(handle, size: int = FINGERPRINT_BYTES) -> str:
-    handle.seek(0)
-    return hashlib.sha256(handle.read(size)).hexdigest()
-
-
-def _cursor(name: str) -> LogCursor:
-    cursor, _ = LogCursor.get_or_create(name=name)
-    return cursor
-
-
-def _position(cursor: LogCursor, path: Path, handle, restart: bool) -> tuple[int, str]:
-    """Where to start reading and, when from the top, why."""
-    st = os.fstat(handle.fileno())
-    if restart:
-        return 0, ""
-    if cursor.inode is None:
-        return 0, ""
-    if (cursor.device, cursor.inode) != (st.st_dev, st.st_ino) or cursor.path != str(path):
-        return 0, "the file was replaced (rotated)"
-    if st.st_size < cursor.offset:
-        return 0, "the file is shorter than before (truncated)"
-    if cursor.offset >= FINGERPRINT_BYTES and _fingerprint(handle) != cursor.fingerprint:
-        return 0, "the file's beginning changed (rewritten)"
-    return cursor.offset, ""
-
-
-def _rotated_sibling(cursor: LogCursor) -> io.BufferedIOBase | None:
-    """After a rename-style rotation, the file we were reading now lives beside the new one: as
-    `.1`, a dated name (`backup.log-20260512`, `backup.log.2026-05-12`) or compressed (`.1.gz`,
-    `-20260512.gz`). A plain one is recognised by its inode, a compressed one (a new file) by the
-    first bytes we had read. Returns an open binary handle positioned at our offset, or None."""
-    if cursor.inode is None or not cursor.path:
-        return None
-    base = Path(cursor.path)
-    try:
-        siblings = [p for p in base.parent.iterdir() if p.name.startswith(base.name) and p.name != base.name]
-    except OSError:
-        return None
-    siblings.sort(key=lambda p: p.stat().st_mtime if p.exists() else 0, reverse=True)
-    handle: io.BufferedIOBase               # a GzipFile or a plain file
-    for candidate in siblings[:20]:
-        try:
-            st = candidate.stat()
-            if candidate.suffix == ".gz":
-                handle = gzip.open(candidate, "rb")  # noqa: SIM115 - handed on to the caller, which closes it
-                if not cursor.fingerprint or _fingerprint(handle, min(cursor.offset, FINGERPRINT_BYTES)) \
-                        != cursor.fingerprint:
-                    handle.close()
-                    continue
-            elif (st.st_dev, st.st_ino) == (cursor.device, cursor.inode) and st.st_size > cursor.offset:
-                handle = open(candidate, "rb")  # noqa: SIM115 - handed on to the caller, which closes it
-            else:
-                continue
-            handle.seek(cursor.offset)
-            if not handle.read(1):                 # nothing written after our last read
-                handle.close()
-                continue
-            handle.seek(cursor.offset)
-            return handle
-        except (OSError, EOFError, gzip.BadGzipFile):
-            continue
-    return None
 
 
 # -- the main log -------------------------------------------------------------------------------------
@@ -194,7 +117,7 @@ def _read_log(path: Path | None, restart: bool, progress) -> ImportReport:
     path = path or log_path()
     report = ImportReport(path=str(path))
     began, cpu_began = time.perf_counter(), time.process_time()
-    cursor = _cursor("log")
+    cursor = cursors.get("log")
     binary = settings.get_bool("BACKUP_RSYNC_BINARY_UNITS")
     scanner = parsing.LogScanner(zone(), binary)
     try:
@@ -205,32 +128,24 @@ def _read_log(path: Path | None, restart: bool, progress) -> ImportReport:
     with handle:
         start, reason = 0, ""
         if not restart:
-            leftover = _rotated_sibling(cursor)
+            leftover = cursors.rotated_sibling(cursor)
             if leftover is not None:
                 # finish the rotated file first; an open section carries on into the new one
                 scanner.load(cursor.state)
                 with leftover as old:
                     consume(old, scanner, report, progress, cursor=None, start=cursor.offset)
-            start, reason = _position(cursor, path, handle, restart)
+            start, reason = cursors.position(cursor, path, handle, restart)
             if start:
                 scanner.load(cursor.state)
         report.reset = reason
         handle.seek(start)
-        st = os.fstat(handle.fileno())
         offset = consume(handle, scanner, report, progress, cursor=cursor, start=start)
         open_run = scanner.open_run()
         if open_run is not None:
             report.open_run = True
             store_runs([open_run], report, source="log")
         with db.atomic():
-            cursor.path, cursor.device, cursor.inode = str(path), st.st_dev, st.st_ino
-            cursor.offset = offset
-            # The first bytes read (up to FINGERPRINT_BYTES): notice a rewrite, and find the file
-            # again once logrotate has compressed it.
-            cursor.fingerprint = _fingerprint(handle, min(offset, FINGERPRINT_BYTES)) if offset else ""
-            cursor.state = scanner.dump()
-            cursor.read_at = clock.now()
-            cursor.save()
+            cursors.advance(cursor, path, handle, offset, state=scanner.dump())
     report.seconds = time.perf_counter() - began
     report.cpu_seconds = time.process_time() - cpu_began
     stats = scanner.stats
@@ -258,7 +173,7 @@ def consume(handle, scanner: parsing.LogScanner, report: ImportReport, progress,
 
 
 WINDOW = 4 * 1024 * 1024        # scanned per step, then dropped from the process's mapping
-BATCH = 1000                    # runs per upsert batch
+BATCH = 250                    # runs per upsert batch
 
 
 def _map(handle, start: int):
@@ -353,100 +268,20 @@ def _consume_buffered(handle, scanner: parsing.LogScanner, report: ImportReport,
     return offset
 
 
-def run_key(run: parsing.ParsedRun, source: str) -> str:
-    if run.started_at:
-        return f"{source}:{run.started_at.strftime('%Y%m%dT%H%M%SZ')}"
-    return f"{source}:end:{run.finished_at.strftime('%Y%m%dT%H%M%SZ')}" if run.finished_at else ""
-
-
-_COLUMNS = ("key", "source", "day", "started_at", "finished_at", "duration_seconds", "status", "exit_code",
-            "sent_bytes", "received_bytes", "total_size_bytes", "files_transferred", "dry_run", "excerpt", "note",
-            "job", "updated_at")
-
-
-def _utc_naive(at: datetime | None) -> datetime | None:
-    """What UTCDateTimeField stores: naive UTC (the parser's times are aware)."""
-    return at.astimezone(UTC).replace(tzinfo=None) if at is not None else None
-
-
-def store_runs(runs: list[parsing.ParsedRun], report: ImportReport | None, *, source: str, job=None,
-               days: set | None = None) -> list[str]:
-    """Upsert parsed runs by key (idempotent); returns the keys stored. With `days`, the days
-    touched are added to it for the caller to reconcile once, instead of after every batch."""
-    keys = []
-    rows: dict[str, tuple] = {}                 # one row per key per statement (PostgreSQL)
-    touched = set()
-    now = _utc_naive(clock.now())
-    job_id = BackupRun.job.db_value(job)
-    backup_zone = zone()
-    for run in runs:
-        at = run.started_at or run.finished_at
-        if at is None:
-            continue            # neither date could be read: counted in the scanner's stats
-        key = run_key(run, source)
-        day = at.astimezone(backup_zone).date()
-        touched.add(day)
-        rows[key] = (key, source, day, _utc_naive(run.started_at), _utc_naive(run.finished_at),
-                     run.duration_seconds, run.status, run.exit_code, run.sent_bytes, run.received_bytes,
-                     run.total_size_bytes, run.files_transferred, bool(run.dry_run), run.excerpt[:20000],
-                     run.note[:300], job_id, now)
-        keys.append(key)
-        if report is not None and run.status != "running":
-            report.runs += 1
-            report.by_status[run.status] = report.by_status.get(run.status, 0) + 1
-            report.dry_runs += int(run.dry_run)
-    if not rows:
-        return keys
-    with db.atomic():
-        _upsert_many(list(rows.values()))
-        if days is None:
-            reconcile_days(touched)
-        else:
-            days |= touched
-    return keys
-
-
-def _upsert_many(rows: list[tuple]) -> None:
-    """INSERT … ON CONFLICT (key) DO UPDATE with executemany: the same SQL on SQLite and
-    PostgreSQL, built once instead of once per row (the import's hot path). `rows` hold the
-    columns of _COLUMNS, already as the database stores them."""
-    fields = [BackupRun._meta.fields[n] for n in _COLUMNS]
-    columns = ", ".join(f'"{f.column_name}"' for f in fields)
-    param = db.obj.param
-    table = BackupRun._meta.table_name
-    updates = ", ".join(f'"{f.column_name}" = EXCLUDED."{f.column_name}"' for f in fields
-                        if f.name not in ("key", "job"))
-    # A re-read run that has not changed is left as it is (no row rewritten, updated_at kept).
-    differs = "IS NOT" if is_sqlite() else "IS DISTINCT FROM"
-    changed = " OR ".join(f'"{table}"."{f.column_name}" {differs} EXCLUDED."{f.column_name}"' for f in fields
-                          if f.name not in ("key", "job", "updated_at"))
-    # Table and column names come from the model; every value is a bound parameter.
-    sql = (f'INSERT INTO "{table}" ({columns}) '  # nosec B608 # see above
-           f'VALUES ({", ".join([param] * len(fields))}) ON CONFLICT ("key") DO UPDATE SET {updates} '
-           f'WHERE {changed}')
-    db.obj.cursor().executemany(sql, rows)
-
-
-def pw_excluded(name: str):
-    from peewee import EXCLUDED
-
-    return getattr(EXCLUDED, name)
-
-
 # -- the tracking file ----------------------------------------------------------------------------------
 
 def read_tracking(path: Path | None = None, *, restart: bool = False) -> ImportReport:
     """Store new tracking lines (one per backup day) and derive runs for days the log does not cover."""
     path = path or tracking_path()
     report = ImportReport(path=str(path))
-    cursor = _cursor("tracking")
+    cursor = cursors.get("tracking")
     try:
         handle = open(path, "rb")  # noqa: SIM115 - the with below closes it; only opening may fail here
     except OSError:
         report.missing = True
         return report
     with handle:
-        start, reason = _position(cursor, path, handle, restart)
+        start, reason = cursors.position(cursor, path, handle, restart)
         report.reset = reason
         handle.seek(start)
         offset = start
@@ -468,7 +303,6 @@ def read_tracking(path: Path | None = None, *, restart: bool = False) -> ImportR
                 continue
             pending.append(parsed)
             report.tracking_lines += 1
-        st = os.fstat(handle.fileno())
         with db.atomic():
             if start:
                 days = sorted({d for d, _ in pending})
@@ -488,67 +322,5 @@ def read_tracking(path: Path | None = None, *, restart: bool = False) -> ImportR
             for i in range(0, len(values), 500):
                 dbc.executemany(sql, values[i:i + 500])
             report.tracking_only_days = reconcile_days(set(counts))
-            cursor.path, cursor.device, cursor.inode = str(path), st.st_dev, st.st_ino
-            cursor.offset = offset
-            # The first bytes read (up to FINGERPRINT_BYTES): notice a rewrite, and find the file
-            # again once logrotate has compressed it.
-            cursor.fingerprint = _fingerprint(handle, min(offset, FINGERPRINT_BYTES)) if offset else ""
-            cursor.read_at = clock.now()
-            cursor.save()
+            cursors.advance(cursor, path, handle, offset)
     return report
-
-
-def reconcile_days(days) -> int:
-    """For each day, keep exactly one tracking-only run per tracking line the other runs don't cover.
-
-    Order-independent, so importing the log and the tracking file in either order, any number of
-    times, gives the same rows. Returns how many tracking-only runs exist for these days. Three
-    queries over the span of the days (however many there are), plus a write per row that changes."""
-    days = sorted(set(days))
-    if not days:
-        return 0
-    return _reconcile(days)
-
-
-def _in_days(field, days: list):
-    """`field` among `days` (sorted): a short IN list for a few, the span for many (a whole import's
-    ten years is one range on the index, not thousands of parameters). Rows of days inside the span
-    but not in `days` are filtered out by the caller."""
-    return field.in_(days) if len(days) <= 50 else field.between(days[0], days[-1])
-
-
-def _reconcile(days: list) -> int:
-    wanted_days = set(days)
-    lines: dict = {}
-    for day, position, status in (TrackingDay.select(TrackingDay.day, TrackingDay.position, TrackingDay.status)
-                                  .where(_in_days(TrackingDay.day, days))
-                                  .order_by(TrackingDay.day, TrackingDay.position).tuples()):
-        if day in wanted_days:
-            lines.setdefault(day, []).append((position, status))
-    covered = {day: n for day, n in BackupRun.select(BackupRun.day, fn.COUNT(BackupRun.id))
-               .where(_in_days(BackupRun.day, days) & (BackupRun.source != "tracking")
-                      & (BackupRun.status != "missed") & (BackupRun.dry_run == False))
-               .group_by(BackupRun.day).tuples() if day in wanted_days}
-    existing = {key: status for key, status, day in BackupRun.select(BackupRun.key, BackupRun.status, BackupRun.day)
-                .where(_in_days(BackupRun.day, days) & (BackupRun.source == "tracking")).tuples()
-                if day in wanted_days}
-    wanted: dict[str, tuple] = {}
-    for day, rows in lines.items():
-        for position, status in rows[covered.get(day, 0):]:
-            wanted[f"tracking:{day.isoformat()}#{position}"] = (day, status)
-    now = clock.now()
-    for key, (day, status) in wanted.items():
-        if existing.get(key) != status:
-            (BackupRun.insert(key=key, source="tracking", day=day, status=status, updated_at=now)
-             .on_conflict(conflict_target=[BackupRun.key], update={BackupRun.status: status}).execute())
-    stale = [k for k in existing if k not in wanted]
-    for i in range(0, len(stale), 300):
-        BackupRun.delete().where(BackupRun.key.in_(stale[i:i + 300])).execute()
-    ran = {d for d in days if covered.get(d)} | {v[0] for v in wanted.values()}
-    if ran:
-        # a missed-run marker for a day is wrong once a run for it turns up
-        missed = [rid for rid, day in BackupRun.select(BackupRun.id, BackupRun.day)
-                  .where(_in_days(BackupRun.day, days) & (BackupRun.status == "missed")).tuples() if day in ran]
-        for i in range(0, len(missed), 300):
-            BackupRun.delete().where(BackupRun.id.in_(missed[i:i + 300])).execute()
-    return len(wanted)

@@ -1,12 +1,11 @@
 """Apprise: one call delivers a title and a body to a chat/push service URL (Discord, Telegram,
 ntfy…). The only importer of apprise. Apprise reports failures through its log, not exceptions,
-so the log is captured and turned into a GatewayError whose text never contains the URL."""
+so the log is captured and turned into a GatewayError whose text never contains the URL. Apprise is
+imported by the functions that use it (about 6 MB that only a check or a delivery needs)."""
 from __future__ import annotations
 
 import contextlib
 import re
-
-import apprise
 
 from plexportal.gateways.base import GatewayError
 from plexportal.lib import netguard
@@ -17,6 +16,8 @@ _ERROR_CODE = re.compile(r"error=(\d{3})")
 
 def is_valid(url: str) -> bool:
     """Apprise recognises the URL (scheme known, required parts present). No network."""
+    import apprise
+
     try:
         return bool(apprise.Apprise().add(url))
     except Exception:  # noqa: BLE001 - a malformed URL is simply invalid
@@ -35,6 +36,8 @@ def _reason(log_text: str, url: str) -> str:
 def self_hosted_address(url: str) -> tuple[str, int | None] | None:
     """(host, port) of a destination on a server someone runs themselves (ntfy's private mode,
     Gotify, JSON webhooks); None for services at fixed public hosts (Discord, Telegram…). No network."""
+    import apprise
+
     try:
         plugin = apprise.Apprise.instantiate(url)
     except Exception:  # noqa: BLE001 - an unusable URL has no address
@@ -54,6 +57,8 @@ def send(url: str, title: str, body: str, *, public_only: bool = False, allowed:
     4xx answer other than 429). Redirects are never followed (the URL carries tokens). With
     `public_only` (a person's own destination) connections go to public addresses only, or to the
     hosts in `allowed` (lib/netguard)."""
+    import apprise
+
     notifier = apprise.Apprise()
     if not notifier.add(url):
         raise GatewayError("The destination URL is not valid for Apprise.", permanent=True)

@@ -5,7 +5,9 @@ Authlib builds the authorization request and exchanges the code (its OAuth2Sessi
 session's adapters: timeouts, User-Agent); joserfc checks the token's signature against the
 provider's published keys and Authlib's CodeIDToken its claims: issuer, audience (our client id),
 expiry, issue time, nonce, authorized party and the access-token hash. The client secret is only
-sent to the issuer's own address, and the token call never follows a redirect (law 11).
+sent to the issuer's own address, and the token call never follows a redirect (law 11). Authlib and
+joserfc are imported by the functions that use them (with cryptography, about 13 MB that only a
+sign-in through the provider needs).
 """
 from __future__ import annotations
 
@@ -15,21 +17,18 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
-from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.requests_client import OAuth2Session
-from authlib.oauth2.rfc6749.errors import OAuth2Error
-from authlib.oidc.core import CodeIDToken
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet, OctKey
-from joserfc.jws import JWSRegistry
 
 from plexportal.gateways.base import CheckResult, GatewayError, describe_exception
 from plexportal.lib import http
+
+if TYPE_CHECKING:
+    from authlib.integrations.requests_client import OAuth2Session
+    from joserfc.errors import JoseError
+    from joserfc.jwk import KeySet
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +160,8 @@ def _provider(doc: dict[str, Any], issuer: str, key: str) -> Provider:
 
 
 def _oauth(provider: Provider, client: Client, redirect_uri: str, timeout: http.Timeout) -> OAuth2Session:
+    from authlib.integrations.requests_client import OAuth2Session
+
     methods = provider.token_auth_methods
     auth_method = "client_secret_post" if methods and "client_secret_basic" not in methods \
         and "client_secret_post" in methods else "client_secret_basic"
@@ -185,6 +186,9 @@ def authorization_url(provider: Provider, client: Client, redirect_uri: str, *, 
 def exchange(provider: Provider, client: Client, *, code: str, redirect_uri: str, code_verifier: str,
              nonce: str, now: int, timeout: http.Timeout = (4, 10)) -> Identity:
     """Trade the code for tokens and check the ID token; raises TokenRefused or GatewayError."""
+    from authlib.integrations.base_client.errors import OAuthError
+    from authlib.oauth2.rfc6749.errors import OAuth2Error
+
     oauth = _oauth(provider, client, redirect_uri, timeout)
     try:
         token = oauth.fetch_token(provider.token_endpoint, grant_type="authorization_code", code=code,
@@ -233,6 +237,9 @@ def _add_userinfo(provider: Provider, identity: Identity, access_token: str, tim
 
 
 def _keys(provider: Provider, timeout: http.Timeout) -> KeySet:
+    from joserfc.errors import JoseError
+    from joserfc.jwk import KeySet
+
     s = http.session(retries=1, timeout=timeout)
     try:
         response = s.get(provider.jwks_uri, headers={"Accept": "application/json"})
@@ -250,6 +257,12 @@ def _keys(provider: Provider, timeout: http.Timeout) -> KeySet:
 
 def verify_id_token(provider: Provider, client: Client, id_token: str, *, nonce: str, now: int,
                     access_token: str | None = None, timeout: http.Timeout = (4, 10)) -> Identity:
+    from authlib.oidc.core import CodeIDToken
+    from joserfc import jwt
+    from joserfc.errors import JoseError
+    from joserfc.jwk import OctKey
+    from joserfc.jws import JWSRegistry
+
     if len(id_token) > 16_000:
         raise TokenRefused("The ID token is too large.", permanent=True)
     try:
@@ -283,6 +296,8 @@ def verify_id_token(provider: Provider, client: Client, id_token: str, *, nonce:
 
 def _peek_header(id_token: str) -> dict[str, Any]:
     """The token's header, read before its signature is checked, only to pick the key."""
+    from joserfc.errors import JoseError
+
     try:
         head = id_token.split(".")[0]
         data = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))

@@ -15,10 +15,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from py_vapid import Vapid  # type: ignore[import-untyped]
-from pywebpush import WebPushException, webpush  # type: ignore[import-untyped]
 
 from plexportal.gateways.base import GatewayError
 from plexportal.lib import http, netguard
@@ -45,6 +41,9 @@ class SubscriptionGone(GatewayError):
 
 def generate_private_key() -> str:
     """A new VAPID signing key (P-256), as PEM."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     key = ec.generate_private_key(ec.SECP256R1())
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption()).decode()
@@ -52,6 +51,9 @@ def generate_private_key() -> str:
 
 def public_key(private_pem: str) -> str:
     """The applicationServerKey a browser subscribes with: the public point, uncompressed, base64url."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     key = serialization.load_pem_private_key(private_pem.encode(), password=None)
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise GatewayError("The VAPID key is not an elliptic-curve key.", permanent=True)
@@ -97,6 +99,10 @@ def send(target: PushTarget, payload: bytes, *, private_pem: str, subject: str,
         raise GatewayError(problem, permanent=True)
     if len(payload) > MAX_PAYLOAD:
         raise GatewayError("The push message is too large.", permanent=True)
+    # Imported here: pywebpush brings aiohttp and more (about 25 MB), which only a send needs.
+    from py_vapid import Vapid  # type: ignore[import-untyped]
+    from pywebpush import WebPushException, webpush  # type: ignore[import-untyped]
+
     vapid = Vapid.from_pem(private_pem.encode())
     session = http.session(retries=0, timeout=TIMEOUT)
     info = {"endpoint": target.endpoint, "keys": {"p256dh": target.p256dh, "auth": target.auth}}

@@ -1,14 +1,11 @@
 """Sealing the key file with a passphrase: scrypt derives a key, AES-GCM encrypts and authenticates,
-so a wrong passphrase and a tampered file are both refused."""
+so a wrong passphrase and a tampered file are both refused. cryptography is imported when a key file
+is sealed or opened, not by every process that loads the ops area."""
 from __future__ import annotations
 
 import base64
 import json
 import os
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 # ~64 MiB and a fraction of a second per try: slow to guess, quick for the one person who knows it.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 16, 8, 1
@@ -19,10 +16,14 @@ class WrongPassphrase(Exception):
 
 
 def _derive(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
     return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode())
 
 
 def seal(secret: bytes, passphrase: str) -> bytes:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     salt, nonce = os.urandom(16), os.urandom(12)
     key = _derive(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
     sealed = AESGCM(key).encrypt(nonce, secret, b"plexportal secret.key")
@@ -32,6 +33,9 @@ def seal(secret: bytes, passphrase: str) -> bytes:
 
 
 def open_sealed(blob: bytes, passphrase: str) -> bytes:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     try:
         doc = json.loads(blob)
         salt, nonce, data = (base64.b64decode(doc[k]) for k in ("salt", "nonce", "data"))

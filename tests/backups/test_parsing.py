@@ -216,3 +216,48 @@ def test_it_finds_the_same_runs_however_the_log_is_cut_and_resumed(cuts, failure
         if pos >= len(lines):
             break
     assert runs == whole
+
+
+def test_long_sections_read_in_place_give_what_the_bounded_tail_gives():
+    warnings = "\n".join(f'rsync: [generator] delete_file: unlink "Cache/{i:05d}.tmp" failed: Permission denied (13)'
+                         for i in range(80))        # about 7 KB after the --stats block
+    text = (
+        # the usual night: the whole summary in the last lines
+        g.section("Mon Feb 23 03:00:01 EST 2026", "Mon Feb 23 03:09:01 EST 2026",
+                  g.file_list(300) + "\n" + g.summary(7_000, 12, 9_000, stats_files=3))
+        # --stats far before the end (warnings after it): the file count is still found
+        + g.section("Tue Feb 24 03:00:01 EST 2026", "Tue Feb 24 03:09:01 EST 2026",
+                    g.file_list(300) + "\n" + g.summary(8_000, 13, 9_100, stats_files=4) + "\n" + warnings
+                    + "\n" + g.summary(8_001, 14, 9_101), failed_code=23)
+        # an older rsync's count near the end does not override a newer one further back
+        + g.section("Wed Feb 25 03:00:01 EST 2026", "Wed Feb 25 03:09:01 EST 2026",
+                    g.file_list(300) + "\n" + g.summary(1, 1, 1, stats_files=5) + "\n" + warnings
+                    + "\nNumber of files transferred: 6\n" + g.summary(9_000, 15, 9_200))
+        # the script stopped: its error code is read from rsync's last error line
+        + g.section("Thu Feb 26 03:00:01 EST 2026", None,
+                    g.file_list(300) + "\nrsync error: some files could not be transferred (code 23) at main.c(1338)\n"
+                    + warnings)
+        + g.section("Fri Feb 27 03:00:01 EST 2026", "Fri Feb 27 03:09:01 EST 2026", g.summary(5, 5, 5)))
+    whole, _ = scan(text)
+    line_by_line, _ = scan(text, pieces=text.count("\n"))
+    assert whole == line_by_line
+    assert [(r.files_transferred, r.sent_bytes, r.exit_code) for r in whole] == [
+        (3, 7_000, 0), (4, 8_001, 23), (5, 9_000, 0), (None, None, 23), (None, 5, 0)]
+    assert whole[1].excerpt.endswith("speedup is 1.00") and "\n[...]\n" in whole[1].excerpt
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2040, 12, 31)),
+       st.sampled_from([g.date_c, g.date_us, g.date_gb]), st.sampled_from(["EST", "EDT", "CET", "UTC"]),
+       st.sampled_from(["", " ", "\t"]))
+def test_a_marker_date_read_from_bytes_is_read_as_from_text(local, writer, abbr, pad):
+    text = pad + writer(local.replace(microsecond=0), abbr) + pad
+    for zone in (NY, BERLIN):
+        assert parsing.parse_date_bytes(text.encode(), zone) == parsing.parse_date(text.strip(), zone)
+
+
+@pytest.mark.parametrize("text", ["Sun Mar  8 02:30:00 AM EST 2026", "Sun Nov  1 01:30:00 AM EST 2026",
+                                  "Sun Nov  1 01:30:00 AM EDT 2026", "Mon Feb 30 03:00:00 EST 2026",
+                                  "Mon Feb 23 13:00:00 PM EST 2026", "Mon Feb 23 03:00:00 PM XYZ 2026"])
+def test_clock_changes_and_impossible_dates_read_from_bytes_as_from_text(text):
+    assert parsing.parse_date_bytes(text.encode(), NY) == parsing.parse_date(text, NY)
