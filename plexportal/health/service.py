@@ -152,8 +152,10 @@ DAY_NAMES = (("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu"
 
 def overview() -> list[dict]:
     out = []
+    # Every monitor's state in one read (a row is made the first time a monitor is seen).
+    known = {row.name: row for row in MonitorState.select().where(MonitorState.name.in_(list(monitors.MONITORS)))}
     for m in monitors.MONITORS.values():
-        st = state(m.name)
+        st = known.get(m.name) or state(m.name)
         last = MonitorRun.select().where(MonitorRun.monitor == m.name).order_by(MonitorRun.id.desc()).first()
         out.append({"monitor": m, "enabled": is_enabled(m), "interval": interval(m), "state": st,
                     "schedule": schedule_words(m),

@@ -170,3 +170,29 @@ save_request = sync.save_request
 def record_import(parsed: parsing.Parsed) -> tuple[str, str]:
     """Record an import that no webhook told us about, and announce it as the webhook would have."""
     return matching.record_import(None, parsed)
+
+
+# -- counts for the dashboard -----------------------------------------------------------------------
+
+# Request counts stop here ("10,000+"): each is a walk through the status index, no further.
+COUNT_CAP = 10_000
+
+
+def request_counts() -> dict[str, int]:
+    """Requests per status, each at most COUNT_CAP + 1 (show with `count_label`). Read once per
+    page view: the dashboard's media and health cards share it."""
+    from flask import g, has_request_context
+
+    from plexportal.media.models import REQUEST_STATUSES, MediaRequest
+
+    if has_request_context() and "request_counts" in g:
+        return g.request_counts
+    counts = {s: MediaRequest.select(MediaRequest.id).where(MediaRequest.status == s).limit(COUNT_CAP + 1).count()
+              for s in REQUEST_STATUSES}
+    if has_request_context():
+        g.request_counts = counts
+    return counts
+
+
+def count_label(n: int) -> str:
+    return f"{COUNT_CAP:,}+" if n > COUNT_CAP else f"{n:,}"
