@@ -17,7 +17,7 @@ from datetime import timedelta
 from peewee import IntegrityError
 
 from plexportal import areas
-from plexportal.db import db
+from plexportal.db import capped_counts, db
 from plexportal.lib import clock
 from plexportal.media import events, matching, parsing, sync
 from plexportal.media.models import WebhookEvent
@@ -187,8 +187,8 @@ def request_counts() -> dict[str, int]:
 
     if has_request_context() and "request_counts" in g:
         return g.request_counts
-    counts = {s: MediaRequest.select(MediaRequest.id).where(MediaRequest.status == s).limit(COUNT_CAP + 1).count()
-              for s in REQUEST_STATUSES}
+    counts = dict(zip(REQUEST_STATUSES, capped_counts([MediaRequest.select().where(MediaRequest.status == s)
+                                                       for s in REQUEST_STATUSES], COUNT_CAP), strict=True))
     if has_request_context():
         g.request_counts = counts
     return counts

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from peewee import JOIN
 
 from plexportal.auth.models import User
-from plexportal.db import db
+from plexportal.db import capped_counts, db
 from plexportal.lib import fmt
 from plexportal.notify.models import STATUSES, Channel, Delivery, Notification, PushSubscription
 
@@ -123,7 +123,8 @@ def counts() -> dict[str, int]:
 
     if has_request_context() and "outbox_counts" in g:
         return g.outbox_counts
-    found = {s: capped_count(Notification.select(Notification.id).where(Notification.status == s)) for s in STATUSES}
+    found = dict(zip(STATUSES, capped_counts([Notification.select().where(Notification.status == s) for s in STATUSES],
+                                             COUNT_CAP), strict=True))
     if has_request_context():
         g.outbox_counts = found
     return found
