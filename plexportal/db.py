@@ -78,6 +78,18 @@ class BaseModel(Model):
         legacy_table_names = False
 
 
+def capped_counts(queries: list, cap: int) -> list[int]:
+    """The rows each query matches, each counted no further than cap + 1, in one statement (one
+    round trip for a dashboard card's counts, each still a walk of no more than cap + 1 entries)."""
+    if not queries:
+        return []
+    columns = [peewee.Select(from_list=[q.select(peewee.SQL("1")).order_by().limit(cap + 1).alias("w")],
+                             columns=[peewee.fn.COUNT(peewee.SQL("*"))]).alias(f"n{i}")
+               for i, q in enumerate(queries)]
+    row = db.execute(peewee.Select(columns=columns)).fetchone()
+    return [int(n) for n in row]
+
+
 def make_database(config) -> peewee.Database:
     if config.database_url:
         from plexportal.config import ConfigError

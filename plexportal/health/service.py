@@ -152,9 +152,15 @@ DAY_NAMES = (("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu"
 
 def overview() -> list[dict]:
     out = []
+    # Every monitor's state in one read (a row is made the first time a monitor is seen).
+    known = {row.name: row for row in MonitorState.select().where(MonitorState.name.in_(list(monitors.MONITORS)))}
+    # Each monitor's last run, a keyed step into its runs, all in one statement.
+    newest = [MonitorRun.select(MonitorRun.id).where(MonitorRun.monitor == name).order_by(MonitorRun.id.desc()).limit(1)
+              for name in monitors.MONITORS]
+    runs = {r.monitor: r for r in MonitorRun.select().where(MonitorRun.id.in_(newest))} if newest else {}
     for m in monitors.MONITORS.values():
-        st = state(m.name)
-        last = MonitorRun.select().where(MonitorRun.monitor == m.name).order_by(MonitorRun.id.desc()).first()
+        st = known.get(m.name) or state(m.name)
+        last = runs.get(m.name)
         out.append({"monitor": m, "enabled": is_enabled(m), "interval": interval(m), "state": st,
                     "schedule": schedule_words(m),
                     "last": last, "next_due": next_due(m, st) if is_enabled(m) else None})

@@ -2,16 +2,18 @@
 from datetime import timedelta
 
 from plexportal.lib import clock
-from plexportal.media.models import Arrival, MediaRequest, WebhookEvent
+from plexportal.media import service
+from plexportal.media.models import Arrival, WebhookEvent
 
 
 def card() -> dict:
     from plexportal.media import decisions
 
     since = clock.now() - timedelta(days=1)
+    counts = service.request_counts()              # each read from the status index, capped
     return {"template": "media/_dashboard_card.html", "waiting": decisions.waiting(),
-            "waiting_total": MediaRequest.select().where(MediaRequest.status == "pending").count(),
-            "open_requests": MediaRequest.select().where(MediaRequest.status.in_(("pending", "approved"))).count(),
+            "waiting_total": service.count_label(counts["pending"]),
+            "open_requests": service.count_label(counts["pending"] + counts["approved"]),
             "arrived_today": Arrival.select().where(Arrival.arrived_at >= since).count(),
             "unmatched": Arrival.select().where(Arrival.request.is_null()).count(),
             "failed_hooks": WebhookEvent.select().where((WebhookEvent.status.in_(("failed", "invalid")))

@@ -21,6 +21,7 @@ from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from peewee import JOIN
 
 from plexportal import areas
 from plexportal.db import db, on_commit
@@ -251,9 +252,19 @@ def decline_reason(req: MediaRequest) -> str:
 
 def waiting(limit: int = 8) -> list[tuple[MediaRequest, RequestDecision | None]]:
     """Requests waiting for approval, oldest first, each with a decision taken but not yet in Seerr."""
-    rows = list(MediaRequest.select().where((MediaRequest.status == "pending") & MediaRequest.seerr_request_id.is_null(False))
+    from plexportal.auth.models import User
+
+    # The requester comes with each row and the standing decisions in one more read, not two
+    # statements per request.
+    rows = list(MediaRequest.select(MediaRequest, User).join(User, JOIN.LEFT_OUTER, on=(MediaRequest.requested_by == User.id))
+                .where((MediaRequest.status == "pending") & MediaRequest.seerr_request_id.is_null(False))
                 .order_by(MediaRequest.created_at, MediaRequest.id).limit(limit))
-    return [(r, standing(r)) for r in rows]
+    stands: dict[int, RequestDecision] = {}
+    for d in (RequestDecision.select().where(RequestDecision.request.in_([r.id for r in rows] or [0])
+                                             & RequestDecision.status.in_(["queued", "done"]))
+              .order_by(RequestDecision.id)):
+        stands[d.request_id] = d                  # the newest one stands, as in standing()
+    return [(r, stands.get(r.id)) for r in rows]
 
 
 # -- telling the admins -----------------------------------------------------------------------------

@@ -51,6 +51,10 @@ class MediaRequest(BaseModel):
     # announcement goes through everything; afterwards only through what the import brought.
     full_pass_at = UTCDateTimeField(null=True)
 
+    class Meta:
+        # A person's last request, one step into this index (the People page sorts by it).
+        indexes = ((("requested_by", "created_at"), False),)
+
 
 class Follower(BaseModel):
     """Someone who hears when a request's media is ready (the requester is one too)."""

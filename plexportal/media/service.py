@@ -17,7 +17,7 @@ from datetime import timedelta
 from peewee import IntegrityError
 
 from plexportal import areas
-from plexportal.db import db
+from plexportal.db import capped_counts, db
 from plexportal.lib import clock
 from plexportal.media import events, matching, parsing, sync
 from plexportal.media.models import WebhookEvent
@@ -303,3 +303,29 @@ save_request = sync.save_request
 def record_import(parsed: parsing.Parsed) -> tuple[str, str]:
     """Record an import that no webhook told us about, and announce it as the webhook would have."""
     return matching.record_import(None, parsed)
+
+
+# -- counts for the dashboard -----------------------------------------------------------------------
+
+# Request counts stop here ("10,000+"): each is a walk through the status index, no further.
+COUNT_CAP = 10_000
+
+
+def request_counts() -> dict[str, int]:
+    """Requests per status, each at most COUNT_CAP + 1 (show with `count_label`). Read once per
+    page view: the dashboard's media and health cards share it."""
+    from flask import g, has_request_context
+
+    from plexportal.media.models import REQUEST_STATUSES, MediaRequest
+
+    if has_request_context() and "request_counts" in g:
+        return g.request_counts
+    counts = dict(zip(REQUEST_STATUSES, capped_counts([MediaRequest.select().where(MediaRequest.status == s)
+                                                       for s in REQUEST_STATUSES], COUNT_CAP), strict=True))
+    if has_request_context():
+        g.request_counts = counts
+    return counts
+
+
+def count_label(n: int) -> str:
+    return f"{COUNT_CAP:,}+" if n > COUNT_CAP else f"{n:,}"

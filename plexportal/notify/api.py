@@ -29,7 +29,11 @@ MAIL_SERVER = obj("Whether the mail server answers; sending pauses while it does
                            envelope.Integer("user", "Only messages to this person (their id)"),
                            envelope.Text("kind", "Only this message kind, such as media.ready"),
                            envelope.Flag("flagged", "Only messages flagged for a look")],
-                  extra={"mail_server": MAIL_SERVER})
+                  description="`total` is counted at most 10,000 past the page asked for; when more match, "
+                              "`total_capped` is true and `total` is a lower bound (`next` still leads on).",
+                  extra={"mail_server": MAIL_SERVER,
+                         "total_capped": {**BOOL, "description": "True when more messages match than were counted: "
+                                                                 "`total` is then a lower bound"}})
 def notifications(args):
     f = outbox.Filters(status=args["status"], user=args["user"], kind=args["kind"], flagged=args["flagged"])
     q = outbox.query(f)
@@ -37,5 +41,9 @@ def notifications(args):
     mail_server = {"reachable": down is None, "down_since": fmt.isotime(down["down_since"]) if down else None,
                    "error": down["error"] if down else "",
                    "next_probe_at": fmt.isotime(down["next_probe_at"]) if down else None}
-    return (q.count(), [outbox.as_dict(n) for n in q.limit(args.limit).offset(args.offset)],
-            {"mail_server": mail_server})
+    # Counted no further than COUNT_CAP past this page: an exact total of a big outbox is a walk
+    # through a million index entries on every call. Past the cap, `total` is a lower bound.
+    reach = args.offset + args.limit + outbox.COUNT_CAP
+    total = q.order_by().limit(reach + 1).count()
+    return (min(total, reach), [outbox.as_dict(n) for n in q.limit(args.limit).offset(args.offset)],
+            {"mail_server": mail_server, "total_capped": total > reach})

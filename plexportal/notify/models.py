@@ -44,7 +44,9 @@ class Notification(BaseModel):
 
     class Meta:
         # "Sent today" on the dashboard reads today's rows of this index, not every message ever sent.
-        indexes = ((("status", "sent_at"), False),)
+        indexes = ((("status", "sent_at"), False),
+                   # A person's sent messages counted in this index alone (the people API's count).
+                   (("user", "status"), False))
 
 
 class Delivery(BaseModel):

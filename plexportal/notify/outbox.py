@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from peewee import JOIN
 
 from plexportal.auth.models import User
+from plexportal.db import capped_counts, db
 from plexportal.lib import fmt
 from plexportal.notify.models import STATUSES, Channel, Delivery, Notification, PushSubscription
 
@@ -75,8 +76,19 @@ def page(f: Filters, number: int = 1, size: int = PAGE_SIZE) -> tuple[list[Notif
     return rows[:size], len(rows) > size
 
 
+# Each kind in the outbox, one step through the kind index per kind ("the smallest kind after the
+# last one"): a DISTINCT would read the whole index, a million entries on a big server, and
+# PostgreSQL has no skip scan to do this by itself.
+_KINDS = ('WITH RECURSIVE k(kind) AS ('
+          'SELECT CAST(MIN("kind") AS TEXT) FROM "notification" '
+          'UNION ALL SELECT CAST((SELECT MIN(n."kind") FROM "notification" AS n WHERE n."kind" > k.kind) AS TEXT) '
+          'FROM k WHERE k.kind IS NOT NULL) '
+          'SELECT kind FROM k WHERE kind IS NOT NULL')
+
+
 def kinds() -> list[str]:
-    return [r.kind for r in Notification.select(Notification.kind).distinct().order_by(Notification.kind)]
+    """The kinds of message in the outbox, in order (each read from the kind index)."""
+    return [kind for (kind,) in db.execute_sql(_KINDS).fetchall()]
 
 
 def find_person(text: str) -> int:
@@ -105,8 +117,17 @@ def capped_count(query) -> int:
 
 
 def counts() -> dict[str, int]:
-    """Messages per status, each at most COUNT_CAP + 1 (show with `count_label`)."""
-    return {s: capped_count(Notification.select(Notification.id).where(Notification.status == s)) for s in STATUSES}
+    """Messages per status, each at most COUNT_CAP + 1 (show with `count_label`). Read once per
+    page view: the dashboard's mail and health cards share it."""
+    from flask import g, has_request_context
+
+    if has_request_context() and "outbox_counts" in g:
+        return g.outbox_counts
+    found = dict(zip(STATUSES, capped_counts([Notification.select().where(Notification.status == s) for s in STATUSES],
+                                             COUNT_CAP), strict=True))
+    if has_request_context():
+        g.outbox_counts = found
+    return found
 
 
 def count_label(n: int) -> str:

@@ -274,3 +274,16 @@ def resend(notification_id: int) -> bool:
     if done:
         _kick([Notification.get_by_id(notification_id)])
     return done
+
+
+def outbox_counts() -> dict[str, int]:
+    """Messages per status, each read from the status index and capped (see `outbox_count_label`)."""
+    from plexportal.notify import outbox
+
+    return outbox.counts()
+
+
+def outbox_count_label(n: int) -> str:
+    from plexportal.notify import outbox
+
+    return outbox.count_label(n)

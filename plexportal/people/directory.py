@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from peewee import fn
+from peewee import JOIN, SQL, Case, fn
 
 from plexportal.auth.models import User
 from plexportal.people.identity import strong_ids
@@ -124,37 +124,95 @@ def search_clause(q: str):
             | (fn.LOWER(User.display_name) ** like) | (fn.LOWER(User.plex_username) ** like))
 
 
+def _ranked(q: str = ""):
+    """Everyone on the People page (not the admins) as (id, standing, activity) rows, computed in
+    the database: the access rows and invite uses summed up per person in one pass each, and the
+    last request a look-up per person in the (requester, created) index, so a server's history of
+    requests costs nothing here. `standing` is `_decide`'s state; `activity` is what
+    `Standing.last_activity` is, with nothing known as 1970."""
+    import peewee
+
+    from plexportal.db import db
+    from plexportal.invites.models import Access, Redemption
+    from plexportal.media.models import MediaRequest
+
+    def flag(condition):
+        return fn.MAX(Case(None, [(condition, 1)], 0))
+
+    access = (Access.select(Access.user.alias("uid"),
+                            flag((Access.status == "active") & (Access.pending == False)).alias("live"),
+                            flag(Access.status == "active").alias("active"),
+                            flag(Access.status == "suspended").alias("suspended"),
+                            flag(Access.status.in_(("removed", "expired"))).alias("removed"),
+                            fn.MAX(Access.last_seen_at).alias("seen"))
+              .where(Access.user.is_null(False)).group_by(Access.user).alias("a"))
+    uses = (Redemption.select(Redemption.user.alias("uid"), flag(Redemption.state.in_(WAITING)).alias("waiting"),
+                              fn.MAX(Redemption.created_at).alias("used"))
+            .where(Redemption.user.is_null(False)).group_by(Redemption.user).alias("r"))
+    Req = MediaRequest.alias("req")
+    requested = (Req.select(Req.created_at).where(Req.requested_by == User.id)
+                 .order_by(Req.created_at.desc()).limit(1))
+    only_seerr = (User.seerr_user_id.is_null(False) & User.plex_user_id.is_null()
+                  & (User.jellyfin_user_id.is_null() | (User.jellyfin_user_id == ""))
+                  & access.c.uid.is_null() & uses.c.uid.is_null())
+    standing = Case(None, [(access.c.live == 1, "access"),
+                           ((access.c.active == 1) | (uses.c.waiting == 1), "waiting"),
+                           (access.c.suspended == 1, "suspended"),
+                           (access.c.removed == 1, "removed"),
+                           (only_seerr, "seerr")], "other")
+    epoch = SQL("'1970-01-01 00:00:00'")
+    latest = fn.GREATEST if isinstance(db.obj, peewee.PostgresqlDatabase) else fn.MAX
+    activity = latest(*(fn.COALESCE(v, epoch) for v in (User.created_at, User.last_login_at, access.c.seen,
+                                                          uses.c.used, requested)))
+    where = User.role == "user"
+    if q.strip():
+        where &= search_clause(q)
+    return (User.select(User.id.alias("uid"), standing.alias("standing"), activity.alias("activity"))
+            .join(access, JOIN.LEFT_OUTER, on=(access.c.uid == User.id))
+            .join(uses, JOIN.LEFT_OUTER, on=(uses.c.uid == User.id), src=User)
+            .where(where))
+
+
 def directory(show: str = "all", q: str = "", page: int = 1, per_page: int = PAGE_SIZE) -> Directory:
-    """One page of people, newest activity first, with the count of each filter (for the search)."""
-    if q.strip():                    # admins are on the Admins page
-        ids = [uid for (uid,) in User.select(User.id).where((User.role == "user") & search_clause(q)).tuples()]
-        all_standings = standings(ids)
-    else:
-        all_standings = standings()
+    """One page of people, newest activity first, with the count of each filter (for the search).
+
+    Two statements over everyone (the count of each standing; the page's ids in order), then the
+    page's 50 people read in full: the cost follows the number of people, never their history."""
+    ranked = _ranked(q)                       # admins are on the Admins page
     counts = {key: 0 for key, _ in FILTERS}
-    counts["all"] = len(all_standings)
-    for s in all_standings.values():
-        counts[s.state] += 1
-    chosen = [uid for uid, s in all_standings.items() if show in ("all", s.state)]
-    chosen.sort(key=lambda uid: (all_standings[uid].last_activity or EPOCH, uid), reverse=True)
-    pages = max(1, -(-len(chosen) // per_page))
+    for state, n in ranked.select_from(ranked.c.standing, fn.COUNT(SQL("*"))).group_by(ranked.c.standing).tuples():
+        counts[state] = n
+    counts["all"] = sum(counts[key] for key, _ in STATES)
+    total = counts["all"] if show == "all" else counts.get(show, 0)
+    pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
-    shown = chosen[(page - 1) * per_page: page * per_page]
+    chosen = ranked.select_from(ranked.c.uid)
+    if show != "all":
+        chosen = chosen.where(ranked.c.standing == show)
+    shown = [uid for (uid,) in chosen.order_by(ranked.c.activity.desc(), ranked.c.uid.desc())
+             .limit(per_page).offset((page - 1) * per_page).tuples()]
+    found = standings(shown)
     users = {u.id: u for u in User.select().where(User.id.in_(shown or [0]))}
-    return Directory(rows=[(users[uid], all_standings[uid]) for uid in shown], counts=counts, total=len(chosen),
+    return Directory(rows=[(users[uid], found[uid]) for uid in shown], counts=counts, total=total,
                      page=page, pages=pages)
 
 
 def emails_of(user: User) -> list[str]:
     """Every email the person is known by (their row's and those of rows merged into it)."""
+    return emails_of_all([user])[user.id]
+
+
+def emails_of_all(users: list[User]) -> dict[int, list[str]]:
+    """{user id: emails_of(user)} for many people in one query."""
     from plexportal.people.models import IdentityKey
 
-    found = [user.email] if user.email else []
-    for (key,) in IdentityKey.select(IdentityKey.key).where((IdentityKey.user == user.id)
-                                                             & (IdentityKey.kind == "email")).tuples():
+    found = {u.id: [u.email] if u.email else [] for u in users}
+    for uid, key in (IdentityKey.select(IdentityKey.user, IdentityKey.key)
+                     .where(IdentityKey.user.in_(list(found) or [0]) & (IdentityKey.kind == "email"))
+                     .order_by(IdentityKey.id).tuples()):
         email = key.split(":", 1)[1]
-        if email not in found:
-            found.append(email)
+        if email not in found[uid]:
+            found[uid].append(email)
     return found
 
 
@@ -195,6 +253,7 @@ def describe(users: list[User]) -> list[dict]:
 
     ids = [u.id for u in users]
     found = standings(ids)
+    emails = emails_of_all(users)
     made = dict(Follower.select(Follower.user, fn.COUNT(Follower.id)).where(
         Follower.user.in_(ids or [0]) & (Follower.role == "requester")).group_by(Follower.user).tuples())
     sent = dict(Notification.select(Notification.user, fn.COUNT(Notification.id)).where(
@@ -203,7 +262,7 @@ def describe(users: list[User]) -> list[dict]:
     for u in users:
         s = found[u.id]
         status = ACCESS_WORDS.get(s.state) or s.label.lower()
-        out.append({"id": u.id, "name": u.name, "emails": emails_of(u), "plex_username": u.plex_username,
+        out.append({"id": u.id, "name": u.name, "emails": emails[u.id], "plex_username": u.plex_username,
                     "plex_user_id": u.plex_user_id, "seerr_user_id": u.seerr_user_id,
                     "jellyfin_user_id": u.jellyfin_user_id, "sources": s.sources,
                     "access": {"status": status,

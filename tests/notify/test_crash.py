@@ -16,7 +16,7 @@ import pytest
 from plexportal.lib import clock
 from plexportal.notify import send, service
 from plexportal.notify.models import Notification
-from tests.conftest import BACKEND, PG_URL, REDIS_URL, SECRET
+from tests.conftest import BACKEND, PG_SESSION_URL, REDIS_URL, SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 N = 120
@@ -26,7 +26,7 @@ def sender_process(app):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLEXPORTAL_")}
     env.update(PLEXPORTAL_SECRET_KEY=SECRET, PLEXPORTAL_DATA_DIR=str(app.config["PLEXPORTAL"].data_dir))
     if BACKEND == "postgres":
-        env.update(PLEXPORTAL_DATABASE_URL=PG_URL, PLEXPORTAL_REDIS_URL=REDIS_URL)
+        env.update(PLEXPORTAL_DATABASE_URL=PG_SESSION_URL, PLEXPORTAL_REDIS_URL=REDIS_URL)
     flask = str(Path(sys.executable).with_name("flask"))
     return subprocess.Popen([flask, "--app", "wsgi", "notify", "send-due"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -1,9 +1,11 @@
 """The dashboard's message counts read an index range, not every message ever sent: the query
-plans are checked (SQLite), so a change that brings back a scan of the whole outbox fails here."""
+plans are checked (SQLite), so a change that brings back a scan of the whole outbox fails here.
+The kinds to filter by and the API's total do not walk the outbox either."""
 from datetime import timedelta
 
 import pytest
 
+from plexportal.db import db as database
 from plexportal.lib import clock
 from plexportal.notify.models import Notification
 from tests.statements import counting
@@ -60,3 +62,43 @@ def test_it_asks_for_a_name_when_too_many_people_to_list(logged_in, make_user, m
     assert "Nobody is called “nobody-here”" in nobody and "For viewer" not in nobody
     further = logged_in.get("/notify/?person=viewer1&page=9999")
     assert further.status_code == 200 and "For viewer" not in further.get_data(as_text=True)
+
+
+def test_the_kinds_to_filter_by_are_read_one_per_kind_not_one_per_message(logged_in, make_user):
+    from plexportal.notify import outbox
+
+    ana = make_user("ana")
+    _messages([ana], each=30)
+    now = clock.now()
+    Notification.insert_many([dict(kind=k, status="sent", destination="a@example.com", send_after=now, created_at=now)
+                              for k in ("invites.welcome", "admin.alert", "admin.alert", "backups.alert")]).execute()
+    with counting(database.obj) as work:
+        kinds = outbox.kinds()
+    assert kinds == ["admin.alert", "backups.alert", "invites.welcome", "media.ready"]
+    assert work.statements == 1 and work.rows == 4 and "DISTINCT" not in work.sql[0].upper()
+    page = logged_in.get("/notify/").get_data(as_text=True)
+    assert '<option value="backups.alert"' in page and '<option value="media.ready"' in page
+    Notification.delete().execute()
+    assert outbox.kinds() == []
+
+
+def test_the_apis_total_stops_past_the_cap_and_says_so(logged_in, make_user, set_settings, monkeypatch):
+    from plexportal.notify import outbox
+
+    set_settings(API_KEY="b" * 32)
+    headers = {"X-Api-Key": "b" * 32}
+    monkeypatch.setattr(outbox, "COUNT_CAP", 4)
+    ana = make_user("ana")
+    _messages([ana], each=5)
+    exact = logged_in.get("/api/v1/notifications?limit=2", headers=headers).get_json()
+    assert exact["total"] == 5 and exact["total_capped"] is False and exact["next"].endswith("offset=2")
+
+    _messages([ana], each=10)                            # 15: more than 2 + 4 past the first page
+    capped = logged_in.get("/api/v1/notifications?limit=2", headers=headers).get_json()
+    assert capped["total"] == 6 and capped["total_capped"] is True and len(capped["items"]) == 2
+    assert capped["next"].endswith("offset=2")
+    # Further on, the count reaches past that page: the last page still ends the list.
+    last = logged_in.get("/api/v1/notifications?limit=2&offset=14", headers=headers).get_json()
+    assert last["total"] == 15 and last["total_capped"] is False and last["next"] is None and len(last["items"]) == 1
+    filtered = logged_in.get("/api/v1/notifications?status=failed", headers=headers).get_json()
+    assert filtered["total"] == 0 and filtered["total_capped"] is False
