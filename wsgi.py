@@ -11,3 +11,4 @@ except ConfigError as err:
     print(f"plexportal cannot start: {err}", file=sys.stderr)
     sys.exit(2)
 processes.start(app)
+processes.settle()

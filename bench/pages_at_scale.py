@@ -120,7 +120,10 @@ def pages(app) -> list[str]:
 
 
 def time_pages(data: Path, rounds: int, database_url: str = "") -> list[tuple]:
+    from plexportal import processes
+
     app = selfbackup.app_for(data, database_url)
+    processes.settle()                          # as wsgi.py does once the app is built
     client = app.test_client()
     r = client.get("/auth/login")
     import re

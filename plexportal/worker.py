@@ -19,6 +19,7 @@ running.hold(app.config["PLEXPORTAL"].data_dir, "worker")   # a restore must not
 # huey_consumer gives the "huey" logger its own handler; without this every line would also reach
 # the root handler processes.start() installed, and be printed twice.
 logging.getLogger("huey").propagate = False
+processes.settle()
 
 
 def _announce_ready(h) -> None:
