@@ -420,3 +420,21 @@ def test_an_unknown_or_broken_language_falls_back_to_the_servers_default(app, se
         assert i18n.language_for(SimpleNamespace(language="nl")) == "nl"
         with i18n.in_language("klingon") as code:
             assert code == "es"
+
+
+def test_following_a_title_from_the_persons_page_is_answered_in_their_language(client, make_user):
+    ana, bo = make_user("ana", language="de"), make_user("bo")
+    req = MediaRequest.create(media_type="movie", title="Paper Lanterns", tmdb_id=77, requested_by=bo, status="approved")
+    token = links.make_token(ana)
+    web = Browserless(client)
+    web.get("/notify/u/" + token, headers={"Accept-Language": "en"})
+
+    def follow(action):
+        r = web.post(f"/media/follow/{req.id}", data={"action": action, "token": token}, htmx=True)
+        assert r.status_code == 200
+        return r.get_data(as_text=True) + r.headers.get("HX-Trigger", "")
+
+    said = follow("follow")
+    assert "Du erfährst es, sobald Paper Lanterns bereitsteht." in said and "You'll hear" not in said
+    assert "Keine Änderung." in follow("follow")
+    assert "Du folgst nicht mehr." in follow("unfollow")
