@@ -56,7 +56,7 @@ SENTENCE = re.compile(r"^(?=.*[A-Za-z]{2})(?!.*[<=/#{}_.:]$)(?:[A-Z][a-z]|.*[a-z
 CODE_TAGS = {"code", "kbd", "samp", "pre", "script", "style"}
 # Names and technical words that read the same in every language; as a whole text, or as a literal
 # (the wizard's step keys, which the steps list shows through gettext).
-NAMES = {"plexportal", "Plex", "Seerr", "Jellyfin", "Sonarr", "Radarr", "Discord", "Telegram", "Slack", "ntfy", "Gotify",
+NAMES = {"plexportal", "Plex", "Seerr", "Overseerr", "Jellyseerr", "Jellyfin", "Sonarr", "Radarr", "Discord", "Telegram", "Slack", "ntfy", "Gotify",
          "Pushover", "Pushbullet", "URL", "POST", "tvdb", "tmdb", "Admin", "Email"}
 # Example values in a placeholder: an address, an email, a code's shape.
 EXAMPLE = re.compile(r"^\S*(@|://)\S*$|^[x-]+$")
@@ -70,7 +70,8 @@ class _Visible(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         if tag not in ("br", "img", "input", "hr", "meta", "link", "source", "wbr"):
-            self.inside.append(tag)
+            # translate="no" marks words that stay as they are (another program's own labels).
+            self.inside.append("code" if ("translate", "no") in attrs else tag)
         for name, value in attrs:
             if name == "placeholder" and value and EXAMPLE.search(value):
                 continue
@@ -80,7 +81,7 @@ class _Visible(HTMLParser):
 
     def handle_endtag(self, tag):
         while self.inside:
-            if self.inside.pop() == tag:
+            if self.inside.pop() in (tag, "code"):
                 break
 
     def handle_data(self, data):
@@ -225,6 +226,7 @@ def test_the_check_finds_english_outside_gettext(tmp_path):
             '<a href="{{ url_for("invites.index") }}" class="{{ "secondary" if x }}">§</a>'
             '{% trans %}Some <b>words</b>{% endtrans %}{{ status(r.status) }}{{ status("ok", "warn", _("fine")) }}'
             '<button class="{{ \'secondary outline\' if x }}" value="approve">{{ _("Go") }}</button>'
+            '<dt translate="no">Triggers</dt><dd translate="no">On Grab, <b>On Import</b></dd>'
             '<input placeholder="you@example.com"><dt>Plex</dt>{{ status("sent" if x else "failed", label=_("done")) }}')
     page.write_text(fine)
     assert _problems_of(page) == []
