@@ -88,4 +88,3 @@ def test_an_expired_form_on_a_public_page_is_explained_in_the_browsers_language(
     assert "Bitte versuch es noch einmal" in body and "Lade die Seite neu" in body and "Zurück zum Anfang" in body
     english = client.post("/auth/login", data={"username": "admin", "password": "x"}).get_data(as_text=True)
     assert "The form expired. Reload the page and send it again." in english and "Back to the start" in english
-
