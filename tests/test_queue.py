@@ -102,8 +102,8 @@ def test_it_wakes_a_waiting_consumer_when_another_process_enqueues(kind, tmp_pat
 @pytest.mark.parametrize("kind", ["sqlite", "redis"])
 def test_it_runs_a_scheduled_task_at_its_time_without_the_scheduler(kind, tmp_path, monkeypatch):
     worker, web = _storages(kind, tmp_path, monkeypatch)
-    web.add_to_schedule(b"send-the-batch", utcnow() + timedelta(seconds=1))
-    started = time.monotonic()
+    started = time.monotonic()                          # before the due time is taken: a slow
+    web.add_to_schedule(b"send-the-batch", utcnow() + timedelta(seconds=1))   # add cannot shorten it
     thread, box = _waiting_dequeue(worker)
     thread.join(LONG / 2)
     assert box.get("data") == b"send-the-batch"

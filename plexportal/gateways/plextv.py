@@ -16,8 +16,7 @@ import uuid
 # ElementTree never fetches external entities or DTDs, and Python's expat (2.4.1 and later)
 # stops entity-expansion bombs, so plex.tv's XML needs no defusedxml.
 import xml.etree.ElementTree as ET  # nosec B405 # see above
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,7 +24,25 @@ import requests
 
 from plexportal import __version__
 from plexportal.gateways.base import GatewayError, describe_exception
+from plexportal.gateways.plextv_types import (
+    Account,
+    Connection,
+    Permissions,
+    Pin,
+    PlexUser,
+    Section,
+    ServerResource,
+    Share,
+    as_bool,
+    as_int,
+    as_time,
+)
 from plexportal.lib import http
+
+# The answers' types live in plextv_types; areas name them through this module.
+__all__ = ["Account", "AlreadySharing", "Connection", "Permissions", "Pin", "PlexTV", "PlexTVSettings", "PlexUser",
+           "Section", "ServerResource", "Share", "auth_urls", "browser_pin", "client_identifier", "filter_string",
+           "from_store", "settings_from_store"]
 
 SERVICE = "plex.tv"
 PRODUCT = "plexportal"
@@ -43,122 +60,6 @@ class PlexTVSettings:
     client_id: str
 
 
-@dataclass
-class Account:
-    id: int
-    uuid: str
-    username: str
-    email: str
-    title: str
-    confirmed: bool | None          # None when plex.tv did not say
-    thumb: str = ""
-
-
-@dataclass
-class Section:
-    id: int                          # plex.tv's global section id: what sharing calls take
-    key: str                         # the server's local key
-    title: str
-    type: str
-    shared: bool | None = None
-
-
-@dataclass
-class Share:
-    id: int                          # the shared_server id (FRIENDSERVERS {serverId})
-    machine_identifier: str
-    name: str
-    num_libraries: int
-    all_libraries: bool
-    pending: bool
-    last_seen_at: datetime | None
-
-
-@dataclass
-class PlexUser:
-    id: int
-    username: str
-    email: str
-    title: str
-    thumb: str
-    home: bool
-    restricted: bool
-    allow_sync: bool
-    allow_channels: bool
-    allow_camera_upload: bool
-    servers: list[Share] = field(default_factory=list)
-
-    def share_for(self, machine_identifier: str) -> Share | None:
-        return next((s for s in self.servers if s.machine_identifier == machine_identifier), None)
-
-
-@dataclass
-class Pin:
-    id: int
-    code: str
-    auth_token: str | None
-
-
-@dataclass(frozen=True)
-class Connection:
-    """One address a Plex Media Server can be reached at (plex.tv's list of resources)."""
-    uri: str
-    local: bool = False
-    relay: bool = False
-
-
-@dataclass(frozen=True)
-class ServerResource:
-    """A Plex Media Server an account can reach (GET /api/v2/resources, provides="server")."""
-    name: str
-    machine_identifier: str
-    owned: bool
-    connections: tuple[Connection, ...] = ()
-
-    def preferred_uri(self) -> str:
-        """The address to use: on the local network first, HTTPS before HTTP, the relay last."""
-        ranked = sorted((c for c in self.connections if c.uri),
-                        key=lambda c: (c.relay, not c.local, not c.uri.startswith("https:")))
-        return ranked[0].uri if ranked else ""
-
-
-@dataclass
-class Permissions:
-    allow_sync: bool = False
-    allow_camera_upload: bool = False
-    allow_channels: bool = False
-    filter_movies: str = ""          # "contentRating=G%2CPG|label=kids" as plexapi builds it
-    filter_television: str = ""
-    filter_music: str = ""
-
-    def sharing_settings(self) -> dict[str, str]:
-        return {"allowSync": _flag(self.allow_sync), "allowCameraUpload": _flag(self.allow_camera_upload),
-                "allowChannels": _flag(self.allow_channels), "filterMovies": self.filter_movies or "",
-                "filterTelevision": self.filter_television or "", "filterMusic": self.filter_music or ""}
-
-
-def _flag(value: bool) -> str:
-    return "1" if value else "0"
-
-
-def _bool(value: str | None) -> bool:
-    return (value or "").lower() in ("1", "true")
-
-
-def _int(value: object, default: int = 0) -> int:
-    if not isinstance(value, int | float | str | bytes):
-        return default
-    try:
-        return int(value)
-    except (ValueError, OverflowError):
-        return default
-
-
-def _ts(value: str | None) -> datetime | None:
-    n = _int(value, 0)
-    return datetime.fromtimestamp(n, UTC) if n > 0 else None
-
-
 def client_identifier(*_ignored: object) -> str:
     """A stable per-install X-Plex-Client-Identifier (plexapi's default is the host's MAC address):
     random, generated once and kept in the PLEX_CLIENT_ID setting. It is public (the join page and
@@ -174,7 +75,7 @@ def browser_pin(data: object) -> tuple[int, str] | None:
     or None when either is not what plex.tv hands out."""
     if not isinstance(data, dict):
         return None
-    pin_id, pin_code = _int(data.get("pin_id"), -1), str(data.get("pin_code") or "")
+    pin_id, pin_code = as_int(data.get("pin_id"), -1), str(data.get("pin_code") or "")
     if not (0 < pin_id < 2**63) or not re.fullmatch(r"[A-Za-z0-9]{1,64}", pin_code):
         return None
     return pin_id, pin_code
@@ -263,9 +164,9 @@ class PlexTV:
         """GET /api/v2/user (XML, as plexapi reads it)."""
         root = _xml(self._call("GET", self.tv("/api/v2/user"), token=token))
         confirmed = root.get("confirmed")
-        return Account(id=_int(root.get("id")), uuid=root.get("uuid", ""), username=root.get("username", ""),
+        return Account(id=as_int(root.get("id")), uuid=root.get("uuid", ""), username=root.get("username", ""),
                        email=root.get("email", ""), title=root.get("title", ""),
-                       confirmed=None if confirmed is None else _bool(confirmed), thumb=root.get("thumb", ""))
+                       confirmed=None if confirmed is None else as_bool(confirmed), thumb=root.get("thumb", ""))
 
     def servers(self, token: str) -> list[ServerResource]:
         """GET /api/v2/resources (XML, as plexapi's MyPlexAccount.resources reads it): the Plex
@@ -275,16 +176,16 @@ class PlexTV:
         for r in root.iter("resource"):
             if "server" not in (r.get("provides") or "").split(","):
                 continue
-            connections = tuple(Connection(uri=c.get("uri", ""), local=_bool(c.get("local")), relay=_bool(c.get("relay")))
+            connections = tuple(Connection(uri=c.get("uri", ""), local=as_bool(c.get("local")), relay=as_bool(c.get("relay")))
                                 for c in r.iter("connection"))
             out.append(ServerResource(name=r.get("name", ""), machine_identifier=r.get("clientIdentifier", ""),
-                                      owned=_bool(r.get("owned")), connections=connections))
+                                      owned=as_bool(r.get("owned")), connections=connections))
         return out
 
     def server_sections(self, machine_id: str) -> list[Section]:
         """GET /api/servers/{mid}: the server's libraries with their plex.tv global ids."""
         root = _xml(self._call("GET", self.tv(f"/api/servers/{machine_id}")))
-        return [Section(id=_int(s.get("id")), key=s.get("key", ""), title=s.get("title", ""), type=s.get("type", ""))
+        return [Section(id=as_int(s.get("id")), key=s.get("key", ""), title=s.get("title", ""), type=s.get("type", ""))
                 for s in root.iter("Section")]
 
     def users(self) -> list[PlexUser]:
@@ -292,22 +193,22 @@ class PlexTV:
         root = _xml(self._call("GET", self.tv("/api/users/")))
         out = []
         for u in root.iter("User"):
-            shares = [Share(id=_int(s.get("id")), machine_identifier=s.get("machineIdentifier", ""),
-                            name=s.get("name", ""), num_libraries=_int(s.get("numLibraries")),
-                            all_libraries=_bool(s.get("allLibraries")), pending=_bool(s.get("pending")),
-                            last_seen_at=_ts(s.get("lastSeenAt"))) for s in u.iter("Server")]
-            out.append(PlexUser(id=_int(u.get("id")), username=u.get("username", ""), email=u.get("email", ""),
-                                title=u.get("title", ""), thumb=u.get("thumb", ""), home=_bool(u.get("home")),
-                                restricted=_bool(u.get("restricted")), allow_sync=_bool(u.get("allowSync")),
-                                allow_channels=_bool(u.get("allowChannels")),
-                                allow_camera_upload=_bool(u.get("allowCameraUpload")), servers=shares))
+            shares = [Share(id=as_int(s.get("id")), machine_identifier=s.get("machineIdentifier", ""),
+                            name=s.get("name", ""), num_libraries=as_int(s.get("numLibraries")),
+                            all_libraries=as_bool(s.get("allLibraries")), pending=as_bool(s.get("pending")),
+                            last_seen_at=as_time(s.get("lastSeenAt"))) for s in u.iter("Server")]
+            out.append(PlexUser(id=as_int(u.get("id")), username=u.get("username", ""), email=u.get("email", ""),
+                                title=u.get("title", ""), thumb=u.get("thumb", ""), home=as_bool(u.get("home")),
+                                restricted=as_bool(u.get("restricted")), allow_sync=as_bool(u.get("allowSync")),
+                                allow_channels=as_bool(u.get("allowChannels")),
+                                allow_camera_upload=as_bool(u.get("allowCameraUpload")), servers=shares))
         return out
 
     def shared_sections(self, machine_id: str, share_id: int) -> list[Section]:
         """GET /api/servers/{mid}/shared_servers/{id}: which libraries one share includes."""
         root = _xml(self._call("GET", self.tv(f"/api/servers/{machine_id}/shared_servers/{share_id}")))
-        return [Section(id=_int(s.get("id")), key=s.get("key", ""), title=s.get("title", ""), type=s.get("type", ""),
-                        shared=_bool(s.get("shared"))) for s in root.iter("Section")]
+        return [Section(id=as_int(s.get("id")), key=s.get("key", ""), title=s.get("title", ""), type=s.get("type", ""),
+                        shared=as_bool(s.get("shared"))) for s in root.iter("Section")]
 
     # -- sharing -------------------------------------------------------------------------------
     def invite_friend(self, machine_id: str, identifier: str, section_ids: list[int], perms: Permissions) -> None:
@@ -329,9 +230,7 @@ class PlexTV:
 
     def update_permissions(self, user_id: int, perms: Permissions) -> None:
         """updateFriend (flags and filters): PUT /api/v2/sharings/{userId}?allowSync=…"""
-        query = urlencode({"allowSync": _flag(perms.allow_sync), "allowCameraUpload": _flag(perms.allow_camera_upload),
-                           "allowChannels": _flag(perms.allow_channels), "filterMovies": perms.filter_movies or "",
-                           "filterTelevision": perms.filter_television or "", "filterMusic": perms.filter_music or ""})
+        query = urlencode(perms.sharing_settings())
         self._call("PUT", self.tv(f"/api/v2/sharings/{user_id}?{query}"))
 
     def remove_friend(self, user_id: int) -> None:
@@ -354,7 +253,7 @@ class PlexTV:
         """GET /api/v2/pins/{id} with our client identifier; authToken appears once approved."""
         data = self._json(self._call("GET", self.tv(f"/api/v2/pins/{int(pin_id)}"), token="",
                                      accept="application/json"))
-        return Pin(id=_int(data.get("id")), code=str(data.get("code", "")), auth_token=data.get("authToken") or None)
+        return Pin(id=as_int(data.get("id")), code=str(data.get("code", "")), auth_token=data.get("authToken") or None)
 
     def approved_account(self, pin_id: int) -> tuple[str, Account] | None:
         """Sign in with Plex: the token and account that approved the PIN, or None while it waits."""
@@ -379,7 +278,7 @@ class PlexTV:
             for shared in invite.get("sharedServers") or []:
                 server = shared.get("server") if isinstance(shared.get("server"), dict) else {}
                 if machine_id in (shared.get("machineIdentifier"), server.get("machineIdentifier")):
-                    self.accept_invite(user_token, _int(shared.get("id")))
+                    self.accept_invite(user_token, as_int(shared.get("id")))
                     return True
         return False
 

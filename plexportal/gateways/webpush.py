@@ -10,7 +10,6 @@ repeated: only its status code."""
 from __future__ import annotations
 
 import base64
-import ipaddress
 import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -60,22 +59,6 @@ def public_key(private_pem: str) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def _in(host: str, allowed: list[str]) -> bool:
-    host = host.lower().rstrip(".")
-    for entry in allowed:
-        entry = entry.strip().lower().rstrip(".")
-        if not entry:
-            continue
-        if entry == host:
-            return True
-        try:
-            if ipaddress.ip_address(host) in ipaddress.ip_network(entry, strict=False):
-                return True
-        except ValueError:
-            continue
-    return False
-
-
 def endpoint_problem(endpoint: str, allowed: list[str], *, resolve: bool = True) -> str | None:
     """Why the server must not POST to this endpoint (None: it may). Resolves the host name unless
     `resolve` is False; the connection is checked again when a message is sent."""
@@ -89,7 +72,7 @@ def endpoint_problem(endpoint: str, allowed: list[str], *, resolve: bool = True)
         return "The push endpoint is not a URL."
     if not host or parts.username is not None or parts.password is not None:
         return "The push endpoint is not a URL."
-    listed = _in(host, allowed)
+    listed = netguard.listed(host, allowed)
     if parts.scheme != "https" and not (parts.scheme == "http" and listed):
         return "The push endpoint must be an https address."
     if listed or not resolve:

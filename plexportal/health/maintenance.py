@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from plexportal.auth.models import User
 from plexportal.db import db
 from plexportal.health.models import MaintenanceWindow
-from plexportal.i18n import N_, english, moment, msg
+from plexportal.i18n import N_, english, in_language, moment, msg, say
 from plexportal.lib import clock
 from plexportal.notify import service as outbox
 from plexportal.notify.models import Notification
@@ -62,8 +62,7 @@ def preview(starts_at: datetime, ends_at: datetime, message: str) -> dict:
     if not people:
         raise WindowError(NOBODY, "message")
     window = MaintenanceWindow(starts_at=starts_at, ends_at=ends_at, message=message)
-    subject, text = _message(window, "announce")
-    return {"subject": subject, "text": text, "count": len(people)}
+    return {**_written(window, "announce"), "count": len(people)}
 
 
 def create_window(starts_at: datetime, ends_at: datetime, message: str, created_by: str = "") -> MaintenanceWindow:
@@ -85,8 +84,14 @@ def notice_preview(window_id: int, kind: str) -> dict | None:
         return None                                   # nothing goes out (or the action is refused)
     if kind == "complete" and window.starts_at > clock.now():
         return None
+    return {**_written(window, kind), "count": len(recipients())}
+
+
+def _written(window: MaintenanceWindow, kind: str) -> dict:
+    """The notice as the server's default language writes it (each person gets their own)."""
     subject, text = _message(window, kind)
-    return {"subject": subject, "text": text, "count": len(recipients())}
+    with in_language(None) as language:
+        return {"subject": say(subject, english(subject)), "text": say(text, english(text)), "language": language}
 
 
 def _users():

@@ -34,20 +34,34 @@ class Policy:
     blocked: list[str] = field(default_factory=list)     # what was refused (for the caller's message)
 
     def allows(self, host: str, ip: str) -> bool:
-        host = (host or "").lower().rstrip(".")
         address = ipaddress.ip_address(ip.split("%", 1)[0])
-        for entry in self.allowed:
-            entry = entry.strip().lower().rstrip(".")
-            if not entry:
-                continue
-            if entry == host:
+        return listed(host, self.allowed, address) or is_public(address)
+
+
+def listed(host: str, allowed: list[str],
+           address: ipaddress.IPv4Address | ipaddress.IPv6Address | None = None) -> bool:
+    """Whether an allowlist entry names `host` (a host name, an IP, or a CIDR holding the address
+    it connects to; without `address`, the host itself when it is an IP literal)."""
+    host = (host or "").lower().rstrip(".")
+    if address is None:
+        try:
+            address = ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+        except ValueError:
+            address = None
+    for entry in allowed:
+        entry = entry.strip().lower().rstrip(".")
+        if not entry:
+            continue
+        if entry == host:
+            return True
+        if address is None:
+            continue
+        try:
+            if address in ipaddress.ip_network(entry, strict=False):
                 return True
-            try:
-                if address in ipaddress.ip_network(entry, strict=False):
-                    return True
-            except ValueError:
-                continue
-        return is_public(address)
+        except ValueError:
+            continue
+    return False
 
 
 _policy: contextvars.ContextVar[Policy | None] = contextvars.ContextVar("netguard_policy", default=None)

@@ -7,35 +7,34 @@ from __future__ import annotations
 import base64
 import json
 import os
-import re
 import sqlite3
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import peewee
 
 from plexportal.lib import clock
-from plexportal.ops import archive, keyfile, running
+from plexportal.ops import archive, running
+from plexportal.ops.archive_check import (  # noqa: F401 # verify and Checked: the area's restore API
+    Checked,
+    RestoreError,
+    check_counts,
+    check_schema,
+    manifest_tables,
+    members,
+    open_archive,
+    read_key,
+    table_of,
+    verify,
+)
 from plexportal.ops.dump import EXCLUDED
 
 # Tables whose rows say nothing about the data itself: a database holding only these is empty.
 HOUSEKEEPING = EXCLUDED
 HEARTBEAT = timedelta(seconds=90)
 BATCH = 1000
-
-
-class RestoreError(Exception):
-    """The restore stopped; the message says why in a sentence. The current data is untouched."""
-
-
-@dataclass
-class Checked:
-    manifest: dict
-    counts: dict[str, int]
-    key: bytes
-    forward: list[str] = field(default_factory=list)      # migrations this version adds after loading
 
 
 @dataclass
@@ -45,129 +44,6 @@ class RestoreResult:
     safety_backup: Path | None
     key_written: Path | None
     warnings: list[str]
-
-
-def _migration_index(name: str) -> int:
-    m = re.match(r"\d+", name)
-    return int(m.group()) if m else -1
-
-
-def known_migrations() -> list[str]:
-    from plexportal.cli import MIGRATIONS_DIR
-
-    return sorted((p.stem for p in MIGRATIONS_DIR.glob("[0-9]*.py")), key=_migration_index)
-
-
-def check_schema(manifest: dict) -> tuple[str, list[str]]:
-    """(the archive's last migration, the migrations this version will apply after loading).
-    Refuses an archive whose database has migrations this version does not know."""
-    applied = list((manifest.get("schema") or {}).get("applied") or [])
-    if not applied or not all(isinstance(a, str) for a in applied):
-        raise RestoreError("The archive's manifest lists no database migrations: it is damaged or not a "
-                           "plexportal backup.")
-    known = known_migrations()
-    unknown = [a for a in applied if a not in known]
-    if unknown:
-        newest = max(unknown, key=_migration_index)
-        raise RestoreError(f"This backup was made by a newer plexportal ({manifest.get('app_version', '?')}; its "
-                           f"database has migration {newest}, which this version does not know). Upgrade "
-                           "plexportal, then restore.")
-    target = max(applied, key=_migration_index)
-    forward = [m for m in known if m not in applied]
-    return target, forward
-
-
-def _open(path: Path):
-    try:
-        return open(path, "rb")
-    except FileNotFoundError:
-        raise RestoreError(f"There is no file {path}.") from None
-    except IsADirectoryError:
-        raise RestoreError(f"{path} is a folder; give the archive file itself.") from None
-    except OSError as err:
-        raise RestoreError(f"Cannot open {path}: {err.strerror}.") from None
-
-
-def _members(path: Path, passphrase: str | None) -> Iterator[archive.Member]:
-    """Members with the manifest checked first (format, schema, passphrase needed)."""
-    with _open(path) as fh:
-        first = True
-        for member in archive.read_members(fh):
-            if first:
-                manifest = member.json()
-                try:
-                    archive.check_format(manifest)
-                except archive.ArchiveError as err:
-                    raise RestoreError(str(err)) from None
-                check_schema(manifest)
-                if (manifest.get("key") or {}).get("sealed") and not passphrase:
-                    raise RestoreError("This backup's key file is sealed with a passphrase: give it "
-                                       "(--passphrase-stdin) to restore.")
-                first = False
-            yield member
-
-
-def _key(member: archive.Member, passphrase: str | None) -> bytes:
-    if member.name == archive.KEY_SEALED:
-        try:
-            return keyfile.open_sealed(member.data, passphrase or "")
-        except keyfile.WrongPassphrase as err:
-            raise RestoreError(str(err)) from None
-    return member.data
-
-
-_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-
-
-def _manifest_tables(manifest: dict) -> dict:
-    """The manifest's tables by name. Every table and column name must be a plain identifier, as
-    plexportal's own are: the names are written into SQL, so an altered manifest stops here."""
-    tables = {}
-    for t in manifest.get("tables", []) if isinstance(manifest, dict) else []:
-        names = [t.get("name")] + list(t.get("columns", [])) if isinstance(t, dict) else [None]
-        if not all(isinstance(n, str) and _IDENTIFIER.fullmatch(n) for n in names):
-            raise RestoreError("The archive's manifest names a table or column that plexportal never writes: "
-                               "it was altered.")
-        tables[t["name"]] = t
-    return tables
-
-
-def _table_of(name: str, manifest_tables: dict) -> str:
-    parts = name.split("/")
-    if len(parts) != 3 or parts[0] != "database" or parts[1] not in manifest_tables:
-        raise RestoreError(f"The archive holds {name}, which its manifest does not list: it was altered.")
-    return parts[1]
-
-
-def verify(path: Path, passphrase: str | None = None) -> Checked:
-    """Read the whole archive: checksums, manifest, schema, passphrase and row counts. Writes nothing."""
-    manifest: dict = {}
-    counts: dict[str, int] = {}
-    key = b""
-    try:
-        for member in _members(path, passphrase):
-            if member.name == archive.MANIFEST:
-                manifest = member.json()
-                tables = _manifest_tables(manifest)
-                counts = {t: 0 for t in tables}
-            elif member.name in (archive.KEY_PLAIN, archive.KEY_SEALED):
-                key = _key(member, passphrase)
-            else:
-                counts[_table_of(member.name, tables)] += member.data.count(b"\n")
-    except archive.ArchiveError as err:
-        raise RestoreError(str(err)) from None
-    _check_counts(manifest, counts)
-    if len(key.strip()) < 16:
-        raise RestoreError("The archive holds no usable key file: stored secrets could not be read after a restore.")
-    _, forward = check_schema(manifest)
-    return Checked(manifest, counts, key, forward)
-
-
-def _check_counts(manifest: dict, counts: dict[str, int]) -> None:
-    for t in manifest.get("tables", []):
-        if counts.get(t["name"]) != t.get("rows"):
-            raise RestoreError(f"Table {t['name']} holds {counts.get(t['name'])} rows, not the {t.get('rows')} the "
-                               "manifest lists: the archive is damaged.")
 
 
 # -- the current data --------------------------------------------------------------------------------
@@ -250,7 +126,7 @@ def _loader(db: peewee.Database, table: str, columns: list[str]) -> Callable[[by
     if isinstance(db, peewee.PostgresqlDatabase):
         from psycopg2.extras import execute_values
 
-        sql = f'INSERT INTO "{table}" ({cols}) VALUES %s'  # nosec B608 # names checked by _manifest_tables
+        sql = f'INSERT INTO "{table}" ({cols}) VALUES %s'  # nosec B608 # names checked by manifest_tables
 
         def insert_values(data: bytes) -> int:
             rows = parsed(data)
@@ -271,7 +147,7 @@ def _loader(db: peewee.Database, table: str, columns: list[str]) -> Callable[[by
     return insert
 
 
-def _load(db: peewee.Database, members: Iterator[archive.Member], passphrase, progress) -> tuple[dict, dict, bytes]:
+def _load(db: peewee.Database, checked_members: Iterator[archive.Member], passphrase, progress) -> tuple[dict, dict, bytes]:
     """Load every table member into `db` (schema already at the archive's migration)."""
     manifest: dict = {}
     tables: dict = {}
@@ -279,17 +155,17 @@ def _load(db: peewee.Database, members: Iterator[archive.Member], passphrase, pr
     loaders: dict = {}
     key = b""
     total = done = 0
-    for member in members:
+    for member in checked_members:
         if member.name == archive.MANIFEST:
             manifest = member.json()
-            tables = _manifest_tables(manifest)
+            tables = manifest_tables(manifest)
             counts = {t: 0 for t in tables}
             total = sum(t.get("rows", 0) for t in tables.values())
             continue
         if member.name in (archive.KEY_PLAIN, archive.KEY_SEALED):
-            key = _key(member, passphrase)
+            key = read_key(member, passphrase)
             continue
-        table = _table_of(member.name, tables)
+        table = table_of(member.name, tables)
         if table not in loaders:
             loaders[table] = _loader(db, table, tables[table]["columns"])
         n = loaders[table](member.data)
@@ -297,7 +173,7 @@ def _load(db: peewee.Database, members: Iterator[archive.Member], passphrase, pr
         done += n
         if progress:
             progress(done, total)
-    _check_counts(manifest, counts)
+    check_counts(manifest, counts)
     return manifest, counts, key
 
 
@@ -342,7 +218,7 @@ def _load_sqlite(live: Path, path: Path, passphrase, target: str, progress) -> t
                                       "AND tbl_name != 'schema_migration'").fetchall()
             for name, _ in indexes:
                 sdb.execute_sql(f'DROP INDEX "{name}"')
-            manifest, counts, key = _load(sdb, _members(path, passphrase), passphrase, progress)
+            manifest, counts, key = _load(sdb, members(path, passphrase), passphrase, progress)
             for _, sql in indexes:
                 sdb.execute_sql(sql)
         # Counted as loaded, before forward migrations: a migration may add or remove rows itself.
@@ -401,7 +277,7 @@ def _load_postgres(db: peewee.PostgresqlDatabase, path: Path, passphrase, target
         if tables:
             db.execute_sql("DROP TABLE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
         _runner(db).up(target)
-        manifest, counts, key = _load(db, _members(path, passphrase), passphrase, progress)
+        manifest, counts, key = _load(db, members(path, passphrase), passphrase, progress)
         _reset_sequences(db, list(counts))
         _verify_loaded(db, counts)                # as loaded, before forward migrations change rows
         forward = _runner(db).up()
@@ -409,7 +285,7 @@ def _load_postgres(db: peewee.PostgresqlDatabase, path: Path, passphrase, target
 
 
 def checked_tables(path: Path) -> list[str]:
-    with _open(path) as fh:
+    with open_archive(path) as fh:
         return [t["name"] for t in archive.read_manifest(fh).get("tables", [])]
 
 
@@ -430,7 +306,7 @@ def restore(path: Path, *, database: peewee.Database, data_dir: Path, env_secret
             progress: Callable[[int, int], None] | None = None, echo: Callable[[str], None] = print) -> RestoreResult:
     """Replace the current database and key with the archive's. See the module docstring."""
     path = Path(path)
-    with _open(path) as fh:
+    with open_archive(path) as fh:
         try:
             manifest = archive.read_manifest(fh)
         except archive.ArchiveError as err:

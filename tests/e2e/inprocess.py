@@ -37,12 +37,17 @@ def signed_in_page(browser, base: str, viewport: dict, username: str = "admin", 
     """A new browser context at `viewport`, signed in through the real form: (page, console errors)."""
     page = browser.new_context(viewport=viewport).new_page()
     errors = watch_console(page)
+    sign_in_at(page, base, username, password)
+    return page, errors
+
+
+def sign_in_at(page, base: str, username: str = "admin", password: str = PASSWORD) -> None:
+    """Sign `page` in through the real form and wait for the dashboard."""
     page.goto(base + "/auth/login")
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("#login-form button[type=submit]")
     page.wait_for_url(base + "/")
-    return page, errors
 
 
 def save_shot(page, name: str) -> Path:

@@ -61,6 +61,8 @@ def test_maintenance_is_previewed_with_its_count_before_anyone_is_told(app, admi
     preview = page.locator(".announce-preview")
     expect(preview).to_contain_text("To: 1 person")
     expect(preview).to_contain_text("New disks in the server")
+    expect(preview).to_contain_text("Subject: Planned maintenance on My Plex Server")
+    assert "%(" not in preview.inner_text()               # written out, not the stored message id
     assert Notification.select().count() == 0 and MaintenanceWindow.select().count() == 0
     save_shot(page, f"yes-{size}-maintenance-preview")
     page.get_by_role("button", name="Plan it and tell 1 person").click()

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.inprocess import DESKTOP, save_shot, watch_console
+from tests.e2e.inprocess import DESKTOP, save_shot, sign_in_at, watch_console
 from tests.fakes.plextv import ADMIN_TOKEN, FakePlexTV, FakePlexWithLibraries
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
@@ -45,11 +45,7 @@ def test_the_owner_signs_in_with_plex_picks_their_server_and_the_step_is_done(st
     context = _context(browser, size)
     page = context.new_page()
     errors = watch_console(page)
-    page.goto(base + "/auth/login")
-    page.fill("#username", "admin")
-    page.fill("#password", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(base + "/")
+    sign_in_at(page, base)
 
     page.goto(base + "/settings/setup/Plex")
     expect(page.locator("ol.steps li.done", has_text="Plex")).to_have_count(0)

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.inprocess import DESKTOP, PHONE, save_shot, watch_console
+from tests.e2e.inprocess import DESKTOP, PHONE, save_shot, sign_in_at, watch_console
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 SIZES = {"phone": PHONE, "desktop": DESKTOP}
@@ -32,11 +32,7 @@ def test_the_closing_steps_propose_name_address_time_zone_and_a_secret(served, b
                                   permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
     errors = watch_console(page)
-    page.goto(base + "/auth/login")
-    page.fill("#username", "admin")
-    page.fill("#password", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(base + "/")
+    sign_in_at(page, base)
 
     page.goto(base + "/settings/setup/Server")
     expect(page.get_by_role("heading", name="Name your server")).to_be_visible()

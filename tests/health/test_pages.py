@@ -80,13 +80,17 @@ def test_ending_and_cancelling_from_the_page(admin_web, db):
     r = admin_web.post(f"/maintenance/{active.id}/end", htmx=True)          # first the message and the count
     page = r.get_data(as_text=True)
     assert "the message, as it will go out" in page and "1 person" in page and " is back" in page
+    assert "Maintenance on " in page and "is finished. Everything is running again" in page and "%(" not in page
+    assert "End it and tell 1 person" in page
     assert MaintenanceWindow.get_by_id(active.id).status != "completed" and Notification.select().count() == told
     r = admin_web.post(f"/maintenance/{active.id}/end", data={"confirmed": "1", "expected": "1"}, htmx=True)
     assert "Maintenance ended" in r.get_data(as_text=True)
     assert MaintenanceWindow.get_by_id(active.id).status == "completed"
     assert Notification.select().where(Notification.kind == "maintenance.complete").count() == 1
     r = admin_web.post(f"/maintenance/{later.id}/cancel", htmx=True)
-    assert "is cancelled" in r.get_data(as_text=True) and MaintenanceWindow.get_by_id(later.id).status == "scheduled"
+    page = r.get_data(as_text=True)
+    assert "is cancelled" in page and MaintenanceWindow.get_by_id(later.id).status == "scheduled"
+    assert "will not happen. Nothing changes for you." in page and "Cancel it and tell 1 person" in page
     r = admin_web.post(f"/maintenance/{later.id}/cancel", data={"confirmed": "1", "expected": "1"}, htmx=True)
     assert "Maintenance cancelled." in r.get_data(as_text=True)
     assert Notification.select().where(Notification.kind == "maintenance.cancel").count() == 1
@@ -153,6 +157,8 @@ def test_an_announcement_shows_its_message_and_exact_count_and_includes_invited_
     page = r.get_data(as_text=True)
     assert "The announcement, as it will go out" in page and "2 people" in page
     assert "Planned maintenance on" in page and "New disks" in page and Notification.select().count() == 0
+    # Written out as the email will be, not as the stored message id and values.
+    assert "%(" not in page and "will be down for maintenance from" in page and "Written in English" in page
     r = admin_web.post("/maintenance/", data={"starts_at": start, "ends_at": end, "message": "New disks",
                                               "confirmed": "1", "expected": "2"}, htmx=True)
     assert r.headers.get("HX-Redirect") == "/maintenance/"

@@ -109,3 +109,16 @@ def test_check_resolves_every_address_and_refuses_if_any_is_private():
     # An IPv6 link-local literal with a zone id is read without the zone.
     assert netguard.Policy(["fe80::/10"]).allows("x", "fe80::1%eth0") is True
     assert netguard.Policy().allows("x", "fe80::1%eth0") is False
+
+
+@pytest.mark.parametrize(("host", "allowed", "expected"), [
+    ("push.example.", ["PUSH.example"], True),          # a name, whatever its case or final dot
+    ("127.0.0.1", ["127.0.0.0/8"], True),               # an IP literal inside a listed network
+    ("::1", ["::1/128"], True),
+    ("10.1.2.3", ["10.1.2.0/24", ""], True),
+    ("10.1.3.3", ["10.1.2.0/24"], False),
+    ("push.example", ["127.0.0.0/8", " ", "not a network"], False),   # a name is never in a network
+    ("pushexample", ["push.example"], False),
+])
+def test_listed_is_one_answer_for_the_guard_and_for_push_endpoints(host, allowed, expected):
+    assert netguard.listed(host, allowed) is expected

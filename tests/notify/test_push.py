@@ -52,6 +52,14 @@ def _subscribe(client, user, fake):
     return subscription, page, url
 
 
+@pytest.fixture
+def ana(db, make_user, client, webpush_service):
+    """A person without email whose phone is subscribed to push."""
+    person = make_user("ana", email="")
+    _subscribe(client, person, webpush_service)
+    return person
+
+
 def _declined(user, title="Paper Lanterns"):
     return service.notify_user(
         user, "media.request_declined", f"request:{title}",
@@ -91,10 +99,8 @@ def test_it_delivers_a_message_to_the_phone_through_the_outbox(db, make_user, cl
     assert "/notify/u/" not in str(got.message)            # a page link goes only to the mailbox
 
 
-def test_it_removes_a_subscription_the_push_service_reports_gone(db, make_user, client, webpush_service):
+def test_it_removes_a_subscription_the_push_service_reports_gone(ana, webpush_service):
     fake = webpush_service
-    ana = make_user("ana", email="")
-    _subscribe(client, ana, fake)
     fake.answer_next(410)
 
     [row] = _declined(ana)
@@ -110,10 +116,8 @@ def test_it_removes_a_subscription_the_push_service_reports_gone(db, make_user, 
     assert _declined(ana, "Quiet Harbour") == []
 
 
-def test_it_fails_a_message_the_push_service_refuses_and_does_not_retry_it(db, make_user, client, webpush_service):
+def test_it_fails_a_message_the_push_service_refuses_and_does_not_retry_it(ana, webpush_service):
     fake = webpush_service
-    ana = make_user("ana", email="")
-    _subscribe(client, ana, fake)
     fake.answer_next(400)
 
     [row] = _declined(ana)
@@ -130,10 +134,8 @@ def test_it_fails_a_message_the_push_service_refuses_and_does_not_retry_it(db, m
     assert sub.failures == 1 and "400" in sub.last_error
 
 
-def test_it_retries_after_a_push_service_error(db, make_user, client, webpush_service):
+def test_it_retries_after_a_push_service_error(ana, webpush_service):
     fake = webpush_service
-    ana = make_user("ana", email="")
-    _subscribe(client, ana, fake)
     fake.answer_next(500)
 
     [row] = _declined(ana)
@@ -150,12 +152,10 @@ def test_it_retries_after_a_push_service_error(db, make_user, client, webpush_se
     assert [m["title"] for m in fake.messages()] == ["Request declined: Paper Lanterns"]
 
 
-def test_it_retries_a_push_service_that_does_not_answer_in_time(db, make_user, client, webpush_service, monkeypatch):
+def test_it_retries_a_push_service_that_does_not_answer_in_time(ana, webpush_service, monkeypatch):
     from plexportal.gateways import webpush
 
     fake = webpush_service
-    ana = make_user("ana", email="")
-    _subscribe(client, ana, fake)
     monkeypatch.setattr(webpush, "TIMEOUT", (1.0, 0.3))
     fake.delay = 1.0
 
