@@ -176,6 +176,20 @@ def msg(text: str, **values) -> list:
     return [text, values]
 
 
+class Refused(ValueError):
+    """A refusal worded for a page: str() is the English sentence (logs, the CLI), `say` its
+    message id and values, which said() writes in the page's language."""
+
+    def __init__(self, text: str, **values) -> None:
+        self.say = msg(text, **values)
+        super().__init__(english(self.say))
+
+
+def said(err: Exception) -> str:
+    """A Refused in the current language; any other error as it reads."""
+    return say(getattr(err, "say", None), str(err))
+
+
 def day(value: date) -> dict:
     """A date among a msg()'s values: written in the reader's language ("1. Dezember 2026")."""
     return {"date": value.isoformat()}

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import peewee
 from flask import Flask, current_app, g, jsonify, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import NotFound
@@ -18,6 +19,7 @@ from plexportal.api.views import database_status
 from plexportal.auth import hosts, proxy_header, throttle
 from plexportal.auth import service as auth_service
 from plexportal.extensions import client_address, login_manager
+from plexportal.i18n import N_
 from plexportal.lib import clock, fmt, redact
 from plexportal.settings import service as settings
 
@@ -98,8 +100,8 @@ def require_admin():
     if current_user.is_authenticated and current_user.is_admin:
         return None
     if current_user.is_authenticated:
-        return make_response(render_template("error.html", code=403, title="Not for you",
-                                             message="This page is for the server's admin."), 403)
+        return make_response(render_template("error.html", code=403, title=gettext("Not for you"),
+                                             message=gettext("This page is for the server's admin.")), 403)
     if not auth_service.has_admin():
         return redirect(url_for("settings.wizard"))
     return _to_login()
@@ -139,9 +141,9 @@ def _cache_control(h, status: int) -> None:
 
 # code: (JSON error under /api/ and /webhooks/, page title, page message)
 _ERRORS = {
-    404: ("not found", "Not found", "There is nothing at this address."),
-    405: ("method not allowed", "Not allowed", "That action is not available here."),
-    413: ("request body too large", "Too large", "That upload is too large."),
+    404: ("not found", N_("Not found"), N_("There is nothing at this address.")),
+    405: ("method not allowed", N_("Not allowed"), N_("That action is not available here.")),
+    413: ("request body too large", N_("Too large"), N_("That upload is too large.")),
 }
 
 
@@ -162,10 +164,11 @@ def _is_machine_path() -> bool:
 def _database_message() -> str:
     state = database_status()
     if state.startswith("needs migration"):
-        return "The database is not set up yet. On the server run: flask --app wsgi db upgrade"
+        return gettext("The database is not set up yet. On the server run: %(command)s",
+                       command="flask --app wsgi db upgrade")
     if state.startswith("The database file"):
         return state
-    return "The database cannot be reached right now. The details are in the server log."
+    return gettext("The database cannot be reached right now. The details are in the server log.")
 
 
 def database_error(err):
@@ -176,7 +179,7 @@ def database_error(err):
         return jsonify(error="database unavailable"), 503
     if web.is_htmx():
         return web.with_toast("", message, "error", status=200)
-    return render_template("error.html", code=503, title="Not available", message=message), 503
+    return render_template("error.html", code=503, title=gettext("Not available"), message=message), 503
 
 
 def csrf_error(err):
@@ -185,8 +188,8 @@ def csrf_error(err):
         response = make_response("", 200)
         response.headers["HX-Refresh"] = "true"
         return response
-    return render_template("error.html", code=400, title="Please try again",
-                           message="The form expired. Reload the page and send it again."), 400
+    return render_template("error.html", code=400, title=gettext("Please try again"),
+                           message=gettext("The form expired. Reload the page and send it again.")), 400
 
 
 def plain_error(err):
@@ -194,25 +197,25 @@ def plain_error(err):
     error, title, message = _ERRORS[code]
     if _is_machine_path():
         return jsonify(error=error), code
-    return render_template("error.html", code=code, title=title, message=message), code
+    return render_template("error.html", code=code, title=gettext(title), message=gettext(message)), code
 
 
 def too_many(err):
     if _is_machine_path():
         return jsonify(error="too many requests"), 429
-    message = "Too many attempts. Wait a few minutes and try again."
+    message = gettext("Too many attempts. Wait a few minutes and try again.")
     if web.is_htmx():
         return web.with_toast("", message, "error", status=200)
-    return render_template("error.html", code=429, title="Slow down", message=message), 429
+    return render_template("error.html", code=429, title=gettext("Slow down"), message=message), 429
 
 
 def server_error(err):
     if _is_machine_path():
         return jsonify(error="internal error"), 500
     if web.is_htmx():
-        return web.with_toast("", "Something went wrong; the details are in the server log.", "error")
-    return render_template("error.html", code=500, title="Something went wrong",
-                           message="The details are in the server log."), 500
+        return web.with_toast("", gettext("Something went wrong; the details are in the server log."), "error")
+    return render_template("error.html", code=500, title=gettext("Something went wrong"),
+                           message=gettext("The details are in the server log.")), 500
 
 
 # -- templates -------------------------------------------------------------------------------------

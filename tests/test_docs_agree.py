@@ -70,7 +70,7 @@ def ticked_in_docs() -> dict[str, set[str]]:
         text = (ROOT / path).read_text()
         for tool, (heading, before) in tools.items():
             section = text[text.index(heading):]
-            m = re.search(re.escape(before) + r"(?:\s|\||</?d[td]>)+([^|<;(]+)", section)
+            m = re.search(re.escape(before) + r"(?:\s|\||</?(?:d[td]|span)(?: [^>]*)?>)+([^|<;(]+)", section)
             assert m, f"no {tool} trigger list in {path}"
             words = re.sub(r"\s+", " ", m.group(1))
             out.setdefault(tool, set()).update(n.strip(" .") for n in words.split(",") if n.strip(" ."))

@@ -9,12 +9,16 @@ from plexportal.settings.registry import EMAIL_RE
 _email = Regexp(EMAIL_RE, message="Enter a valid email address.")
 
 
+# WTForms' own catalogues would say it impersonally ("Feld kann nicht länger als 150 Zeichen sein.").
+_too_long = _l("Field cannot be longer than %(max)d characters.")
+
+
 class LoginForm(FlaskForm):
     # The sign-in page is public: it speaks the browser's language.
     username = StringField(_l("User name"), validators=[DataRequired(message=_l("Enter your user name.")),
-                                                        Length(max=150)])
+                                                        Length(max=150, message=_too_long)])
     password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Enter your password.")),
-                                                         Length(max=256)])
+                                                         Length(max=256, message=_too_long)])
 
 
 class AdminForm(FlaskForm):

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, flash, jsonify, redirect, request, sessio
 from flask_babel import gettext
 from flask_login import current_user, logout_user
 
-from plexportal import web
+from plexportal import i18n, web
 from plexportal.admin import audit
 from plexportal.auth import passkeys, plex, service, signin, totp
 from plexportal.auth.forms import LoginForm, PasswordChangeForm
@@ -132,6 +132,7 @@ def _pending_or_login():
 @bp.route("/second-factor", methods=["GET", "POST"])
 @web.public
 def second_factor():
+    i18n.use_admin()                       # only admins have a second step: their pages stay English
     found, gone = _pending_or_login()
     if gone:
         return gone
@@ -168,6 +169,7 @@ def second_factor():
 def second_factor_enrol():
     """The rule requires a second factor and this admin has none: the code from the freshly set-up
     app both confirms it and completes the sign-in."""
+    i18n.use_admin()
     found, gone = _pending_or_login()
     if gone:
         return gone

@@ -9,6 +9,7 @@ from typing import NamedTuple, TypedDict
 
 from plexportal.admin import audit
 from plexportal.db import db
+from plexportal.i18n import N_, Refused
 from plexportal.invites import messages, service
 from plexportal.invites.models import Batch, Redemption
 from plexportal.lib import clock
@@ -54,9 +55,9 @@ def parse_csv(data: bytes) -> list[CsvRow]:
         seen.add(item["email"].lower())
         out.append(item)
         if len(out) > MAX_ROWS:
-            raise ValueError(f"At most {MAX_ROWS} rows per file; split it and upload the parts.")
+            raise Refused(N_("At most %(num)s rows per file; split it and upload the parts."), num=MAX_ROWS)
     if not out:
-        raise ValueError("The file has no rows. Put one email address per line (optionally: email,preset,label).")
+        raise Refused(N_("The file has no rows. Put one email address per line (optionally: email,preset,label)."))
     return out
 
 
@@ -65,11 +66,11 @@ def _read_rows(data: bytes) -> tuple[list[list[str]], _Columns, int]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValueError("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.") from None
+        raise Refused(N_("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.")) from None
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as err:
-        raise ValueError(f"The file is not a CSV file plexportal can read ({err}).") from None
+        raise Refused(N_("The file is not a CSV file plexportal can read (%(error)s)."), error=str(err)) from None
     first = [h.strip().lower() for h in rows[0]] if rows else []
     if any(h in EMAIL_HEADERS for h in first) and not any("@" in h for h in first):
         # A header row, its columns in any order (a contacts export: "Name,E-mail,…").

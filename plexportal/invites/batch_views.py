@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from flask import abort, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 
 from plexportal import web
+from plexportal.i18n import said
 from plexportal.invites import batch as batch_service
 from plexportal.invites.models import Batch
 from plexportal.invites.tasks import send_batch_task
@@ -25,12 +27,12 @@ def batch_index():
 def batch_upload():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        error = "Choose a CSV file to upload."
+        error = gettext("Choose a CSV file to upload.")
     else:
         try:
             batch = batch_service.create(upload.filename, upload.read(), actor=current_user)
         except ValueError as err:
-            error = str(err)
+            error = said(err)
         else:
             return web.hx_redirect(url_for("invites.batch_detail", batch_id=batch.id))
     batches = list(Batch.select().order_by(Batch.created_at.desc()).limit(20))
@@ -55,12 +57,13 @@ def batch_send(batch_id: int):
         count = batch_service.preview(batch)["count"]
         if not count:
             return web.with_toast(render_template("invites/_batch_progress.html", **_detail_ctx(batch)),
-                                  "Nothing was sent: every row of this file is skipped (the reasons are in the "
-                                  "table). Fix the file and upload it again.", "error", status=422)
+                                  gettext("Nothing was sent: every row of this file is skipped (the reasons are in "
+                                          "the table). Fix the file and upload it again."), "error", status=422)
         confirmed = request.form.get("confirmed") == "1"
         if not confirmed or request.form.get("expected") != str(count):
             return web.with_toast(render_template("invites/_batch_progress.html", **_detail_ctx(batch, changed=True)),
-                                  f"Nothing was sent: confirm the {count} "
-                                  f"{'invitation' if count == 1 else 'invitations'} shown.", "warn", status=409)
+                                  ngettext("Nothing was sent: confirm the %(num)s invitation shown.",
+                                           "Nothing was sent: confirm the %(num)s invitations shown.", count),
+                                  "warn", status=409)
         send_batch_task(batch.id)
     return web.hx_redirect(url_for("invites.batch_detail", batch_id=batch.id))

@@ -5,6 +5,8 @@ import re
 import secrets
 from datetime import UTC, datetime, time, timedelta
 
+from plexportal.i18n import N_, Refused
+
 # Crockford base32: no I, L, O, U, so a code read aloud or from a screen cannot be mistyped.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 12
@@ -27,9 +29,9 @@ def is_valid_custom(code: str) -> str | None:
     """A problem with an admin-chosen code, or None."""
     norm = normalize(code)
     if not norm:
-        return "Use letters and digits only (no I, L, O or U)."
+        return N_("Use letters and digits only (no I, L, O or U).")
     if len(norm) < 10:
-        return "Use at least 10 characters so the link cannot be guessed."
+        return N_("Use at least 10 characters so the link cannot be guessed.")
     return None
 
 
@@ -46,7 +48,7 @@ def parse_expiry(text: str | None, now: datetime, tz=UTC) -> datetime | None:
     if m:
         n, unit = int(m.group(1)), m.group(2).lower()
         if n == 0:
-            raise ValueError("A duration must be at least 1.")
+            raise Refused(N_("A duration must be at least 1."))
         delta = {"h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n)}[unit]
         return now + delta
     for fmt in ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"):
@@ -58,9 +60,9 @@ def parse_expiry(text: str | None, now: datetime, tz=UTC) -> datetime | None:
             value = datetime.combine(value.date(), time(23, 59, 59))
         value = value.replace(tzinfo=tz).astimezone(UTC)
         if value <= now:
-            raise ValueError("That moment has already passed.")
+            raise Refused(N_("That moment has already passed."))
         return value
-    raise ValueError("Use a duration such as 7d, 12h or 2w, or a date such as 2026-12-31 or 2026-12-31 18:00.")
+    raise Refused(N_("Use a duration such as 7d, 12h or 2w, or a date such as 2026-12-31 or 2026-12-31 18:00."))
 
 
 def parse_uses(text: str | None) -> int | None:
@@ -71,9 +73,9 @@ def parse_uses(text: str | None) -> int | None:
     try:
         n = int(text)
     except ValueError:
-        raise ValueError("Enter a whole number of uses, or leave empty for unlimited.") from None
+        raise Refused(N_("Enter a whole number of uses, or leave empty for unlimited.")) from None
     if n < 1:
-        raise ValueError("An invite needs at least 1 use.")
+        raise Refused(N_("An invite needs at least 1 use."))
     return n
 
 

@@ -1,6 +1,9 @@
 """Reading the invite, preset and access forms: values, or field errors to show next to the fields."""
 from __future__ import annotations
 
+from flask_babel import gettext
+
+from plexportal.i18n import said
 from plexportal.invites import codes
 from plexportal.invites.models import Preset
 from plexportal.lib import clock, fmt
@@ -20,7 +23,7 @@ def _days(text: str | None, errors: dict, field: str = "access_days") -> int | N
             raise ValueError
         return n
     except ValueError:
-        errors[field] = "Enter a number of days between 1 and 3650, or leave empty for no end."
+        errors[field] = gettext("Enter a number of days between 1 and 3650, or leave empty for no end.")
         return None
 
 
@@ -29,7 +32,7 @@ def terms(form, errors: dict) -> dict:
         libraries = codes.parse_ids(form.getlist("libraries"))
     except ValueError:
         libraries = []
-        errors["libraries"] = "Pick libraries from the list."
+        errors["libraries"] = gettext("Pick libraries from the list.")
     return {"libraries": libraries, "allow_sync": _flag(form, "allow_sync"),
             "allow_channels": _flag(form, "allow_channels"), "allow_camera_upload": _flag(form, "allow_camera_upload"),
             "filter_ratings": (form.get("filter_ratings") or "").strip()[:200],
@@ -48,20 +51,20 @@ def invite(form) -> tuple[dict, dict]:
     try:
         values["max_uses"] = codes.parse_uses(form.get("max_uses"))
     except ValueError as err:
-        errors["max_uses"] = str(err)
+        errors["max_uses"] = said(err)
     expires_text = (form.get("expires") or "").strip()
     if expires_text != (form.get("expires_was") or "").strip() or "expires_was" not in form:
         try:
             values["expires_at"] = codes.parse_expiry(expires_text, clock.now(), fmt.display_zone())
         except ValueError as err:
-            errors["expires"] = str(err)
+            errors["expires"] = said(err)
     preset_id = (form.get("preset") or "").strip()
     values["preset"] = Preset.get_or_none(Preset.id == int(preset_id)) if preset_id.isdigit() else None
     code = (form.get("code") or "").strip()
     if code:
         problem = codes.is_valid_custom(code)
         if problem:
-            errors["code"] = problem
+            errors["code"] = gettext(problem)
         values["_code"] = code
     return values, errors
 
@@ -71,7 +74,7 @@ def preset(form) -> tuple[dict, dict]:
     values = terms(form, errors)
     values["name"] = (form.get("name") or "").strip()[:80]
     if not values["name"]:
-        errors["name"] = "Give the preset a name, e.g. Family."
+        errors["name"] = gettext("Give the preset a name, e.g. Family.")
     return values, errors
 
 

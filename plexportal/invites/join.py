@@ -6,6 +6,7 @@ import hashlib
 import re
 
 from flask import abort, jsonify, redirect, request, url_for
+from flask_babel import gettext
 
 from plexportal import web
 from plexportal.auth import throttle
@@ -192,7 +193,7 @@ def request_submit():
     with GLOBAL_CODE.attempt(key) as record_failure:
         if not constant_time_equals(given.upper(), expected.strip().upper()):
             record_failure()
-            errors["code"] = "That invite code is not right. Check it with the person who gave it to you."
+            errors["code"] = gettext("That invite code is not right. Check it with the person who gave it to you.")
     ident, problem = _identifier()
     if problem:
         errors["identifier"] = problem

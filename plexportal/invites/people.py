@@ -3,6 +3,7 @@ and the actions on them: libraries/permissions, suspend, restore, remove, extend
 from __future__ import annotations
 
 from flask import abort, current_app, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 
 from plexportal import web
@@ -47,8 +48,9 @@ def users_sync():
     try:
         result = access_service.sync()
     except GatewayError as err:
-        return web.with_toast("", f"Could not read the users from plex.tv: {err.message}", "error")
-    response = web.with_toast("", f"Synced {result['users']} people from plex.tv.")
+        return web.with_toast("", gettext("Could not read the users from plex.tv: %(error)s", error=err.message), "error")
+    response = web.with_toast("", ngettext("Synced %(num)s person from plex.tv.", "Synced %(num)s people from plex.tv.",
+                                           result["users"]))
     response.headers["HX-Refresh"] = "true"
     return response
 
@@ -65,8 +67,8 @@ def user_update(access_id: int):
     access = get_access_or_404(access_id)
     if access.status == "active" and access.pending:
         # The invite's terms hold until the share is accepted; a form posted now would replace them.
-        return web.with_toast("", "Waiting for them to accept the share on Plex: its libraries and permissions can "
-                              "be changed once they have.", "error", status=409)
+        return web.with_toast("", gettext("Waiting for them to accept the share on Plex: its libraries and permissions "
+                                          "can be changed once they have."), "error", status=409)
     errors: dict = {}
     values = forms.terms(request.form, errors)
     values.pop("access_days", None)
@@ -77,8 +79,9 @@ def user_update(access_id: int):
     try:
         access_service.update_terms(access, values, actor=current_user)
     except GatewayError as err:
-        return web.with_toast(_terms(access), f"plex.tv did not take the change: {err.message}", "error")
-    return web.with_toast(_terms(get_access_or_404(access_id)), "Saved on plex.tv.")
+        return web.with_toast(_terms(access), gettext("plex.tv did not take the change: %(error)s", error=err.message),
+                              "error")
+    return web.with_toast(_terms(get_access_or_404(access_id)), gettext("Saved on plex.tv."))
 
 
 def _terms(access: Access) -> str:
@@ -91,13 +94,13 @@ def user_action(access_id: int, action: str):
     try:
         if action == "suspend":
             access_service.suspend(access, actor=current_user)
-            message = "Suspended: the share is removed; everything is kept for a restore."
+            message = gettext("Suspended: the share is removed; everything is kept for a restore.")
         elif action == "restore":
             access_service.restore(access, actor=current_user)
-            message = "Restored: Plex sends them a new invitation to accept."
+            message = gettext("Restored: Plex sends them a new invitation to accept.")
         elif action == "remove":
             access_service.remove(access, actor=current_user)
-            message = "Removed from the server."
+            message = gettext("Removed from the server.")
         elif action == "extend":
             raw = (request.form.get("days") or "").strip()
             if raw == "never":
@@ -108,13 +111,14 @@ def user_action(access_id: int, action: str):
                     if not 1 <= days <= 3650:
                         raise ValueError
                 except ValueError:
-                    return web.with_toast("", "Choose how many days to add.", "error")
+                    return web.with_toast("", gettext("Choose how many days to add."), "error")
             access_service.extend(access, days, actor=current_user)
-            message = "Access now never ends." if days is None else f"Extended by {days} days."
+            message = (gettext("Access now never ends.") if days is None
+                       else gettext("Extended by %(days)s days.", days=days))
         else:
             abort(404)
     except GatewayError as err:
-        return web.with_toast("", f"plex.tv did not take the change: {err.message}", "error")
+        return web.with_toast("", gettext("plex.tv did not take the change: %(error)s", error=err.message), "error")
     response = web.with_toast("", message)
     response.headers["HX-Refresh"] = "true"
     return response

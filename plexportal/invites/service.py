@@ -13,6 +13,7 @@ from peewee import IntegrityError, fn
 from plexportal import areas
 from plexportal.admin import audit
 from plexportal.db import db
+from plexportal.i18n import N_, Refused
 from plexportal.invites import codes
 from plexportal.invites.history import changes_of as access_changes  # noqa: F401 - for the people timeline
 from plexportal.invites.history import describe as describe_access_change  # noqa: F401
@@ -143,7 +144,7 @@ def create_invite(values: dict, *, code: str | None = None, actor=None) -> Invit
             break
         except IntegrityError:
             if code:
-                raise ValueError("That code is already in use; choose another.") from None
+                raise Refused(N_("That code is already in use; choose another.")) from None
     else:  # pragma: no cover - 32^12 codes
         raise RuntimeError("could not find a free invite code")
     audit.record("invites.created", f"Created invite {invite.code} ({describe(invite)})", actor)

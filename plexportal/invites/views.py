@@ -6,10 +6,12 @@ import io
 
 import segno
 from flask import Blueprint, abort, make_response, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 
 from plexportal import web
 from plexportal.gateways.base import GatewayError
+from plexportal.i18n import said
 from plexportal.invites import forms, provisioning, service
 from plexportal.invites.models import Invite, Preset, Redemption
 
@@ -30,13 +32,13 @@ def get_redemption_or_404(redemption_id: int) -> Redemption:
 
 def _preset_summary(preset: Preset) -> str:
     """What a preset gives, for its line in the list: "Movies, TV Shows · downloads · 90 days"."""
-    parts = [", ".join(service.library_titles(preset.libraries)) if preset.libraries else "every library"]
+    parts = [", ".join(service.library_titles(preset.libraries)) if preset.libraries else gettext("every library")]
     if preset.home:
-        parts.append("Plex Home")
+        parts.append(gettext("Plex Home"))
     if preset.allow_sync:
-        parts.append("downloads")
+        parts.append(gettext("downloads"))
     if preset.access_days:
-        parts.append(f"{preset.access_days} days")
+        parts.append(gettext("%(days)s days", days=preset.access_days))
     return " · ".join(parts)
 
 
@@ -74,7 +76,7 @@ def create():
         try:
             invite = service.create_invite(values, code=code, actor=current_user)
         except ValueError as err:
-            errors["code"] = str(err)
+            errors["code"] = said(err)
         else:
             return web.hx_redirect(url_for("invites.detail", invite_id=invite.id, created=1))
     return web.render_page("invites/new.html", "invites/_invite_form.html", status=422,
@@ -101,7 +103,7 @@ def update(invite_id: int):
         return web.render_page("invites/detail.html", "invites/_invite_form.html", status=422, **_form_ctx(
             invite=invite, draft=values, form=request.form, errors=errors, expires_text=request.form.get("expires", "")))
     service.update_invite(invite, values, actor=current_user)
-    return web.with_toast(_render_form(invite), "Invite saved.")
+    return web.with_toast(_render_form(invite), gettext("Invite saved."))
 
 
 def _render_form(invite: Invite) -> str:
@@ -150,7 +152,7 @@ def presets():
 def preset_create():
     values, errors = forms.preset(request.form)
     if not errors and service.get_preset_by_name(values["name"]):
-        errors["name"] = "A preset with that name exists already."
+        errors["name"] = gettext("A preset with that name exists already.")
     if errors:
         return web.render_page("invites/presets.html", "invites/_preset_form.html", status=422, **_form_ctx(
             items=list(Preset.select().order_by(Preset.name)), draft=values, form=request.form, errors=errors, edit=None))
@@ -164,7 +166,7 @@ def preset_update(preset_id: int):
     values, errors = forms.preset(request.form)
     other = service.get_preset_by_name(values.get("name", ""))
     if not errors and other is not None and other.id != preset.id:
-        errors["name"] = "A preset with that name exists already."
+        errors["name"] = gettext("A preset with that name exists already.")
     if errors:
         return web.render_page("invites/presets.html", "invites/_preset_form.html", status=422, **_form_ctx(
             items=list(Preset.select().order_by(Preset.name)), draft=values, form=request.form, errors=errors, edit=preset))
@@ -183,9 +185,9 @@ def preset_delete(preset_id: int):
 @bp.post("/invites/redemptions/<int:redemption_id>/<action>")
 def redemption_action(redemption_id: int, action: str):
     redemption = get_redemption_or_404(redemption_id)
-    actions = {"approve": (service.approve, "Approved; sharing the server now."),
-               "decline": (service.decline, "Declined; they will get an email."),
-               "retry": (provisioning.retry, "Retrying now.")}
+    actions = {"approve": (service.approve, gettext("Approved; sharing the server now.")),
+               "decline": (service.decline, gettext("Declined; they will get an email.")),
+               "retry": (provisioning.retry, gettext("Retrying now."))}
     if action not in actions:
         abort(404)
     fn, message = actions[action]
@@ -193,7 +195,7 @@ def redemption_action(redemption_id: int, action: str):
     from flask import render_template
 
     row = render_template("invites/_redemption_row.html", r=Redemption.get_by_id(redemption.id))
-    return web.with_toast(row, message if done else "Nothing to do: it changed in the meantime.",
+    return web.with_toast(row, message if done else gettext("Nothing to do: it changed in the meantime."),
                           "ok" if done else "warn")
 
 
@@ -202,8 +204,8 @@ def refresh_libraries():
     try:
         libs = provisioning.refresh_libraries()
     except GatewayError as err:
-        return web.with_toast("", f"Could not read the libraries: {err.message}", "error")
-    return web.with_toast("", f"Found {len(libs)} libraries.")
+        return web.with_toast("", gettext("Could not read the libraries: %(error)s", error=err.message), "error")
+    return web.with_toast("", ngettext("Found %(num)s library.", "Found %(num)s libraries.", len(libs)))
 
 
 @bp.post("/invites/plex/check")

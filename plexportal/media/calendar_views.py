@@ -3,8 +3,9 @@ where they were first published (subscribed calendar apps keep polling the same 
 from __future__ import annotations
 
 from flask import Blueprint, abort, make_response, render_template, request
+from flask_babel import gettext
 
-from plexportal import web
+from plexportal import i18n, web
 from plexportal.admin import audit
 from plexportal.auth import hosts
 from plexportal.auth.models import User
@@ -28,17 +29,18 @@ def upcoming():
 def refresh_upcoming():
     result = calendar.refresh()          # asked for and waited on: two calendar calls
     if result["errors"]:
-        message, kind = "Refreshed what could be read. " + " ".join(result["errors"]), "warn"
+        message, kind = gettext("Refreshed what could be read. %(errors)s", errors=" ".join(result["errors"])), "warn"
     else:
-        message, kind = f"Calendar refreshed: {result['entries']} upcoming item(s).", "ok"
+        message, kind = gettext("Calendar refreshed: %(num)s upcoming item(s).", num=result["entries"]), "ok"
     return web.with_toast(render_template("media/_upcoming.html", entries=calendar.upcoming()), message, kind)
 
 
 def _new_address(user, *, admin: bool):
     calendar.new_token(user)
     html = render_template("media/_profile_calendar.html", section=calendar_profile.section(user, admin=admin))
-    message = ("New calendar address made: the old one no longer works. "
-               + ("Give them the new one." if admin else "Subscribe to the new one in your calendar app."))
+    message = (gettext("New calendar address made: the old one no longer works. Give them the new one.") if admin
+               else gettext("New calendar address made: the old one no longer works. "
+                            "Subscribe to the new one in your calendar app."))
     return web.with_toast(html, message)
 
 
@@ -51,6 +53,7 @@ def new_ical():
     user = links.person_for(request.form.get("token", ""))
     if user is None:
         abort(403)
+    i18n.use_person(user)
     return _new_address(user, admin=False)
 
 

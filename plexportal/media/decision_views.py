@@ -3,6 +3,7 @@ one decision) and the admin's buttons on the dashboard and the request page."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from plexportal import web
@@ -74,8 +75,9 @@ def decide(request_id: int):
         return web.with_toast(body, err.message, "warn" if err.decision else "error",
                               status=200 if err.decision else err.status)
     decision = decisions.RequestDecision.get_by_id(decision.id)
-    words = {"done": "Seerr has it.", "queued": "Sending it to Seerr…", "gone": "Seerr no longer has the request.",
-             "failed": "Seerr did not take it."}
+    words = {"done": gettext("Seerr has it."), "queued": gettext("Sending it to Seerr…"),
+             "gone": gettext("Seerr no longer has the request."), "failed": gettext("Seerr did not take it.")}
+    done = {"approve": gettext("Approved"), "decline": gettext("Declined")}
     return web.with_toast(render_template("media/_decision_status.html", decision=decision, poll_url=""),
-                          f"{decisions.DONE_WORDS[decision.action].capitalize()}: {words[decision.status]}",
+                          gettext("%(done)s: %(result)s", done=done[decision.action], result=words[decision.status]),
                           "ok" if decision.status in ("done", "queued") else "warn")

@@ -3,8 +3,9 @@ request on behalf, setup instructions; and the token-authenticated Follow action
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, request, url_for
+from flask_babel import gettext
 
-from plexportal import web
+from plexportal import i18n, web
 from plexportal.auth.models import User
 from plexportal.gateways.base import GatewayError
 from plexportal.gateways.seerr import SeerrTitle
@@ -55,15 +56,16 @@ def add_follower(request_id: int):
     if typed:
         user = queries.person_named(typed)
         if user is None:
-            return web.with_toast("", f"Nobody is called “{typed[:150]}”: check the username or email.", "error",
-                                  status=422)
+            return web.with_toast("", gettext("Nobody is called “%(name)s”: check the username or email.", name=typed[:150]),
+                                  "error", status=422)
     else:
         user = User.get_or_none(User.id == request.form.get("user_id", type=int))
     if user is None:
-        return web.with_toast("", "Pick someone to add.", "error", status=422)
+        return web.with_toast("", gettext("Pick someone to add."), "error", status=422)
     added = matching.add_follower(req, user)
     body = web.render_page("media/_followers.html", **queries.request_context(req)).get_data(as_text=True)
-    return web.with_toast(body, f"{user.name} will hear when it is ready." if added else f"{user.name} already follows it.")
+    return web.with_toast(body, gettext("%(name)s will hear when it is ready.", name=user.name) if added
+                          else gettext("%(name)s already follows it.", name=user.name))
 
 
 @bp.post("/requests/<int:request_id>/followers/<int:user_id>/remove")
@@ -72,14 +74,15 @@ def remove_follower(request_id: int, user_id: int):
     user = User.get_or_none(User.id == user_id) or abort(404)
     removed = matching.remove_follower(req, user)
     body = web.render_page("media/_followers.html", **queries.request_context(req)).get_data(as_text=True)
-    return web.with_toast(body, f"{user.name} no longer follows it." if removed else "The requester always hears.",
+    return web.with_toast(body, gettext("%(name)s no longer follows it.", name=user.name) if removed
+                          else gettext("The requester always hears."),
                           "ok" if removed else "warn")
 
 
 @bp.post("/sync")
 def start_sync():
     if not settings.get("SEERR_URL"):
-        return web.with_toast("", "Connect Seerr in Settings first.", "error", status=422)
+        return web.with_toast("", gettext("Connect Seerr in Settings first."), "error", status=422)
     run = sync.start_sync()
     return web.render_page("media/_sync.html", run=run)
 
@@ -122,20 +125,20 @@ def on_behalf():
     if form["pick"]:
         parsed = sync.parse_pick(form["pick"])
         if parsed is None:
-            errors["title"] = "That choice is not a film or a series: search again and pick one."
+            errors["title"] = gettext("That choice is not a film or a series: search again and pick one.")
     else:
         parsed = sync.parse_title(form["title"], form["type"])
         if parsed is None:
-            errors["title"] = ("Pick a title from the search results, or paste a Seerr page address "
-                               "(…/movie/550123 or …/tv/98765) or a TMDB id.")
+            errors["title"] = gettext("Pick a title from the search results, or paste a Seerr page address "
+                                      "(…/movie/550123 or …/tv/98765) or a TMDB id.")
     if form["person"]:
         user = queries.person_named(form["person"])
         if user is None:
-            errors["user_id"] = f"Nobody is called “{form['person']}”: check the username or email."
+            errors["user_id"] = gettext("Nobody is called “%(name)s”: check the username or email.", name=form["person"])
     else:
         user = User.get_or_none(User.id == form["user_id"]) if form["user_id"] else None
         if user is None:
-            errors["user_id"] = "Pick who the request is for."
+            errors["user_id"] = gettext("Pick who the request is for.")
     if not errors:
         try:
             req = sync.request_on_behalf(user, *parsed)
@@ -176,12 +179,13 @@ def inbox_event(event_id: int):
 def reprocess(event_id: int):
     event = WebhookEvent.get_or_none(WebhookEvent.id == event_id) or abort(404)
     if event.status == "invalid":
-        return web.with_toast("", "This body is not a JSON object; there is nothing to process.", "error", status=422)
+        return web.with_toast("", gettext("This body is not a JSON object; there is nothing to process."), "error",
+                              status=422)
     before = event.attempts
     service.reprocess_event(event.id)
     event = WebhookEvent.get_by_id(event.id)
     body = _event_status(event, before, tries=0).get_data(as_text=True)
-    return web.with_toast(body, "Queued for processing again; only new items will be announced.")
+    return web.with_toast(body, gettext("Queued for processing again; only new items will be announced."))
 
 
 @bp.get("/inbox/<int:event_id>/status")
@@ -211,6 +215,7 @@ def follow(request_id: int):
     user = links.person_for(request.args.get("token") or request.form.get("token") or "")
     if user is None:
         abort(403)
+    i18n.use_person(user)
     req = get_request_or_404(request_id)
     if req.status == "declined":
         abort(404)
@@ -218,5 +223,6 @@ def follow(request_id: int):
     changed = matching.remove_follower(req, user) if unfollow else matching.add_follower(req, user)
     body = web.render_page("media/_follow_button.html", req=req, following=not unfollow,
                            token=request.args.get("token") or request.form.get("token")).get_data(as_text=True)
-    message = ("Unfollowed." if unfollow else f"You'll hear when {req.title} is ready.") if changed else "No change."
+    message = ((gettext("Unfollowed.") if unfollow else gettext("You'll hear when %(title)s is ready.", title=req.title))
+               if changed else gettext("No change."))
     return web.with_toast(body, message)

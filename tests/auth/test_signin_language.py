@@ -60,3 +60,31 @@ def test_admin_pages_keep_the_banner_in_english(admin_web, paris):
     maintenance.create_window(T0 + timedelta(hours=2), T0 + timedelta(hours=3), "")
     r = admin_web.client.get("/monitors/", headers={"Accept-Language": "de"}).get_data(as_text=True)
     assert "<strong>Planned maintenance</strong> Wed 16:00–17:00." in r and "Geplante Wartung" not in r
+
+
+@pytest.mark.parametrize("accept, name_too_long, password_too_long", [
+    ("de", "Gib höchstens 150 Zeichen ein.", "Gib höchstens 256 Zeichen ein."),
+    ("nl", "Gebruik hoogstens 150 tekens.", "Gebruik hoogstens 256 tekens."),
+    ("en", "Field cannot be longer than 150 characters.", "Field cannot be longer than 256 characters."),
+])
+def test_a_name_or_password_too_long_is_refused_in_the_browsers_language(client, paris, admin, accept,
+                                                                         name_too_long, password_too_long):
+    from tests.conftest import csrf_from
+
+    form = page(client, "/auth/login", accept)
+    r = client.post("/auth/login", data={"csrf_token": csrf_from(form), "username": "x" * 151, "password": "y" * 257},
+                    headers={"Accept-Language": accept})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert name_too_long in body and password_too_long in body
+    if accept != "en":
+        assert "longer than" not in body and "Feld kann nicht" not in body     # not WTForms' own wording
+
+
+def test_an_expired_form_on_a_public_page_is_explained_in_the_browsers_language(client, paris, admin):
+    r = client.post("/auth/login", data={"username": "admin", "password": "x"}, headers={"Accept-Language": "de"})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 400
+    assert "Bitte versuch es noch einmal" in body and "Lade die Seite neu" in body and "Zurück zum Anfang" in body
+    english = client.post("/auth/login", data={"username": "admin", "password": "x"}).get_data(as_text=True)
+    assert "The form expired. Reload the page and send it again." in english and "Back to the start" in english

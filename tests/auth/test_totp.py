@@ -224,3 +224,12 @@ def test_it_reencrypts_totp_secrets_when_the_key_rotates(app, logged_in, admin):
     assert after != before
     clock.advance(timedelta(seconds=30))
     assert totp.verify(User.get_by_id(admin.id), _code(secret))
+
+
+def test_the_second_step_is_an_admin_page_in_english_whatever_the_browser_asks(app, logged_in, admin):
+    _enrol(logged_in)
+    web = _fresh(app)
+    _password(web)
+    page = web.get("/auth/second-factor", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert '<html lang="en">' in page and "<h1>One more step</h1>" in page and ">Start again<" in page
+    assert "Noch einmal" not in page and "Weiter" not in page

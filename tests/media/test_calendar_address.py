@@ -106,3 +106,15 @@ def test_only_the_admin_may_replace_by_user_id(library, admin, web):
     r = web.post(f"/monitors/ical/users/{bob.id}/new")
     assert r.status_code == 302 and "/auth/login" in r.headers["Location"]
     assert CalendarFeed.get(CalendarFeed.user == bob).token == before
+
+
+def test_a_person_who_reads_german_is_told_in_german(library, client):
+    User.update(language="de").where(User.id == library["alice"].id).execute()
+    calendar.refresh()
+    web = Browserless(client)
+    page = web.get("/notify/u/" + links.make_token(User.get_by_id(library["alice"].id))).get_data(as_text=True)
+    r = web.post("/monitors/ical/new", data={"token": form_token(page)}, htmx=True)
+    body = r.get_data(as_text=True) + r.headers.get("HX-Trigger", "")
+    assert r.status_code == 200
+    assert "Neue Kalenderadresse erstellt: Die alte funktioniert nicht mehr." in body
+    assert "New calendar address" not in body

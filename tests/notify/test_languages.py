@@ -420,3 +420,37 @@ def test_an_unknown_or_broken_language_falls_back_to_the_servers_default(app, se
         assert i18n.language_for(SimpleNamespace(language="nl")) == "nl"
         with i18n.in_language("klingon") as code:
             assert code == "es"
+
+
+def test_following_a_title_from_the_persons_page_is_answered_in_their_language(client, make_user):
+    ana, bo = make_user("ana", language="de"), make_user("bo")
+    req = MediaRequest.create(media_type="movie", title="Paper Lanterns", tmdb_id=77, requested_by=bo, status="approved")
+    token = links.make_token(ana)
+    web = Browserless(client)
+    web.get("/notify/u/" + token, headers={"Accept-Language": "en"})
+
+    def follow(action):
+        r = web.post(f"/media/follow/{req.id}", data={"action": action, "token": token}, htmx=True)
+        assert r.status_code == 200
+        return r.get_data(as_text=True) + r.headers.get("HX-Trigger", "")
+
+    said = follow("follow")
+    assert "Du erfährst es, sobald Paper Lanterns bereitsteht." in said and "You'll hear" not in said
+    assert "Keine Änderung." in follow("follow")
+    assert "Du folgst nicht mehr." in follow("unfollow")
+
+
+def test_the_code_request_form_and_the_offline_page_speak_the_browsers_language(client, set_settings):
+    from tests.conftest import csrf_from
+
+    set_settings(SERVER_NAME=SERVER, INVITE_CODE="HARBOUR-2026")
+    german = {"Accept-Language": "de-DE,de;q=0.9"}
+    form = client.get("/join", headers=german).get_data(as_text=True)
+    assert '<html lang="de">' in form and "Frag, ob du Harbour Server beitreten kannst" in form
+    assert "Einladungscode" in form and "Ask to join" not in form
+    r = client.post("/join", data={"csrf_token": csrf_from(form), "code": "WRONG", "identifier": "ana@example.com"},
+                    headers=german)
+    assert r.status_code == 422 and "Dieser Einladungscode stimmt nicht." in r.get_data(as_text=True)
+    offline = client.get("/notify/offline", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert '<html lang="fr">' in offline and "Tu es hors ligne" in offline and "You're offline" not in offline
+    assert "<h1>You're offline</h1>" in client.get("/notify/offline").get_data(as_text=True)
