@@ -35,9 +35,9 @@ def main() -> int:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
 
+    from bench.download_burst import empty_and_migrate
     from plexportal import create_app
     from plexportal.auth.models import User
-    from plexportal.cli import upgrade
     from plexportal.config import Config
     from plexportal.db import db
     from plexportal.lib import clock
@@ -54,11 +54,7 @@ def main() -> int:
         cfg.database_url = args.database_url      # emptied first: never point it at a database you use
     app = create_app(cfg)
     with app.app_context():
-        db.connect(reuse_if_open=True)
-        if args.database_url and db.get_tables():
-            db.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-        upgrade()
-        db.connect(reuse_if_open=True)
+        empty_and_migrate(args.database_url)
         settings.set_many({"AVAILABILITY_CHECK": "none", "BATCH_INITIAL_DELAY": "30", "BATCH_EXTEND_DELAY": "10",
                            "BATCH_MAX_WAIT": "300", "BASE_URL": "http://portal.example.com"})
         seerr = json.loads((FIXTURES / "seerr_media_approved_tv.json").read_text())

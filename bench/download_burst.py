@@ -97,6 +97,19 @@ def unprocessed(app) -> int:
         return WebhookEvent.select().where(WebhookEvent.status == "received").count()
 
 
+def empty_and_migrate(database_url: str) -> None:
+    """Inside an app context: a PostgreSQL database is emptied first (never point a bench at a
+    database you use), then the app's migrations run."""
+    from plexportal.cli import upgrade
+    from plexportal.db import db
+
+    db.connect(reuse_if_open=True)
+    if database_url and db.get_tables():
+        db.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    upgrade()
+    db.connect(reuse_if_open=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--downloads", type=int, default=10000)
@@ -118,7 +131,6 @@ def main() -> int:
                 "BATCH_INITIAL_DELAY": "30", "BATCH_EXTEND_DELAY": "10", "BATCH_MAX_WAIT": "300",
                 "BASE_URL": "http://portal.example.com"}
     from plexportal import create_app
-    from plexportal.cli import upgrade
     from plexportal.config import Config
     from plexportal.db import db
 
@@ -131,11 +143,7 @@ def main() -> int:
         redis.Redis.from_url(args.redis_url).flushdb()
     app = create_app(cfg)
     with app.app_context():
-        db.connect(reuse_if_open=True)
-        if args.database_url and db.get_tables():
-            db.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-        upgrade()
-        db.connect(reuse_if_open=True)
+        empty_and_migrate(args.database_url)
         from plexportal.settings import service as settings_service
 
         settings_service.set_many(settings)

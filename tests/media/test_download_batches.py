@@ -14,19 +14,9 @@ from plexportal.media import matching, service
 from plexportal.media.models import Announcement, Arrival, Follower, MediaRequest, WebhookEvent
 from plexportal.notify.models import Notification
 from tests.media.conftest import fixture, ready_items
-from tests.media.test_announce_history import LATER, download, seerr
+from tests.media.test_announce_history import LATER, download
+from tests.media.test_download_statements import requested_show as show
 from tests.statements import counting
-
-
-def show(hooks, tvdb, followers, seasons="1, 2"):
-    body = seerr("seerr_media_approved_tv", seasons=seasons, request_id=tvdb, email=f"r{tvdb}@example.com")
-    body["media"].update(tvdbId=str(tvdb), tmdbId=str(tvdb))
-    hooks("seerr", body)
-    req = MediaRequest.get(MediaRequest.tvdb_id == tvdb)
-    for n in range(followers):
-        user = User.create(username=f"f{tvdb}x{n}", email=f"f{tvdb}x{n}@example.com")
-        Follower.create(request=req, user=user, role="follower", created_at=clock.now() - timedelta(days=1))
-    return req
 
 
 def episode_of(tvdb, season, episode, tag=""):

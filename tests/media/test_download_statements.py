@@ -14,8 +14,9 @@ from tests.media.test_announce_history import LATER, download, seerr
 from tests.statements import counting
 
 
-def show_with_followers(hooks, show, followers):
-    body = seerr("seerr_media_approved_tv", seasons="1, 2", request_id=show,
+def requested_show(hooks, show, followers, seasons="1, 2"):
+    """A show requested through Seerr (tvdb and tmdb id `show`), followed by `followers` more people."""
+    body = seerr("seerr_media_approved_tv", seasons=seasons, request_id=show,
                  email=f"requester{show}@example.com")
     body["media"].update(tvdbId=str(show), tmdbId=str(show))
     hooks("seerr", body)
@@ -23,6 +24,11 @@ def show_with_followers(hooks, show, followers):
     for n in range(followers):
         user = User.create(username=f"f{show}x{n}", email=f"f{show}x{n}@example.com")
         Follower.create(request=req, user=user, role="follower", created_at=clock.now() - timedelta(days=1))
+    return req
+
+
+def show_with_followers(hooks, show, followers):
+    req = requested_show(hooks, show, followers)
     clock.advance(LATER)
     matching.announce(MediaRequest.get_by_id(req.id))
     return req
