@@ -37,9 +37,11 @@ def server_default() -> str:
         return FALLBACK
 
 
-def language_for(user) -> str:
-    """The language of a message to `user` (None: an invitee or an address without a person)."""
-    return supported(getattr(user, "language", None)) or server_default()
+def language_for(user, hint: object = None) -> str:
+    """The language of a message to `user` (None: an address without a person): theirs, else the
+    `hint` the message carries (the language of the person it was written for), else the server's."""
+    return (supported(getattr(user, "language", None)) or supported(hint if isinstance(hint, str) else None)
+            or server_default())
 
 
 # Kept on the request (not on g, which may outlive it): whose page this is.
@@ -90,6 +92,13 @@ def browser_language() -> str | None:
         if code and quality > 0:
             return code
     return None
+
+
+def asked_language() -> str:
+    """What the browser of this request asked for, if a shipped language ("" outside a request)."""
+    from flask import has_request_context
+
+    return (browser_language() or "") if has_request_context() else ""
 
 
 @contextmanager

@@ -8,7 +8,7 @@ import re
 from flask import abort, jsonify, redirect, request, url_for
 from flask_babel import gettext
 
-from plexportal import web
+from plexportal import i18n, web
 from plexportal.auth import throttle
 from plexportal.extensions import client_address, limiter
 from plexportal.gateways import plextv
@@ -86,7 +86,7 @@ def join_submit(code: str):
         return _page("invites/join.html", 422, invite=invite, titles=service.library_titles(invite.libraries),
                      mine=None, client_id=joining.client_id(), errors={"identifier": problem}, form=request.form)
     who = service.Claimant(account_key=f"name:{ident.lower()}", identifier=ident, via="form",
-                           email=ident if "@" in ident else "")
+                           email=ident if "@" in ident else "", language=i18n.asked_language())
     try:
         redemption = service.redeem_invite(invite.id, who)
     except service.AlreadyRedeemed as err:
@@ -200,7 +200,7 @@ def request_submit():
     if errors:
         return _page("invites/request.html", 422, errors=errors, form=request.form, mine=None)
     who = service.Claimant(account_key=f"name:{ident.lower()}", identifier=ident, via="request",
-                           email=ident if "@" in ident else "")
+                           email=ident if "@" in ident else "", language=i18n.asked_language())
     try:
         redemption = service.request_access(who, approval=settings.get_bool("INVITES_REQUIRE_APPROVAL"))
     except service.AlreadyRedeemed as err:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import session, url_for
 
+from plexportal import i18n
 from plexportal.gateways import plextv
 from plexportal.gateways.base import GatewayError
 from plexportal.invites import service
@@ -83,7 +84,7 @@ def check_pin(invite: Invite) -> SignInResult:
         return SignInResult("unverified")
     who = service.Claimant(account_key=f"plex:{account.id}", identifier=account.email or account.username, via="plex",
                            plex_user_id=account.id, plex_username=account.username, email=account.email,
-                           user_token=token)
+                           user_token=token, language=i18n.asked_language())
     try:
         redemption = service.redeem_invite(invite.id, who)
     except service.AlreadyRedeemed as err:

@@ -25,14 +25,16 @@ def _write(subject: str, paragraphs: list[str], button: tuple[str, str] | None, 
 
 
 def _email(to: str, subject: list, paragraphs: list[list], *, kind: str, dedup_key: str, user=None,
-           button: tuple[list, str] | None = None) -> None:
+           button: tuple[list, str] | None = None, reader=None) -> None:
+    """`user`: the person the message is theirs (their preferences apply); `reader`: the person it
+    is written for when it is not theirs yet (a decision on their request), for their language."""
     if not to:
         return
     server = settings.get("SERVER_NAME")
     content = _write(english(subject), [english(p) for p in paragraphs],
                      (english(button[0]), button[1]) if button else None, server)
     payload = {"subject_say": subject, "paragraphs_say": paragraphs, "button_say": list(button) if button else None,
-               "server": server}
+               "server": server, "language": getattr(reader or user, "language", "") or ""}
     queue_email(to, content.subject, content.text, content.html, kind=kind, user=user, dedup_key=dedup_key,
                 payload=payload)
 
@@ -100,7 +102,7 @@ def send_decision(redemption, *, approved: bool) -> None:
         paragraphs = [msg(N_("Sorry, your request to join %(server)s was not approved."), server=server),
                       msg(N_("If you think this is a mistake, ask the person who sent you the link."))]
     _email(redemption.email, subject, paragraphs, kind="invites.decision",
-           dedup_key=f"invites.decision.{redemption.id}")
+           dedup_key=f"invites.decision.{redemption.id}", reader=redemption.user)
 
 
 def send_expiry_reminder(access) -> None:

@@ -207,6 +207,7 @@ class Claimant:
     plex_username: str = ""
     email: str = ""
     user_token: str = ""
+    language: str = ""              # what their browser asked the join page for (a new person's messages)
 
 
 def person_for(who: Claimant):
@@ -216,7 +217,8 @@ def person_for(who: Claimant):
 
     email = who.email or (who.identifier if "@" in who.identifier else "")
     username = who.plex_username or ("" if "@" in who.identifier else who.identifier)
-    return people.find_or_create_person("invite", plex_user_id=who.plex_user_id, email=email, username=username)
+    return people.find_or_create_person("invite", plex_user_id=who.plex_user_id, email=email, username=username,
+                                        language=who.language)
 
 
 def redeem_invite(invite_id: int, who: Claimant) -> Redemption:

@@ -70,7 +70,7 @@ def render(n: Notification) -> Rendered:
 
     renderer = RENDERERS.get(n.kind)
     if renderer is not None:
-        with i18n.in_language(i18n.language_for(n.user if n.user_id else None)):
+        with i18n.in_language(i18n.language_for(n.user if n.user_id else None, (n.payload or {}).get("language"))):
             return renderer(n)
     return Rendered(n.subject, n.text_body, n.html_body)
 

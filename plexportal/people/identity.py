@@ -25,6 +25,7 @@ from peewee import IntegrityError, fn
 
 from plexportal.auth.models import User
 from plexportal.db import db
+from plexportal.i18n import supported
 from plexportal.lib import clock
 from plexportal.people import merging
 from plexportal.people.models import STRONG, IdentityKey, PersonEvent
@@ -56,6 +57,9 @@ class Sighting:
     # The person the door already knows this is (an invite's redemption, then activated): the ids
     # seen are theirs, and a row holding them is the same human.
     person_id: int | None = None
+    # The language their browser asked for at the door (the join page): a person who has chosen
+    # none reads their messages in it.
+    language: str = ""
 
     def ids(self) -> dict[str, str]:
         """{kind: value} of the account ids present, strongest first."""
@@ -230,7 +234,7 @@ def _create(s: Sighting, taken: dict[str, int]) -> User:
         email=email or None, display_name=(s.display_name or "")[:150], role="user",
         plex_user_id=s.plex_user_id or None, seerr_user_id=s.seerr_user_id or None,
         jellyfin_user_id=ids.get("jellyfin"), plex_username=(s.username or None) and s.username[:150],
-        avatar_url=(s.avatar or None) and s.avatar[:500])
+        avatar_url=(s.avatar or None) and s.avatar[:500], language=supported(s.language) or "")
     _add_keys(user.id, s, taken)
     return user
 
@@ -262,7 +266,7 @@ def _attach(user: User, s: Sighting, taken: dict[str, int]) -> None:
               "jellyfin_user_id": s.ids().get("jellyfin"), "email": email or None,
               "plex_username": (s.username or "")[:150] or None,
               "display_name": None if user.plex_username else (s.display_name or "")[:150] or None,
-              "avatar_url": (s.avatar or "")[:500] or None}
+              "avatar_url": (s.avatar or "")[:500] or None, "language": supported(s.language)}
     changes = {}
     for field, value in wanted.items():
         if value and not getattr(user, field):

@@ -286,8 +286,8 @@ def queue_every_kind(person) -> dict[str, list[int]]:
     joined = SimpleNamespace(id=1, email=person.email, plex_username="ana_plex", identifier="ana", state="invited",
                              via="form")
     invite_messages.send_welcome(joined, person)
-    invite_messages.send_decision(SimpleNamespace(id=2, email="new@example.com"), approved=True)
-    invite_messages.send_decision(SimpleNamespace(id=3, email="other@example.com"), approved=False)
+    invite_messages.send_decision(SimpleNamespace(id=2, email="new@example.com", user=None), approved=True)
+    invite_messages.send_decision(SimpleNamespace(id=3, email="other@example.com", user=None), approved=False)
     invite_messages.send_expiry_reminder(SimpleNamespace(id=4, email=person.email, user=person,
                                                          expires_at=datetime(2026, 8, 9, 10, tzinfo=UTC)))
     for kind in invite_messages.KINDS:
