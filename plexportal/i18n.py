@@ -68,7 +68,13 @@ def _refresh() -> None:
 
 
 def _public_view() -> bool:
-    view = current_app.view_functions.get(request.endpoint or "")
+    if request.endpoint is None:
+        # No page at this address (a mistyped link): its error page speaks the visitor's
+        # language, an admin's stays English like their other pages.
+        from flask_login import current_user
+
+        return not (current_user.is_authenticated and current_user.is_admin)
+    view = current_app.view_functions.get(request.endpoint)
     return bool(getattr(view, "is_public", False))
 
 

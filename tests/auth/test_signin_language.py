@@ -88,3 +88,13 @@ def test_an_expired_form_on_a_public_page_is_explained_in_the_browsers_language(
     assert "Bitte versuch es noch einmal" in body and "Lade die Seite neu" in body and "Zurück zum Anfang" in body
     english = client.post("/auth/login", data={"username": "admin", "password": "x"}).get_data(as_text=True)
     assert "The form expired. Reload the page and send it again." in english and "Back to the start" in english
+
+
+def test_an_address_with_no_page_is_explained_in_the_visitors_language_and_the_admins_english(client, paris,
+                                                                                               admin_web):
+    visitor = client.application.test_client()
+    r = visitor.get("/jion/ABCDEFGHJKLM", headers={"Accept-Language": "de"})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 404 and "Unter dieser Adresse gibt es nichts." in body and '<html lang="de">' in body
+    r = admin_web.client.get("/jion/ABCDEFGHJKLM", headers={"Accept-Language": "de"})
+    assert r.status_code == 404 and "There is nothing at this address." in r.get_data(as_text=True)
