@@ -27,6 +27,7 @@ from plexportal import areas
 from plexportal.db import db, on_commit
 from plexportal.gateways import seerr as seerr_gateway
 from plexportal.gateways.base import GatewayError
+from plexportal.i18n import FALLBACK, in_language
 from plexportal.lib import clock, fmt
 from plexportal.media import parsing
 from plexportal.media.models import DecisionLink, MediaRequest, RequestDecision
@@ -296,9 +297,10 @@ def tell_admins(event, parsed: parsing.Parsed) -> str:
                    seasons=", ".join(str(s) for s in req.seasons or []), approve_url=urls["approve"],
                    decline_url=urls["decline"], days=LINK_DAYS, server_name=settings.get("SERVER_NAME"),
                    request_url=_request_page(req))
+        with in_language(FALLBACK):           # admin alerts stay English, whatever the server's default
+            text, html = render_template("email/approval.txt", **ctx), render_template("email/approval.html", **ctx)
         rows = outbox.queue_admin_alert(f"Waiting for your approval: {name}, asked for by {who}"[:300],
-                                        render_template("email/approval.txt", **ctx),
-                                        render_template("email/approval.html", **ctx), kind=ADMIN_KIND,
+                                        text, html, kind=ADMIN_KIND,
                                         dedup_key=f"{ADMIN_KIND}:{req.seerr_request_id}",
                                         payload={"url": ctx["request_url"]})    # a push opens the request
         if not rows:

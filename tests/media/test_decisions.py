@@ -64,6 +64,19 @@ def test_the_admins_get_the_pending_request_with_both_buttons(pending, smtp_serv
     assert DecisionLink.select().where(DecisionLink.request == req).count() == 2
 
 
+@pytest.fixture
+def german_default(setup, set_settings):
+    set_settings(DEFAULT_LANGUAGE="de")
+
+
+def test_the_admins_approval_email_stays_english_on_a_german_server(german_default, pending, smtp_server):
+    [mail] = smtp_server.messages
+    plain, html = mail.get_body(("plain",)).get_content(), mail.get_body(("html",)).get_content()
+    assert "alice asked for the film Paper Lanterns (2024). It waits for your approval." in plain
+    assert ">Approve</a>" in html and ">Decline</a>" in html and "Asked for by <strong>alice</strong>" in html
+    assert "Poster of Paper Lanterns" in html and "Poster von" not in html  # the catalogue has German for it
+
+
 def test_opening_a_link_asks_and_changes_nothing(pending, client):
     _row, req, approve, _ = pending
     page = client.get(path(approve))
