@@ -28,7 +28,9 @@ PROCESS_VARS = [
                "Folder for the SQLite databases (plexportal.db, huey.db) and the generated secret.key. "
                "Must be writable by the user plexportal runs as; /data in the Docker image.", "/var/lib/plexportal"),
     ProcessVar("PLEXPORTAL_DATABASE_URL", "",
-               "Use PostgreSQL instead of the embedded SQLite. Empty: SQLite in the data dir.",
+               "Use PostgreSQL instead of the embedded SQLite. Empty: SQLite in the data dir. Each process keeps its "
+               "connections open in a pool (as many as its threads use at once, up to 64, closed after 5 idle "
+               "minutes): count one per web thread and worker thread against PostgreSQL's `max_connections`.",
                "postgresql://plexportal:password@127.0.0.1:5432/plexportal"),
     ProcessVar("PLEXPORTAL_REDIS_URL", "",
                "Use Redis for the task queue (PriorityRedisHuey) and the sign-in throttle. Empty: the queue is "
